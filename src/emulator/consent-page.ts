@@ -1,0 +1,141 @@
+import type { TestAccount } from './accounts.js';
+import type { AuthRequest } from './auth-request.js';
+import { escapeHtml, jsonForScript } from './html.js';
+
+const STYLE = `
+  :root { color-scheme: light; font-family: "Google Sans", Roboto, Arial, sans-serif; }
+  body { margin: 0; background: #f0f4f9; color: #1f1f1f; }
+  .banner { background: #fef7e0; color: #5f4200; border-bottom: 1px solid #f9d976;
+    padding: .6rem 1rem; text-align: center; font-size: .9rem; }
+  main { max-width: 28rem; margin: 2.5rem auto; background: #fff; border-radius: 1.5rem;
+    padding: 2rem; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+  h1 { font-size: 1.5rem; font-weight: 400; margin: 0 0 .5rem; }
+  p { color: #444746; line-height: 1.4; }
+  code { background: #f1f3f4; padding: 0 .25rem; border-radius: .25rem; word-break: break-all; }
+  ul { list-style: none; margin: 1.25rem 0; padding: 0; }
+  li + li { border-top: 1px solid #e3e3e3; }
+  button.account { display: flex; align-items: center; gap: .75rem; width: 100%; padding: .75rem .5rem;
+    background: none; border: 0; cursor: pointer; text-align: left; font: inherit; }
+  button.account:hover, button.account:focus { background: #f1f3f4; outline: none; }
+  button.account img { width: 2.25rem; height: 2.25rem; border-radius: 50%; }
+  .who { display: flex; flex-direction: column; }
+  .email { color: #444746; font-size: .875rem; }
+  .tag { font-size: .75rem; color: #8c1d18; }
+  .actions { display: flex; justify-content: flex-end; }
+  button.cancel { background: none; border: 1px solid #747775; border-radius: 1.25rem;
+    padding: .5rem 1.25rem; color: #0b57d0; font: inherit; cursor: pointer; }
+`;
+
+interface PageOptions {
+  title: string;
+  body: string;
+  scriptNonce?: string;
+  script?: string;
+}
+
+/** The emulator's page frame: a banner that makes clear no real Google account is involved. */
+function renderPage(opts: PageOptions): string {
+  const script =
+    opts.script && opts.scriptNonce
+      ? `<script nonce="${escapeHtml(opts.scriptNonce)}">${opts.script}</script>`
+      : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(opts.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<div class="banner" role="note">Emulator — no real Google account is used</div>
+<main>
+${opts.body}
+</main>
+${script}
+</body>
+</html>
+`;
+}
+
+function hiddenField(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  return `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
+}
+
+/** Hidden fields that carry the authorization request to the approve step. */
+function requestFields(request: AuthRequest): string {
+  return [
+    hiddenField('client_id', request.clientId),
+    hiddenField('redirect_uri', request.redirectUri),
+    hiddenField('response_type', 'code'),
+    hiddenField('scope', request.scope),
+    hiddenField('state', request.state),
+    hiddenField('nonce', request.nonce),
+    hiddenField('code_challenge', request.codeChallenge),
+    hiddenField('code_challenge_method', request.codeChallengeMethod),
+    hiddenField('origin', request.origin),
+  ].join('\n');
+}
+
+function accountButton(account: TestAccount): string {
+  const unverified = account.emailVerified ? '' : '<span class="tag">email not verified</span>';
+  return `<li><button class="account" type="submit" name="account" value="${escapeHtml(account.sub)}">
+<img src="${escapeHtml(account.picture)}" alt="" width="36" height="36">
+<span class="who"><span>${escapeHtml(account.name)}</span>
+<span class="email">${escapeHtml(account.email)}</span>${unverified}</span>
+</button></li>`;
+}
+
+export function renderConsentPage(request: AuthRequest, accounts: readonly TestAccount[]): string {
+  const destination =
+    request.redirectUri === 'postmessage' ? (request.origin ?? 'postmessage') : request.redirectUri;
+  return renderPage({
+    title: 'Emulated Google — choose an account',
+    body: `<h1>Choose an account</h1>
+<p>to continue to <code>${escapeHtml(destination)}</code></p>
+<form method="post" action="/o/oauth2/v2/auth/approve">
+${requestFields(request)}
+<ul>
+${accounts.map(accountButton).join('\n')}
+</ul>
+<div class="actions"><button class="cancel" type="submit" name="action" value="cancel">Cancel</button></div>
+</form>
+<p>Scopes requested: <code>${escapeHtml(request.scope)}</code></p>`,
+  });
+}
+
+/** Google's "Error 400: redirect_uri_mismatch" style page. */
+export function renderErrorPage(status: number, error: string, description: string): string {
+  return renderPage({
+    title: `Error ${status}: ${error}`,
+    body: `<h1>Access blocked: this request is invalid</h1>
+<p><strong>Error ${status}: ${escapeHtml(error)}</strong></p>
+<p>${escapeHtml(description)}</p>`,
+  });
+}
+
+export type PopupMessage =
+  | { type: 'emulator-code-response'; code: string; scope: string; state?: string }
+  | { type: 'emulator-code-response'; error: 'access_denied'; state?: string };
+
+/** The page the popup lands on: hands the result to the opener (only at `origin`) and closes. */
+export function renderPopupResponse(message: PopupMessage, origin: string, nonce: string): string {
+  const script = `(function () {
+  var message = ${jsonForScript(message)};
+  var origin = ${jsonForScript(origin)};
+  if (window.opener) {
+    window.opener.postMessage(message, origin);
+    setTimeout(function () { window.close(); }, 50);
+  } else {
+    document.getElementById('status').textContent = 'The window that asked for sign-in is gone.';
+  }
+})();`;
+  return renderPage({
+    title: 'Emulated Google — returning to the app',
+    body: `<h1>Returning to the app…</h1><p id="status">You can close this window.</p>`,
+    scriptNonce: nonce,
+    script,
+  });
+}

@@ -1,0 +1,106 @@
+import { UnknownAccountError, UnknownClientError, type Handler } from './context.js';
+import { describeFaultProblem, isEndpoint, type Fault } from './faults.js';
+import { HttpError, invalidRequest, jsonReply, readBody, type Reply } from './http.js';
+import { isObject } from './jwt.js';
+
+function noContent(): Reply {
+  return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+}
+
+/** POST /emulator/codes — a one-time code, as if the account had approved on the consent page. */
+export const createCode: Handler = async (state, { params }) => {
+  const form = await params();
+  const account = form.get('account');
+  const clientId = form.get('client_id');
+  if (!account || !clientId) return invalidRequest('account and client_id are required');
+  const method = form.get('code_challenge_method') ?? undefined;
+  if (method !== undefined && method !== 'S256' && method !== 'plain') {
+    return invalidRequest('code_challenge_method must be S256 or plain');
+  }
+  try {
+    const code = state.issueCode({
+      account,
+      clientId,
+      redirectUri: form.get('redirect_uri') ?? undefined,
+      nonce: form.get('nonce') ?? undefined,
+      codeChallenge: form.get('code_challenge') ?? undefined,
+      codeChallengeMethod: method,
+      scope: form.get('scope') ?? undefined,
+    });
+    return jsonReply(201, { code });
+  } catch (error) {
+    if (error instanceof UnknownClientError) {
+      return jsonReply(400, { error: 'invalid_client', error_description: 'Unknown client_id' });
+    }
+    if (error instanceof UnknownAccountError) {
+      return jsonReply(404, {
+        error: 'unknown_account',
+        error_description: 'No such test account',
+      });
+    }
+    throw error;
+  }
+};
+
+/** GET /emulator/accounts */
+export const listAccounts: Handler = (state) => jsonReply(200, state.accounts);
+
+function parseTimes(value: unknown): number | undefined {
+  if (value === undefined) return 1;
+  if (value === 'Infinity' || value === 'infinite' || value === null) return Infinity;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : undefined;
+}
+
+/** POST /emulator/faults — JSON `{endpoint, fault, times}`; times may be "Infinity". */
+export const addFault: Handler = async (state, { req }) => {
+  let body: unknown;
+  try {
+    body = JSON.parse((await readBody(req)).toString('utf8'));
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    return invalidRequest('Body must be JSON: {"endpoint", "fault", "times"}');
+  }
+  if (!isObject(body) || !isEndpoint(body.endpoint)) {
+    return invalidRequest(
+      'endpoint must be one of token, tokeninfo, userinfo, certs, revoke, auth, discovery',
+    );
+  }
+  const problem = describeFaultProblem(body.endpoint, body.fault);
+  if (problem) return invalidRequest(problem);
+  const times = parseTimes(body.times);
+  if (times === undefined) return invalidRequest('times must be a positive integer or "Infinity"');
+  state.faults.add(body.endpoint, body.fault as Fault, times);
+  return jsonReply(201, {
+    endpoint: body.endpoint,
+    kind: (body.fault as Fault).kind,
+    times: String(times),
+  });
+};
+
+/** DELETE /emulator/faults */
+export const clearFaults: Handler = (state) => {
+  state.faults.clear();
+  return noContent();
+};
+
+/** GET /emulator/calls[?endpoint=token] */
+export const listCalls: Handler = (state, { url }) => {
+  const endpoint = url.searchParams.get('endpoint');
+  return jsonReply(
+    200,
+    endpoint ? state.calls.filter((c) => c.endpoint === endpoint) : state.calls,
+  );
+};
+
+/** DELETE /emulator/calls */
+export const resetCalls: Handler = (state) => {
+  state.calls.length = 0;
+  return noContent();
+};
+
+/** POST /emulator/rotate-key — JSON/form `keepOld` ("false" drops the old keys). */
+export const rotateKey: Handler = async (state, { params }) => {
+  const form = await params();
+  const kid = state.keys.rotate(form.get('keepOld') !== 'false').kid;
+  return jsonReply(201, { kid });
+};

@@ -1,0 +1,296 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_ACCOUNTS, findAccount, resolveAccount, type TestAccount } from './accounts.js';
+import { isLoopbackOrigin, type RegisteredClient } from './auth-request.js';
+import {
+  UnknownAccountError,
+  UnknownClientError,
+  type CallRecord,
+  type EmulatorState,
+  type IssueCodeRequest,
+} from './context.js';
+import { FaultPlan, type Endpoint, type Fault } from './faults.js';
+import { expandScope, GrantStore } from './grants.js';
+import {
+  HttpError,
+  jsonReply,
+  parseParams,
+  readBody,
+  send,
+  sendHuge,
+  sendTrickle,
+  type Reply,
+} from './http.js';
+import { IdTokenIssuer } from './id-token.js';
+import { createSigningKey, KeyRing } from './keys.js';
+import { findRoute } from './routes.js';
+
+export type { TestAccount } from './accounts.js';
+export type { CallRecord, IssueCodeRequest } from './context.js';
+export type { Endpoint, Fault } from './faults.js';
+
+export interface EmulatorOptions {
+  /** Default '127.0.0.1'. Must be loopback: 127.x.x.x, ::1 or localhost. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  clients: RegisteredClient[];
+  accounts?: TestAccount[];
+  /** 'production' is refused. */
+  nodeEnv?: string;
+  /** Latency added to token/tokeninfo/userinfo/revoke/certs responses. */
+  delayMs?: number;
+  /** Benchmark mode: reuse a signed ID token per (account, client, nonce) until 5 min before exp. */
+  reuseIdTokens?: boolean;
+  /** Cache-Control max-age of the certs endpoints; default 3600. */
+  certsMaxAgeSeconds?: number;
+  /** ms clock; default Date.now. */
+  now?: () => number;
+}
+
+export interface Emulator {
+  /** Base URL without trailing slash; also the ID tokens' `iss`. */
+  readonly url: string;
+  readonly accounts: readonly TestAccount[];
+  /** A one-time code, as the consent page would issue. */
+  issueCode(req: IssueCodeRequest): string;
+  inject(endpoint: Endpoint, fault: Fault, opts?: { times?: number }): void;
+  clearFaults(): void;
+  calls(endpoint?: Endpoint): CallRecord[];
+  resetCalls(): void;
+  /** A new signing key becomes current; returns its kid. keepOld (default true) keeps publishing the old keys. */
+  rotateKey(opts?: { keepOld?: boolean }): string;
+  readonly currentKid: string;
+  close(): Promise<void>;
+}
+
+const PRUNE_INTERVAL_MS = 60_000;
+const LOOPBACK_IPV4 = /^127(\.\d{1,3}){3}$/;
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || LOOPBACK_IPV4.test(host);
+}
+
+function checkOptions(options: EmulatorOptions): void {
+  if (options.nodeEnv === 'production') {
+    throw new Error('The Google emulator refuses to run with NODE_ENV=production.');
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) {
+    throw new Error(
+      `The Google emulator listens on loopback only (127.0.0.1, ::1, localhost), not "${host}".`,
+    );
+  }
+  for (const client of options.clients) {
+    if (!client.clientId || !client.clientSecret) {
+      throw new Error('Every emulator client needs a clientId and a clientSecret.');
+    }
+  }
+}
+
+function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+async function listen(server: Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Rejects when `signal` aborts: a hang "forever" that close() or a client disconnect ends. */
+function waitForAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+function statusFaultReply(fault: Extract<Fault, { kind: 'status' }>): Reply {
+  const body =
+    fault.body === undefined
+      ? JSON.stringify({ error: 'internal_failure', error_description: 'Emulated fault' })
+      : typeof fault.body === 'string'
+        ? fault.body
+        : JSON.stringify(fault.body);
+  return {
+    status: fault.status,
+    headers: { 'content-type': fault.contentType ?? 'application/json; charset=utf-8' },
+    body,
+  };
+}
+
+const CONTENT_FAULTS = new Set<Fault['kind']>(['idToken', 'noIdToken', 'claims', 'extraKeys']);
+
+interface Runtime {
+  state: EmulatorState;
+  delayMs: number;
+  closing: AbortSignal;
+}
+
+/** Aborts when the emulator closes or the client goes away. */
+function requestSignal(runtime: Runtime, req: IncomingMessage, res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  if (req.socket.destroyed) gone.abort();
+  else res.once('close', () => gone.abort());
+  return AbortSignal.any([runtime.closing, gone.signal]);
+}
+
+async function dispatch(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { state } = runtime;
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://emulator.invalid');
+  } catch {
+    return send(res, jsonReply(400, { error: 'invalid_request' }));
+  }
+  const route = findRoute(url.pathname);
+  if (!route) return send(res, jsonReply(404, { error: 'not_found' }));
+  const method = req.method ?? 'GET';
+  if (route.endpoint) {
+    state.calls.push({ endpoint: route.endpoint, method, path: url.pathname, at: state.now() });
+  }
+  const handler = route.methods[method];
+  if (!handler) {
+    const allow = Object.keys(route.methods).join(', ');
+    return send(res, jsonReply(405, { error: 'method_not_allowed' }, { allow }));
+  }
+  const origin = req.headers.origin;
+  if (route.control && origin !== undefined && !isLoopbackOrigin(origin)) {
+    return send(res, jsonReply(403, { error: 'forbidden' }));
+  }
+
+  const fault = route.endpoint ? state.faults.take(route.endpoint) : undefined;
+  const needsSignal =
+    (route.delayed && runtime.delayMs > 0) || (fault && !CONTENT_FAULTS.has(fault.kind));
+  const signal = needsSignal ? requestSignal(runtime, req, res) : runtime.closing;
+  if (route.delayed && runtime.delayMs > 0) await sleep(runtime.delayMs, undefined, { signal });
+  if (fault?.kind === 'status') return send(res, statusFaultReply(fault));
+  if (fault?.kind === 'huge') return sendHuge(res, fault.bytes, signal);
+  if (fault?.kind === 'hang') {
+    await (fault.ms === undefined ? waitForAbort(signal) : sleep(fault.ms, undefined, { signal }));
+  }
+
+  let params: Promise<URLSearchParams> | undefined;
+  const reply = await handler(state, {
+    req,
+    url,
+    fault: fault && CONTENT_FAULTS.has(fault.kind) ? fault : undefined,
+    params: () =>
+      (params ??= readBody(req).then((b) => parseParams(req.headers['content-type'], b))),
+  });
+  if (fault?.kind === 'trickle') return sendTrickle(res, reply, fault.intervalMs, signal);
+  send(res, reply);
+}
+
+function fail(res: ServerResponse, error: unknown): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+  } else if (error instanceof HttpError) {
+    send(res, error.reply);
+  } else if (error instanceof Error && error.name === 'AbortError') {
+    res.destroy();
+  } else {
+    // Never echo the error: it could quote a request value.
+    send(res, jsonReply(500, { error: 'internal_failure' }));
+  }
+}
+
+function createState(options: EmulatorOptions, url: string, keys: KeyRing): EmulatorState {
+  const now = options.now ?? Date.now;
+  const accounts = (options.accounts ?? DEFAULT_ACCOUNTS).map((a) => resolveAccount(a, url));
+  const clients = options.clients.map((c) => ({ ...c }));
+  const grants = new GrantStore(now);
+  const findClient = (clientId: string) => clients.find((c) => c.clientId === clientId);
+  const find = (emailOrSub: string) => findAccount(accounts, emailOrSub);
+  return {
+    url,
+    accounts,
+    clients,
+    grants,
+    keys,
+    idTokens: new IdTokenIssuer(keys, { reuse: options.reuseIdTokens ?? false }),
+    faults: new FaultPlan(),
+    calls: [],
+    certsMaxAgeSeconds: options.certsMaxAgeSeconds ?? 3600,
+    now,
+    findClient,
+    findAccount: find,
+    issueCode(req: IssueCodeRequest): string {
+      const client = findClient(req.clientId);
+      if (!client) throw new UnknownClientError();
+      const account = find(req.account);
+      if (!account) throw new UnknownAccountError();
+      return grants.issueCode({
+        sub: account.sub,
+        clientId: client.clientId,
+        redirectUri: req.redirectUri ?? 'postmessage',
+        scope: expandScope(req.scope),
+        nonce: req.nonce,
+        codeChallenge: req.codeChallenge,
+        codeChallengeMethod: req.codeChallenge ? (req.codeChallengeMethod ?? 'plain') : undefined,
+      });
+    },
+  };
+}
+
+/** Starts an emulator of Google's OAuth 2.0 / OpenID Connect endpoints; resolves once listening. */
+export async function createEmulator(options: EmulatorOptions): Promise<Emulator> {
+  checkOptions(options);
+  const host = options.host ?? '127.0.0.1';
+  const keys = new KeyRing(await createSigningKey());
+  const closing = new AbortController();
+  const server = createServer({ keepAliveTimeout: 5000 });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const port = await listen(server, host, options.port ?? 0);
+  const url = baseUrl(host, port);
+  const state = createState(options, url, keys);
+  const runtime: Runtime = { state, delayMs: options.delayMs ?? 0, closing: closing.signal };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    dispatch(runtime, req, res).catch((error: unknown) => fail(res, error));
+  });
+  // Expired codes and tokens are dropped so long benchmarks keep a flat memory profile.
+  const pruner = setInterval(() => state.grants.prune(), PRUNE_INTERVAL_MS);
+  pruner.unref();
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    accounts: state.accounts,
+    issueCode: (req) => state.issueCode(req),
+    inject: (endpoint, fault, opts) => state.faults.add(endpoint, fault, opts?.times ?? 1),
+    clearFaults: () => state.faults.clear(),
+    calls: (endpoint) =>
+      state.calls
+        .filter((c) => endpoint === undefined || c.endpoint === endpoint)
+        .map((c) => ({ ...c })),
+    resetCalls: () => {
+      state.calls.length = 0;
+    },
+    rotateKey: (opts) => keys.rotate(opts?.keepOld ?? true).kid,
+    get currentKid() {
+      return keys.current.kid;
+    },
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        closing.abort();
+        clearInterval(pruner);
+        state.grants.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
