@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import flash from 'connect-flash';
+import type session from 'express-session';
+import type { Logger } from 'pino';
+import type { GoogleClient } from './google/google-client.js';
+import { parseCodeBody } from './http/code-body.js';
+import { refuseCrossSite } from './http/cross-origin.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { requestLogger } from './http/logger.js';
+import { allowPopups, securityHeaders } from './http/security-headers.js';
+import { sessionCookie, sessionMiddleware } from './http/session.js';
+import { gdisconnect, logout, me } from './routes/account.js';
+import { gconnect } from './routes/gconnect.js';
+import { healthz } from './routes/health.js';
+import { httpUrl } from './http/safe-url.js';
+import { homePage, loginPage } from './routes/pages.js';
+import './signin/session-data.js';
+import type { StateLedger } from './storage/state-ledger.js';
+import type { UserStore } from './storage/user-store.js';
+
+export interface AppConfig {
+  production: boolean;
+  sessionSecrets: string[];
+  session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
+  trustProxy: boolean | number | string | undefined;
+  /** True when Google is the emulator: pages say so. */
+  emulator: boolean;
+}
+
+export interface AppDeps {
+  config: AppConfig;
+  users: UserStore;
+  sessionStore: session.Store;
+  ledger: StateLedger;
+  google: GoogleClient;
+  logger: Logger;
+  now?: () => number;
+}
+
+const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
+const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
+
+/** Builds the app from its dependencies; it neither reads the environment nor listens. */
+export function createApp(deps: AppDeps): Express {
+  const { config, google, users, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  app.set('views', VIEWS);
+  app.set('view engine', 'ejs');
+  app.set('view cache', true); // compile each template once, not per request
+  app.locals.httpUrl = httpUrl;
+
+  const cookie = sessionCookie(config.production);
+  const pageDeps = { users, google, now, emulator: config.emulator };
+  const accountDeps = { google, users, logger, cookie };
+
+  app.use(requestLogger(logger));
+  app.use(securityHeaders({ googleOrigin: new URL(google.endpoints.gsiClient).origin, production: config.production }));
+  app.use(express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
+  app.get('/healthz', healthz(users));
+  app.use(refuseCrossSite());
+  app.use(
+    sessionMiddleware({
+      store: deps.sessionStore,
+      secrets: config.sessionSecrets,
+      production: config.production,
+      ...config.session,
+      now,
+    }),
+  );
+  app.use(flash());
+
+  app.get('/', homePage(pageDeps));
+  app.get('/login', allowPopups, loginPage(pageDeps));
+  app.post('/gconnect', parseCodeBody(), gconnect({ google, users, ledger: deps.ledger, now }));
+  app.post('/gdisconnect', express.urlencoded({ extended: false, limit: '1kb' }), gdisconnect(accountDeps));
+  app.post('/logout', logout(accountDeps));
+  app.get('/me', me(accountDeps));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  /** First signs, all verify. Undefined outside production: the entry point makes a dev secret. */
+  sessionSecrets: string[] | undefined;
+  databasePath: string;
+  google: {
+    clientId: string;
+    clientSecret: string;
+    /** Base URL of a Google emulator, without trailing slash; undefined means real Google. */
+    emulatorUrl: string | undefined;
+    timeoutMs: number;
+  };
+  session: {
+    /** A signed-in session ends after this long without a request. */
+    idleTimeoutMs: number;
+    /** ...and after this long in any case. */
+    absoluteTimeoutMs: number;
+  };
+  trustProxy: boolean | number | string | undefined;
+  logLevel: string;
+}
+
+/** Startup refused: every problem found, each naming its variable or file. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const positiveInt = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a positive whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const envSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return 3000;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `PORT must be a port number (0-65535), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  HOST: z.string().optional(),
+  SESSION_SECRET: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  GOOGLE_CLIENT_SECRETS: z.string().optional(),
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_EMULATOR_URL: z.string().optional(),
+  GOOGLE_TIMEOUT_MS: positiveInt('GOOGLE_TIMEOUT_MS', 5000),
+  SESSION_IDLE_MINUTES: positiveInt('SESSION_IDLE_MINUTES', 120),
+  SESSION_ABSOLUTE_HOURS: positiveInt('SESSION_ABSOLUTE_HOURS', 24),
+  TRUST_PROXY: z.string().optional(),
+  LOG_LEVEL: z.string().optional(),
+});
+
+const clientSecretsSchema = z.object({
+  web: z.object({
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1),
+  }),
+});
+
+export interface LoadConfigOptions {
+  readFile?: (path: string) => string;
+}
+
+/** Reads and validates the environment; the only place that knows the variables' names. */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: LoadConfigOptions = {},
+): Config {
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
+  }
+  const e = parsed.data;
+  const nodeEnv = e.NODE_ENV || 'development';
+  const production = nodeEnv === 'production';
+
+  const sessionSecrets = e.SESSION_SECRET
+    ? e.SESSION_SECRET.split(',').map((s) => s.trim()).filter(Boolean)
+    : undefined;
+  if (production && !sessionSecrets?.length) {
+    problems.push('SESSION_SECRET is required when NODE_ENV=production (comma-separated; the first signs).');
+  }
+  if (production && sessionSecrets?.some((s) => s.length < 32)) {
+    problems.push('SESSION_SECRET: each secret must be at least 32 characters in production.');
+  }
+
+  const databaseUrl = e.DATABASE_URL || 'file:./data/app.db';
+  let databasePath = '';
+  if (!databaseUrl.startsWith('file:') || databaseUrl.length === 'file:'.length) {
+    problems.push(`DATABASE_URL must be file:PATH for SQLite, got "${databaseUrl}".`);
+  } else {
+    databasePath = databaseUrl.slice('file:'.length);
+  }
+
+  let emulatorUrl: string | undefined;
+  if (e.GOOGLE_EMULATOR_URL) {
+    if (production) {
+      problems.push('GOOGLE_EMULATOR_URL must not be set when NODE_ENV=production.');
+    }
+    try {
+      const url = new URL(e.GOOGLE_EMULATOR_URL);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+      emulatorUrl = url.origin + url.pathname.replace(/\/+$/, '');
+    } catch {
+      problems.push(`GOOGLE_EMULATOR_URL must be an http(s) URL, got "${e.GOOGLE_EMULATOR_URL}".`);
+    }
+  }
+
+  const client = readClientCredentials(e, readFile, problems);
+
+  const logLevel = e.LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    production,
+    port: e.PORT,
+    host: e.HOST || '127.0.0.1',
+    sessionSecrets,
+    databasePath,
+    google: {
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      emulatorUrl,
+      timeoutMs: e.GOOGLE_TIMEOUT_MS,
+    },
+    session: {
+      idleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
+      absoluteTimeoutMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    logLevel,
+  };
+}
+
+function readClientCredentials(
+  e: z.infer<typeof envSchema>,
+  readFile: (path: string) => string,
+  problems: string[],
+): { clientId: string; clientSecret: string } {
+  if (e.GOOGLE_CLIENT_ID || e.GOOGLE_CLIENT_SECRET) {
+    if (!e.GOOGLE_CLIENT_ID) problems.push('GOOGLE_CLIENT_ID is required when GOOGLE_CLIENT_SECRET is set.');
+    if (!e.GOOGLE_CLIENT_SECRET) problems.push('GOOGLE_CLIENT_SECRET is required when GOOGLE_CLIENT_ID is set.');
+    return { clientId: e.GOOGLE_CLIENT_ID ?? '', clientSecret: e.GOOGLE_CLIENT_SECRET ?? '' };
+  }
+  const path = e.GOOGLE_CLIENT_SECRETS || './client_secrets.json';
+  const help =
+    'Download it from Google Cloud Console (APIs & Services > Credentials > OAuth client > Download JSON), ' +
+    'or copy client_secrets.example.json and fill it in, or set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, ' +
+    'or run `npm run dev` to use the built-in Google emulator.';
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch {
+    problems.push(`GOOGLE_CLIENT_SECRETS: cannot read ${path}. ${help}`);
+    return { clientId: '', clientSecret: '' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push(`GOOGLE_CLIENT_SECRETS: ${path} is not valid JSON. ${help}`);
+    return { clientId: '', clientSecret: '' };
+  }
+  const secrets = clientSecretsSchema.safeParse(json);
+  if (!secrets.success) {
+    problems.push(
+      `GOOGLE_CLIENT_SECRETS: ${path} must look like {"web": {"client_id": "...", "client_secret": "..."}} (a "Web application" client). ${help}`,
+    );
+    return { clientId: '', clientSecret: '' };
+  }
+  return { clientId: secrets.data.web.client_id, clientSecret: secrets.data.web.client_secret };
+}
+
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

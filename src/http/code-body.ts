@@ -1,0 +1,38 @@
+import express, { type RequestHandler } from 'express';
+import { AppError, Messages } from '../errors.js';
+
+/** An authorization code is ~100 bytes; 4 KiB leaves room and bounds the work. */
+export const CODE_BODY_LIMIT = '4kb';
+
+const RAW_TYPES = ['application/octet-stream', 'text/plain'];
+const ACCEPTED = [...RAW_TYPES, 'application/x-www-form-urlencoded', 'application/json'];
+
+/**
+ * Parses the three ways clients post a code: raw (the classic client), form `code=` (Google's
+ * sample) and JSON `{"code": ...}`. Other content types are refused before reading.
+ */
+export function parseCodeBody(): RequestHandler[] {
+  const onlyAccepted: RequestHandler = (req, _res, next) => {
+    if (req.headers['content-type'] !== undefined && !req.is(ACCEPTED)) {
+      return next(new AppError(415, 'Unsupported content type.', { code: 'unsupported_content_type' }));
+    }
+    next();
+  };
+  return [
+    onlyAccepted,
+    express.raw({ type: RAW_TYPES, limit: CODE_BODY_LIMIT }),
+    express.urlencoded({ extended: false, limit: CODE_BODY_LIMIT, parameterLimit: 10 }),
+    express.json({ limit: CODE_BODY_LIMIT, strict: true }),
+  ];
+}
+
+/** The code from whichever body was sent, or a 400. */
+export function readCode(body: unknown): string {
+  let code: unknown;
+  if (Buffer.isBuffer(body)) code = body.toString('utf8').trim();
+  else if (body && typeof body === 'object') code = (body as { code?: unknown }).code;
+  if (typeof code !== 'string' || code === '' || code.length > 2048 || !/^[\x21-\x7e]+$/.test(code)) {
+    throw new AppError(400, Messages.missingCode, { code: 'missing_code' });
+  }
+  return code;
+}

@@ -1,0 +1,58 @@
+import type { RequestHandler, Response } from 'express';
+import session from 'express-session';
+import { destroySession } from '../signin/complete-sign-in.js';
+
+export interface SessionOptions {
+  store: session.Store;
+  /** First signs, all verify: add a new secret in front to rotate, drop the old one later. */
+  secrets: string[];
+  production: boolean;
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+  now: () => number;
+}
+
+export interface SessionCookie {
+  name: string;
+  clear(res: Response): void;
+}
+
+export function sessionCookie(production: boolean): SessionCookie {
+  // __Host- makes the browser refuse the cookie unless Secure, Path=/ and host-only.
+  const name = production ? '__Host-sid' : 'sid';
+  return {
+    name,
+    clear: (res) => res.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure: production }),
+  };
+}
+
+export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
+  const cookie = sessionCookie(options.production);
+  const sessions = session({
+    name: cookie.name,
+    store: options.store,
+    secret: options.secrets,
+    resave: false, // don't save session if unmodified
+    saveUninitialized: false, // don't create a session until something is stored
+    rolling: true, // each request pushes the idle deadline back
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.production,
+      path: '/',
+      maxAge: options.idleTimeoutMs,
+    },
+  });
+  // The absolute lifetime: a signed-in session ends this long after sign-in, however active.
+  const absoluteLifetime: RequestHandler = async (req, res, next) => {
+    const signedInAt = req.session?.signedInAt;
+    if (signedInAt !== undefined && options.now() - signedInAt > options.absoluteTimeoutMs) {
+      await destroySession(req);
+      cookie.clear(res);
+      // Go on as an anonymous request with a fresh, empty session.
+      req.sessionStore.generate(req);
+    }
+    next();
+  };
+  return [sessions, absoluteLifetime];
+}

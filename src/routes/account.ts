@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import type { Request, RequestHandler, Response } from 'express';
+import { AppError, Messages } from '../errors.js';
+import type { GoogleClient } from '../google/google-client.js';
+import { destroySession } from '../signin/complete-sign-in.js';
+import type { SessionCookie } from '../http/session.js';
+import type { UserStore } from '../storage/user-store.js';
+import { currentUser } from './pages.js';
+
+export interface AccountDeps {
+  google: GoogleClient;
+  users: UserStore;
+  logger: Logger;
+  cookie: SessionCookie;
+}
+
+/** GET /me: the signed-in user's profile; never a token. */
+export function me(deps: AccountDeps): RequestHandler {
+  return async (req, res) => {
+    const user = await currentUser(req, deps.users);
+    if (!user) {
+      res.status(401).json({ error: Messages.notSignedIn });
+      return;
+    }
+    res.set('Cache-Control', 'no-store');
+    res.json({ id: user.id, email: user.email, name: user.name, picture: user.picture, emailVerified: user.emailVerified });
+  };
+}
+
+/** POST /gdisconnect: revoke Google's token, then end the session even if Google failed. */
+export function gdisconnect(deps: AccountDeps): RequestHandler {
+  return async (req, res) => {
+    const token = req.session.accessToken;
+    if (req.session.userId === undefined || token === undefined) {
+      throw new AppError(401, Messages.notConnected, { code: 'not_connected' });
+    }
+    try {
+      await deps.google.revoke(token);
+    } catch (err) {
+      deps.logger.warn({ code: err instanceof AppError ? err.code : 'revoke_failed' }, 'revoke at Google failed; session ended anyway');
+    }
+    await endSession(req, res, deps.cookie);
+    if (isHtmlFormPost(req)) {
+      res.redirect(303, '/');
+      return;
+    }
+    res.status(200).json(Messages.disconnected);
+  };
+}
+
+/** POST /logout: end the session, keep Google's grant. */
+export function logout(deps: AccountDeps): RequestHandler {
+  return async (req, res) => {
+    await endSession(req, res, deps.cookie);
+    res.redirect(303, '/');
+  };
+}
+
+async function endSession(req: Request, res: Response, cookie: SessionCookie): Promise<void> {
+  await destroySession(req);
+  cookie.clear(res);
+}
+
+function isHtmlFormPost(req: Request): boolean {
+  return Boolean(req.is('application/x-www-form-urlencoded')) && req.accepts(['json', 'html']) === 'html';
+}

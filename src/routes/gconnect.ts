@@ -1,0 +1,32 @@
+import type { RequestHandler } from 'express';
+import { Messages } from '../errors.js';
+import type { GoogleClient } from '../google/google-client.js';
+import { readCode } from '../http/code-body.js';
+import { authenticateWithGoogle } from '../signin/authenticate.js';
+import { completeSignIn, isSignedInAs } from '../signin/complete-sign-in.js';
+import { consumeState } from '../signin/state.js';
+import type { StateLedger } from '../storage/state-ledger.js';
+import type { UserStore } from '../storage/user-store.js';
+
+export interface GconnectDeps {
+  google: GoogleClient;
+  users: UserStore;
+  ledger: StateLedger;
+  now: () => number;
+}
+
+/** POST /gconnect?state=…: the popup code client's sign-in, step by step as in DESIGN.md. */
+export function gconnect(deps: GconnectDeps): RequestHandler {
+  return async (req, res) => {
+    await consumeState(req.session, req.query.state, deps.now(), deps.ledger);
+    const code = readCode(req.body);
+    // The popup code client's codes are bound to the special redirect URI 'postmessage'.
+    const identity = await authenticateWithGoogle(deps.google, { code, redirectUri: 'postmessage' });
+    if (isSignedInAs(req, identity.profile.sub)) {
+      res.status(200).json(Messages.alreadyConnected);
+      return;
+    }
+    const user = await completeSignIn(req, deps.users, identity, deps.now());
+    res.render('greeting', { user });
+  };
+}

@@ -1,0 +1,35 @@
+// Entry point: the only file that reads the environment and listens.
+import { ConfigError, loadConfig } from './config.js';
+import { startServer } from './start.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const running = await startServer(config);
+  running.logger.info(
+    { url: running.url, google: config.google.emulatorUrl ?? 'accounts.google.com' },
+    `listening on ${running.url}`,
+  );
+  const stop = (signal: string) => {
+    running.logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

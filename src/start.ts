@@ -1,0 +1,88 @@
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { googleEndpoints } from './google/endpoints.js';
+import { createGoogleClient } from './google/google-client.js';
+import { createLogger } from './http/logger.js';
+import { devSessionSecret } from './session-secret.js';
+import { openDatabase } from './storage/database.js';
+import { SqliteSessionStore } from './storage/session-store.js';
+import { createSqliteStateLedger } from './storage/state-ledger.js';
+import { createSqliteUserStore } from './storage/user-store.js';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  logger: Logger;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Wires the real dependencies from a validated config and listens. */
+export interface StartOptions {
+  logger?: Logger;
+  /** The clock, for tests of expiry. */
+  now?: () => number;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const now = options.now ?? Date.now;
+  const db = openDatabase(config.databasePath);
+  const users = createSqliteUserStore(db);
+  const ledger = createSqliteStateLedger(db);
+  const sessionStore = new SqliteSessionStore(db, {
+    now,
+    onPrune: (now) => void ledger.prune(now),
+    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
+  });
+  const google = createGoogleClient({
+    clientId: config.google.clientId,
+    clientSecret: config.google.clientSecret,
+    endpoints: googleEndpoints(config.google.emulatorUrl),
+    timeoutMs: config.google.timeoutMs,
+    now,
+  });
+  const app = createApp({
+    config: {
+      production: config.production,
+      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dirname(config.databasePath))],
+      session: config.session,
+      trustProxy: config.trustProxy,
+      emulator: config.google.emulatorUrl !== undefined,
+    },
+    users,
+    sessionStore,
+    ledger,
+    google,
+    logger,
+    now,
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 10_000) =>
+    (closing ??= new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        sessionStore.close();
+        google.close();
+        db.close();
+        resolve();
+      });
+      // Keep-alive connections with no request in flight would hold close() open.
+      server.closeIdleConnections();
+    }));
+
+  return { url: `http://${host}:${port}`, server, logger, close };
+}
