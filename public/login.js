@@ -15,7 +15,10 @@
 
   // The state is single use: after any attempt, fetch a fresh one so the user can simply retry.
   async function refreshState() {
-    const res = await fetch('/login', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    const res = await fetch('/login', {
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+    });
     if (res.ok) {
       state = (await res.json()).state;
       root.dataset.state = state;
@@ -61,7 +64,12 @@
 
   function onCode(response) {
     if (response.error) {
-      say(response.error === 'access_denied' ? 'Sign-in was cancelled.' : 'Google refused the sign-in: ' + response.error, true);
+      say(
+        response.error === 'access_denied'
+          ? 'Sign-in was cancelled.'
+          : 'Google refused the sign-in: ' + response.error,
+        true,
+      );
       return;
     }
     sendCode(response.code);
@@ -69,8 +77,13 @@
 
   function onError(error) {
     const type = error && error.type;
-    if (type === 'popup_failed_to_open') say('The sign-in popup was blocked. Allow popups for this site, or use the redirect link below.', true);
-    else if (type === 'popup_closed') say('The sign-in popup was closed before you chose an account.', true);
+    if (type === 'popup_failed_to_open')
+      say(
+        'The sign-in popup was blocked. Allow popups for this site, or use the redirect link below.',
+        true,
+      );
+    else if (type === 'popup_closed')
+      say('The sign-in popup was closed before you chose an account.', true);
     else say('Sign-in did not complete. Please try again.', true);
   }
 

@@ -58,7 +58,12 @@ export function createApp(deps: AppDeps): Express {
   const accountDeps = { google, users, logger, cookie };
 
   app.use(requestLogger(logger));
-  app.use(securityHeaders({ googleOrigin: new URL(google.endpoints.gsiClient).origin, production: config.production }));
+  app.use(
+    securityHeaders({
+      googleOrigin: new URL(google.endpoints.gsiClient).origin,
+      production: config.production,
+    }),
+  );
   app.use(express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
   app.use(refuseCrossSite());
@@ -76,7 +81,11 @@ export function createApp(deps: AppDeps): Express {
   app.get('/', homePage(pageDeps));
   app.get('/login', allowPopups, loginPage(pageDeps));
   app.post('/gconnect', parseCodeBody(), gconnect({ google, users, ledger: deps.ledger, now }));
-  app.post('/gdisconnect', express.urlencoded({ extended: false, limit: '1kb' }), gdisconnect(accountDeps));
+  app.post(
+    '/gdisconnect',
+    express.urlencoded({ extended: false, limit: '1kb' }),
+    gdisconnect(accountDeps),
+  );
   app.post('/logout', logout(accountDeps));
   app.get('/me', me(accountDeps));
 

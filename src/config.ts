@@ -45,7 +45,10 @@ const positiveInt = (name: string, fallback: number) =>
       if (v === undefined || v === '') return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a positive whole number, got "${v}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a positive whole number, got "${v}"`,
+        });
         return z.NEVER;
       }
       return n;
@@ -60,7 +63,10 @@ const envSchema = z.object({
       if (v === undefined || v === '') return 3000;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        ctx.addIssue({ code: 'custom', message: `PORT must be a port number (0-65535), got "${v}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `PORT must be a port number (0-65535), got "${v}"`,
+        });
         return z.NEVER;
       }
       return n;
@@ -106,10 +112,14 @@ export function loadConfig(
   const production = nodeEnv === 'production';
 
   const sessionSecrets = e.SESSION_SECRET
-    ? e.SESSION_SECRET.split(',').map((s) => s.trim()).filter(Boolean)
+    ? e.SESSION_SECRET.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
     : undefined;
   if (production && !sessionSecrets?.length) {
-    problems.push('SESSION_SECRET is required when NODE_ENV=production (comma-separated; the first signs).');
+    problems.push(
+      'SESSION_SECRET is required when NODE_ENV=production (comma-separated; the first signs).',
+    );
   }
   if (production && sessionSecrets?.some((s) => s.length < 32)) {
     problems.push('SESSION_SECRET: each secret must be at least 32 characters in production.');
@@ -172,8 +182,10 @@ function readClientCredentials(
   problems: string[],
 ): { clientId: string; clientSecret: string } {
   if (e.GOOGLE_CLIENT_ID || e.GOOGLE_CLIENT_SECRET) {
-    if (!e.GOOGLE_CLIENT_ID) problems.push('GOOGLE_CLIENT_ID is required when GOOGLE_CLIENT_SECRET is set.');
-    if (!e.GOOGLE_CLIENT_SECRET) problems.push('GOOGLE_CLIENT_SECRET is required when GOOGLE_CLIENT_ID is set.');
+    if (!e.GOOGLE_CLIENT_ID)
+      problems.push('GOOGLE_CLIENT_ID is required when GOOGLE_CLIENT_SECRET is set.');
+    if (!e.GOOGLE_CLIENT_SECRET)
+      problems.push('GOOGLE_CLIENT_SECRET is required when GOOGLE_CLIENT_ID is set.');
     return { clientId: e.GOOGLE_CLIENT_ID ?? '', clientSecret: e.GOOGLE_CLIENT_SECRET ?? '' };
   }
   const path = e.GOOGLE_CLIENT_SECRETS || './client_secrets.json';

@@ -28,7 +28,10 @@ export interface StartOptions {
   now?: () => number;
 }
 
-export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
   const db = openDatabase(config.databasePath);
@@ -37,7 +40,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const sessionStore = new SqliteSessionStore(db, {
     now,
     onPrune: (now) => void ledger.prune(now),
-    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
+    onError: (err) =>
+      logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
   });
   const google = createGoogleClient({
     clientId: config.google.clientId,
@@ -63,7 +67,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = app.listen(config.port, config.host, (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    );
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

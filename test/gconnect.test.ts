@@ -1,5 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT, getState, sessionCookieOf, signIn, signInOk, startHarness, type Harness } from './helpers/harness.js';
+import {
+  CLIENT,
+  getState,
+  sessionCookieOf,
+  signIn,
+  signInOk,
+  startHarness,
+  type Harness,
+} from './helpers/harness.js';
 
 let h: Harness;
 let offset = 0;
@@ -30,7 +38,10 @@ async function expectNothingChanged(agent: ReturnType<Harness['client']>, rowsBe
 describe('GET /login', () => {
   it('when viewed, then it shows a fresh ≥128-bit state on exactly one data-state element', async () => {
     const agent = h.client();
-    const res = await agent.get('/login').expect(200).expect('Content-Type', /text\/html/);
+    const res = await agent
+      .get('/login')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     const states = [...res.text.matchAll(/data-state="([^"]*)"/g)].map((m) => m[1]);
     expect(states).toHaveLength(1);
     expect(states[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -83,9 +94,21 @@ describe('POST /gconnect: success', () => {
   });
 
   for (const [kind, send] of [
-    ['text/plain', (req: ReturnType<ReturnType<Harness['client']>['post']>, c: string) => req.type('text/plain').send(c)],
-    ['form code=', (req: ReturnType<ReturnType<Harness['client']>['post']>, c: string) => req.type('form').send({ code: c })],
-    ['JSON {"code"}', (req: ReturnType<ReturnType<Harness['client']>['post']>, c: string) => req.type('json').send({ code: c })],
+    [
+      'text/plain',
+      (req: ReturnType<ReturnType<Harness['client']>['post']>, c: string) =>
+        req.type('text/plain').send(c),
+    ],
+    [
+      'form code=',
+      (req: ReturnType<ReturnType<Harness['client']>['post']>, c: string) =>
+        req.type('form').send({ code: c }),
+    ],
+    [
+      'JSON {"code"}',
+      (req: ReturnType<ReturnType<Harness['client']>['post']>, c: string) =>
+        req.type('json').send({ code: c }),
+    ],
   ] as const) {
     it(`when the code is posted as ${kind}, then it signs in`, async () => {
       const agent = h.client();
@@ -101,7 +124,11 @@ describe('POST /gconnect: success', () => {
     const first = await agent.get('/login').set('Accept', 'application/json').expect(200);
     const before = sessionCookieOf(first);
     expect(before).toBeDefined();
-    const res = await agent.post(`/gconnect?state=${first.body.state}`).type('text/plain').send(code()).expect(200);
+    const res = await agent
+      .post(`/gconnect?state=${first.body.state}`)
+      .type('text/plain')
+      .send(code())
+      .expect(200);
     const after = sessionCookieOf(res);
     expect(after).toBeDefined();
     expect(after!.split(';')[0]).not.toBe(before!.split(';')[0]);
@@ -163,7 +190,10 @@ describe('POST /gconnect: success', () => {
 });
 
 describe('POST /gconnect: state refusals (401, and no call to Google)', () => {
-  async function expectStateRefused(send: () => Promise<{ status: number; body: unknown }>, agent: ReturnType<Harness['client']>) {
+  async function expectStateRefused(
+    send: () => Promise<{ status: number; body: unknown }>,
+    agent: ReturnType<Harness['client']>,
+  ) {
     const rows = h.userRows().length;
     h.emulator.resetCalls();
     const res = await send();
@@ -182,7 +212,10 @@ describe('POST /gconnect: state refusals (401, and no call to Google)', () => {
   it('when the state is wrong, then 401', async () => {
     const agent = h.client();
     await getState(agent);
-    await expectStateRefused(() => agent.post('/gconnect?state=not-the-state').type('text/plain').send(code()), agent);
+    await expectStateRefused(
+      () => agent.post('/gconnect?state=not-the-state').type('text/plain').send(code()),
+      agent,
+    );
   });
 
   it('when the state belongs to another session, then 401', async () => {
@@ -199,25 +232,40 @@ describe('POST /gconnect: state refusals (401, and no call to Google)', () => {
   it('when there is no session at all, then 401', async () => {
     const agent = h.client();
     const state = await getState(h.client());
-    await expectStateRefused(() => agent.post(`/gconnect?state=${state}`).type('text/plain').send(code()), agent);
+    await expectStateRefused(
+      () => agent.post(`/gconnect?state=${state}`).type('text/plain').send(code()),
+      agent,
+    );
   });
 
   it('when the state is replayed after a failed attempt, then 401', async () => {
     const agent = h.client();
     const state = await getState(agent);
     await agent.post(`/gconnect?state=${state}`).type('text/plain').send('bogus-code').expect(401);
-    await expectStateRefused(() => agent.post(`/gconnect?state=${state}`).type('text/plain').send(code()), agent);
+    await expectStateRefused(
+      () => agent.post(`/gconnect?state=${state}`).type('text/plain').send(code()),
+      agent,
+    );
   });
 
   it('when the state is replayed with an old session cookie, then 401', async () => {
     const agent = h.client();
     const res = await agent.get('/login').set('Accept', 'application/json');
     const cookie = sessionCookieOf(res)!.split(';')[0]!;
-    await agent.post(`/gconnect?state=${res.body.state}`).type('text/plain').send(code()).expect(200);
+    await agent
+      .post(`/gconnect?state=${res.body.state}`)
+      .type('text/plain')
+      .send(code())
+      .expect(200);
     // Replay the pre-sign-in cookie, which still names the state in its (old) session.
     const replay = h.client();
     await expectStateRefused(
-      () => replay.post(`/gconnect?state=${res.body.state}`).set('Cookie', cookie).type('text/plain').send(code()),
+      () =>
+        replay
+          .post(`/gconnect?state=${res.body.state}`)
+          .set('Cookie', cookie)
+          .type('text/plain')
+          .send(code()),
       replay,
     );
   });
@@ -226,14 +274,20 @@ describe('POST /gconnect: state refusals (401, and no call to Google)', () => {
     const agent = h.client();
     const state = await getState(agent);
     offset = 10 * 60 * 1000 + 1000;
-    await expectStateRefused(() => agent.post(`/gconnect?state=${state}`).type('text/plain').send(code()), agent);
+    await expectStateRefused(
+      () => agent.post(`/gconnect?state=${state}`).type('text/plain').send(code()),
+      agent,
+    );
   });
 
   it('when the state parameter is repeated or nested, then 401, never 500', async () => {
     for (const query of ['state=a&state=b', 'state[x]=1', 'state=']) {
       const agent = h.client();
       await getState(agent);
-      await expectStateRefused(() => agent.post(`/gconnect?${query}`).type('text/plain').send(code()), agent);
+      await expectStateRefused(
+        () => agent.post(`/gconnect?${query}`).type('text/plain').send(code()),
+        agent,
+      );
     }
   });
 });
@@ -265,7 +319,11 @@ describe('POST /gconnect: Google refusals', () => {
 
   it("when tokeninfo's sub differs, then 401 and no user", async () => {
     await refused(
-      () => h.emulator.inject('tokeninfo', { kind: 'claims', claims: { sub: '999999999999999999999' } }),
+      () =>
+        h.emulator.inject('tokeninfo', {
+          kind: 'claims',
+          claims: { sub: '999999999999999999999' },
+        }),
       401,
       "Token's user ID doesn't match given user ID.",
       'dave.unverified@example.net',
@@ -274,7 +332,11 @@ describe('POST /gconnect: Google refusals', () => {
 
   it("when tokeninfo's aud differs, then 401 and no user", async () => {
     await refused(
-      () => h.emulator.inject('tokeninfo', { kind: 'claims', claims: { aud: 'someone-else.apps.googleusercontent.com' } }),
+      () =>
+        h.emulator.inject('tokeninfo', {
+          kind: 'claims',
+          claims: { aud: 'someone-else.apps.googleusercontent.com' },
+        }),
       401,
       "Token's client ID does not match app's.",
       'dave.unverified@example.net',
@@ -297,7 +359,8 @@ describe('POST /gconnect: Google refusals', () => {
 
   it("when userinfo's sub differs, then 401 and no user", async () => {
     await refused(
-      () => h.emulator.inject('userinfo', { kind: 'claims', claims: { sub: '999999999999999999999' } }),
+      () =>
+        h.emulator.inject('userinfo', { kind: 'claims', claims: { sub: '999999999999999999999' } }),
       401,
       'Invalid ID token.',
       'dave.unverified@example.net',
@@ -308,26 +371,55 @@ describe('POST /gconnect: Google refusals', () => {
     ['a flipped signature byte', { kind: 'idToken', sign: 'flip-signature' }],
     ['another audience', { kind: 'idToken', claims: { aud: 'other.apps.googleusercontent.com' } }],
     ['another issuer', { kind: 'idToken', claims: { iss: 'https://accounts.google.com' } }],
-    ['an expiry in the past', { kind: 'idToken', claims: { iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 } }],
+    [
+      'an expiry in the past',
+      {
+        kind: 'idToken',
+        claims: {
+          iat: Math.floor(Date.now() / 1000) - 7200,
+          exp: Math.floor(Date.now() / 1000) - 3600,
+        },
+      },
+    ],
     ['alg none', { kind: 'idToken', sign: 'none' }],
     ['HS256 keyed with the client secret', { kind: 'idToken', sign: 'hs256-client-secret' }],
     ['no id_token at all', { kind: 'noIdToken' }],
   ] as const) {
     it(`when the ID token has ${name}, then 401 "Invalid ID token." and no userinfo call`, async () => {
-      await refused(() => h.emulator.inject('token', fault as never), 401, 'Invalid ID token.', 'dave.unverified@example.net');
+      await refused(
+        () => h.emulator.inject('token', fault as never),
+        401,
+        'Invalid ID token.',
+        'dave.unverified@example.net',
+      );
       expect(h.emulator.calls('userinfo')).toHaveLength(0);
       expect(h.emulator.calls('tokeninfo')).toHaveLength(0);
     });
   }
 
   it('when the token endpoint answers 500, then 502 and the code was posted once (no retry)', async () => {
-    await refused(() => h.emulator.inject('token', { kind: 'status', status: 500, body: { error: 'internal' } }, { times: 5 }), 502, 'Google answered with an error; try again.');
+    await refused(
+      () =>
+        h.emulator.inject(
+          'token',
+          { kind: 'status', status: 500, body: { error: 'internal' } },
+          { times: 5 },
+        ),
+      502,
+      'Google answered with an error; try again.',
+    );
     expect(h.emulator.calls('token')).toHaveLength(1);
   });
 
   it('when the token endpoint answers HTML garbage, then 502', async () => {
     await refused(
-      () => h.emulator.inject('token', { kind: 'status', status: 200, body: '<html>oops</html>', contentType: 'text/html' }),
+      () =>
+        h.emulator.inject('token', {
+          kind: 'status',
+          status: 200,
+          body: '<html>oops</html>',
+          contentType: 'text/html',
+        }),
       502,
       'Google answered with an error; try again.',
     );
@@ -335,7 +427,13 @@ describe('POST /gconnect: Google refusals', () => {
 
   it('when userinfo answers truncated JSON, then 502', async () => {
     await refused(
-      () => h.emulator.inject('userinfo', { kind: 'status', status: 200, body: '{"sub": "12', contentType: 'application/json' }),
+      () =>
+        h.emulator.inject('userinfo', {
+          kind: 'status',
+          status: 200,
+          body: '{"sub": "12',
+          contentType: 'application/json',
+        }),
       502,
       'Google answered with an error; try again.',
     );
@@ -343,12 +441,20 @@ describe('POST /gconnect: Google refusals', () => {
 
   it('when the token endpoint hangs past GOOGLE_TIMEOUT_MS, then 504', async () => {
     const started = Date.now();
-    await refused(() => h.emulator.inject('token', { kind: 'hang', ms: 5000 }), 504, 'Google did not answer in time; try again.');
+    await refused(
+      () => h.emulator.inject('token', { kind: 'hang', ms: 5000 }),
+      504,
+      'Google did not answer in time; try again.',
+    );
     expect(Date.now() - started).toBeLessThan(4500);
   });
 
   it('when userinfo hangs past the deadline, then 504', async () => {
-    await refused(() => h.emulator.inject('userinfo', { kind: 'hang', ms: 5000 }), 504, 'Google did not answer in time; try again.');
+    await refused(
+      () => h.emulator.inject('userinfo', { kind: 'hang', ms: 5000 }),
+      504,
+      'Google did not answer in time; try again.',
+    );
   });
 });
 
@@ -356,7 +462,11 @@ describe('POST /gconnect: request refusals', () => {
   it('when the body is over 4 KiB, then 413', async () => {
     const agent = h.client();
     const state = await getState(agent);
-    await agent.post(`/gconnect?state=${state}`).type('text/plain').send('x'.repeat(5000)).expect(413);
+    await agent
+      .post(`/gconnect?state=${state}`)
+      .type('text/plain')
+      .send('x'.repeat(5000))
+      .expect(413);
     await agent.get('/me').expect(401);
   });
 
@@ -376,7 +486,12 @@ describe('POST /gconnect: request refusals', () => {
   it('when the request is cross-site by Fetch Metadata, then 403 before anything else', async () => {
     const agent = h.client();
     const state = await getState(agent);
-    await agent.post(`/gconnect?state=${state}`).set('Sec-Fetch-Site', 'cross-site').type('text/plain').send(code()).expect(403);
+    await agent
+      .post(`/gconnect?state=${state}`)
+      .set('Sec-Fetch-Site', 'cross-site')
+      .type('text/plain')
+      .send(code())
+      .expect(403);
     expect(h.emulator.calls('token')).toHaveLength(0);
     await agent.get('/me').expect(401);
   });
@@ -384,15 +499,30 @@ describe('POST /gconnect: request refusals', () => {
   it('when the Origin is another site, then 403; when it is this site, then it goes through', async () => {
     const agent = h.client();
     let state = await getState(agent);
-    await agent.post(`/gconnect?state=${state}`).set('Origin', 'https://evil.example').type('text/plain').send(code()).expect(403);
+    await agent
+      .post(`/gconnect?state=${state}`)
+      .set('Origin', 'https://evil.example')
+      .type('text/plain')
+      .send(code())
+      .expect(403);
     state = await getState(agent);
-    await agent.post(`/gconnect?state=${state}`).set('Origin', h.url).type('text/plain').send(code()).expect(200);
+    await agent
+      .post(`/gconnect?state=${state}`)
+      .set('Origin', h.url)
+      .type('text/plain')
+      .send(code())
+      .expect(200);
   });
 
   it('when Sec-Fetch-Site is same-origin, then it goes through', async () => {
     const agent = h.client();
     const state = await getState(agent);
-    await agent.post(`/gconnect?state=${state}`).set('Sec-Fetch-Site', 'same-origin').type('text/plain').send(code()).expect(200);
+    await agent
+      .post(`/gconnect?state=${state}`)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('text/plain')
+      .send(code())
+      .expect(200);
   });
 });
 
@@ -418,7 +548,13 @@ describe('account routes', () => {
   it('when an HTML form disconnects, then it is redirected home', async () => {
     const agent = h.client();
     await signInOk(h, agent, ALICE);
-    await agent.post('/gdisconnect').set('Accept', 'text/html').type('form').send('').expect(303).expect('Location', '/');
+    await agent
+      .post('/gdisconnect')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send('')
+      .expect(303)
+      .expect('Location', '/');
   });
 
   it('when not signed in, then disconnect is 401 "Current user not connected."', async () => {
@@ -440,7 +576,11 @@ describe('account routes', () => {
     const agent = h.client();
     await signInOk(h, agent, BOB);
     await h.restart();
-    const me = await h.client().get('/me').set('Cookie', (await agentCookie(agent))).expect(200);
+    const me = await h
+      .client()
+      .get('/me')
+      .set('Cookie', await agentCookie(agent))
+      .expect(200);
     expect(me.body.email).toBe(BOB);
   });
 
@@ -469,13 +609,25 @@ describe('secrets stay secret', () => {
     const agent = h.client();
     const first = await agent.get('/login').set('Accept', 'application/json');
     const c = code();
-    const res = await agent.post(`/gconnect?state=${first.body.state}`).type('text/plain').send(c).expect(200);
+    const res = await agent
+      .post(`/gconnect?state=${first.body.state}`)
+      .type('text/plain')
+      .send(c)
+      .expect(200);
     await agent.get('/me').expect(200);
     await agent.post('/gdisconnect').expect(200);
     const sid = decodeURIComponent(sessionCookieOf(res)!.split(';')[0]!.split('=')[1]!);
     const text = h.logs.join('\n');
     expect(text.length).toBeGreaterThan(0);
-    for (const secret of [c, first.body.state, sid, sid.slice(2, 34), CLIENT.clientSecret, 'ya29.', 'session-secret']) {
+    for (const secret of [
+      c,
+      first.body.state,
+      sid,
+      sid.slice(2, 34),
+      CLIENT.clientSecret,
+      'ya29.',
+      'session-secret',
+    ]) {
       expect(text).not.toContain(secret);
     }
   });
@@ -497,7 +649,9 @@ describe('secrets stay secret', () => {
 
 async function agentCookie(agent: ReturnType<Harness['client']>): Promise<string> {
   // supertest's agent keeps a cookie jar; read the sid cookie back out of it.
-  const jar = (agent as unknown as { jar: { getCookies(a: unknown): { name: string; value: string }[] } }).jar;
+  const jar = (
+    agent as unknown as { jar: { getCookies(a: unknown): { name: string; value: string }[] } }
+  ).jar;
   const { CookieAccessInfo } = await import('cookiejar');
   const sid = jar.getCookies(CookieAccessInfo.All).find((c) => c.name === 'sid');
   return `sid=${sid?.value}`;

@@ -34,7 +34,11 @@ export class CertCache {
     if (!this.certs || now >= this.expiresAt) {
       return this.refresh();
     }
-    if (kid !== undefined && !(kid in this.certs) && now - this.lastForcedAt >= this.options.refetchIntervalMs) {
+    if (
+      kid !== undefined &&
+      !(kid in this.certs) &&
+      now - this.lastForcedAt >= this.options.refetchIntervalMs
+    ) {
       this.lastForcedAt = now;
       return this.refresh();
     }

@@ -88,7 +88,9 @@ const tokenInfoResponse = z.looseObject({
 const userInfoResponse = z.looseObject({
   sub: z.string().min(1),
   email: z.string().optional(),
-  email_verified: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  email_verified: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .optional(),
   name: z.string().optional(),
   picture: z.string().optional(),
   hd: z.string().optional(),
@@ -130,9 +132,16 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     now,
     refetchIntervalMs: options.certRefetchIntervalMs ?? 60_000,
     fetchCerts: async () => {
-      const res = await transporter.request({ url: endpoints.pemCerts, method: 'GET', responseType: 'json' });
+      const res = await transporter.request({
+        url: endpoints.pemCerts,
+        method: 'GET',
+        responseType: 'json',
+      });
       const maxAge = /max-age=(\d+)/.exec(res.headers.get('cache-control') ?? '')?.[1];
-      return { certs: expect(pemCertsResponse, res.data), maxAgeMs: maxAge ? Number(maxAge) * 1000 : 0 };
+      return {
+        certs: expect(pemCertsResponse, res.data),
+        maxAgeMs: maxAge ? Number(maxAge) * 1000 : 0,
+      };
     },
   });
 
@@ -142,7 +151,11 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
 
     async exchangeCode(grant) {
       const res = await callGoogle('token', () =>
-        oauth.getToken({ code: grant.code, redirect_uri: grant.redirectUri, codeVerifier: grant.codeVerifier }),
+        oauth.getToken({
+          code: grant.code,
+          redirect_uri: grant.redirectUri,
+          codeVerifier: grant.codeVerifier,
+        }),
       );
       const tokens = expect(tokenResponse, res.res?.data ?? res.tokens);
       return { accessToken: tokens.access_token, idToken: tokens.id_token };
@@ -156,15 +169,25 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
       const keys = keysFor(header.kid, known);
       let payload;
       try {
-        const ticket = await oauth.verifySignedJwtWithCertsAsync(idToken, keys, clientId, endpoints.issuers);
+        const ticket = await oauth.verifySignedJwtWithCertsAsync(
+          idToken,
+          keys,
+          clientId,
+          endpoints.issuers,
+        );
         payload = ticket.getPayload();
       } catch (err) {
         // The library's messages quote the whole token: keep them out of logs.
-        throw invalidIdToken(err instanceof Error ? (err.message.split(':')[0] ?? '') : 'verification failed');
+        throw invalidIdToken(
+          err instanceof Error ? (err.message.split(':')[0] ?? '') : 'verification failed',
+        );
       }
-      if (!payload || typeof payload.sub !== 'string' || payload.sub === '') throw invalidIdToken('no sub');
-      if (payload.azp !== undefined && payload.azp !== clientId) throw invalidIdToken('azp is not our client');
-      if (expected.nonce !== undefined && payload.nonce !== expected.nonce) throw invalidIdToken('nonce mismatch');
+      if (!payload || typeof payload.sub !== 'string' || payload.sub === '')
+        throw invalidIdToken('no sub');
+      if (payload.azp !== undefined && payload.azp !== clientId)
+        throw invalidIdToken('azp is not our client');
+      if (expected.nonce !== undefined && payload.nonce !== expected.nonce)
+        throw invalidIdToken('nonce mismatch');
       return payload as unknown as IdTokenClaims;
     },
 
@@ -223,18 +246,30 @@ async function callGoogle<T>(call: GoogleCall, work: () => Promise<T>): Promise<
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (isTimeout(err)) {
-      throw new AppError(504, Messages.googleTimeout, { code: `google_${call}_timeout`, cause: redact(err) });
+      throw new AppError(504, Messages.googleTimeout, {
+        code: `google_${call}_timeout`,
+        cause: redact(err),
+      });
     }
     const status = err instanceof GaxiosError ? err.response?.status : undefined;
     if (status !== undefined && status >= 400 && status < 500) {
       if (call === 'token') {
-        throw new AppError(401, Messages.codeExchangeFailed, { code: 'google_token_refused', cause: redact(err) });
+        throw new AppError(401, Messages.codeExchangeFailed, {
+          code: 'google_token_refused',
+          cause: redact(err),
+        });
       }
       if (call === 'tokeninfo') {
-        throw new AppError(500, tokenInfoError(err), { code: 'google_tokeninfo_error', cause: redact(err) });
+        throw new AppError(500, tokenInfoError(err), {
+          code: 'google_tokeninfo_error',
+          cause: redact(err),
+        });
       }
     }
-    throw new AppError(502, Messages.googleBadGateway, { code: `google_${call}_failed`, cause: redact(err) });
+    throw new AppError(502, Messages.googleBadGateway, {
+      code: `google_${call}_failed`,
+      cause: redact(err),
+    });
   }
 }
 
@@ -258,9 +293,12 @@ function redact(err: unknown): Error {
   const status = err instanceof GaxiosError ? err.response?.status : undefined;
   const name = err instanceof Error ? err.name : 'Error';
   const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
-  return Object.assign(new Error(`${name}${status ? ` status=${status}` : ''}${code ? ` code=${String(code)}` : ''}`), {
-    status,
-  });
+  return Object.assign(
+    new Error(`${name}${status ? ` status=${status}` : ''}${code ? ` code=${String(code)}` : ''}`),
+    {
+      status,
+    },
+  );
 }
 
 function expect<T>(schema: z.ZodType<T>, data: unknown): T {
@@ -272,7 +310,10 @@ function expect<T>(schema: z.ZodType<T>, data: unknown): T {
 }
 
 function invalidIdToken(reason: string): AppError {
-  return new AppError(401, Messages.invalidIdToken, { code: 'invalid_id_token', cause: new Error(reason) });
+  return new AppError(401, Messages.invalidIdToken, {
+    code: 'invalid_id_token',
+    cause: new Error(reason),
+  });
 }
 
 function decodeHeader(jwt: string): z.infer<typeof jwtHeader> {

@@ -14,7 +14,9 @@ const ACCEPTED = [...RAW_TYPES, 'application/x-www-form-urlencoded', 'applicatio
 export function parseCodeBody(): RequestHandler[] {
   const onlyAccepted: RequestHandler = (req, _res, next) => {
     if (req.headers['content-type'] !== undefined && !req.is(ACCEPTED)) {
-      return next(new AppError(415, 'Unsupported content type.', { code: 'unsupported_content_type' }));
+      return next(
+        new AppError(415, 'Unsupported content type.', { code: 'unsupported_content_type' }),
+      );
     }
     next();
   };
@@ -31,7 +33,12 @@ export function readCode(body: unknown): string {
   let code: unknown;
   if (Buffer.isBuffer(body)) code = body.toString('utf8').trim();
   else if (body && typeof body === 'object') code = (body as { code?: unknown }).code;
-  if (typeof code !== 'string' || code === '' || code.length > 2048 || !/^[\x21-\x7e]+$/.test(code)) {
+  if (
+    typeof code !== 'string' ||
+    code === '' ||
+    code.length > 2048 ||
+    !/^[\x21-\x7e]+$/.test(code)
+  ) {
     throw new AppError(400, Messages.missingCode, { code: 'missing_code' });
   }
   return code;

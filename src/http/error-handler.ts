@@ -9,7 +9,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (appError.status >= 500) {
       logger.error({ error: describe(err), code: appError.code, path: req.path }, 'request failed');
     } else {
-      logger.info({ code: appError.code, status: appError.status, path: req.path }, 'request refused');
+      logger.info(
+        { code: appError.code, status: appError.status, path: req.path },
+        'request refused',
+      );
     }
     if (res.headersSent) return next(err);
     sendError(req, res, appError);
@@ -31,19 +34,30 @@ function sendError(req: Request, res: Response, error: AppError): void {
 
 /** Browsers navigating to a page get a page; fetch() and curl get the JSON string. */
 function wantsPage(req: Request): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD' || isFormPost(req)) && req.accepts(['json', 'html']) === 'html';
+  return (
+    (req.method === 'GET' || req.method === 'HEAD' || isFormPost(req)) &&
+    req.accepts(['json', 'html']) === 'html'
+  );
 }
 
 function isFormPost(req: Request): boolean {
-  return req.method === 'POST' && req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' && req.path !== '/gconnect';
+  return (
+    req.method === 'POST' &&
+    req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' &&
+    req.path !== '/gconnect'
+  );
 }
 
 /** Maps library errors to the contract once, here. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; code?: unknown } | undefined;
+  const e = err as
+    { type?: unknown; status?: unknown; statusCode?: unknown; code?: unknown } | undefined;
   if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_')) {
-    return new AppError(503, Messages.storageUnavailable, { code: 'storage_unavailable', cause: err });
+    return new AppError(503, Messages.storageUnavailable, {
+      code: 'storage_unavailable',
+      cause: err,
+    });
   }
   switch (e?.type) {
     case 'entity.too.large':
@@ -54,8 +68,14 @@ export function toAppError(err: unknown): AppError {
     case 'charset.unsupported':
       return new AppError(415, 'Unsupported body encoding.', { code: 'body_encoding', cause: err });
   }
-  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
-  if (status >= 400 && status < 500) return new AppError(status, 'Bad request.', { code: `http_${status}`, cause: err });
+  const status =
+    typeof e?.status === 'number'
+      ? e.status
+      : typeof e?.statusCode === 'number'
+        ? e.statusCode
+        : 500;
+  if (status >= 400 && status < 500)
+    return new AppError(status, 'Bad request.', { code: `http_${status}`, cause: err });
   return new AppError(500, Messages.internal, { code: 'internal', cause: err });
 }
 

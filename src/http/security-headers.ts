@@ -6,7 +6,10 @@ import helmet from 'helmet';
  * helmet's headers with a CSP that allows Google's GSI script by host and our own scripts by a
  * per-response nonce; nothing inline runs without it.
  */
-export function securityHeaders(options: { googleOrigin: string; production: boolean }): RequestHandler[] {
+export function securityHeaders(options: {
+  googleOrigin: string;
+  production: boolean;
+}): RequestHandler[] {
   const nonce: RequestHandler = (_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString('base64');
     next();
@@ -16,7 +19,12 @@ export function securityHeaders(options: { googleOrigin: string; production: boo
       useDefaults: true,
       directives: {
         'default-src': ["'self'"],
-        'script-src': ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`, options.googleOrigin],
+        'script-src': [
+          "'self'",
+          (_req, res) =>
+            `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`,
+          options.googleOrigin,
+        ],
         'connect-src': ["'self'", options.googleOrigin],
         'frame-src': [options.googleOrigin],
         'img-src': ["'self'", 'data:', 'https:', options.googleOrigin],

@@ -22,7 +22,8 @@ export function sessionCookie(production: boolean): SessionCookie {
   const name = production ? '__Host-sid' : 'sid';
   return {
     name,
-    clear: (res) => res.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure: production }),
+    clear: (res) =>
+      res.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure: production }),
   };
 }
 

@@ -23,7 +23,13 @@ export function me(deps: AccountDeps): RequestHandler {
       return;
     }
     res.set('Cache-Control', 'no-store');
-    res.json({ id: user.id, email: user.email, name: user.name, picture: user.picture, emailVerified: user.emailVerified });
+    res.json({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      picture: user.picture,
+      emailVerified: user.emailVerified,
+    });
   };
 }
 
@@ -37,7 +43,10 @@ export function gdisconnect(deps: AccountDeps): RequestHandler {
     try {
       await deps.google.revoke(token);
     } catch (err) {
-      deps.logger.warn({ code: err instanceof AppError ? err.code : 'revoke_failed' }, 'revoke at Google failed; session ended anyway');
+      deps.logger.warn(
+        { code: err instanceof AppError ? err.code : 'revoke_failed' },
+        'revoke at Google failed; session ended anyway',
+      );
     }
     await endSession(req, res, deps.cookie);
     if (isHtmlFormPost(req)) {
@@ -62,5 +71,7 @@ async function endSession(req: Request, res: Response, cookie: SessionCookie): P
 }
 
 function isHtmlFormPost(req: Request): boolean {
-  return Boolean(req.is('application/x-www-form-urlencoded')) && req.accepts(['json', 'html']) === 'html';
+  return (
+    Boolean(req.is('application/x-www-form-urlencoded')) && req.accepts(['json', 'html']) === 'html'
+  );
 }

@@ -21,7 +21,10 @@ export function gconnect(deps: GconnectDeps): RequestHandler {
     await consumeState(req.session, req.query.state, deps.now(), deps.ledger);
     const code = readCode(req.body);
     // The popup code client's codes are bound to the special redirect URI 'postmessage'.
-    const identity = await authenticateWithGoogle(deps.google, { code, redirectUri: 'postmessage' });
+    const identity = await authenticateWithGoogle(deps.google, {
+      code,
+      redirectUri: 'postmessage',
+    });
     if (isSignedInAs(req, identity.profile.sub)) {
       res.status(200).json(Messages.alreadyConnected);
       return;

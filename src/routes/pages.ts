@@ -17,7 +17,10 @@ export function loginPage(deps: PageDeps): RequestHandler {
     // A visitor who never signs in keeps an anonymous session only as long as its state lives.
     if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
     res.set('Cache-Control', 'no-store');
-    if (req.accepts(['html', 'json']) === 'json' && req.get('accept')?.includes('application/json')) {
+    if (
+      req.accepts(['html', 'json']) === 'json' &&
+      req.get('accept')?.includes('application/json')
+    ) {
       res.json({ state });
       return;
     }
@@ -35,7 +38,11 @@ export function loginPage(deps: PageDeps): RequestHandler {
 export function homePage(deps: PageDeps): RequestHandler {
   return async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    res.render('home', { user: await currentUser(req, deps.users), flash: takeFlash(req), emulator: deps.emulator });
+    res.render('home', {
+      user: await currentUser(req, deps.users),
+      flash: takeFlash(req),
+      emulator: deps.emulator,
+    });
   };
 }
 

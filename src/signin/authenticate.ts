@@ -21,7 +21,10 @@ export async function authenticateWithGoogle(
 ): Promise<GoogleIdentity> {
   const tokens = await google.exchangeCode(grant);
   if (!tokens.idToken) {
-    throw new AppError(401, Messages.invalidIdToken, { code: 'invalid_id_token', cause: new Error('no id_token') });
+    throw new AppError(401, Messages.invalidIdToken, {
+      code: 'invalid_id_token',
+      cause: new Error('no id_token'),
+    });
   }
   // Verified before the access token goes anywhere: no userinfo call for a bad ID token.
   const claims = await google.verifyIdToken(tokens.idToken, expected);

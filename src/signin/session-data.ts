@@ -6,7 +6,13 @@ declare module 'express-session' {
     /** The login page's pending state (anonymous sessions hold only this). */
     loginState?: { value: string; createdAt: number };
     /** The redirect flow's pending request: state, nonce, PKCE verifier, where to go after. */
-    redirectLogin?: { state: string; nonce: string; codeVerifier: string; returnTo: string; createdAt: number };
+    redirectLogin?: {
+      state: string;
+      nonce: string;
+      codeVerifier: string;
+      returnTo: string;
+      createdAt: number;
+    };
     userId?: number;
     googleSub?: string;
     /** Google access token, kept server-side only, for revocation at disconnect. */

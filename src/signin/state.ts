@@ -32,9 +32,11 @@ export async function consumeState(
   const pending = session.loginState;
   delete session.loginState;
   if (!pending || typeof given !== 'string' || given === '') throw invalidState('missing');
-  if (nowMs - pending.createdAt > STATE_TTL_MS || nowMs < pending.createdAt) throw invalidState('expired');
+  if (nowMs - pending.createdAt > STATE_TTL_MS || nowMs < pending.createdAt)
+    throw invalidState('expired');
   if (!safeEqual(given, pending.value)) throw invalidState('mismatch');
-  if (!(await ledger.claim(pending.value, pending.createdAt + STATE_TTL_MS))) throw invalidState('replayed');
+  if (!(await ledger.claim(pending.value, pending.createdAt + STATE_TTL_MS)))
+    throw invalidState('replayed');
 }
 
 /** Constant-time comparison; hashing first gives both sides the same length. */
@@ -44,5 +46,8 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 function invalidState(reason: string): AppError {
-  return new AppError(401, Messages.invalidState, { code: 'invalid_state', cause: new Error(reason) });
+  return new AppError(401, Messages.invalidState, {
+    code: 'invalid_state',
+    cause: new Error(reason),
+  });
 }

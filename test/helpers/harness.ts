@@ -9,7 +9,10 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { startServer, type RunningServer } from '../../src/start.js';
 
-export const CLIENT = { clientId: 'test-client.apps.googleusercontent.com', clientSecret: 'test-secret-value' };
+export const CLIENT = {
+  clientId: 'test-client.apps.googleusercontent.com',
+  clientSecret: 'test-secret-value',
+};
 
 export interface Harness {
   url: string;
@@ -75,8 +78,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     logs,
     client: () => supertest.agent(server.url),
-    userRows: () => reader.prepare('SELECT id, google_sub, email, name FROM users ORDER BY id').all() as never,
-    sessionCount: () => (reader.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n,
+    userRows: () =>
+      reader.prepare('SELECT id, google_sub, email, name FROM users ORDER BY id').all() as never,
+    sessionCount: () =>
+      (reader.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n,
     async restart() {
       await server.close();
       server = await start();
@@ -98,10 +103,17 @@ export async function getState(agent: supertest.Agent): Promise<string> {
 }
 
 /** A full popup-flow sign-in for `account` (email), as the page's script does it. */
-export async function signIn(h: Harness, agent: supertest.Agent, account: string): Promise<supertest.Response> {
+export async function signIn(
+  h: Harness,
+  agent: supertest.Agent,
+  account: string,
+): Promise<supertest.Response> {
   const state = await getState(agent);
   const code = h.emulator.issueCode({ account, clientId: CLIENT.clientId });
-  return agent.post(`/gconnect?state=${encodeURIComponent(state)}`).type('application/octet-stream').send(code);
+  return agent
+    .post(`/gconnect?state=${encodeURIComponent(state)}`)
+    .type('application/octet-stream')
+    .send(code);
 }
 
 /** The cookie value named `sid` in a response's Set-Cookie, if any. */

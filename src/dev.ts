@@ -1,0 +1,62 @@
+// `npm run dev`: the app and the Google emulator together, for trying it with no Google credentials.
+import { ConfigError, loadConfig } from './config.js';
+import { readEmulatorEnv } from './emulator/cli-config.js';
+import { DEV_CLIENT } from './emulator/dev-client.js';
+import { createEmulator } from './emulator/emulator.js';
+import { startServer } from './start.js';
+
+async function main(): Promise<void> {
+  const emulator = await createEmulator({
+    ...readEmulatorEnv(process.env),
+    clients: [{ ...DEV_CLIENT }],
+  });
+  let config;
+  try {
+    config = loadConfig({
+      ...process.env,
+      GOOGLE_EMULATOR_URL: emulator.url,
+      GOOGLE_CLIENT_ID: DEV_CLIENT.clientId,
+      GOOGLE_CLIENT_SECRET: DEV_CLIENT.clientSecret,
+    });
+  } catch (err) {
+    await emulator.close();
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await startServer(config);
+  const accounts = emulator.accounts.map(
+    (a) => `    ${a.email.padEnd(30)} ${a.name}${a.emailVerified ? '' : ' (email not verified)'}`,
+  );
+  process.stdout.write(
+    [
+      '',
+      `  gconnect is running with the built-in Google emulator (no real Google account is used).`,
+      '',
+      `  Sign in:   ${app.url}/login`,
+      `  Emulator:  ${emulator.url}   (GOOGLE_EMULATOR_URL)`,
+      `  Client ID: ${DEV_CLIENT.clientId}`,
+      '',
+      '  Test accounts:',
+      ...accounts,
+      '',
+      '  Press Ctrl+C to stop.',
+      '',
+    ].join('\n') + '\n',
+  );
+  const stop = () => {
+    Promise.all([app.close(), emulator.close()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
