@@ -132,7 +132,7 @@ describe('transport faults', () => {
     expect(res.headers.get('content-length')).toBe(String(bytes));
     let received = 0;
     let first = '';
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       if (received === 0) first = Buffer.from(chunk).toString().slice(0, 12);
       received += chunk.length;
     }

@@ -339,11 +339,12 @@ describe('tokeninfo, userinfo and revoke', () => {
   });
 
   it('when userinfo gets no or a bad token, then 401 with WWW-Authenticate', async () => {
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       {},
       { authorization: 'Bearer ya29.bad' },
       { authorization: 'Basic eDp5' },
-    ]) {
+    ];
+    for (const headers of cases) {
       const res = await fetch(`${emu.url}/oauth2/v3/userinfo`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
