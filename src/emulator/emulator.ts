@@ -1,3 +1,9 @@
+/**
+ * An offline emulator of Google's OAuth 2.0 / OpenID Connect endpoints, speaking Google's HTTP so
+ * google-auth-library talks to it unmodified. It is the development stand-in for Google
+ * (`npm run dev`) and the hostile Google of the test suites: `inject()` plans faults per endpoint.
+ * Loopback only, never in production.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +34,8 @@ import { findRoute } from './routes.js';
 
 export type { TestAccount } from './accounts.js';
 export type { CallRecord, IssueCodeRequest } from './context.js';
-export type { Endpoint, Fault } from './faults.js';
+export type { RegisteredClient } from './auth-request.js';
+export type { Endpoint, Fault, IdTokenSigning } from './faults.js';
 
 export interface EmulatorOptions {
   /** Default '127.0.0.1'. Must be loopback: 127.x.x.x, ::1 or localhost. */
@@ -126,6 +133,15 @@ function statusFaultReply(fault: Extract<Fault, { kind: 'status' }>): Reply {
   };
 }
 
+/** Enough for any test; bounded so a 100 000-sign-in benchmark does not grow memory. */
+export const MAX_RECORDED_CALLS = 10_000;
+
+function recordCall(calls: CallRecord[], call: CallRecord): void {
+  // Drop the oldest in batches so the array is not shifted on every request.
+  if (calls.length >= MAX_RECORDED_CALLS) calls.splice(0, MAX_RECORDED_CALLS / 10);
+  calls.push(call);
+}
+
 const CONTENT_FAULTS = new Set<Fault['kind']>(['idToken', 'noIdToken', 'claims', 'extraKeys']);
 
 interface Runtime {
@@ -158,7 +174,12 @@ async function dispatch(
   if (!route) return send(res, jsonReply(404, { error: 'not_found' }));
   const method = req.method ?? 'GET';
   if (route.endpoint) {
-    state.calls.push({ endpoint: route.endpoint, method, path: url.pathname, at: state.now() });
+    recordCall(state.calls, {
+      endpoint: route.endpoint,
+      method,
+      path: url.pathname,
+      at: state.now(),
+    });
   }
   const handler = route.methods[method];
   if (!handler) {
