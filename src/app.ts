@@ -15,6 +15,11 @@ import { gconnect } from './routes/gconnect.js';
 import { healthz } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
 import { homePage, loginPage } from './routes/pages.js';
+import {
+  CALLBACK_PATH,
+  finishRedirectSignIn,
+  startRedirectSignIn,
+} from './routes/redirect-flow.js';
 import './signin/session-data.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
@@ -81,6 +86,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/', homePage(pageDeps));
   app.get('/login', allowPopups, loginPage(pageDeps));
   app.post('/gconnect', parseCodeBody(), gconnect({ google, users, ledger: deps.ledger, now }));
+  // The same sign-in without JavaScript or popups: a redirect to Google and back.
+  app.get('/auth/google', startRedirectSignIn({ google, users, ledger: deps.ledger, now }));
+  app.get(CALLBACK_PATH, finishRedirectSignIn({ google, users, ledger: deps.ledger, now }));
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),

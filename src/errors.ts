@@ -34,6 +34,8 @@ export const Messages = {
   googleBadGateway: 'Google answered with an error; try again.',
   googleTimeout: 'Google did not answer in time; try again.',
   missingCode: 'Missing authorization code.',
+  signInCancelled: 'Sign-in was cancelled at Google.',
+  signInRefused: 'Google did not complete the sign-in.',
   crossSite: 'Cross-site request refused.',
   tooLarge: 'Request body too large.',
   storageUnavailable: 'The database is unavailable; try again.',

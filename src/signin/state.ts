@@ -31,6 +31,20 @@ export async function consumeState(
 ): Promise<void> {
   const pending = session.loginState;
   delete session.loginState;
+  await claimState(pending, given, nowMs, ledger);
+}
+
+/**
+ * The checks every flow makes on a state it got back: present, equal (constant time), not
+ * expired, and claimed in the ledger so the first of two concurrent uses is the only one.
+ * The caller removes `pending` from the session first, so it is used up whatever the outcome.
+ */
+export async function claimState(
+  pending: { value: string; createdAt: number } | undefined,
+  given: unknown,
+  nowMs: number,
+  ledger: StateLedger,
+): Promise<void> {
   if (!pending || typeof given !== 'string' || given === '') throw invalidState('missing');
   if (nowMs - pending.createdAt > STATE_TTL_MS || nowMs < pending.createdAt)
     throw invalidState('expired');

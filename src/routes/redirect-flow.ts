@@ -1,0 +1,138 @@
+import type { Request, RequestHandler } from 'express';
+import type { SessionData } from 'express-session';
+import { AppError, Messages } from '../errors.js';
+import type { GoogleClient } from '../google/google-client.js';
+import { authenticateWithGoogle } from '../signin/authenticate.js';
+import { buildAuthorizationUrl } from '../signin/authorization-url.js';
+import { completeSignIn, isSignedInAs } from '../signin/complete-sign-in.js';
+import { createPkcePair } from '../signin/pkce.js';
+import { safeReturnTo } from '../signin/return-to.js';
+import { claimState, randomToken, STATE_TTL_MS } from '../signin/state.js';
+import type { StateLedger } from '../storage/state-ledger.js';
+import type { UserStore } from '../storage/user-store.js';
+
+export const CALLBACK_PATH = '/auth/google/callback';
+
+export interface RedirectFlowDeps {
+  google: GoogleClient;
+  users: UserStore;
+  ledger: StateLedger;
+  now: () => number;
+}
+
+type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
+
+/**
+ * GET /auth/google[?returnTo=/path]: the sign-in for browsers without JavaScript or with popups
+ * blocked. Remembers state, nonce and PKCE verifier in the session, then sends the browser to
+ * Google's authorization endpoint.
+ */
+export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
+  return (req, res) => {
+    const pkce = createPkcePair();
+    const pending: RedirectLogin = {
+      state: randomToken(),
+      nonce: randomToken(),
+      codeVerifier: pkce.verifier,
+      returnTo: safeReturnTo(req.query.returnTo),
+      createdAt: deps.now(),
+    };
+    req.session.redirectLogin = pending;
+    // A visitor who never comes back keeps an anonymous session only as long as the request lives.
+    if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
+    res.set('Cache-Control', 'no-store');
+    res.redirect(
+      302,
+      buildAuthorizationUrl(deps.google.endpoints.authorization, {
+        clientId: deps.google.clientId,
+        redirectUri: callbackUrl(req),
+        state: pending.state,
+        nonce: pending.nonce,
+        codeChallenge: pkce.challenge,
+      }),
+    );
+  };
+}
+
+/**
+ * GET /auth/google/callback?code&state (or ?error&state): the same sign-in as /gconnect, with
+ * this flow's extra checks — the code is bound to our verifier and the ID token to our nonce.
+ */
+export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
+  return async (req, res) => {
+    const pending = await consumeRedirectLogin(req, deps);
+    const code = authorizationCode(req);
+    const identity = await authenticateWithGoogle(
+      deps.google,
+      { code, redirectUri: callbackUrl(req), codeVerifier: pending.codeVerifier },
+      { nonce: pending.nonce },
+    );
+    if (isSignedInAs(req, identity.profile.sub)) {
+      req.flash('info', Messages.alreadyConnected);
+    } else {
+      await completeSignIn(req, deps.users, identity, deps.now());
+    }
+    res.set('Cache-Control', 'no-store');
+    res.redirect(303, pending.returnTo);
+  };
+}
+
+/**
+ * Consumes the pending request as soon as the callback is handled, so it cannot be reused by a
+ * later request whatever the outcome of this one; then checks the state Google sent back.
+ */
+async function consumeRedirectLogin(req: Request, deps: RedirectFlowDeps): Promise<RedirectLogin> {
+  const pending = req.session.redirectLogin;
+  delete req.session.redirectLogin;
+  if (!pending) {
+    throw new AppError(401, Messages.invalidState, {
+      code: 'invalid_state',
+      cause: new Error('no pending redirect sign-in'),
+    });
+  }
+  await claimState(
+    { value: pending.state, createdAt: pending.createdAt },
+    req.query.state,
+    deps.now(),
+    deps.ledger,
+  );
+  return pending;
+}
+
+/** The code from the callback's query, or Google's refusal (e.g. Cancel: access_denied). */
+function authorizationCode(req: Request): string {
+  const { code, error } = req.query;
+  if (error !== undefined) {
+    const cancelled = error === 'access_denied';
+    throw new AppError(401, cancelled ? Messages.signInCancelled : Messages.signInRefused, {
+      code: cancelled ? 'access_denied' : 'authorization_error',
+    });
+  }
+  if (typeof code !== 'string' || code === '') {
+    throw new AppError(400, Messages.missingCode, { code: 'missing_code' });
+  }
+  return code;
+}
+
+/**
+ * Our callback URL, from the request's scheme and host (X-Forwarded-* only when `trust proxy`
+ * says so). It must be the same in the authorization request and the code exchange, and
+ * registered at Google, which refuses any other.
+ */
+export function callbackUrl(req: Request): string {
+  const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
+  if (!url) throw new AppError(400, 'Bad request.', { code: 'bad_host' });
+  return `${url.origin}${CALLBACK_PATH}`;
+}
+
+/** A Host header with a path, credentials, query or garbage in it does not make an origin. */
+function parseOrigin(value: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === '/' && !url.username && !url.password && !url.search && !url.hash;
+  return bare && url.hostname !== '' ? url : undefined;
+}

@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+import { randomToken } from './state.js';
+
+export interface PkcePair {
+  /** Kept server-side in the session; sent only to the token endpoint. */
+  verifier: string;
+  /** Sent in the authorization URL. */
+  challenge: string;
+  method: 'S256';
+}
+
+/**
+ * RFC 7636 with S256: a code intercepted on its way back to us is useless without the verifier.
+ * 32 random bytes in base64url make a 43-character verifier, the shortest the RFC allows.
+ */
+export function createPkcePair(): PkcePair {
+  const verifier = randomToken();
+  return { verifier, challenge: s256Challenge(verifier), method: 'S256' };
+}
+
+export function s256Challenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
