@@ -8,6 +8,7 @@ import { parseCodeBody } from './http/code-body.js';
 import { refuseCrossSite } from './http/cross-origin.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
+import { createFixedWindowLimiter, rateLimit } from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { gdisconnect, logout, me } from './routes/account.js';
@@ -20,6 +21,7 @@ import {
   finishRedirectSignIn,
   startRedirectSignIn,
 } from './routes/redirect-flow.js';
+import { admitOnlyAllowedAccounts, type AllowedAccounts } from './signin/allowed-accounts.js';
 import './signin/session-data.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
@@ -31,6 +33,10 @@ export interface AppConfig {
   trustProxy: boolean | number | string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
+  /** Sign-in attempts per client address and minute; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Who may sign in; both lists empty means any Google account. */
+  allowedAccounts: AllowedAccounts;
 }
 
 export interface AppDeps {
@@ -50,6 +56,13 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 export function createApp(deps: AppDeps): Express {
   const { config, google, users, logger } = deps;
   const now = deps.now ?? Date.now;
+  // Every sign-in flow writes users through this gate, so none can skip the allowed lists.
+  const signInDeps = {
+    google,
+    users: admitOnlyAllowedAccounts(users, config.allowedAccounts),
+    ledger: deps.ledger,
+    now,
+  };
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
@@ -72,6 +85,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
   app.use(refuseCrossSite());
+  if (config.rateLimitPerMinute > 0) {
+    // Per client, before the session store and Google are touched: each attempt costs a code
+    // exchange and three more Google calls.
+    const limiter = createFixedWindowLimiter({
+      limit: config.rateLimitPerMinute,
+      windowMs: 60_000,
+      now,
+    });
+    app.use(['/gconnect', CALLBACK_PATH], rateLimit(limiter));
+  }
   app.use(
     sessionMiddleware({
       store: deps.sessionStore,
@@ -85,10 +108,10 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/', homePage(pageDeps));
   app.get('/login', allowPopups, loginPage(pageDeps));
-  app.post('/gconnect', parseCodeBody(), gconnect({ google, users, ledger: deps.ledger, now }));
+  app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
-  app.get('/auth/google', startRedirectSignIn({ google, users, ledger: deps.ledger, now }));
-  app.get(CALLBACK_PATH, finishRedirectSignIn({ google, users, ledger: deps.ledger, now }));
+  app.get('/auth/google', startRedirectSignIn(signInDeps));
+  app.get(CALLBACK_PATH, finishRedirectSignIn(signInDeps));
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),

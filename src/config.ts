@@ -23,6 +23,12 @@ export interface Config {
   };
   trustProxy: boolean | number | string | undefined;
   logLevel: string;
+  /** How long a write waits for another connection's lock before giving up (ms). */
+  databaseBusyTimeoutMs: number;
+  /** Sign-in attempts per client address and minute; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Who may sign in (lower case); both empty means any Google account. */
+  allowedAccounts: { domains: string[]; emails: string[] };
 }
 
 /** Startup refused: every problem found, each naming its variable or file. */
@@ -48,6 +54,23 @@ const positiveInt = (name: string, fallback: number) =>
         ctx.addIssue({
           code: 'custom',
           message: `${name} must be a positive whole number, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const nonNegativeInt = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a whole number >= 0, got "${v}"`,
         });
         return z.NEVER;
       }
@@ -83,6 +106,10 @@ const envSchema = z.object({
   SESSION_ABSOLUTE_HOURS: positiveInt('SESSION_ABSOLUTE_HOURS', 24),
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.string().optional(),
+  DATABASE_BUSY_TIMEOUT_MS: positiveInt('DATABASE_BUSY_TIMEOUT_MS', 5000),
+  RATE_LIMIT_PER_MINUTE: nonNegativeInt('RATE_LIMIT_PER_MINUTE', 30),
+  ALLOWED_DOMAINS: z.string().optional(),
+  ALLOWED_EMAILS: z.string().optional(),
 });
 
 const clientSecretsSchema = z.object({
@@ -154,6 +181,23 @@ export function loadConfig(
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
   }
 
+  const allowedAccounts = {
+    domains: readList(
+      e.ALLOWED_DOMAINS,
+      'ALLOWED_DOMAINS',
+      DOMAIN,
+      'a domain like example.com',
+      problems,
+    ),
+    emails: readList(
+      e.ALLOWED_EMAILS,
+      'ALLOWED_EMAILS',
+      EMAIL,
+      'an address like a@example.com',
+      problems,
+    ),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
@@ -173,7 +217,31 @@ export function loadConfig(
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel,
+    databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    allowedAccounts,
   };
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+/** A comma-separated list, trimmed and lower-cased; each entry that does not look right is named. */
+function readList(
+  value: string | undefined,
+  name: string,
+  shape: RegExp,
+  expected: string,
+  problems: string[],
+): string[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (!shape.test(entry)) problems.push(`${name}: "${entry}" is not ${expected}.`);
+  }
+  return entries;
 }
 
 function readClientCredentials(

@@ -39,6 +39,8 @@ export const Messages = {
   crossSite: 'Cross-site request refused.',
   tooLarge: 'Request body too large.',
   storageUnavailable: 'The database is unavailable; try again.',
+  accountNotAllowed: 'This Google account is not allowed to sign in.',
+  tooManyRequests: 'Too many sign-in attempts; try again later.',
   notFound: 'Not found.',
   internal: 'Internal server error.',
 } as const;

@@ -34,7 +34,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
   const sessionStore = new SqliteSessionStore(db, {
@@ -57,6 +57,8 @@ export async function startServer(
       session: config.session,
       trustProxy: config.trustProxy,
       emulator: config.google.emulatorUrl !== undefined,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      allowedAccounts: config.allowedAccounts,
     },
     users,
     sessionStore,

@@ -1,4 +1,4 @@
-/** A map of key id to PEM public key or certificate, as Google's /oauth2/v1/certs returns. */
+/** A map of key id to PEM public key, made from Google's JWK Set (/oauth2/v3/certs). */
 export type PemCerts = Record<string, string>;
 
 export interface FetchedCerts {
@@ -36,7 +36,7 @@ export class CertCache {
     }
     if (
       kid !== undefined &&
-      !(kid in this.certs) &&
+      !Object.hasOwn(this.certs, kid) &&
       now - this.lastForcedAt >= this.options.refetchIntervalMs
     ) {
       this.lastForcedAt = now;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AppError, Messages } from '../errors.js';
 import { CertCache, type PemCerts } from './cert-cache.js';
 import type { GoogleEndpoints } from './endpoints.js';
+import { signingKeysFromJwks } from './jwks.js';
 
 /** The only module that talks to Google (or its emulator). Everything else sees this shape. */
 export interface GoogleClient {
@@ -95,7 +96,6 @@ const userInfoResponse = z.looseObject({
   picture: z.string().optional(),
   hd: z.string().optional(),
 });
-const pemCertsResponse = z.record(z.string(), z.string());
 const jwtHeader = z.looseObject({ alg: z.string(), kid: z.string().optional() });
 
 export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
@@ -132,16 +132,19 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     now,
     refetchIntervalMs: options.certRefetchIntervalMs ?? 60_000,
     fetchCerts: async () => {
+      // The JWK Set rather than the PEM map: it says each key's type and use, so keys that
+      // are not RSA signing keys can be left out (see jwks.ts).
       const res = await transporter.request({
-        url: endpoints.pemCerts,
+        url: endpoints.jwkCerts,
         method: 'GET',
         responseType: 'json',
       });
       const maxAge = /max-age=(\d+)/.exec(res.headers.get('cache-control') ?? '')?.[1];
-      return {
-        certs: expect(pemCertsResponse, res.data),
-        maxAgeMs: maxAge ? Number(maxAge) * 1000 : 0,
-      };
+      const certs = signingKeysFromJwks(res.data);
+      if (!certs || Object.keys(certs).length === 0) {
+        throw new AppError(502, Messages.googleBadGateway, { code: 'google_certs_unusable' });
+      }
+      return { certs, maxAgeMs: maxAge ? Number(maxAge) * 1000 : 0 };
     },
   });
 
@@ -332,8 +335,9 @@ function decodeHeader(jwt: string): z.infer<typeof jwtHeader> {
  */
 function keysFor(kid: string | undefined, certs: PemCerts): PemCerts {
   if (kid !== undefined) {
-    const pem = certs[kid];
-    if (pem === undefined) throw invalidIdToken('unknown kid');
+    // Own keys only: a kid such as "constructor" must not find Object.prototype's members.
+    const pem = Object.hasOwn(certs, kid) ? certs[kid] : undefined;
+    if (typeof pem !== 'string') throw invalidIdToken('unknown kid');
     return { [kid]: pem };
   }
   const all = Object.values(certs);

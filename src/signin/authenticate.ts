@@ -54,6 +54,7 @@ export async function authenticateWithGoogle(
       emailVerified: (profile.email_verified ?? claims.email_verified) === true,
       name: profile.name ?? claims.name ?? null,
       picture: profile.picture ?? claims.picture ?? null,
+      hostedDomain: typeof claims.hd === 'string' ? claims.hd : undefined,
     },
   };
 }

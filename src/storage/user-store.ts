@@ -7,6 +7,8 @@ export interface GoogleProfile {
   emailVerified: boolean;
   name: string | null;
   picture: string | null;
+  /** The ID token's `hd`: the Workspace domain, if any (checked by the allowed-accounts rule; not stored). */
+  hostedDomain?: string | undefined;
 }
 
 export interface User {

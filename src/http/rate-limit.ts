@@ -1,0 +1,95 @@
+import { isIPv6 } from 'node:net';
+import type { Request, RequestHandler } from 'express';
+import { AppError, Messages } from '../errors.js';
+
+/** Counts requests per client; swappable (e.g. for a shared store when scaled out). */
+export interface RateLimiter {
+  /** Counts one request of `key`: allowed, or refused with the seconds until it may retry. */
+  take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+}
+
+export interface FixedWindowOptions {
+  /** Requests allowed per key and window. */
+  limit: number;
+  windowMs: number;
+  now: () => number;
+  /** Most keys remembered at once: memory stays bounded whatever the number of clients. */
+  maxKeys?: number;
+}
+
+/**
+ * A fixed-window counter in memory. Expired windows are pruned lazily, at most once per window,
+ * so there is no timer to stop; when more keys than `maxKeys` are live, the oldest are forgotten
+ * (an attacker with that many addresses gets a fresh budget, the process keeps its memory).
+ */
+export function createFixedWindowLimiter(options: FixedWindowOptions): RateLimiter {
+  const { limit, windowMs, now } = options;
+  const maxKeys = options.maxKeys ?? 100_000;
+  const windows = new Map<string, { startedAt: number; count: number }>();
+  let nextPruneAt = 0;
+
+  const prune = (at: number) => {
+    for (const [key, w] of windows) if (at - w.startedAt >= windowMs) windows.delete(key);
+    nextPruneAt = at + windowMs;
+  };
+
+  return {
+    take(key) {
+      const at = now();
+      if (at >= nextPruneAt) prune(at);
+      let w = windows.get(key);
+      if (!w || at - w.startedAt >= windowMs) {
+        windows.delete(key);
+        if (windows.size >= maxKeys) {
+          const oldest = windows.keys().next().value;
+          if (oldest !== undefined) windows.delete(oldest);
+        }
+        w = { startedAt: at, count: 0 };
+        windows.set(key, w);
+      }
+      w.count += 1;
+      if (w.count <= limit) return { allowed: true };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((w.startedAt + windowMs - at) / 1000)),
+      };
+    },
+  };
+}
+
+/**
+ * Refuses a client's request with 429 and Retry-After once it is over its budget (OWASP ASVS
+ * V2.4 anti-automation), before the request reaches the session store or Google.
+ */
+export function rateLimit(limiter: RateLimiter): RequestHandler {
+  return (req, res, next) => {
+    const verdict = limiter.take(clientKey(req));
+    if (verdict.allowed) return next();
+    res.set('Retry-After', String(verdict.retryAfterSeconds));
+    next(new AppError(429, Messages.tooManyRequests, { code: 'rate_limited' }));
+  };
+}
+
+/**
+ * The client's address as Express sees it (`trust proxy` decides whether X-Forwarded-For
+ * counts). An IPv6 client usually owns a whole /64, so it is counted by its /64.
+ */
+export function clientKey(req: Request): string {
+  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  return isIPv6(ip) ? `${ipv6Prefix64(ip)}::/64` : ip;
+}
+
+/** The first four groups of an IPv6 address, `::` expanded. */
+function ipv6Prefix64(ip: string): string {
+  const [head = '', tail] = ip.split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = tail === undefined ? 0 : 8 - left.length - right.length;
+  const groups = [...left, ...Array<string>(missing).fill('0'), ...right];
+  return groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':');
+}
