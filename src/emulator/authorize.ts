@@ -45,8 +45,8 @@ function respond(request: AuthRequest, result: Record<string, string>): Reply {
           }
         : { type: 'emulator-code-response' as const, error: 'access_denied' as const, ...state };
     return htmlReply(200, renderPopupResponse(message, request.origin, nonce), {
-      // The emulator's own page runs one inline script, allowed by nonce.
-      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; base-uri 'none'`,
+      // The emulator's own page runs one inline script, allowed by nonce; its icon is inline data.
+      'content-security-policy': `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; base-uri 'none'`,
     });
   }
   const target = new URL(request.redirectUri);

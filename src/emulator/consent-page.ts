@@ -45,6 +45,7 @@ function renderPage(opts: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(opts.title)}</title>
 <style>${STYLE}</style>
 </head>
