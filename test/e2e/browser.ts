@@ -1,0 +1,56 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides it. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags for a quiet headless Chromium that talks to nothing but our loopback servers. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** What the browser complained about, in every page of a context (popups included). */
+export interface ConsoleWatch {
+  /** Console errors, uncaught exceptions and CSP violations, as text. */
+  problems: string[];
+  /** Problems other than the expected ones (by substring). */
+  unexpected(...allowed: string[]): string[];
+}
+
+/**
+ * Watches every page of the context. Chromium reports CSP violations as console errors; the
+ * init script also turns each `securitypolicyviolation` event into one, so none goes unnoticed.
+ */
+export async function watchConsole(context: BrowserContext): Promise<ConsoleWatch> {
+  const problems: string[] = [];
+  const watch = (page: Page) => {
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      const text = msg.text();
+      if (msg.type() === 'error' || /Content Security Policy/i.test(text)) {
+        problems.push(`${msg.type()}: ${text} (${msg.location().url || page.url()})`);
+      }
+    });
+  };
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return {
+    problems,
+    unexpected: (...allowed) => problems.filter((p) => !allowed.some((a) => p.includes(a))),
+  };
+}

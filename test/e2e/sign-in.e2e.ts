@@ -1,0 +1,225 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { launchChromium, watchConsole, type ConsoleWatch } from './browser.js';
+
+let h: Harness;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let consoleWatch: ConsoleWatch;
+
+beforeAll(async () => {
+  h = await startHarness();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+beforeEach(async () => {
+  // A fresh browser profile per test: no cookies carried over.
+  context = await browser.newContext();
+  consoleWatch = await watchConsole(context);
+  page = await context.newPage();
+});
+afterEach(async () => {
+  await context.close();
+  h.emulator.clearFaults();
+  h.emulator.resetCalls();
+});
+
+const ALICE = { email: 'alice@example.com', name: 'Alice Example' };
+
+function accountButton(popup: Page, email: string) {
+  return popup.locator('button.account', { hasText: email });
+}
+
+/** Clicks "Sign in with Google" and waits for the emulator's consent popup. */
+async function openPopup(): Promise<Page> {
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.getByRole('button', { name: 'Sign in with Google' }).click(),
+  ]);
+  await popup.waitForLoadState();
+  expect(await popup.title()).toBe('Emulated Google — choose an account');
+  return popup;
+}
+
+async function gotoLogin(): Promise<void> {
+  const res = await page.goto(`${h.url}/login`);
+  expect(res?.status()).toBe(200);
+  await expect.poll(() => page.locator('#google-signin').isEnabled()).toBe(true);
+}
+
+/** GET /me with the browser's cookies (outside the page, so a 401 is not a console error). */
+async function me(): Promise<{ status: number; body: unknown }> {
+  const res = await context.request.get(`${h.url}/me`, { headers: { Accept: 'application/json' } });
+  return { status: res.status(), body: await res.json() };
+}
+
+function statusText(): Promise<string> {
+  return page.locator('#status').innerText();
+}
+
+async function signInWithPopup(account = ALICE): Promise<void> {
+  await gotoLogin();
+  const popup = await openPopup();
+  await accountButton(popup, account.email).click();
+  await page.waitForURL(`${h.url}/`);
+}
+
+describe('popup flow (Google Identity Services code client)', () => {
+  it('when an account is picked in the popup, then the greeting shows, home shows the user, and the flash shows once', async () => {
+    const res = await page.goto(`${h.url}/login`);
+    expect(res?.headers()['cross-origin-opener-policy']).toBe('same-origin-allow-popups');
+    expect(await page.locator('.banner').innerText()).toContain('No real Google account is used');
+    await expect.poll(() => page.locator('#google-signin').isEnabled()).toBe(true);
+
+    const popup = await openPopup();
+    await accountButton(popup, ALICE.email).click();
+    await popup.waitForEvent('close');
+    await expect
+      .poll(() => page.locator('#result h1').textContent())
+      .toBe(`Welcome, ${ALICE.name}!`);
+    await expect(page.locator('#result img').getAttribute('src')).resolves.toMatch(
+      new RegExp(`^${h.emulator.url}/avatars/`),
+    );
+
+    await page.waitForURL(`${h.url}/`);
+    expect(await page.locator('.flash').innerText()).toBe(`You are now logged in as ${ALICE.name}`);
+    expect(await page.locator('.user .name').innerText()).toBe(ALICE.name);
+    expect(await page.locator('.user .email').innerText()).toBe(ALICE.email);
+    expect(await page.locator('.user img.avatar').count()).toBe(1);
+    await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: 'Disconnect' }).isVisible()).resolves.toBe(true);
+
+    await page.reload();
+    expect(await page.locator('.flash').count()).toBe(0);
+    expect(await me()).toMatchObject({ status: 200, body: { email: ALICE.email } });
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when Cancel is pressed in the popup, then the page says so and a second try works', async () => {
+    await gotoLogin();
+    const popup = await openPopup();
+    await popup.locator('button.cancel').click();
+    await expect.poll(statusText).toBe('Sign-in was cancelled.');
+    expect((await me()).status).toBe(401);
+
+    const again = await openPopup();
+    await accountButton(again, ALICE.email).click();
+    await page.waitForURL(`${h.url}/`);
+    expect((await me()).status).toBe(200);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when the popup is closed without choosing, then the page says so', async () => {
+    await gotoLogin();
+    const popup = await openPopup();
+    await popup.close();
+    await expect.poll(statusText).toBe('The sign-in popup was closed before you chose an account.');
+    expect(await page.locator('#status').getAttribute('class')).toContain('error');
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when the popup is blocked, then the page says so and points to the redirect link', async () => {
+    // What a popup blocker does: window.open returns null.
+    await context.addInitScript(() => {
+      window.open = () => null;
+    });
+    await gotoLogin();
+    await page.getByRole('button', { name: 'Sign in with Google' }).click();
+    await expect.poll(statusText).toContain('The sign-in popup was blocked');
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when the server refuses the code, then its message shows, the state is renewed and a retry works', async () => {
+    await gotoLogin();
+    const firstState = await page.locator('#signin').getAttribute('data-state');
+    h.emulator.inject('token', { kind: 'status', status: 400, body: { error: 'invalid_grant' } });
+    const popup = await openPopup();
+    await accountButton(popup, ALICE.email).click();
+    await expect
+      .poll(statusText)
+      .toBe('Failed to upgrade the authorization code. Please try again.');
+    await expect
+      .poll(() => page.locator('#signin').getAttribute('data-state'))
+      .not.toBe(firstState);
+
+    const again = await openPopup();
+    await accountButton(again, ALICE.email).click();
+    await page.waitForURL(`${h.url}/`);
+    expect((await me()).status).toBe(200);
+    // The refused POST is the only thing the console reports.
+    expect(consoleWatch.unexpected('status of 401')).toEqual([]);
+  });
+});
+
+describe('redirect flow (no JavaScript needed)', () => {
+  it('when the redirect link is followed with JavaScript off, then the account pick lands home signed in', async () => {
+    const noJs = await browser.newContext({ javaScriptEnabled: false });
+    const watch = await watchConsole(noJs);
+    const tab = await noJs.newPage();
+    try {
+      await tab.goto(`${h.url}/login`);
+      await tab.getByRole('link', { name: /redirect/i }).click();
+      await tab.waitForURL(`${h.emulator.url}/o/oauth2/v2/auth?**`);
+      await accountButton(tab, ALICE.email).click();
+      await tab.waitForURL(`${h.url}/`);
+      expect(await tab.locator('.flash').innerText()).toBe(
+        `You are now logged in as ${ALICE.name}`,
+      );
+      expect(await tab.locator('.user .name').innerText()).toBe(ALICE.name);
+      expect(h.emulator.calls().map((c) => c.endpoint)).toEqual(
+        expect.arrayContaining(['auth', 'token', 'tokeninfo', 'userinfo']),
+      );
+      expect(watch.problems).toEqual([]);
+    } finally {
+      await noJs.close();
+    }
+  });
+
+  it('when Cancel is pressed on the consent page, then a friendly sign-in-failed page', async () => {
+    await page.goto(`${h.url}/auth/google`);
+    await page.locator('button.cancel').click();
+    await page.waitForURL(`${h.url}/auth/google/callback?**`);
+    expect(await page.locator('h1').innerText()).toBe('Sign-in failed');
+    expect(await page.locator('main').innerText()).toContain('Sign-in was cancelled at Google.');
+    await page.getByRole('link', { name: 'Try again' }).click();
+    await page.waitForURL(`${h.url}/login`);
+    expect(consoleWatch.unexpected('status of 401')).toEqual([]);
+  });
+});
+
+describe('signed in: home page buttons', () => {
+  it('when "Sign out" is pressed, then the session ends and home offers sign-in', async () => {
+    await signInWithPopup();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${h.url}/`);
+    await expect(page.getByRole('link', { name: 'Sign in with Google' }).isVisible()).resolves.toBe(
+      true,
+    );
+    expect((await me()).status).toBe(401);
+    expect(h.emulator.calls('revoke')).toHaveLength(0);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when "Disconnect" is pressed, then the grant is revoked at Google and the session ends', async () => {
+    await signInWithPopup();
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.waitForURL(`${h.url}/`);
+    expect((await me()).status).toBe(401);
+    expect(h.emulator.calls('revoke')).toHaveLength(1);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+});
+
+describe('error pages', () => {
+  it('when a page does not exist, then a friendly 404 page', async () => {
+    const res = await page.goto(`${h.url}/no-such-page`);
+    expect(res?.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('Page not found');
+    expect(consoleWatch.unexpected('status of 404')).toEqual([]);
+  });
+});
