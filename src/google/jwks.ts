@@ -23,7 +23,9 @@ export function signingKeysFromJwks(data: unknown): PemCerts | undefined {
     if (Object.hasOwn(keys, kid)) continue; // a second key under one id is ambiguous: the first stands
     try {
       const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-      if (key.asymmetricKeyType !== 'rsa') continue;
+      // RFC 7518 §3.3: RS256 keys are 2048 bits or more (this also drops empty moduli).
+      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (key.asymmetricKeyType !== 'rsa' || bits < 2048) continue;
       keys[kid] = key.export({ type: 'spki', format: 'pem' }).toString();
     } catch {
       // Not a usable RSA public key (bad modulus, private parts only, …): skip it.

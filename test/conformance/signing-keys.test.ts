@@ -1,0 +1,213 @@
+/**
+ * Google's signing keys: key ids, the JWK Set and rotation, after the oidcc-client-basic and
+ * -config test plans (kid-absent-single-jwks, kid-absent-multiple-jwks, signing-key-rotation),
+ * OpenID Connect Core 1.0 §10.1 (kid required only when several keys) and §10.1.1 (rotation:
+ * "the RP … retrieves the keys again when it sees an unfamiliar kid"), and RFC 7517 §4-5.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT, getState, startHarness, type Harness } from '../helpers/harness.js';
+import {
+  attemptSignIn,
+  expectRefused,
+  openReader,
+  snapshot,
+  type Agent,
+} from '../security/support.js';
+
+const ALICE = 'alice@example.com';
+const TARGET = 'dave.unverified@example.net';
+
+async function signInOk(h: Harness, account = ALICE): Promise<void> {
+  const agent = h.client();
+  const res = await attemptSignIn(h.emulator, agent, account);
+  expect(res.status, res.text).toBe(200);
+  await agent.get('/me').expect(200);
+}
+
+async function signInRefused(h: Harness, db: Database.Database): Promise<void> {
+  const agent: Agent = h.client();
+  const before = snapshot(db);
+  const res = await attemptSignIn(h.emulator, agent, TARGET);
+  await expectRefused(res, { status: 401, message: 'Invalid ID token.' }, agent, db, before);
+}
+
+const certsCalls = (h: Harness) => h.emulator.calls('certs').length;
+
+describe('key ids (OpenID Connect Core §10.1)', () => {
+  let h: Harness;
+  let db: Database.Database;
+  beforeAll(async () => {
+    h = await startHarness();
+    db = openReader(h.config.databasePath);
+  });
+  afterAll(async () => {
+    db.close();
+    await h.close();
+  });
+  afterEach(() => h.emulator.clearFaults());
+
+  it('oidcc-client-test-kid-absent-single-jwks: when the header has no kid and one key is published, then accepted', async () => {
+    h.emulator.inject('token', { kind: 'idToken', header: { kid: null } });
+    await signInOk(h);
+  });
+
+  it('oidcc-client-test-kid-absent-multiple-jwks: when the header has no kid and several keys are published, then 401', async () => {
+    h.emulator.rotateKey({ keepOld: true });
+    // A token naming the new key makes the app learn both keys first; then a kid-less one.
+    await signInOk(h);
+    h.emulator.inject('token', { kind: 'idToken', header: { kid: null } });
+    h.emulator.resetCalls();
+    await signInRefused(h, db);
+    expect(h.emulator.calls('userinfo')).toHaveLength(0);
+  });
+});
+
+describe('a JWK Set with keys of other types beside the real one (RFC 7517 §5)', () => {
+  let h: Harness;
+  let db: Database.Database;
+  const foreign = () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+      format: 'jwk',
+    });
+    const okp = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+    const rsaEnc = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      format: 'jwk',
+    });
+    return [
+      { ...ec, kid: 'ec-key', use: 'sig', alg: 'ES256' },
+      { ...okp, kid: 'okp-key', use: 'sig', alg: 'EdDSA' },
+      // A symmetric key holding our client secret: what an alg-confusion attack would want.
+      {
+        kty: 'oct',
+        kid: 'oct-key',
+        alg: 'HS256',
+        k: Buffer.from(CLIENT.clientSecret).toString('base64url'),
+      },
+      { ...rsaEnc, kid: 'rsa-enc-key', use: 'enc', alg: 'RSA-OAEP' },
+      { kty: 'RSA', kid: 'broken-rsa', e: 'AQAB', n: '***' },
+      { kty: 'ML-DSA-65', kid: 'post-quantum', pub: 'AAAA' },
+      { kid: 'no-kty' },
+      { kty: 'RSA' },
+    ];
+  };
+
+  beforeAll(async () => {
+    // max-age=0: every sign-in reads the JWK Set again, so each case sees the injected keys.
+    h = await startHarness({ emulatorOptions: { certsMaxAgeSeconds: 0 } });
+    db = openReader(h.config.databasePath);
+  });
+  afterAll(async () => {
+    db.close();
+    await h.close();
+  });
+  afterEach(() => {
+    h.emulator.clearFaults();
+    h.emulator.resetCalls();
+  });
+
+  it('when foreign keys sit beside the real one, then a token signed by the real key is accepted', async () => {
+    h.emulator.inject('certs', { kind: 'extraKeys', jwks: foreign() }, { times: Infinity });
+    await signInOk(h);
+    expect(certsCalls(h)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when foreign keys sit beside the real one and the header has no kid, then the one RSA signing key is used', async () => {
+    h.emulator.inject('certs', { kind: 'extraKeys', jwks: foreign() }, { times: Infinity });
+    h.emulator.inject('token', { kind: 'idToken', header: { kid: null } });
+    await signInOk(h);
+  });
+
+  it('when an HS256 token names the symmetric key holding our client secret, then 401', async () => {
+    h.emulator.inject('certs', { kind: 'extraKeys', jwks: foreign() }, { times: Infinity });
+    h.emulator.inject('token', {
+      kind: 'idToken',
+      sign: 'hs256-client-secret',
+      header: { kid: 'oct-key' },
+    });
+    await signInRefused(h, db);
+  });
+
+  for (const kid of ['ec-key', 'okp-key', 'rsa-enc-key', 'broken-rsa']) {
+    it(`when the token's kid names the non-signing or unusable key "${kid}", then 401`, async () => {
+      h.emulator.inject('certs', { kind: 'extraKeys', jwks: foreign() }, { times: Infinity });
+      h.emulator.inject('token', { kind: 'idToken', header: { kid } });
+      await signInRefused(h, db);
+    });
+  }
+});
+
+describe('oidcc-client-test-signing-key-rotation (OpenID Connect Core §10.1.1)', () => {
+  let h: Harness;
+  let db: Database.Database;
+  let offset = 0;
+  /** The app's refetch interval for unknown key ids (google-client's default). */
+  const INTERVAL_MS = 60_000;
+
+  beforeAll(async () => {
+    h = await startHarness({ now: () => Date.now() + offset });
+    db = openReader(h.config.databasePath);
+  });
+  afterAll(async () => {
+    db.close();
+    await h.close();
+  });
+  afterEach(() => h.emulator.clearFaults());
+
+  it('when Google rotates to a new key (old one withdrawn), then the next sign-in succeeds after exactly one certs refetch', async () => {
+    await signInOk(h);
+    expect(certsCalls(h)).toBe(1);
+    h.emulator.rotateKey({ keepOld: false });
+    await signInOk(h, 'bob@example.org');
+    expect(certsCalls(h)).toBe(2);
+    // The new key is cached now: no more fetches.
+    await signInOk(h);
+    expect(certsCalls(h)).toBe(2);
+  });
+
+  it('when Google rotates again an interval later (old one kept), then again exactly one refetch', async () => {
+    offset += INTERVAL_MS + 1000;
+    const before = certsCalls(h);
+    h.emulator.rotateKey({ keepOld: true });
+    await signInOk(h);
+    expect(certsCalls(h) - before).toBe(1);
+  });
+
+  it('when 50 sign-ins arrive with unknown key ids, then at most one refetch per interval', async () => {
+    offset += INTERVAL_MS + 1000;
+    for (let round = 0; round < 2; round++) {
+      const before = certsCalls(h);
+      const userinfoBefore = h.emulator.calls('userinfo').length;
+      h.emulator.inject('token', { kind: 'idToken', sign: 'unknown-key' }, { times: 50 });
+      const agents = Array.from({ length: 50 }, () => h.client());
+      const states = await Promise.all(agents.map((a) => getState(a)));
+      const results = await Promise.all(
+        agents.map((agent, i) =>
+          agent
+            .post(`/gconnect?state=${states[i]}`)
+            .type('text/plain')
+            .send(h.emulator.issueCode({ account: TARGET, clientId: CLIENT.clientId })),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array<number>(50).fill(401));
+      expect(certsCalls(h) - before).toBeLessThanOrEqual(1);
+      expect(h.emulator.calls('userinfo').length).toBe(userinfoBefore);
+      // A genuine token is still accepted: the flood did not poison the cache.
+      await signInOk(h);
+      offset += INTERVAL_MS + 1000;
+    }
+    expect(db.prepare('SELECT count(*) AS n FROM users WHERE email = ?').get(TARGET)).toEqual({
+      n: 0,
+    });
+  });
+
+  it('when an unknown kid arrives within the interval after a refetch, then no further refetch', async () => {
+    h.emulator.inject('token', { kind: 'idToken', sign: 'unknown-key' });
+    await signInRefused(h, db); // uses this interval's refetch
+    const before = certsCalls(h);
+    h.emulator.inject('token', { kind: 'idToken', sign: 'unknown-key' }, { times: 5 });
+    for (let i = 0; i < 5; i++) await signInRefused(h, db);
+    expect(certsCalls(h)).toBe(before);
+  });
+});
