@@ -1,0 +1,341 @@
+/**
+ * Sessions, after OWASP ASVS 5.0 V3.3 (cookie setup) and V7 (session management): production
+ * cookie attributes, idle and absolute lifetimes, secret rotation, termination at logout and
+ * disconnect, and anonymous sessions that cannot pile up.
+ */
+import { readFileSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import pino from 'pino';
+import supertest from 'supertest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { STATE_TTL_MS } from '../../src/signin/state.js';
+import { startServer } from '../../src/start.js';
+import {
+  CLIENT,
+  getState,
+  sessionCookieOf,
+  signInOk,
+  startHarness,
+  type Harness,
+} from '../helpers/harness.js';
+import { buildApp, openReader, sessionIdOf, type BuiltApp } from './support.js';
+
+const ALICE = 'alice@example.com';
+const PRODUCTION_SECRET = 'production-secret-0123456789abcdef-0123';
+
+/** Set-Cookie attributes, lower-cased names. */
+function attributesOf(setCookie: string): Record<string, string | true> {
+  const [, ...parts] = setCookie.split(';').map((p) => p.trim());
+  return Object.fromEntries(
+    parts.map((p) => {
+      const [k = '', v] = p.split('=');
+      return [k.toLowerCase(), v ?? true];
+    }),
+  );
+}
+
+function sessionRow(db: Database.Database, sid: string) {
+  return db.prepare('SELECT sess, expires_at FROM sessions WHERE sid = ?').get(sid) as
+    { sess: string; expires_at: number } | undefined;
+}
+
+describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefix)', () => {
+  let emulator: Emulator;
+  let app: BuiltApp;
+  const https = { 'X-Forwarded-Proto': 'https' };
+
+  beforeAll(async () => {
+    emulator = await createEmulator({ clients: [CLIENT] });
+    // The production configuration as the operator writes it; production refuses the emulator,
+    // so only Google's endpoints are pointed at it here, by building the app directly.
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: PRODUCTION_SECRET,
+      TRUST_PROXY: 'loopback',
+      GOOGLE_CLIENT_ID: CLIENT.clientId,
+      GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
+    });
+    app = await buildApp({
+      emulator,
+      config: {
+        production: config.production,
+        sessionSecrets: config.sessionSecrets ?? [],
+        session: config.session,
+        trustProxy: config.trustProxy,
+        emulator: false,
+      },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await emulator.close();
+  });
+
+  it('when NODE_ENV=production names the emulator, then the configuration is refused', () => {
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        SESSION_SECRET: PRODUCTION_SECRET,
+        GOOGLE_CLIENT_ID: CLIENT.clientId,
+        GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
+        GOOGLE_EMULATOR_URL: emulator.url,
+      }),
+    ).toThrow(ConfigError);
+  });
+
+  it('when a forwarded https request signs in, then the cookie is __Host-sid; Secure; HttpOnly; SameSite=Lax; Path=/ and has no Domain', async () => {
+    const login = await supertest(app.url)
+      .get('/login')
+      .set(https)
+      .set('Accept', 'application/json');
+    const anonymous = sessionCookieOf(login)!;
+    const state = (login.body as { state: string }).state;
+    const code = emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId });
+    const res = await supertest(app.url)
+      .post(`/gconnect?state=${state}`)
+      .set(https)
+      .set('Cookie', anonymous.split(';')[0]!)
+      .type('text/plain')
+      .send(code);
+    expect(res.status, res.text).toBe(200);
+    const cookie = sessionCookieOf(res)!;
+    expect(cookie).toMatch(/^__Host-sid=/);
+    const attributes = attributesOf(cookie);
+    expect(attributes).toMatchObject({ path: '/', httponly: true, secure: true, samesite: 'Lax' });
+    expect(attributes).not.toHaveProperty('domain');
+    await supertest(app.url).get('/me').set(https).set('Cookie', cookie.split(';')[0]!).expect(200);
+  });
+
+  it('when the same proxied request arrives over plain http, then no session cookie is set at all', async () => {
+    const res = await supertest(app.url).get('/login').set('Accept', 'application/json');
+    expect(res.status).toBe(200);
+    expect(sessionCookieOf(res)).toBeUndefined();
+  });
+
+  it('when logging out in production, then the cookie is cleared with the same __Host- attributes', async () => {
+    const login = await supertest(app.url).get('/login').set(https);
+    const cookie = sessionCookieOf(login)!.split(';')[0]!;
+    const res = await supertest(app.url).post('/logout').set(https).set('Cookie', cookie);
+    expect(res.status).toBe(303);
+    const cleared = sessionCookieOf(res)!;
+    expect(cleared).toMatch(/^__Host-sid=;/);
+    expect(attributesOf(cleared)).toMatchObject({ path: '/', secure: true, httponly: true });
+  });
+
+  it('when X-Forwarded-Proto comes from a proxy that is not trusted, then it is ignored', async () => {
+    const untrusted = await buildApp({
+      emulator,
+      config: { production: true, sessionSecrets: [PRODUCTION_SECRET], trustProxy: undefined },
+    });
+    try {
+      const res = await supertest(untrusted.url).get('/login').set(https);
+      expect(res.status).toBe(200);
+      expect(sessionCookieOf(res)).toBeUndefined();
+    } finally {
+      await untrusted.close();
+    }
+  });
+});
+
+describe('idle and absolute lifetime (ASVS 5.0 V7.3)', () => {
+  let h: Harness;
+  let db: Database.Database;
+  const minutes = (n: number) => n * 60_000;
+
+  beforeAll(async () => {
+    // One clock for everything (cookie expiry, the store, the app): the real one, moved by hand.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    h = await startHarness({ env: { SESSION_IDLE_MINUTES: '30', SESSION_ABSOLUTE_HOURS: '1' } });
+    db = openReader(h.config.databasePath);
+  });
+  afterAll(async () => {
+    db.close();
+    await h.close();
+    vi.useRealTimers();
+  });
+
+  it('when the defaults are used, then they are the ones the README documents (V7.1.1)', () => {
+    const config = loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' });
+    expect(config.session).toEqual({
+      idleTimeoutMs: minutes(120),
+      absoluteTimeoutMs: 24 * 3_600_000,
+    });
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toMatch(/`SESSION_IDLE_MINUTES`[^\n]*`120`/);
+    expect(readme).toMatch(/`SESSION_ABSOLUTE_HOURS`[^\n]*`24`/);
+  });
+
+  it('when a signed-in session is idle longer than SESSION_IDLE_MINUTES, then it is over; activity before that extends it', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    vi.setSystemTime(Date.now() + minutes(25));
+    await agent.get('/me').expect(200);
+    vi.setSystemTime(Date.now() + minutes(25)); // 50 min after sign-in, 25 idle
+    await agent.get('/me').expect(200);
+    vi.setSystemTime(Date.now() + minutes(31));
+    await agent.get('/me').expect(401, { error: 'Not signed in.' });
+  });
+
+  it('when a session stays active past SESSION_ABSOLUTE_HOURS, then it ends anyway and its row is deleted', async () => {
+    const agent = h.client();
+    const res = await signInOk(h, agent, ALICE);
+    const sid = sessionIdOf(sessionCookieOf(res)!);
+    for (let t = 0; t < 3; t++) {
+      vi.setSystemTime(Date.now() + minutes(20));
+      await agent.get('/me').expect(200);
+    }
+    vi.setSystemTime(Date.now() + minutes(5)); // 65 minutes after sign-in, never idle
+    await agent.get('/me').expect(401, { error: 'Not signed in.' });
+    expect(sessionRow(db, sid)).toBeUndefined();
+  });
+});
+
+describe('SESSION_SECRET rotation (ASVS 5.0 V7.2; DESIGN: the first signs, all verify)', () => {
+  let h: Harness;
+  const OLD = 'old-session-secret-0123456789abcdef';
+  const NEW = 'new-session-secret-0123456789abcdef';
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { SESSION_SECRET: OLD } });
+  });
+  afterAll(() => h.close());
+
+  async function serverWith(secrets: string[]) {
+    return startServer(
+      { ...h.config, sessionSecrets: secrets },
+      { logger: pino({ level: 'silent' }) },
+    );
+  }
+
+  it('when a new secret is put first, then cookies signed with the old one still work, and are re-signed with the new one', async () => {
+    const agent = h.client();
+    const res = await signInOk(h, agent, ALICE);
+    const oldCookie = sessionCookieOf(res)!.split(';')[0]!;
+    const rotated = await serverWith([NEW, OLD]);
+    const newOnly = await serverWith([NEW]);
+    try {
+      const me = await supertest(rotated.url).get('/me').set('Cookie', oldCookie).expect(200);
+      const reSigned = sessionCookieOf(me)!.split(';')[0]!;
+      expect(reSigned).not.toBe(oldCookie);
+      // The old secret is dropped: the old cookie is anonymous, the re-signed one still works.
+      await supertest(newOnly.url).get('/me').set('Cookie', oldCookie).expect(401);
+      await supertest(newOnly.url).get('/me').set('Cookie', reSigned).expect(200);
+    } finally {
+      await rotated.close(100);
+      await newOnly.close(100);
+    }
+  });
+});
+
+describe('session termination (ASVS 5.0 V7.2.4, V7.4.1)', () => {
+  let h: Harness;
+  let db: Database.Database;
+  beforeAll(async () => {
+    h = await startHarness();
+    db = openReader(h.config.databasePath);
+  });
+  afterAll(async () => {
+    db.close();
+    await h.close();
+  });
+
+  it('when signing in, then the anonymous session is deleted, not just replaced in the cookie', async () => {
+    const agent = h.client();
+    const login = await agent.get('/login').set('Accept', 'application/json');
+    const anonymous = sessionIdOf(sessionCookieOf(login)!);
+    expect(sessionRow(db, anonymous)).toBeDefined();
+    const res = await agent
+      .post(`/gconnect?state=${(login.body as { state: string }).state}`)
+      .type('text/plain')
+      .send(h.emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId }))
+      .expect(200);
+    expect(sessionIdOf(sessionCookieOf(res)!)).not.toBe(anonymous);
+    expect(sessionRow(db, anonymous)).toBeUndefined();
+  });
+
+  for (const [route, status] of [
+    ['/logout', 303],
+    ['/gdisconnect', 200],
+  ] as const) {
+    it(`when ${route} is posted, then the server-side row is gone and the old cookie is anonymous`, async () => {
+      const agent = h.client();
+      const res = await signInOk(h, agent, ALICE);
+      const cookie = sessionCookieOf(res)!.split(';')[0]!;
+      const sid = sessionIdOf(cookie);
+      expect(JSON.parse(sessionRow(db, sid)!.sess)).toHaveProperty('userId');
+      await agent.post(route).expect(status);
+      expect(sessionRow(db, sid)).toBeUndefined();
+      // Replaying the old cookie: anonymous, and no row comes back for it.
+      await supertest(h.url).get('/me').set('Cookie', cookie).expect(401);
+      await supertest(h.url).post('/gdisconnect').set('Cookie', cookie).expect(401);
+      expect(sessionRow(db, sid)).toBeUndefined();
+    });
+  }
+});
+
+describe('anonymous sessions stay bounded (DESIGN: expired rows pruned)', () => {
+  let emulator: Emulator;
+  let app: BuiltApp;
+  let offset = 0;
+  beforeAll(async () => {
+    emulator = await createEmulator({ clients: [CLIENT] });
+    app = await buildApp({ emulator, now: () => Date.now() + offset });
+  });
+  afterAll(async () => {
+    await app.close();
+    await emulator.close();
+  });
+
+  const liveRows = () =>
+    (app.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+
+  it('when many clients view /login and never sign in, then their sessions live no longer than a state and prune() removes them', async () => {
+    const before = liveRows();
+    const views = await Promise.all(
+      Array.from({ length: 40 }, () => supertest(app.url).get('/login').expect(200)),
+    );
+    expect(liveRows() - before).toBe(40);
+    for (const res of views) {
+      const expires = Date.parse(String(attributesOf(sessionCookieOf(res)!).expires));
+      expect(expires - Date.now()).toBeLessThanOrEqual(STATE_TTL_MS);
+    }
+    const maxExpiry = (
+      app.db.prepare('SELECT max(expires_at) AS m FROM sessions').get() as { m: number }
+    ).m;
+    expect(maxExpiry - Date.now()).toBeLessThanOrEqual(STATE_TTL_MS);
+
+    offset = STATE_TTL_MS + 1000;
+    // Expired rows are already invisible to reads, before any prune.
+    const stale = views[0]!;
+    await supertest(app.url)
+      .post('/gconnect?state=x')
+      .set('Cookie', sessionCookieOf(stale)!.split(';')[0]!)
+      .type('text/plain')
+      .send('code')
+      .expect(401);
+    expect(app.sessionStore.prune()).toBeGreaterThanOrEqual(40);
+    expect(liveRows()).toBe(0);
+  });
+
+  it('when anonymous clients view other pages, then no session row is written', async () => {
+    const before = liveRows();
+    await Promise.all(
+      ['/', '/me', '/healthz', '/nope'].map((path) => supertest(app.url).get(path)),
+    );
+    expect(liveRows()).toBe(before);
+  });
+
+  it('a state survives as long as its session: a sign-in 9 minutes after /login works', async () => {
+    offset = 0;
+    const agent = app.client();
+    const state = await getState(agent);
+    offset = 9 * 60_000;
+    await agent
+      .post(`/gconnect?state=${state}`)
+      .type('text/plain')
+      .send(emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId }))
+      .expect(200);
+  });
+});
