@@ -14,6 +14,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         'request refused',
       );
     }
+    // An error after the response is complete (e.g. the session store failing as it ends) is
+    // logged above; handing it on would make Express destroy the socket under the sent response.
+    if (res.writableEnded) return;
     if (res.headersSent) return next(err);
     sendError(req, res, appError);
   };

@@ -25,7 +25,16 @@ export async function completeSignIn(
   req.session.accessToken = identity.accessToken;
   req.session.signedInAt = nowMs;
   req.flash('success', `You are now logged in as ${user.name ?? user.email ?? 'Google user'}`);
+  // Stored now, not when the response ends: if the store fails, the client gets the error
+  // (503) instead of a welcome for a session that does not exist.
+  await saveSession(req);
   return user;
+}
+
+function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.save((err) => (err ? reject(err as Error) : resolve())),
+  );
 }
 
 export function regenerate(req: Request): Promise<void> {

@@ -111,6 +111,8 @@ export interface BuildOptions {
   busyTimeoutMs?: number;
   timeoutMs?: number;
   now?: () => number;
+  /** Another session store class on the same database (e.g. one that fails on demand). */
+  SessionStore?: typeof SqliteSessionStore;
 }
 
 /**
@@ -124,7 +126,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const now = options.now ?? Date.now;
   const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
   const ledger = createSqliteStateLedger(db);
-  const sessionStore = new SqliteSessionStore(db, { now, pruneIntervalMs: 0 });
+  const Store = options.SessionStore ?? SqliteSessionStore;
+  const sessionStore = new Store(db, { now, pruneIntervalMs: 0 });
   const google = createGoogleClient({
     ...CLIENT,
     endpoints: googleEndpoints(options.emulator.url),
