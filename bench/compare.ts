@@ -1,0 +1,117 @@
+/**
+ * Runs the same load against several targets, interleaved in short rounds (A B A B …) so that
+ * whatever else the machine does affects each target alike, and adds up each target's results.
+ */
+import type { BenchChild, Usage } from './ipc.js';
+import type { CodePool } from './code-pool.js';
+import { createAgent, percentile, runLoad } from './load-client.js';
+import type { Progress } from './progress.js';
+import type { Target } from './targets.js';
+
+export interface TargetStats {
+  name: string;
+  signIns: number;
+  errors: number;
+  errorSamples: string[];
+  seconds: number;
+  /** Successful sign-ins per second. */
+  perSecond: number;
+  gconnectP50Ms: number;
+  gconnectP90Ms: number;
+  /** CPU time of the server process per sign-in (µs): what bounds it on a busy machine. */
+  serverCpuMicros: number;
+  /** Share of one core the emulator used meanwhile: near 100 % would make it the bottleneck. */
+  emulatorBusyPercent: number;
+}
+
+export interface CompareOptions {
+  label: string;
+  targets: Target[];
+  emulator: BenchChild;
+  codes: CodePool;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  rounds: number;
+  progress: Progress;
+}
+
+export async function compareTargets(options: CompareOptions): Promise<TargetStats[]> {
+  const { targets, emulator, codes, concurrency, progress } = options;
+  const agents = targets.map(() => createAgent(concurrency));
+  const totals = targets.map((t) => ({
+    name: t.name,
+    signIns: 0,
+    errors: 0,
+    errorSamples: [] as string[],
+    ms: 0,
+    cpu: 0,
+    emulatorCpu: 0,
+    gconnectMs: [] as number[],
+  }));
+  try {
+    for (const [i, target] of targets.entries()) {
+      await runLoad(agents[i]!, {
+        url: target.url,
+        concurrency,
+        durationMs: options.warmupMs,
+        codes,
+        onProgress: (done) =>
+          progress.update(`${options.label}: warming up ${target.name} ${done}`),
+      });
+    }
+    const slice = options.durationMs / options.rounds;
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [i, target] of targets.entries()) {
+        const sum = totals[i]!;
+        const before = await usages(target.child, emulator);
+        const result = await runLoad(agents[i]!, {
+          url: target.url,
+          concurrency,
+          durationMs: slice,
+          codes,
+          onProgress: (done, errors, ms) =>
+            progress.update(
+              `${options.label}: ${target.name} round ${round + 1}/${options.rounds} ` +
+                `${((sum.signIns + done) / ((sum.ms + ms) / 1000)).toFixed(0)}/s, ${sum.errors + errors} errors`,
+            ),
+        });
+        const after = await usages(target.child, emulator);
+        sum.signIns += result.signIns;
+        sum.errors += result.errors;
+        sum.errorSamples.push(...result.errorSamples.slice(0, 5 - sum.errorSamples.length));
+        sum.ms += result.elapsedMs;
+        sum.cpu += after.server.cpuMicros - before.server.cpuMicros;
+        sum.emulatorCpu += after.emulator.cpuMicros - before.emulator.cpuMicros;
+        for (const ms of result.gconnectMs) sum.gconnectMs.push(ms);
+      }
+    }
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+  progress.done(`${options.label}: done`);
+  return totals.map((t) => ({
+    name: t.name,
+    signIns: t.signIns,
+    errors: t.errors,
+    errorSamples: t.errorSamples,
+    seconds: t.ms / 1000,
+    perSecond: (t.signIns - t.errors) / (t.ms / 1000),
+    gconnectP50Ms: percentile(t.gconnectMs, 50),
+    gconnectP90Ms: percentile(t.gconnectMs, 90),
+    serverCpuMicros: t.cpu / Math.max(1, t.signIns),
+    emulatorBusyPercent: (100 * t.emulatorCpu) / 1000 / t.ms,
+  }));
+}
+
+/** Without a GC: only CPU time is read here, and a forced GC would cost the measured window. */
+async function usages(
+  server: BenchChild,
+  emulator: BenchChild,
+): Promise<{ server: Usage; emulator: Usage }> {
+  const [s, e] = await Promise.all([
+    server.request<Usage>('usage', { gc: false }),
+    emulator.request<Usage>('usage', { gc: false }),
+  ]);
+  return { server: s, emulator: e };
+}

@@ -1,0 +1,141 @@
+/**
+ * The load client: `concurrency` loops, each doing full sign-ins as a new browser would
+ * (no cookie: GET /login as JSON, then POST /gconnect with the state, the session cookie and a
+ * fresh code) for a fixed time. node:http with one keep-alive agent, the same for every target.
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { CodePool } from './code-pool.js';
+
+export interface LoadOptions {
+  url: string;
+  concurrency: number;
+  /** Run for this long (ms)... */
+  durationMs?: number;
+  /** ...or until this many sign-ins have started. */
+  signIns?: number;
+  codes: CodePool;
+  onProgress?: (done: number, errors: number, elapsedMs: number) => void;
+}
+
+export interface LoadResult {
+  signIns: number;
+  /** Sign-ins whose /login or /gconnect did not answer 200 (or failed at the socket). */
+  errors: number;
+  errorSamples: string[];
+  elapsedMs: number;
+  perSecond: number;
+  /** Latency of each POST /gconnect (ms), successful sign-ins only. */
+  gconnectMs: number[];
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  setCookie: string[] | undefined;
+}
+
+export function createAgent(concurrency: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
+}
+
+function send(
+  agent: http.Agent,
+  target: URL,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: target.hostname, port: target.port, method, path, headers, agent },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text,
+            setCookie: res.headers['set-cookie'],
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** One full sign-in; returns the POST /gconnect latency (ms) or throws what went wrong. */
+async function signIn(agent: http.Agent, target: URL, code: string): Promise<number> {
+  const login = await send(agent, target, 'GET', '/login', { accept: 'application/json' });
+  if (login.status !== 200) throw new Error(`GET /login ${login.status}`);
+  const state = (JSON.parse(login.body) as { state?: unknown }).state;
+  const cookie = login.setCookie?.[0]?.split(';')[0];
+  if (typeof state !== 'string' || !cookie) throw new Error('GET /login: no state or cookie');
+  const started = performance.now();
+  const res = await send(
+    agent,
+    target,
+    'POST',
+    `/gconnect?state=${encodeURIComponent(state)}`,
+    { 'content-type': 'application/octet-stream', cookie, 'content-length': String(code.length) },
+    code,
+  );
+  const ms = performance.now() - started;
+  if (res.status !== 200 || !res.body.includes('<h1>Welcome')) {
+    throw new Error(`POST /gconnect ${res.status} ${res.body.slice(0, 60)}`);
+  }
+  return ms;
+}
+
+export async function runLoad(agent: http.Agent, options: LoadOptions): Promise<LoadResult> {
+  const target = new URL(options.url);
+  const start = performance.now();
+  const deadline = options.durationMs === undefined ? Infinity : start + options.durationMs;
+  const limit = options.signIns ?? Infinity;
+  let started = 0;
+  let done = 0;
+  let errors = 0;
+  const errorSamples: string[] = [];
+  const gconnectMs: number[] = [];
+  const progress = options.onProgress
+    ? setInterval(() => options.onProgress?.(done, errors, performance.now() - start), 500)
+    : undefined;
+
+  const loop = async () => {
+    while (performance.now() < deadline && started < limit) {
+      started++;
+      const code = await options.codes.take();
+      try {
+        gconnectMs.push(await signIn(agent, target, code));
+      } catch (err) {
+        errors++;
+        if (errorSamples.length < 5) errorSamples.push((err as Error).message);
+      }
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, loop));
+  if (progress) clearInterval(progress);
+  const elapsedMs = performance.now() - start;
+  options.onProgress?.(done, errors, elapsedMs);
+  return {
+    signIns: done,
+    errors,
+    errorSamples,
+    elapsedMs,
+    perSecond: (done - errors) / (elapsedMs / 1000),
+    gconnectMs,
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}

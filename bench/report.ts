@@ -1,0 +1,186 @@
+/** The results: a table for people, JSON for machines. */
+import os from 'node:os';
+import type { TargetStats } from './compare.js';
+import type { MemoryResult } from './memory.js';
+import type { ScaleResult } from './scale.js';
+
+export interface Machine {
+  date: string;
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+}
+
+export interface Results {
+  machine: Machine;
+  throughput?: { app: TargetStats; appQuietLog?: TargetStats; limit: TargetStats; ratio: number };
+  latency?: { app: TargetStats; limit: TargetStats; delayMs: number; floorMs: number };
+  memory?: MemoryResult;
+  scale?: ScaleResult;
+}
+
+export const TARGETS = {
+  throughputRatio: 0.8,
+  latencyOverFloorMs: 10,
+  scaleRatio: 1.5,
+  rssGrowthMB: 50,
+};
+
+export function describeMachine(): Machine {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+  };
+}
+
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const pct = (n: number) => `${(100 * n).toFixed(0)} %`;
+const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
+
+/** Errors anywhere mean the measurement is void. */
+export function errorCount(r: Results): number {
+  return (
+    (r.throughput ? r.throughput.app.errors + r.throughput.limit.errors : 0) +
+    (r.throughput?.appQuietLog?.errors ?? 0) +
+    (r.latency ? r.latency.app.errors + r.latency.limit.errors : 0) +
+    (r.memory?.errors ?? 0)
+  );
+}
+
+export function formatTable(r: Results): string {
+  const rows: string[][] = [['measure', 'app', 'reference', 'ratio', 'target', 'met']];
+  const t = r.throughput;
+  if (t) {
+    rows.push([
+      'sign-ins/s, 16 concurrent (limit)',
+      f0(t.app.perSecond),
+      f0(t.limit.perSecond),
+      pct(t.ratio),
+      `≥ ${pct(TARGETS.throughputRatio)}, 0 errors`,
+      mark(t.ratio >= TARGETS.throughputRatio && t.app.errors === 0 && t.limit.errors === 0),
+    ]);
+    if (t.appQuietLog) {
+      rows.push([
+        '  …app with LOG_LEVEL=warn',
+        f0(t.appQuietLog.perSecond),
+        f0(t.limit.perSecond),
+        pct(t.appQuietLog.perSecond / t.limit.perSecond),
+        '',
+        '',
+      ]);
+    }
+    rows.push(['  errors (non-200)', String(t.app.errors), String(t.limit.errors), '', '0', '']);
+    rows.push([
+      '  server CPU per sign-in (µs)',
+      f0(t.app.serverCpuMicros),
+      f0(t.limit.serverCpuMicros),
+      `${f1(t.app.serverCpuMicros / t.limit.serverCpuMicros)}×`,
+      '',
+      '',
+    ]);
+    rows.push([
+      '  emulator busy (% of a core)',
+      f0(t.app.emulatorBusyPercent),
+      f0(t.limit.emulatorBusyPercent),
+      '',
+      '',
+      '',
+    ]);
+  }
+  const l = r.latency;
+  if (l) {
+    const over = l.app.gconnectP50Ms - l.floorMs;
+    rows.push([
+      `POST /gconnect p50 ms, ${l.delayMs} ms/call (floor)`,
+      f1(l.app.gconnectP50Ms),
+      `${l.floorMs}`,
+      `+${f1(over)} ms`,
+      `≤ +${TARGETS.latencyOverFloorMs} ms`,
+      mark(over <= TARGETS.latencyOverFloorMs && l.app.errors === 0),
+    ]);
+    rows.push([
+      '  p90 ms (floor)',
+      f1(l.app.gconnectP90Ms),
+      `${l.floorMs}`,
+      `+${f1(l.app.gconnectP90Ms - l.floorMs)} ms`,
+      '',
+      '',
+    ]);
+    rows.push([
+      '  limit server p50 / p90 ms',
+      '',
+      `${f1(l.limit.gconnectP50Ms)} / ${f1(l.limit.gconnectP90Ms)}`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  const s = r.scale;
+  if (s) {
+    const rowsLabel = `${s.large.rows.toLocaleString('en')} vs ${s.small.rows.toLocaleString('en')} rows`;
+    rows.push([
+      `user upsert µs, ${rowsLabel}`,
+      f2(s.large.upsertMicros),
+      f2(s.small.upsertMicros),
+      `${f2(s.upsertRatio)}×`,
+      `≤ ${TARGETS.scaleRatio}×`,
+      mark(s.upsertRatio <= TARGETS.scaleRatio),
+    ]);
+    rows.push([
+      `session lookup µs, ${rowsLabel}`,
+      f2(s.large.sessionGetMicros),
+      f2(s.small.sessionGetMicros),
+      `${f2(s.sessionGetRatio)}×`,
+      `≤ ${TARGETS.scaleRatio}×`,
+      mark(s.sessionGetRatio <= TARGETS.scaleRatio),
+    ]);
+  }
+  const m = r.memory;
+  if (m) {
+    const mb = (n: number) => f1(n / 1024 / 1024);
+    rows.push([
+      `RSS MB, before → after ${m.signIns.toLocaleString('en')} sign-ins`,
+      `${mb(m.before.rss)} → ${mb(m.after.rss)}`,
+      '',
+      `+${f1(m.rssGrowthMB)} MB`,
+      `< ${TARGETS.rssGrowthMB} MB`,
+      mark(m.rssGrowthMB < TARGETS.rssGrowthMB && m.errors === 0),
+    ]);
+    if (m.rssAnonGrowthMB !== null && m.before.rssAnon !== null && m.after.rssAnon !== null) {
+      rows.push([
+        '  of which private (RssAnon)',
+        `${mb(m.before.rssAnon)} → ${mb(m.after.rssAnon)}`,
+        '',
+        `+${f1(m.rssAnonGrowthMB)} MB`,
+        '',
+        '',
+      ]);
+    }
+    rows.push([
+      '  heap used MB',
+      `${mb(m.before.heapUsed)} → ${mb(m.after.heapUsed)}`,
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: string[]) =>
+    `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  const m0 = r.machine;
+  return [
+    `${m0.date} · ${m0.cpus} × ${m0.cpuModel} · Node ${m0.node} · ${m0.platform}`,
+    '',
+    line(rows[0]!),
+    `|${widths.map((w, c) => (c === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}

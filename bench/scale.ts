@@ -1,0 +1,206 @@
+/**
+ * Does a sign-in's database work stay flat as the tables grow? Fills a temporary database
+ * (the app's own schema and pragmas) with `rows` users and `rows` signed-in sessions, then times
+ * the two statements every sign-in and every signed-in request run: the user upsert and the
+ * session lookup, through the app's own stores.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { SessionData } from 'express-session';
+import { openDatabase, type SqliteDatabase } from '../src/storage/database.js';
+import { SqliteSessionStore } from '../src/storage/session-store.js';
+import { createSqliteUserStore, type GoogleProfile } from '../src/storage/user-store.js';
+
+export interface ScaleCase {
+  rows: number;
+  fillSeconds: number;
+  /** Median cost of one user upsert of an existing account, µs. */
+  upsertMicros: number;
+  /** Median cost of one session lookup by id (store get), µs. */
+  sessionGetMicros: number;
+}
+
+export interface ScaleResult {
+  small: ScaleCase;
+  large: ScaleCase;
+  upsertRatio: number;
+  sessionGetRatio: number;
+}
+
+/** Batches alternate between the two databases, so machine noise hits both alike. */
+const BATCHES = 15;
+const BATCH_OPS = 2_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function subOf(i: number): string {
+  return `2${String(i).padStart(20, '0')}`;
+}
+
+function profileOf(i: number): GoogleProfile {
+  return {
+    sub: subOf(i),
+    email: `user-${i}@example.com`,
+    emailVerified: true,
+    name: `User ${i}`,
+    picture: `https://lh3.googleusercontent.com/a/${subOf(i)}=s96-c`,
+  };
+}
+
+/** A session as express-session stores a signed-in one (cookie, user, token, flash). */
+function sessionJson(i: number, expires: number): string {
+  const sess: SessionData = {
+    cookie: {
+      originalMaxAge: 7_200_000,
+      expires: new Date(expires),
+      secure: false,
+      httpOnly: true,
+      path: '/',
+      sameSite: 'lax',
+    } as SessionData['cookie'],
+    userId: i + 1,
+    googleSub: subOf(i),
+    accessToken: `ya29.${randomBytes(32).toString('base64url')}`,
+    signedInAt: expires - DAY_MS,
+  };
+  return JSON.stringify(sess);
+}
+
+/**
+ * Bulk load in one transaction with prepared statements. Session ids are random, as
+ * express-session's are, but inserted in key order so the load takes seconds, not minutes.
+ */
+function fill(db: SqliteDatabase, rows: number, now: number, onProgress: (done: number) => void) {
+  const insertUser = db.prepare(
+    `INSERT INTO users (google_sub, email, email_verified, name, picture, created_at, updated_at, last_login_at)
+     VALUES (?, ?, 1, ?, ?, ?, ?, ?)`,
+  );
+  const insertSession = db.prepare('INSERT INTO sessions (sid, sess, expires_at) VALUES (?, ?, ?)');
+  const sids = Array.from({ length: rows }, () => randomBytes(24).toString('base64url')).sort();
+  const at = new Date(now).toISOString();
+  const expires = now + DAY_MS;
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) {
+      const p = profileOf(i);
+      insertUser.run(p.sub, p.email, p.name, p.picture, at, at, at);
+      insertSession.run(sids[i], sessionJson(i, expires), expires);
+      if (i % 50_000 === 0) onProgress(i);
+    }
+  })();
+  return sids;
+}
+
+function pick(count: number, rows: number): number[] {
+  return Array.from({ length: count }, () => Math.floor(Math.random() * rows));
+}
+
+async function timeUpserts(
+  users: ReturnType<typeof createSqliteUserStore>,
+  picks: number[],
+  now: Date,
+): Promise<number> {
+  const started = performance.now();
+  for (const i of picks) await users.upsertFromGoogle(profileOf(i), now);
+  return ((performance.now() - started) * 1000) / picks.length;
+}
+
+async function timeSessionGets(store: SqliteSessionStore, sids: string[]): Promise<number> {
+  const get = (sid: string) =>
+    new Promise<void>((resolve, reject) =>
+      store.get(sid, (err, sess) =>
+        err || !sess ? reject(err ?? new Error('no session')) : resolve(),
+      ),
+    );
+  const started = performance.now();
+  for (const sid of sids) await get(sid);
+  return ((performance.now() - started) * 1000) / sids.length;
+}
+
+interface Filled {
+  dir: string;
+  db: SqliteDatabase;
+  users: ReturnType<typeof createSqliteUserStore>;
+  sessions: SqliteSessionStore;
+  sids: string[];
+  rows: number;
+  fillSeconds: number;
+}
+
+function open(rows: number, now: number, onProgress: (text: string) => void): Filled {
+  const dir = mkdtempSync(join(tmpdir(), 'gconnect-scale-'));
+  const db = openDatabase(join(dir, 'scale.db'));
+  for (const p of (process.env.PRAGMAS ?? '').split(';').filter(Boolean)) db.pragma(p);
+  const filling = performance.now();
+  const sids = fill(db, rows, now, (done) => onProgress(`filling ${done}/${rows} rows`));
+  if (process.env.WARM) {
+    db.prepare('SELECT sum(length(sess)) FROM sessions').get();
+    db.prepare('SELECT sum(length(picture)) FROM users').get();
+    db.prepare('SELECT count(google_sub) FROM users INDEXED BY sqlite_autoindex_users_1').get();
+  }
+  return {
+    dir,
+    db,
+    users: createSqliteUserStore(db),
+    sessions: new SqliteSessionStore(db, { pruneIntervalMs: 0 }),
+    sids,
+    rows,
+    fillSeconds: (performance.now() - filling) / 1000,
+  };
+}
+
+function close(f: Filled): void {
+  f.sessions.close();
+  f.db.close();
+  rmSync(f.dir, { recursive: true, force: true });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** Times `small` and `large` in alternating batches of random existing rows. */
+export async function measureScale(
+  smallRows: number,
+  largeRows: number,
+  onProgress: (text: string) => void,
+): Promise<ScaleResult> {
+  const now = Date.now();
+  const at = new Date(now);
+  const cases = [open(smallRows, now, onProgress), open(largeRows, now, onProgress)];
+  try {
+    const upserts: number[][] = [[], []];
+    const gets: number[][] = [[], []];
+    // The first batch of each warms the JIT and is not counted.
+    for (let batch = 0; batch <= BATCHES; batch++) {
+      onProgress(`timing upserts and session lookups, batch ${batch}/${BATCHES}`);
+      for (const [i, c] of cases.entries()) {
+        const u = await timeUpserts(c.users, pick(BATCH_OPS, c.rows), at);
+        const g = await timeSessionGets(
+          c.sessions,
+          pick(BATCH_OPS, c.rows).map((n) => c.sids[n]!),
+        );
+        if (batch > 0) {
+          upserts[i]!.push(u);
+          gets[i]!.push(g);
+        }
+      }
+    }
+    const [small, large] = cases.map((c, i) => ({
+      rows: c.rows,
+      fillSeconds: c.fillSeconds,
+      upsertMicros: median(upserts[i]!),
+      sessionGetMicros: median(gets[i]!),
+    })) as [ScaleCase, ScaleCase];
+    return {
+      small,
+      large,
+      upsertRatio: large.upsertMicros / small.upsertMicros,
+      sessionGetRatio: large.sessionGetMicros / small.sessionGetMicros,
+    };
+  } finally {
+    for (const c of cases) close(c);
+  }
+}
