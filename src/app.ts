@@ -70,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('view engine', 'ejs');
   app.set('view cache', true); // compile each template once, not per request
   app.locals.httpUrl = httpUrl;
+  app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 
   const cookie = sessionCookie(config.production);
   const pageDeps = { users, google, now, emulator: config.emulator };

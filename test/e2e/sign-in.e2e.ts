@@ -35,6 +35,17 @@ function accountButton(popup: Page, email: string) {
   return popup.locator('button.account', { hasText: email });
 }
 
+/**
+ * Clicks in the popup and waits until the popup has closed itself: a new requestCode() while
+ * it is still closing would reuse that window instead of opening a new one.
+ */
+async function answerPopup(popup: Page, answer: { account: string } | 'cancel'): Promise<void> {
+  const closed = popup.waitForEvent('close');
+  if (answer === 'cancel') await popup.locator('button.cancel').click();
+  else await accountButton(popup, answer.account).click();
+  await closed;
+}
+
 /** Clicks "Sign in with Google" and waits for the emulator's consent popup. */
 async function openPopup(): Promise<Page> {
   const [popup] = await Promise.all([
@@ -76,9 +87,7 @@ describe('popup flow (Google Identity Services code client)', () => {
     expect(await page.locator('.banner').innerText()).toContain('No real Google account is used');
     await expect.poll(() => page.locator('#google-signin').isEnabled()).toBe(true);
 
-    const popup = await openPopup();
-    await accountButton(popup, ALICE.email).click();
-    await popup.waitForEvent('close');
+    await answerPopup(await openPopup(), { account: ALICE.email });
     await expect
       .poll(() => page.locator('#result h1').textContent())
       .toBe(`Welcome, ${ALICE.name}!`);
@@ -102,8 +111,7 @@ describe('popup flow (Google Identity Services code client)', () => {
 
   it('when Cancel is pressed in the popup, then the page says so and a second try works', async () => {
     await gotoLogin();
-    const popup = await openPopup();
-    await popup.locator('button.cancel').click();
+    await answerPopup(await openPopup(), 'cancel');
     await expect.poll(statusText).toBe('Sign-in was cancelled.');
     expect((await me()).status).toBe(401);
 
@@ -134,12 +142,19 @@ describe('popup flow (Google Identity Services code client)', () => {
     expect(consoleWatch.problems).toEqual([]);
   });
 
+  it("when Google's script cannot load, then the page says so and points to the redirect link", async () => {
+    await context.route(`${h.emulator.url}/gsi/client`, (route) => route.abort());
+    await page.goto(`${h.url}/login`);
+    await expect.poll(statusText).toContain("Google's sign-in script did not load");
+    expect(await page.locator('#google-signin').isDisabled()).toBe(true);
+    expect(consoleWatch.unexpected('net::ERR_FAILED')).toEqual([]);
+  });
+
   it('when the server refuses the code, then its message shows, the state is renewed and a retry works', async () => {
     await gotoLogin();
     const firstState = await page.locator('#signin').getAttribute('data-state');
     h.emulator.inject('token', { kind: 'status', status: 400, body: { error: 'invalid_grant' } });
-    const popup = await openPopup();
-    await accountButton(popup, ALICE.email).click();
+    await answerPopup(await openPopup(), { account: ALICE.email });
     await expect
       .poll(statusText)
       .toBe('Failed to upgrade the authorization code. Please try again.');
@@ -215,11 +230,40 @@ describe('signed in: home page buttons', () => {
   });
 });
 
-describe('error pages', () => {
-  it('when a page does not exist, then a friendly 404 page', async () => {
+describe('pages', () => {
+  it('when a page does not exist, then a friendly 404 page with the emulator banner', async () => {
     const res = await page.goto(`${h.url}/no-such-page`);
     expect(res?.status()).toBe(404);
     expect(await page.locator('h1').innerText()).toBe('Page not found');
+    expect(await page.locator('.banner').count()).toBe(1);
+    await page.getByRole('link', { name: 'Go home' }).click();
+    await page.waitForURL(`${h.url}/`);
     expect(consoleWatch.unexpected('status of 404')).toEqual([]);
+  });
+
+  it('when Google fails during a redirect sign-in, then the page leaks neither code nor upstream text', async () => {
+    await page.goto(`${h.url}/auth/google`);
+    h.emulator.inject('token', { kind: 'status', status: 503, body: 'upstream detail' });
+    await page.locator('button.account', { hasText: ALICE.email }).click();
+    await page.waitForURL(`${h.url}/auth/google/callback?**`);
+    const code = new URL(page.url()).searchParams.get('code') ?? '';
+    expect(await page.locator('h1').innerText()).toBe('Something went wrong');
+    const html = await page.content();
+    expect(html).not.toContain('upstream detail');
+    expect(html).not.toContain(code);
+    expect(consoleWatch.unexpected('status of 502')).toEqual([]);
+  });
+
+  it('when viewed on a phone, then nothing is wider than the screen', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await signInWithPopup();
+    for (const path of ['/', '/login']) {
+      await page.goto(`${h.url}${path}`);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, path).toBe(0);
+    }
+    expect(consoleWatch.problems).toEqual([]);
   });
 });
