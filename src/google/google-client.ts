@@ -7,6 +7,7 @@ import { AppError, Messages } from '../errors.js';
 import { CertCache, type PemCerts } from './cert-cache.js';
 import type { GoogleEndpoints } from './endpoints.js';
 import { signingKeysFromJwks } from './jwks.js';
+import { ParsedKeys } from './parsed-keys.js';
 
 /** The only module that talks to Google (or its emulator). Everything else sees this shape. */
 export interface GoogleClient {
@@ -127,6 +128,7 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     },
   });
   const transporter = oauth.transporter;
+  const parsedKeys = new ParsedKeys();
 
   const certs = new CertCache({
     now,
@@ -174,7 +176,8 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
       try {
         const ticket = await oauth.verifySignedJwtWithCertsAsync(
           idToken,
-          keys,
+          // Typed as PEM strings, but handed to crypto as they are: see parsed-keys.ts.
+          mapValues(keys, (pem) => parsedKeys.get(pem)) as unknown as PemCerts,
           clientId,
           endpoints.issuers,
         );
@@ -317,6 +320,10 @@ function invalidIdToken(reason: string): AppError {
     code: 'invalid_id_token',
     cause: new Error(reason),
   });
+}
+
+function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
 }
 
 function decodeHeader(jwt: string): z.infer<typeof jwtHeader> {
