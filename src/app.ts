@@ -11,6 +11,7 @@ import { requestLogger } from './http/logger.js';
 import { createFixedWindowLimiter, rateLimit } from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
+import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { gconnect } from './routes/gconnect.js';
 import { healthz } from './routes/health.js';
@@ -83,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
       production: config.production,
     }),
   );
-  app.use(express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
+  app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
   app.use(refuseCrossSite());
   if (config.rateLimitPerMinute > 0) {
