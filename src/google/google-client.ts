@@ -7,6 +7,7 @@ import { AppError, Messages } from '../errors.js';
 import { CertCache, type PemCerts } from './cert-cache.js';
 import type { GoogleEndpoints } from './endpoints.js';
 import { signingKeysFromJwks } from './jwks.js';
+import { httpFetch } from './http-fetch.js';
 import { ParsedKeys } from './parsed-keys.js';
 
 /** The only module that talks to Google (or its emulator). Everything else sees this shape. */
@@ -125,6 +126,8 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
       retryConfig: { retry: 0, httpMethodsToRetry: [] },
       maxContentLength: MAX_RESPONSE_BYTES,
       agent: (url: URL) => (url.protocol === 'http:' ? httpAgent : httpsAgent),
+      // node:http directly instead of node-fetch: measured -28 % CPU per sign-in (http-fetch.ts).
+      fetchImplementation: httpFetch as unknown as typeof fetch,
     },
   });
   const transporter = oauth.transporter;

@@ -1,0 +1,112 @@
+import http from 'node:http';
+import https from 'node:https';
+
+/** What gaxios passes to its fetch implementation (the parts this one reads). */
+interface FetchInit {
+  method?: string;
+  headers?: Headers;
+  body?: string | Buffer | URLSearchParams;
+  signal?: AbortSignal;
+  agent?: http.Agent | ((url: URL) => http.Agent);
+  /** Largest response body accepted (gaxios's maxContentLength). */
+  size?: number;
+}
+
+/** The parts of a fetch Response that gaxios and google-auth-library read. */
+export interface BufferedResponse {
+  status: number;
+  statusText: string;
+  ok: boolean;
+  url: string;
+  headers: Headers;
+  redirected: false;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * A minimal fetch for gaxios on node:http: one request on the given keep-alive agent, the whole
+ * body read (up to `size`) before it resolves, and `signal` (gaxios's deadline) covering every
+ * stage from connect to last byte. It replaces node-fetch, whose streams and abort machinery
+ * cost more CPU than the request itself on loopback.
+ */
+export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<BufferedResponse> {
+  const url = typeof input === 'string' ? new URL(input) : input;
+  const transport = url.protocol === 'https:' ? https : http;
+  const agent = typeof init.agent === 'function' ? init.agent(url) : init.agent;
+  const headers: Record<string, string> = {};
+  init.headers?.forEach((value, name) => (headers[name] = value));
+  const body = requestBody(init.body, headers);
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise((resolve, reject) => {
+    const signal = init.signal;
+    let settled = false;
+    if (signal?.aborted) return reject(signal.reason);
+    const req = transport.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      res.on('data', (chunk: Buffer) => {
+        length += chunk.length;
+        if (init.size && length > init.size) {
+          fail(new Error(`Response body over ${init.size} bytes`));
+          res.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', fail);
+      // Closed before the last byte, without an error of its own: never leave the caller waiting.
+      res.on('close', () => fail(new Error('Connection closed before the response ended')));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        const buffer = Buffer.concat(chunks);
+        const status = res.statusCode ?? 0;
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
+          else if (value !== undefined) responseHeaders.set(name, value);
+        }
+        resolve({
+          status,
+          statusText: res.statusMessage ?? '',
+          ok: status >= 200 && status < 300,
+          url: url.href,
+          headers: responseHeaders,
+          redirected: false,
+          text: async () => buffer.toString('utf8'),
+          json: async () => JSON.parse(buffer.toString('utf8')) as unknown,
+          arrayBuffer: async () =>
+            buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength),
+        });
+      });
+    });
+    function fail(err: Error) {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      reject(err);
+    }
+    function onAbort() {
+      req.destroy(signal?.reason as Error);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+/** The body as bytes; a form gets fetch's content type, as node-fetch gave it. */
+function requestBody(
+  body: FetchInit['body'],
+  headers: Record<string, string>,
+): string | Buffer | undefined {
+  if (body === undefined || Buffer.isBuffer(body) || typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+    return body.toString();
+  }
+  throw new TypeError('httpFetch: unsupported request body');
+}
