@@ -1,6 +1,8 @@
 /**
  * Does the app's memory stay flat over many sign-ins? RSS of the app process after a warm-up,
- * then after `signIns` more full sign-ins over HTTP (a full GC before each reading).
+ * then after `signIns` more full sign-ins over HTTP (a full GC before each reading). The warm-up
+ * is long because RSS climbs for the first ~10 000 sign-ins while V8 and malloc size their
+ * pools to the load, then stays level; growth after that is what a leak would show.
  */
 import type { CodePool } from './code-pool.js';
 import type { Usage } from './ipc.js';
@@ -13,6 +15,9 @@ export interface MemoryResult {
   errors: number;
   errorSamples: string[];
   perSecond: number;
+  /** Right after start, before any sign-in. */
+  atStart: Usage;
+  /** After the warm-up: the reference for growth. */
   before: Usage;
   after: Usage;
   rssGrowthMB: number;
@@ -32,6 +37,7 @@ export async function measureMemory(options: {
   const { target, codes, concurrency, progress } = options;
   const agent = createAgent(concurrency);
   try {
+    const atStart = await target.child.usage();
     await runLoad(agent, {
       url: target.url,
       concurrency,
@@ -57,6 +63,7 @@ export async function measureMemory(options: {
       errors: result.errors,
       errorSamples: result.errorSamples,
       perSecond: result.perSecond,
+      atStart,
       before,
       after,
       rssGrowthMB: (after.rss - before.rss) / MB,

@@ -145,6 +145,7 @@ export function formatTable(r: Results): string {
   const m = r.memory;
   if (m) {
     const mb = (n: number) => f1(n / 1024 / 1024);
+    rows.push(['RSS MB at start', mb(m.atStart.rss), '', '', '', '']);
     rows.push([
       `RSS MB, before → after ${m.signIns.toLocaleString('en')} sign-ins`,
       `${mb(m.before.rss)} → ${mb(m.after.rss)}`,

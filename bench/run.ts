@@ -127,7 +127,7 @@ async function memory(): Promise<void> {
     target: app,
     codes: codesFrom(emulator),
     signIns: Number(args['sign-ins']),
-    warmupSignIns: 5000,
+    warmupSignIns: 10_000,
     concurrency: CONCURRENCY,
     progress,
   });
