@@ -75,6 +75,8 @@ export interface GoogleClientOptions {
 
 /** Clock skew allowed on `iat`/`exp`: google-auth-library's fixed 300 s. */
 export const ID_TOKEN_CLOCK_SKEW_SECONDS = 300;
+/** Idle keep-alive sockets to Google are closed after this, or sooner if the server says so. */
+const IDLE_SOCKET_MS = 30_000;
 /** Largest Google response we read; real ones are a few KiB. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
@@ -104,9 +106,12 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
   const { clientId, endpoints } = options;
   const now = options.now ?? Date.now;
   // Keep-alive: a sign-in makes three calls to the same hosts; reusing the TLS connections
-  // saves a handshake each.
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  // saves a handshake each. Node applies a server's `Keep-Alive: timeout=N` hint (closing idle
+  // sockets a second early) only when the agent has a timeout of its own; without one, a call
+  // could go out on a socket the server is just closing, and the code exchange is never retried.
+  const agentOptions = { keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
   const oauth = new OAuth2Client({
     clientId,
     clientSecret: options.clientSecret,
