@@ -41,6 +41,7 @@ export function describeMachine(): Machine {
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const signed = (n: number, unit: string) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)} ${unit}`;
 const pct = (n: number) => `${(100 * n).toFixed(0)} %`;
 const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
 
@@ -101,7 +102,7 @@ export function formatTable(r: Results): string {
       `POST /gconnect p50 ms, ${l.delayMs} ms/call (floor)`,
       f1(l.app.gconnectP50Ms),
       `${l.floorMs}`,
-      `+${f1(over)} ms`,
+      signed(over, 'ms'),
       `≤ +${TARGETS.latencyOverFloorMs} ms`,
       mark(over <= TARGETS.latencyOverFloorMs && l.app.errors === 0),
     ]);
@@ -109,7 +110,7 @@ export function formatTable(r: Results): string {
       '  p90 ms (floor)',
       f1(l.app.gconnectP90Ms),
       `${l.floorMs}`,
-      `+${f1(l.app.gconnectP90Ms - l.floorMs)} ms`,
+      signed(l.app.gconnectP90Ms - l.floorMs, 'ms'),
       '',
       '',
     ]);
@@ -150,7 +151,7 @@ export function formatTable(r: Results): string {
       `RSS MB, before → after ${m.signIns.toLocaleString('en')} sign-ins`,
       `${mb(m.before.rss)} → ${mb(m.after.rss)}`,
       '',
-      `+${f1(m.rssGrowthMB)} MB`,
+      signed(m.rssGrowthMB, 'MB'),
       `< ${TARGETS.rssGrowthMB} MB`,
       mark(m.rssGrowthMB < TARGETS.rssGrowthMB && m.errors === 0),
     ]);
@@ -159,7 +160,7 @@ export function formatTable(r: Results): string {
         '  of which private (RssAnon)',
         `${mb(m.before.rssAnon)} → ${mb(m.after.rssAnon)}`,
         '',
-        `+${f1(m.rssAnonGrowthMB)} MB`,
+        signed(m.rssAnonGrowthMB, 'MB'),
         '',
         '',
       ]);

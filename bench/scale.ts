@@ -131,14 +131,10 @@ interface Filled {
 function open(rows: number, now: number, onProgress: (text: string) => void): Filled {
   const dir = mkdtempSync(join(tmpdir(), 'gconnect-scale-'));
   const db = openDatabase(join(dir, 'scale.db'));
-  for (const p of (process.env.PRAGMAS ?? '').split(';').filter(Boolean)) db.pragma(p);
+  // For experiments, e.g. BENCH_SQLITE_PRAGMAS='mmap_size=1073741824'.
+  for (const p of (process.env.BENCH_SQLITE_PRAGMAS ?? '').split(';').filter(Boolean)) db.pragma(p);
   const filling = performance.now();
   const sids = fill(db, rows, now, (done) => onProgress(`filling ${done}/${rows} rows`));
-  if (process.env.WARM) {
-    db.prepare('SELECT sum(length(sess)) FROM sessions').get();
-    db.prepare('SELECT sum(length(picture)) FROM users').get();
-    db.prepare('SELECT count(google_sub) FROM users INDEXED BY sqlite_autoindex_users_1').get();
-  }
   return {
     dir,
     db,
