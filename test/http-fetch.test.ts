@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpFetch } from '../src/google/http-fetch.js';
 
@@ -20,6 +21,13 @@ beforeAll(async () => {
         // No Content-Length: only counting the bytes can enforce the limit.
         res.write('x'.repeat(4096));
         res.end('x'.repeat(4096));
+      } else if (req.url === '/gzip') {
+        // A server that compresses although it was asked for the plain body.
+        res.setHeader('content-encoding', 'gzip');
+        res.end(gzipSync('{"a":1}'));
+      } else if (req.url === '/encoding') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ acceptEncoding: req.headers['accept-encoding'] }));
       } else if (req.url === '/slow') {
         res.write('{');
         setTimeout(() => res.end('}'), 500);
@@ -39,6 +47,12 @@ afterAll(() => {
 });
 
 describe('httpFetch', () => {
+  it('when calling, then it asks for an uncompressed body; a compressed one is refused', async () => {
+    const res = await httpFetch(`${base}/encoding`, { agent });
+    expect(await res.json()).toEqual({ acceptEncoding: 'identity' });
+    await expect(httpFetch(`${base}/gzip`, { agent })).rejects.toThrow(/content-encoding gzip/);
+  });
+
   it('when posting a form, then it is sent as one and the answer is readable', async () => {
     const res = await httpFetch(`${base}/echo`, {
       method: 'POST',

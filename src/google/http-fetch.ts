@@ -37,6 +37,8 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
   const agent = typeof init.agent === 'function' ? init.agent(url) : init.agent;
   const headers: Record<string, string> = {};
   init.headers?.forEach((value, name) => (headers[name] = value));
+  // This fetch does not decompress: ask for the plain body (node-fetch asked for gzip and inflated).
+  headers['accept-encoding'] = 'identity';
   const body = requestBody(init.body, headers);
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
@@ -44,6 +46,12 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
     let settled = false;
     if (signal?.aborted) return reject(signal.reason);
     const req = transport.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
+      const encoding = res.headers['content-encoding'];
+      if (encoding !== undefined && encoding !== 'identity') {
+        fail(new Error(`Unexpected content-encoding ${encoding}`));
+        res.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       let length = 0;
       res.on('data', (chunk: Buffer) => {
