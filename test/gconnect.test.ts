@@ -145,6 +145,15 @@ describe('POST /gconnect: success', () => {
     expect(again.text).toContain('alice@example.com');
   });
 
+  it('when the sign-in page is the next page, then the welcome flash shows there, once', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, BOB);
+    const login = await agent.get('/login').expect(200);
+    expect(login.text).toContain('You are now logged in as Bob Builder');
+    const home = await agent.get('/').expect(200);
+    expect(home.text).not.toContain('You are now logged in as');
+  });
+
   it('when the same account signs in again in the same session, then "already connected"', async () => {
     const agent = h.client();
     await signInOk(h, agent, ALICE);

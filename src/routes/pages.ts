@@ -30,6 +30,8 @@ export function loginPage(deps: PageDeps): RequestHandler {
       clientId: deps.google.clientId,
       gsiClientUrl: deps.google.endpoints.gsiClient,
       emulator: deps.emulator,
+      // A redirect sign-in may come back here (?returnTo=/login): its welcome shows here, once.
+      flash: takeFlash(req),
     });
   };
 }
