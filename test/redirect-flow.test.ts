@@ -1,18 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { s256Challenge } from '../src/signin/pkce.js';
 import { safeReturnTo } from '../src/signin/return-to.js';
 import { CLIENT, sessionCookieOf, startHarness, type Harness } from './helpers/harness.js';
+import { useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
 let offset = 0;
-
-beforeAll(async () => {
-  h = await startHarness({ now: () => Date.now() + offset });
-});
-afterAll(() => h.close());
+useHarness({ now: () => Date.now() + offset }, (s) => (h = s.h));
 afterEach(() => {
-  h.emulator.clearFaults();
-  h.emulator.resetCalls();
   offset = 0;
 });
 

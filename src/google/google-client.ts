@@ -138,6 +138,25 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
   const transporter = oauth.transporter;
   const parsedKeys = new ParsedKeys();
 
+  /** A JSON request authorized by the access token, its body checked against `schema`. */
+  async function bearerJson<T>(
+    call: GoogleCall,
+    url: string,
+    method: 'GET' | 'POST',
+    accessToken: string,
+    schema: z.ZodType<T>,
+  ): Promise<T> {
+    const res = await callGoogle(call, () =>
+      transporter.request({
+        url,
+        method,
+        headers: { authorization: `Bearer ${accessToken}` },
+        responseType: 'json',
+      }),
+    );
+    return expect(schema, res.data);
+  }
+
   const certs = new CertCache({
     now,
     refetchIntervalMs: options.certRefetchIntervalMs ?? 60_000,
@@ -205,28 +224,12 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
       return payload as unknown as IdTokenClaims;
     },
 
-    async tokenInfo(accessToken) {
-      const res = await callGoogle('tokeninfo', () =>
-        transporter.request({
-          url: endpoints.tokenInfo,
-          method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}` },
-          responseType: 'json',
-        }),
-      );
-      return expect(tokenInfoResponse, res.data);
+    tokenInfo(accessToken) {
+      return bearerJson('tokeninfo', endpoints.tokenInfo, 'POST', accessToken, tokenInfoResponse);
     },
 
-    async userInfo(accessToken) {
-      const res = await callGoogle('userinfo', () =>
-        transporter.request({
-          url: endpoints.userInfo,
-          method: 'GET',
-          headers: { authorization: `Bearer ${accessToken}` },
-          responseType: 'json',
-        }),
-      );
-      return expect(userInfoResponse, res.data);
+    userInfo(accessToken) {
+      return bearerJson('userinfo', endpoints.userInfo, 'GET', accessToken, userInfoResponse);
     },
 
     async revoke(accessToken) {

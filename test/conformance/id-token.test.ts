@@ -8,33 +8,16 @@
  * userinfo nor tokeninfo called with the access token that came with the bad ID token.
  */
 import type Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/emulator/emulator.js';
 import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../../src/google/google-client.js';
-import { CLIENT, startHarness, type Harness } from '../helpers/harness.js';
-import {
-  attemptSignIn,
-  expectRefused,
-  openReader,
-  snapshot,
-  type Agent,
-} from '../security/support.js';
+import { CLIENT, type Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/use-harness.js';
+import { attemptSignIn, expectRefused, snapshot, type Agent } from '../security/support.js';
 
 let h: Harness;
 let db: Database.Database;
-
-beforeAll(async () => {
-  h = await startHarness();
-  db = openReader(h.config.databasePath);
-});
-afterAll(async () => {
-  db.close();
-  await h.close();
-});
-afterEach(() => {
-  h.emulator.clearFaults();
-  h.emulator.resetCalls();
-});
+useHarness({}, (s) => ({ h, db } = s));
 
 /** Refusal cases sign in as this account, which no case here lets in. */
 const TARGET = 'dave.unverified@example.net';

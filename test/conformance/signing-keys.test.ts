@@ -6,15 +6,10 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT, getState, startHarness, type Harness } from '../helpers/harness.js';
-import {
-  attemptSignIn,
-  expectRefused,
-  openReader,
-  snapshot,
-  type Agent,
-} from '../security/support.js';
+import { describe, expect, it } from 'vitest';
+import { CLIENT, getState, type Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/use-harness.js';
+import { attemptSignIn, expectRefused, snapshot, type Agent } from '../security/support.js';
 
 const ALICE = 'alice@example.com';
 const TARGET = 'dave.unverified@example.net';
@@ -38,15 +33,7 @@ const certsCalls = (h: Harness) => h.emulator.calls('certs').length;
 describe('key ids (OpenID Connect Core §10.1)', () => {
   let h: Harness;
   let db: Database.Database;
-  beforeAll(async () => {
-    h = await startHarness();
-    db = openReader(h.config.databasePath);
-  });
-  afterAll(async () => {
-    db.close();
-    await h.close();
-  });
-  afterEach(() => h.emulator.clearFaults());
+  useHarness({ reset: 'faults' }, (s) => ({ h, db } = s));
 
   it('oidcc-client-test-kid-absent-single-jwks: when the header has no kid and one key is published, then accepted', async () => {
     h.emulator.inject('token', { kind: 'idToken', header: { kid: null } });
@@ -93,19 +80,8 @@ describe('a JWK Set with keys of other types beside the real one (RFC 7517 §5)'
     ];
   };
 
-  beforeAll(async () => {
-    // max-age=0: every sign-in reads the JWK Set again, so each case sees the injected keys.
-    h = await startHarness({ emulatorOptions: { certsMaxAgeSeconds: 0 } });
-    db = openReader(h.config.databasePath);
-  });
-  afterAll(async () => {
-    db.close();
-    await h.close();
-  });
-  afterEach(() => {
-    h.emulator.clearFaults();
-    h.emulator.resetCalls();
-  });
+  // max-age=0: every sign-in reads the JWK Set again, so each case sees the injected keys.
+  useHarness({ emulatorOptions: { certsMaxAgeSeconds: 0 } }, (s) => ({ h, db } = s));
 
   it('when foreign keys sit beside the real one, then a token signed by the real key is accepted', async () => {
     h.emulator.inject('certs', { kind: 'extraKeys', jwks: foreign() }, { times: Infinity });
@@ -145,15 +121,7 @@ describe('oidcc-client-test-signing-key-rotation (OpenID Connect Core §10.1.1)'
   /** The app's refetch interval for unknown key ids (google-client's default). */
   const INTERVAL_MS = 60_000;
 
-  beforeAll(async () => {
-    h = await startHarness({ now: () => Date.now() + offset });
-    db = openReader(h.config.databasePath);
-  });
-  afterAll(async () => {
-    db.close();
-    await h.close();
-  });
-  afterEach(() => h.emulator.clearFaults());
+  useHarness({ now: () => Date.now() + offset, reset: 'faults' }, (s) => ({ h, db } = s));
 
   it('when Google rotates to a new key (old one withdrawn), then the next sign-in succeeds after exactly one certs refetch', async () => {
     await signInOk(h);

@@ -8,12 +8,12 @@ import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Endpoint, Fault } from '../../src/emulator/emulator.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/use-harness.js';
 import {
   attemptSignIn,
   errorLogs,
   expectHarnessHealthy,
   expectRefused,
-  openReader,
   snapshot,
   type Agent,
 } from './support.js';
@@ -67,14 +67,7 @@ const FAULTS: [string, Fault, number, string][] = [
 describe.each<Endpoint>(['token', 'tokeninfo', 'userinfo'])('when %s misbehaves', (endpoint) => {
   let h: Harness;
   let db: Database.Database;
-  beforeAll(async () => {
-    h = await startHarness({ env: { GOOGLE_TIMEOUT_MS: '700' } });
-    db = openReader(h.config.databasePath);
-  });
-  afterAll(async () => {
-    db.close();
-    await h.close();
-  });
+  useHarness({ env: { GOOGLE_TIMEOUT_MS: '700' }, reset: 'nothing' }, (s) => ({ h, db } = s));
   afterEach(async () => {
     h.emulator.clearFaults();
     h.emulator.resetCalls();
@@ -104,22 +97,15 @@ describe.each<Endpoint>(['token', 'tokeninfo', 'userinfo'])('when %s misbehaves'
 describe("Google's signing keys (certs) misbehave", () => {
   let h: Harness;
   let db: Database.Database;
-  beforeAll(async () => {
-    // One clock for the app, its cookies and the emulator, moved past the keys' max-age by hand.
+  // One clock for the app, its cookies and the emulator, moved past the keys' max-age by hand.
+  beforeAll(() => {
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-    h = await startHarness({ env: { GOOGLE_TIMEOUT_MS: '700' } });
-    db = openReader(h.config.databasePath);
   });
-  afterAll(async () => {
-    db.close();
-    await h.close();
+  afterAll(() => {
     vi.useRealTimers();
   });
+  useHarness({ env: { GOOGLE_TIMEOUT_MS: '700' } }, (s) => ({ h, db } = s));
   const passMaxAge = () => vi.setSystemTime(Date.now() + 3601_000); // max-age is 3600 s
-  afterEach(() => {
-    h.emulator.clearFaults();
-    h.emulator.resetCalls();
-  });
 
   // No sign-in has succeeded yet, so the app has no keys: each of these is a cold cache.
   for (const [name, fault, status, message] of [

@@ -10,12 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { clientKey, createFixedWindowLimiter } from '../../src/http/rate-limit.js';
 import { CLIENT, getState, startHarness, type Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/use-harness.js';
 import {
   attemptSignIn,
   errorLogs,
   expectHarnessHealthy,
   expectRefused,
-  openReader,
   snapshot,
   type Agent,
 } from './support.js';
@@ -178,18 +178,7 @@ describe('rate limiting without a trusted proxy', () => {
 describe('state and parameter pollution (RFC 9700 §4.7; DESIGN: 401, never 500)', () => {
   let h: Harness;
   let db: Database.Database;
-  beforeAll(async () => {
-    h = await startHarness();
-    db = openReader(h.config.databasePath);
-  });
-  afterAll(async () => {
-    db.close();
-    await h.close();
-  });
-  afterEach(() => {
-    h.emulator.clearFaults();
-    h.emulator.resetCalls();
-  });
+  useHarness({}, (s) => ({ h, db } = s));
 
   it('when the real state is sent twice (?state=S&state=S), then 401, no Google call, and the state is used up', async () => {
     const agent = h.client();
@@ -304,17 +293,13 @@ describe('state and parameter pollution (RFC 9700 §4.7; DESIGN: 401, never 500)
 describe('allowed accounts: ALLOWED_DOMAINS / ALLOWED_EMAILS', () => {
   let h: Harness;
   let db: Database.Database;
-  beforeAll(async () => {
-    h = await startHarness({
+  useHarness(
+    {
       env: { ALLOWED_DOMAINS: 'Example.COM', ALLOWED_EMAILS: ` ${BOB.toUpperCase()} , ${DAVE}` },
-    });
-    db = openReader(h.config.databasePath);
-  });
-  afterAll(async () => {
-    db.close();
-    await h.close();
-  });
-  afterEach(() => h.emulator.clearFaults());
+      reset: 'faults',
+    },
+    (s) => ({ h, db } = s),
+  );
 
   async function expectNotAllowed(account: string) {
     const agent: Agent = h.client();

@@ -20,7 +20,8 @@ import {
   startHarness,
   type Harness,
 } from '../helpers/harness.js';
-import { buildApp, openReader, sessionIdOf, type BuiltApp } from './support.js';
+import { useHarness } from '../helpers/use-harness.js';
+import { buildApp, sessionIdOf, type BuiltApp } from './support.js';
 
 const ALICE = 'alice@example.com';
 const PRODUCTION_SECRET = 'production-secret-0123456789abcdef-0123';
@@ -144,17 +145,17 @@ describe('idle and absolute lifetime (ASVS 5.0 V7.3)', () => {
   let db: Database.Database;
   const minutes = (n: number) => n * 60_000;
 
-  beforeAll(async () => {
-    // One clock for everything (cookie expiry, the store, the app): the real one, moved by hand.
+  // One clock for everything (cookie expiry, the store, the app): the real one, moved by hand.
+  beforeAll(() => {
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-    h = await startHarness({ env: { SESSION_IDLE_MINUTES: '30', SESSION_ABSOLUTE_HOURS: '1' } });
-    db = openReader(h.config.databasePath);
   });
-  afterAll(async () => {
-    db.close();
-    await h.close();
+  afterAll(() => {
     vi.useRealTimers();
   });
+  useHarness(
+    { env: { SESSION_IDLE_MINUTES: '30', SESSION_ABSOLUTE_HOURS: '1' }, reset: 'nothing' },
+    (s) => ({ h, db } = s),
+  );
 
   it('when the defaults are used, then they are the ones the README documents (V7.1.1)', () => {
     const config = loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' });
@@ -233,14 +234,7 @@ describe('SESSION_SECRET rotation (ASVS 5.0 V7.2; DESIGN: the first signs, all v
 describe('session termination (ASVS 5.0 V7.2.4, V7.4.1)', () => {
   let h: Harness;
   let db: Database.Database;
-  beforeAll(async () => {
-    h = await startHarness();
-    db = openReader(h.config.databasePath);
-  });
-  afterAll(async () => {
-    db.close();
-    await h.close();
-  });
+  useHarness({ reset: 'nothing' }, (s) => ({ h, db } = s));
 
   it('when signing in, then the anonymous session is deleted, not just replaced in the cookie', async () => {
     const agent = h.client();

@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { openReader } from '../security/support.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+
+/** What useHarness gives a suite once its beforeAll has run. */
+export interface HarnessScope {
+  readonly h: Harness;
+  /** A read-only connection to the app's database, opened on first use. */
+  readonly db: Database.Database;
+}
+
+export interface UseHarnessOptions extends HarnessOptions {
+  /**
+   * What to undo on the emulator after each test: injected faults and recorded calls (the
+   * default), the faults only, or nothing.
+   */
+  reset?: 'faults and calls' | 'faults' | 'nothing';
+}
+
+/**
+ * One harness for the calling describe block (or file): started in beforeAll, closed in afterAll
+ * (the reader first), the emulator reset after each test. `onStart` runs in that beforeAll, so a
+ * suite can keep plain variables: `useHarness({}, (s) => ({ h, db } = s))`.
+ *
+ * Hooks of the caller that must run before the start (fake timers) go before this call; after
+ * hooks run in reverse order of registration, so their afterAll then runs after the close.
+ */
+export function useHarness(
+  options: UseHarnessOptions = {},
+  onStart?: (scope: HarnessScope) => void,
+): HarnessScope {
+  const { reset = 'faults and calls', ...harnessOptions } = options;
+  let harness: Harness | undefined;
+  let reader: Database.Database | undefined;
+  const scope: HarnessScope = {
+    get h() {
+      if (!harness) throw new Error('useHarness: the harness starts in beforeAll');
+      return harness;
+    },
+    get db() {
+      reader ??= openReader(scope.h.config.databasePath);
+      return reader;
+    },
+  };
+  beforeAll(async () => {
+    harness = await startHarness(harnessOptions);
+    onStart?.(scope);
+  });
+  afterAll(async () => {
+    reader?.close();
+    await harness?.close();
+  });
+  if (reset !== 'nothing') {
+    afterEach(() => {
+      scope.h.emulator.clearFaults();
+      if (reset === 'faults and calls') scope.h.emulator.resetCalls();
+    });
+  }
+  return scope;
+}
