@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import session from 'express-session';
 import { destroySession } from '../signin/complete-sign-in.js';
+import { STATE_TTL_MS } from '../signin/state.js';
 
 export interface SessionOptions {
   store: session.Store;
@@ -50,8 +51,10 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     if (signedInAt !== undefined && options.now() - signedInAt > options.absoluteTimeoutMs) {
       await destroySession(req);
       cookie.clear(res);
-      // Go on as an anonymous request with a fresh, empty session.
+      // Go on as an anonymous request with a fresh, empty session. express-session stores it
+      // (its id changed), so give it an anonymous visitor's short life, not a signed-in one's.
       req.sessionStore.generate(req);
+      req.session.cookie.maxAge = STATE_TTL_MS;
     }
     next();
   };

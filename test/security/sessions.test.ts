@@ -189,8 +189,14 @@ describe('idle and absolute lifetime (ASVS 5.0 V7.3)', () => {
       await agent.get('/me').expect(200);
     }
     vi.setSystemTime(Date.now() + minutes(8)); // 65 minutes after sign-in, never idle
-    await agent.get('/me').expect(401, { error: 'Not signed in.' });
+    const over = await agent.get('/me').expect(401, { error: 'Not signed in.' });
     expect(sessionRow(db, sid)).toBeUndefined();
+    // What replaces it is an anonymous session, with an anonymous visitor's 10-minute life.
+    const replacement = ([] as string[])
+      .concat(over.headers['set-cookie'] ?? [])
+      .find((c) => /^sid=s/.test(c));
+    const expires = Date.parse(/Expires=([^;]+)/.exec(replacement ?? '')?.[1] ?? '');
+    expect(expires - Date.now()).toBeLessThanOrEqual(minutes(10));
   });
 });
 
