@@ -43,57 +43,28 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** An optional whole-number variable within [min, max]; `rule` says the range in the error. */
+const wholeNumber = (name: string, fallback: number, min: number, max: number, rule: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${rule}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
 const positiveInt = (name: string, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a positive whole number, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
-
+  wholeNumber(name, fallback, 1, Number.MAX_SAFE_INTEGER, 'a positive whole number');
 const nonNegativeInt = (name: string, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a whole number >= 0, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
+  wholeNumber(name, fallback, 0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0');
 
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
-  PORT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return 3000;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `PORT must be a port number (0-65535), got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  PORT: wholeNumber('PORT', 3000, 0, 65535, 'a port number (0-65535)'),
   HOST: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
   DATABASE_URL: z.string().optional(),
