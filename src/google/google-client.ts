@@ -35,13 +35,17 @@ export interface GoogleTokens {
   idToken: string | undefined;
 }
 
-export interface IdTokenClaims {
+/** The profile claims Google gives in both the ID token and userinfo (OIDC Core §5.1). */
+export interface UserInfo {
   sub: string;
   email?: string;
   email_verified?: boolean;
   name?: string;
   picture?: string;
   hd?: string;
+}
+
+export interface IdTokenClaims extends UserInfo {
   nonce?: string;
   [claim: string]: unknown;
 }
@@ -51,15 +55,6 @@ export interface TokenInfo {
   aud?: string;
   azp?: string;
   email?: string;
-}
-
-export interface UserInfo {
-  sub: string;
-  email?: string;
-  email_verified?: boolean;
-  name?: string;
-  picture?: string;
-  hd?: string;
 }
 
 export interface GoogleClientOptions {
