@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CLIENT,
   getState,
@@ -10,11 +10,7 @@ import {
 import { useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
-let offset = 0;
-useHarness({ now: () => Date.now() + offset }, (s) => (h = s.h));
-afterEach(() => {
-  offset = 0;
-});
+const scope = useHarness({}, (s) => (h = s.h));
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.org';
@@ -276,7 +272,7 @@ describe('POST /gconnect: state refusals (401, and no call to Google)', () => {
   it('when the state is older than 10 minutes, then 401', async () => {
     const agent = h.client();
     const state = await getState(agent);
-    offset = 10 * 60 * 1000 + 1000;
+    scope.advanceClock(10 * 60 * 1000 + 1000);
     await expectStateRefused(
       () => agent.post(`/gconnect?state=${state}`).type('text/plain').send(code()),
       agent,

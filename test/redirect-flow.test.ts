@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { s256Challenge } from '../src/signin/pkce.js';
 import { safeReturnTo } from '../src/signin/return-to.js';
 import { CLIENT, sessionCookieOf, startHarness, type Harness } from './helpers/harness.js';
 import { useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
-let offset = 0;
-useHarness({ now: () => Date.now() + offset }, (s) => (h = s.h));
-afterEach(() => {
-  offset = 0;
-});
+const scope = useHarness({}, (s) => (h = s.h));
 
 const ALICE = 'alice@example.com';
 type Agent = ReturnType<Harness['client']>;
@@ -223,7 +219,7 @@ describe('GET /auth/google/callback: state', () => {
   it('when the request is older than 10 minutes, then 401', async () => {
     const agent = h.client();
     const back = await consent(await startSignIn(agent), { account: ALICE });
-    offset = 10 * 60 * 1000 + 1000;
+    scope.advanceClock(10 * 60 * 1000 + 1000);
     expect((await callback(agent, back)).status).toBe(401);
     expect(h.emulator.calls('token')).toHaveLength(0);
   });

@@ -8,6 +8,8 @@ export interface HarnessScope {
   readonly h: Harness;
   /** A read-only connection to the app's database, opened on first use. */
   readonly db: Database.Database;
+  /** Moves the app's clock forward (e.g. past a state's life); back to real time after each test. */
+  advanceClock(ms: number): void;
 }
 
 export interface UseHarnessOptions extends HarnessOptions {
@@ -33,6 +35,8 @@ export function useHarness(
   const { reset = 'faults and calls', ...harnessOptions } = options;
   let harness: Harness | undefined;
   let reader: Database.Database | undefined;
+  let offset = 0;
+  const now = harnessOptions.now ?? (() => Date.now() + offset);
   const scope: HarnessScope = {
     get h() {
       if (!harness) throw new Error('useHarness: the harness starts in beforeAll');
@@ -42,14 +46,20 @@ export function useHarness(
       reader ??= openReader(scope.h.config.databasePath);
       return reader;
     },
+    advanceClock(ms) {
+      offset += ms;
+    },
   };
   beforeAll(async () => {
-    harness = await startHarness(harnessOptions);
+    harness = await startHarness({ ...harnessOptions, now });
     onStart?.(scope);
   });
   afterAll(async () => {
     reader?.close();
     await harness?.close();
+  });
+  afterEach(() => {
+    offset = 0;
   });
   if (reset !== 'nothing') {
     afterEach(() => {
