@@ -84,19 +84,14 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
 async function consumeRedirectLogin(req: Request, deps: RedirectFlowDeps): Promise<RedirectLogin> {
   const pending = req.session.redirectLogin;
   delete req.session.redirectLogin;
-  if (!pending) {
-    throw new AppError(401, Messages.invalidState, {
-      code: 'invalid_state',
-      cause: new Error('no pending redirect sign-in'),
-    });
-  }
   await claimState(
-    { value: pending.state, createdAt: pending.createdAt },
+    pending && { value: pending.state, createdAt: pending.createdAt },
     req.query.state,
     deps.now(),
     deps.ledger,
   );
-  return pending;
+  // claimState refuses a missing pending request, so from here on there is one.
+  return pending as RedirectLogin;
 }
 
 /** The code from the callback's query, or Google's refusal (e.g. Cancel: access_denied). */
