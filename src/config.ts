@@ -29,6 +29,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
+  /** The Google button's delivery mode and the One Tap prompt. */
+  gsi: { uxMode: 'popup' | 'redirect'; oneTap: boolean; autoSelect: boolean };
 }
 
 /** Startup refused: every problem found, each naming its variable or file. */
@@ -62,6 +64,13 @@ const positiveInt = (name: string, fallback: number) =>
 const nonNegativeInt = (name: string, fallback: number) =>
   wholeNumber(name, fallback, 0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0');
 
+/** An optional on/off switch, off by default. */
+const onOff = (name: string) =>
+  z
+    .enum(['on', 'off', ''], { error: `${name} must be on or off` })
+    .optional()
+    .transform((v) => v === 'on');
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: wholeNumber('PORT', 3000, 0, 65535, 'a port number (0-65535)'),
@@ -81,6 +90,11 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: nonNegativeInt('RATE_LIMIT_PER_MINUTE', 30),
   ALLOWED_DOMAINS: z.string().optional(),
   ALLOWED_EMAILS: z.string().optional(),
+  GSI_UX_MODE: z
+    .enum(['popup', 'redirect'], { error: 'GSI_UX_MODE must be popup or redirect' })
+    .optional(),
+  ONE_TAP: onOff('ONE_TAP'),
+  ONE_TAP_AUTO_SELECT: onOff('ONE_TAP_AUTO_SELECT'),
 });
 
 const clientSecretsSchema = z.object({
@@ -169,6 +183,12 @@ export function loadConfig(
     ),
   };
 
+  if (e.ONE_TAP_AUTO_SELECT && !e.ONE_TAP) {
+    problems.push(
+      'ONE_TAP_AUTO_SELECT=on needs ONE_TAP=on (automatic sign-in is a One Tap feature).',
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
@@ -191,6 +211,11 @@ export function loadConfig(
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     allowedAccounts,
+    gsi: {
+      uxMode: e.GSI_UX_MODE ?? 'popup',
+      oneTap: e.ONE_TAP,
+      autoSelect: e.ONE_TAP_AUTO_SELECT,
+    },
   };
 }
 

@@ -59,6 +59,7 @@ export async function startServer(
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
       allowedAccounts: config.allowedAccounts,
+      gsi: config.gsi,
     },
     users,
     sessionStore,

@@ -147,6 +147,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       emulator: true,
       rateLimitPerMinute: 0,
       allowedAccounts: { domains: [], emails: [] },
+      gsi: { uxMode: 'popup', oneTap: false, autoSelect: false },
       ...options.config,
     },
     users: createSqliteUserStore(db),
