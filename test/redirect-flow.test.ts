@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { s256Challenge } from '../src/signin/pkce.js';
 import { safeReturnTo } from '../src/signin/return-to.js';
-import { CLIENT, sessionCookieOf, startHarness, type Harness } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import { CLIENT } from './support/client.js';
+import { startHarness, type Harness } from './support/harness.js';
+import { sessionCookieOf } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 let h: Harness;
 const scope = useHarness({}, (s) => (h = s.h));
