@@ -9,6 +9,7 @@ import { createGoogleClient } from './google/google-client.js';
 import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
 import { openDatabase } from './storage/database.js';
+import { isSchemaCurrent } from './storage/migrations.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
 import { createSqliteUserStore } from './storage/user-store.js';
@@ -36,6 +37,7 @@ export async function startServer(
   const now = options.now ?? Date.now;
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   const users = createSqliteUserStore(db);
+  let closing: Promise<void> | undefined;
   const ledger = createSqliteStateLedger(db);
   const sessionStore = new SqliteSessionStore(db, {
     now,
@@ -66,6 +68,13 @@ export async function startServer(
     google,
     logger,
     now,
+    readiness: {
+      isDraining: () => closing !== undefined,
+      checkDatabase: async () => {
+        await users.ping();
+        if (!isSchemaCurrent(db)) throw new Error('database schema is not the expected version');
+      },
+    },
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -76,7 +85,6 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-  let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
     (closing ??= new Promise<void>((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
