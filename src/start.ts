@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
+import { watchForDrain } from './http/drain.js';
 import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
 import { openDatabase } from './storage/database.js';
@@ -18,7 +19,10 @@ export interface RunningServer {
   url: string;
   server: Server;
   logger: Logger;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
+  /**
+   * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
+   * in-flight requests finish (up to `graceMs`), then the database closes.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -37,7 +41,6 @@ export async function startServer(
   const now = options.now ?? Date.now;
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   const users = createSqliteUserStore(db);
-  let closing: Promise<void> | undefined;
   const ledger = createSqliteStateLedger(db);
   const sessionStore = new SqliteSessionStore(db, {
     now,
@@ -52,6 +55,9 @@ export async function startServer(
     timeoutMs: config.google.timeoutMs,
     now,
   });
+  const server = createServer();
+  // Watching before the app handles a request, so a drain can mark every response.
+  const drain = watchForDrain(server);
   const app = createApp({
     config: {
       production: config.production,
@@ -69,7 +75,7 @@ export async function startServer(
     logger,
     now,
     readiness: {
-      isDraining: () => closing !== undefined,
+      isDraining: drain.isDraining,
       checkDatabase: async () => {
         await users.ping();
         if (!isSchemaCurrent(db)) throw new Error('database schema is not the expected version');
@@ -77,27 +83,23 @@ export async function startServer(
     },
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) =>
-      err ? reject(err) : resolve(s),
-    );
+  server.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
+  let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        sessionStore.close();
-        google.close();
-        db.close();
-        resolve();
-      });
-      // Keep-alive connections with no request in flight would hold close() open.
-      server.closeIdleConnections();
+    (closing ??= drain.drain(graceMs).then(() => {
+      sessionStore.close();
+      google.close();
+      db.close();
     }));
 
   return { url: `http://${host}:${port}`, server, logger, close };
