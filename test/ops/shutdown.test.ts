@@ -39,13 +39,13 @@ async function signInHeldAtUserinfo(harness: Harness, hangMs?: number) {
       (err: unknown) => err as Error,
     );
   await waitUntil('the code exchange', () => harness.emulator.calls('userinfo').length === 1);
-  return { agent, response };
+  return { response };
 }
 
 describe('draining', () => {
   it('when shutdown starts during a sign-in, then /readyz is 503 at once and the sign-in still completes, with Connection: close', async () => {
     h = await startHarness({ env: { GOOGLE_TIMEOUT_MS: '20000' } });
-    const { agent, response } = await signInHeldAtUserinfo(h, 1000);
+    const { response } = await signInHeldAtUserinfo(h, 1000);
     expect(h.emulator.calls('token')).toHaveLength(1);
     const closed = h.server.close(30_000);
 
