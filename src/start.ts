@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -8,6 +8,11 @@ import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { watchForDrain } from './http/drain.js';
 import { createLogger } from './http/logger.js';
+import {
+  createTimedServer,
+  DEFAULT_SERVER_TIMEOUTS,
+  type ServerTimeouts,
+} from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
 import { openDatabase } from './storage/database.js';
 import { isSchemaCurrent } from './storage/migrations.js';
@@ -31,6 +36,8 @@ export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
   now?: () => number;
+  /** Connection deadlines; tests shorten them. */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
 export async function startServer(
@@ -55,7 +62,8 @@ export async function startServer(
     timeoutMs: config.google.timeoutMs,
     now,
   });
-  const server = createServer();
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
+  const server = createTimedServer(timeouts);
   // Watching before the app handles a request, so a drain can mark every response.
   const drain = watchForDrain(server);
   const app = createApp({
