@@ -14,7 +14,7 @@ import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { gconnect } from './routes/gconnect.js';
-import { healthz } from './routes/health.js';
+import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
 import { homePage, loginPage } from './routes/pages.js';
 import {
@@ -48,6 +48,8 @@ export interface AppDeps {
   google: GoogleClient;
   logger: Logger;
   now?: () => number;
+  /** What /readyz reports; by default never draining and ready while the users table answers. */
+  readiness?: Readiness;
 }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
@@ -86,6 +88,10 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
+  app.get(
+    '/readyz',
+    readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
+  );
   app.use(refuseCrossSite());
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code

@@ -6,9 +6,16 @@ import { createApp, type AppConfig } from './app.js';
 import type { Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
+import { watchForDrain } from './http/drain.js';
 import { createLogger } from './http/logger.js';
+import {
+  createTimedServer,
+  DEFAULT_SERVER_TIMEOUTS,
+  type ServerTimeouts,
+} from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
+import { isSchemaCurrent } from './storage/migrations.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
 import { createSqliteUserStore } from './storage/user-store.js';
@@ -20,7 +27,10 @@ export interface RunningServer {
   /** The app's own database connection and session store (tests reach in to fail them on purpose). */
   db: SqliteDatabase;
   sessionStore: SqliteSessionStore;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
+  /**
+   * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
+   * in-flight requests finish (up to `graceMs`), then the database closes.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -33,6 +43,8 @@ export interface StartOptions {
   app?: Partial<AppConfig>;
   /** Tests only: another session store class on the same database (one that fails on demand). */
   SessionStore?: typeof SqliteSessionStore;
+  /** Connection deadlines; tests shorten them. */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
 export async function startServer(
@@ -58,6 +70,10 @@ export async function startServer(
     timeoutMs: config.google.timeoutMs,
     now,
   });
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
+  const server = createTimedServer(timeouts);
+  // Watching before the app handles a request, so a drain can mark every response.
+  const drain = watchForDrain(server);
   const app = createApp({
     config: {
       production: config.production,
@@ -75,30 +91,32 @@ export async function startServer(
     google,
     logger,
     now,
+    readiness: {
+      isDraining: drain.isDraining,
+      checkDatabase: async () => {
+        await users.ping();
+        if (!isSchemaCurrent(db)) throw new Error('database schema is not the expected version');
+      },
+    },
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) =>
-      err ? reject(err) : resolve(s),
-    );
+  server.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        sessionStore.close();
-        google.close();
-        db.close();
-        resolve();
-      });
-      // Keep-alive connections with no request in flight would hold close() open.
-      server.closeIdleConnections();
+    (closing ??= drain.drain(graceMs).then(() => {
+      sessionStore.close();
+      google.close();
+      db.close();
     }));
 
   return { url: `http://${host}:${port}`, server, logger, db, sessionStore, close };

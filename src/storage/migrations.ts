@@ -42,3 +42,8 @@ export function migrate(db: Database.Database): number {
   }
   return MIGRATIONS.length;
 }
+
+/** True when the database is at the schema version this code expects (readiness). */
+export function isSchemaCurrent(db: Database.Database): boolean {
+  return db.pragma('user_version', { simple: true }) === MIGRATIONS.length;
+}
