@@ -86,6 +86,8 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
+  // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   app.use(refuseCrossSite());
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
