@@ -22,6 +22,8 @@ export interface Config {
     absoluteTimeoutMs: number;
   };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin (`https://app.example.com`); undefined: taken from each request. */
+  baseUrl: string | undefined;
   logLevel: string;
   /** How long a write waits for another connection's lock before giving up (ms). */
   databaseBusyTimeoutMs: number;
@@ -81,6 +83,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: nonNegativeInt('RATE_LIMIT_PER_MINUTE', 30),
   ALLOWED_DOMAINS: z.string().optional(),
   ALLOWED_EMAILS: z.string().optional(),
+  BASE_URL: z.string().optional(),
 });
 
 const clientSecretsSchema = z.object({
@@ -146,6 +149,7 @@ export function loadConfig(
   }
 
   const client = readClientCredentials(e, readFile, problems);
+  const baseUrl = readBaseUrl(e.BASE_URL, production, problems);
 
   const logLevel = e.LOG_LEVEL || 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -187,6 +191,7 @@ export function loadConfig(
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    baseUrl,
     logLevel,
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
@@ -254,6 +259,40 @@ function readClientCredentials(
     return { clientId: '', clientSecret: '' };
   }
   return { clientId: secrets.data.web.client_id, clientSecret: secrets.data.web.client_secret };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * BASE_URL: an origin only (the callback path is ours to add). In production it must be https,
+ * since the session cookie is Secure; plain http passes only for loopback, to try production
+ * mode on one machine.
+ */
+function readBaseUrl(
+  value: string | undefined,
+  production: boolean,
+  problems: string[],
+): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const example = 'an origin like https://app.example.com (scheme, host and port; no path)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`BASE_URL must be ${example}, got "${value}".`);
+    return undefined;
+  }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !bare) {
+    problems.push(`BASE_URL must be ${example}, got "${value}".`);
+    return undefined;
+  }
+  if (production && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    problems.push(
+      `BASE_URL must be https:// when NODE_ENV=production (the session cookie is Secure), got "${value}".`,
+    );
+  }
+  return url.origin;
 }
 
 function parseTrustProxy(value: string | undefined): Config['trustProxy'] {

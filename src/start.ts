@@ -56,6 +56,7 @@ export async function startServer(
       sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dirname(config.databasePath))],
       session: config.session,
       trustProxy: config.trustProxy,
+      baseUrl: config.baseUrl,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
       allowedAccounts: config.allowedAccounts,

@@ -18,6 +18,8 @@ export interface RedirectFlowDeps {
   users: UserStore;
   ledger: StateLedger;
   now: () => number;
+  /** The public origin (BASE_URL); undefined: the request's. */
+  baseUrl?: string | undefined;
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -45,7 +47,7 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
       302,
       buildAuthorizationUrl(deps.google.endpoints.authorization, {
         clientId: deps.google.clientId,
-        redirectUri: callbackUrl(req),
+        redirectUri: callbackUrl(req, deps.baseUrl),
         state: pending.state,
         nonce: pending.nonce,
         codeChallenge: pkce.challenge,
@@ -64,7 +66,7 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
     const code = authorizationCode(req);
     const identity = await authenticateWithGoogle(
       deps.google,
-      { code, redirectUri: callbackUrl(req), codeVerifier: pending.codeVerifier },
+      { code, redirectUri: callbackUrl(req, deps.baseUrl), codeVerifier: pending.codeVerifier },
       { nonce: pending.nonce },
     );
     if (isSignedInAs(req, identity.profile.sub)) {
@@ -110,11 +112,12 @@ function authorizationCode(req: Request): string {
 }
 
 /**
- * Our callback URL, from the request's scheme and host (X-Forwarded-* only when `trust proxy`
- * says so). It must be the same in the authorization request and the code exchange, and
- * registered at Google, which refuses any other.
+ * Our callback URL: BASE_URL's, or else from the request's scheme and host (X-Forwarded-* only
+ * when `trust proxy` says so). It must be the same in the authorization request and the code
+ * exchange, and registered at Google, which refuses any other.
  */
-export function callbackUrl(req: Request): string {
+export function callbackUrl(req: Request, baseUrl?: string): string {
+  if (baseUrl !== undefined) return `${baseUrl}${CALLBACK_PATH}`;
   const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
   if (!url) throw new AppError(400, 'Bad request.', { code: 'bad_host' });
   return `${url.origin}${CALLBACK_PATH}`;
