@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export interface Config {
   production: boolean;
+  /** NODE_ENV as given (`development` when unset): the start-up report names unknown values. */
+  nodeEnv: string;
   port: number;
   host: string;
   /** First signs, all verify. Undefined outside production: the entry point makes a dev secret. */
@@ -149,6 +152,8 @@ export function loadConfig(
   }
 
   const client = readClientCredentials(e, readFile, problems);
+  refuseExamplePlaceholders(client, problems);
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
   const baseUrl = readBaseUrl(e.BASE_URL, production, problems);
 
   const logLevel = e.LOG_LEVEL || 'info';
@@ -176,6 +181,7 @@ export function loadConfig(
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
+    nodeEnv,
     port: e.PORT,
     host: e.HOST || '127.0.0.1',
     sessionSecrets,
@@ -190,7 +196,7 @@ export function loadConfig(
       idleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy,
     baseUrl,
     logLevel,
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
@@ -295,10 +301,59 @@ function readBaseUrl(
   return url.origin;
 }
 
-function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+/** Express's `trust proxy` names for address ranges. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY as Express's `trust proxy` takes it: true/false, a hop count, or a comma-separated
+ * list of range names, addresses and CIDR ranges. Express would throw on the first request for
+ * an address it cannot parse; refusing at start names the variable instead.
+ */
+function parseTrustProxy(value: string | undefined, problems: string[]): Config['trustProxy'] {
   if (value === undefined || value === '') return undefined;
   if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
+  const bad = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((entry) => !TRUST_PROXY_NAMES.has(entry) && !isAddressOrRange(entry));
+  if (bad.length > 0) {
+    problems.push(
+      `TRUST_PROXY: ${bad.map((b) => `"${b}"`).join(', ')} not understood. Use the number of proxies in front ` +
+        '(1 for one TLS-terminating proxy), true, loopback, linklocal, uniquelocal, or addresses/CIDR ranges, comma-separated.',
+    );
+  }
   return value;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/** The client of client_secrets.example.json: copied but not filled in. */
+const EXAMPLE_CLIENT = {
+  clientId: '1234567890-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-replace-with-your-client-secret',
+};
+
+function refuseExamplePlaceholders(
+  client: { clientId: string; clientSecret: string },
+  problems: string[],
+): void {
+  if (
+    client.clientId !== EXAMPLE_CLIENT.clientId &&
+    client.clientSecret !== EXAMPLE_CLIENT.clientSecret
+  ) {
+    return;
+  }
+  problems.push(
+    "Google client: the client ID or secret is still the placeholder of client_secrets.example.json. Put in your OAuth client's " +
+      'values from Google Cloud Console (APIs & Services > Credentials), or run `npm run dev` to use the built-in Google emulator.',
+  );
 }

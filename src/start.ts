@@ -8,6 +8,8 @@ import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
+import { explainDatabaseError, explainListenError } from './startup-errors.js';
+import { describeStartup, startupWarnings } from './startup-report.js';
 import { openDatabase } from './storage/database.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
@@ -34,7 +36,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  logStartup(logger, config);
+  const db = openSqlite(config);
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
   const sessionStore = new SqliteSessionStore(db, {
@@ -71,8 +74,14 @@ export async function startServer(
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) =>
-      err ? reject(err) : resolve(s),
+      err ? reject(explainListenError(err, { ...config, variable: 'PORT' })) : resolve(s),
     );
+  }).catch((err: unknown) => {
+    // Nothing listens: release what was opened, so the caller can exit or retry cleanly.
+    sessionStore.close();
+    google.close();
+    db.close();
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -94,4 +103,18 @@ export async function startServer(
     }));
 
   return { url: `http://${host}:${port}`, server, logger, close };
+}
+
+/** What the server runs as, then each setting that will not work as meant, with its fix. */
+function logStartup(logger: Logger, config: Config): void {
+  logger.info(describeStartup(config), 'starting');
+  for (const warning of startupWarnings(config)) logger.warn(warning);
+}
+
+function openSqlite(config: Config): ReturnType<typeof openDatabase> {
+  try {
+    return openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  } catch (err) {
+    throw explainDatabaseError(err, config.databasePath);
+  }
 }
