@@ -32,6 +32,8 @@ export interface AppConfig {
   sessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin; undefined: each request's own scheme and Host. */
+  baseUrl?: string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
   /** Sign-in attempts per client address and minute; 0 turns the limit off. */
@@ -92,7 +94,9 @@ export function createApp(deps: AppDeps): Express {
     '/readyz',
     readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
   );
-  app.use(refuseCrossSite());
+  // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+  app.use(refuseCrossSite(config.baseUrl));
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
@@ -118,8 +122,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/login', allowPopups, loginPage(pageDeps));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
-  app.get('/auth/google', startRedirectSignIn(signInDeps));
-  app.get(CALLBACK_PATH, finishRedirectSignIn(signInDeps));
+  const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
+  app.get('/auth/google', startRedirectSignIn(redirectDeps));
+  app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),

@@ -14,6 +14,8 @@ import {
   type ServerTimeouts,
 } from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
+import { explainDatabaseError, explainListenError } from './startup-errors.js';
+import { describeStartup, startupWarnings } from './startup-report.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { isSchemaCurrent } from './storage/migrations.js';
 import { SqliteSessionStore } from './storage/session-store.js';
@@ -53,7 +55,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  logStartup(logger, config);
+  const db = openSqlite(config);
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
   const SessionStore = options.SessionStore ?? SqliteSessionStore;
@@ -80,6 +83,7 @@ export async function startServer(
       sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dirname(config.databasePath))],
       session: config.session,
       trustProxy: config.trustProxy,
+      baseUrl: config.baseUrl,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
       allowedAccounts: config.allowedAccounts,
@@ -102,11 +106,19 @@ export async function startServer(
 
   server.on('request', app);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: Error) =>
+      reject(explainListenError(err, { ...config, variable: 'PORT' }));
+    server.once('error', onError);
     server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
+  }).catch((err: unknown) => {
+    // Nothing listens: release what was opened, so the caller can exit or retry cleanly.
+    sessionStore.close();
+    google.close();
+    db.close();
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -120,4 +132,18 @@ export async function startServer(
     }));
 
   return { url: `http://${host}:${port}`, server, logger, db, sessionStore, close };
+}
+
+/** What the server runs as, then each setting that will not work as meant, with its fix. */
+function logStartup(logger: Logger, config: Config): void {
+  logger.info(describeStartup(config), 'starting');
+  for (const warning of startupWarnings(config)) logger.warn(warning);
+}
+
+function openSqlite(config: Config): ReturnType<typeof openDatabase> {
+  try {
+    return openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  } catch (err) {
+    throw explainDatabaseError(err, config.databasePath);
+  }
 }
