@@ -8,6 +8,10 @@ import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
+import {
+  createSqliteAccountSecurityStore,
+  createSqliteSecurityEventLedger,
+} from './storage/account-security.js';
 import { openDatabase } from './storage/database.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
@@ -37,6 +41,7 @@ export async function startServer(
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
+  const securityEvents = createSqliteSecurityEventLedger(db);
   const sessionStore = new SqliteSessionStore(db, {
     now,
     onPrune: (now) => void ledger.prune(now),
@@ -58,11 +63,14 @@ export async function startServer(
       trustProxy: config.trustProxy,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      googleTimeoutMs: config.google.timeoutMs,
       allowedAccounts: config.allowedAccounts,
     },
     users,
     sessionStore,
     ledger,
+    accountSecurity: createSqliteAccountSecurityStore(db),
+    securityEvents,
     google,
     logger,
     now,

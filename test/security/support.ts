@@ -12,6 +12,10 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import supertest from 'supertest';
 import { expect } from 'vitest';
+import {
+  createSqliteAccountSecurityStore,
+  createSqliteSecurityEventLedger,
+} from '../../src/storage/account-security.js';
 import { createApp, type AppConfig } from '../../src/app.js';
 import type { Emulator } from '../../src/emulator/emulator.js';
 import { googleEndpoints } from '../../src/google/endpoints.js';
@@ -146,12 +150,15 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       trustProxy: undefined,
       emulator: true,
       rateLimitPerMinute: 0,
+      googleTimeoutMs: options.timeoutMs ?? 1500,
       allowedAccounts: { domains: [], emails: [] },
       ...options.config,
     },
     users: createSqliteUserStore(db),
     sessionStore,
     ledger,
+    accountSecurity: createSqliteAccountSecurityStore(db),
+    securityEvents: createSqliteSecurityEventLedger(db),
     google,
     logger,
     now,
