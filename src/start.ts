@@ -16,6 +16,10 @@ import {
 import { devSessionSecret } from './session-secret.js';
 import { explainDatabaseError, explainListenError } from './startup-errors.js';
 import { describeStartup, startupWarnings } from './startup-report.js';
+import {
+  createSqliteAccountSecurityStore,
+  createSqliteSecurityEventLedger,
+} from './storage/account-security.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { isSchemaCurrent } from './storage/migrations.js';
 import { SqliteSessionStore } from './storage/session-store.js';
@@ -59,6 +63,7 @@ export async function startServer(
   const db = openSqlite(config);
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
+  const securityEvents = createSqliteSecurityEventLedger(db);
   const SessionStore = options.SessionStore ?? SqliteSessionStore;
   const sessionStore = new SessionStore(db, {
     now,
@@ -86,12 +91,15 @@ export async function startServer(
       baseUrl: config.baseUrl,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      googleTimeoutMs: config.google.timeoutMs,
       allowedAccounts: config.allowedAccounts,
       ...options.app,
     },
     users,
     sessionStore,
     ledger,
+    accountSecurity: createSqliteAccountSecurityStore(db),
+    securityEvents,
     google,
     logger,
     now,
