@@ -19,7 +19,7 @@ import {
   isCredentialFormPost,
   signInWithCredential,
 } from './routes/credential.js';
-import { healthz } from './routes/health.js';
+import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
 import { homePage, loginPage } from './routes/pages.js';
 import {
@@ -30,6 +30,9 @@ import {
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import { deriveNonceKeys } from './signin/nonce.js';
 import './signin/session-data.js';
+import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
+import { createSecurityEventVerifier } from './risc/verify-security-event.js';
+import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
 
@@ -38,10 +41,14 @@ export interface AppConfig {
   sessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin; undefined: each request's own scheme and Host. */
+  baseUrl?: string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
   /** Sign-in attempts per client address and minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Deadline of each call to Google (here: Cross-Account Protection's keys). */
+  googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
   /** The Google button's and One Tap's options on the sign-in page. */
@@ -62,9 +69,14 @@ export interface AppDeps {
   users: UserStore;
   sessionStore: session.Store;
   ledger: StateLedger;
+  /** Cross-Account Protection: per-user signals and the security events already handled. */
+  accountSecurity: AccountSecurityStore;
+  securityEvents: SecurityEventLedger;
   google: GoogleClient;
   logger: Logger;
   now?: () => number;
+  /** What /readyz reports; by default never draining and ready while the users table answers. */
+  readiness?: Readiness;
 }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
@@ -78,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
     google,
     users,
     allowedAccounts: config.allowedAccounts,
+    accountSecurity: deps.accountSecurity,
     ledger: deps.ledger,
     now,
   };
@@ -105,8 +118,32 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
+  // Google's security events: no session, no cookie; the token's signature is the authentication.
+  app.post(
+    '/risc',
+    rateLimit(createFixedWindowLimiter({ limit: 600, windowMs: 60_000, now })),
+    readSecurityEventToken,
+    riscReceiver({
+      verify: createSecurityEventVerifier({
+        discoveryUrl: google.endpoints.riscDiscovery,
+        audience: google.clientId,
+        timeoutMs: config.googleTimeoutMs,
+        now,
+      }),
+      accounts: deps.accountSecurity,
+      ledger: deps.securityEvents,
+      logger,
+      now,
+    }),
+  );
+  app.get(
+    '/readyz',
+    readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
+  );
+  // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   // Google's login_uri POST comes from Google's origin; it is held to the double-submit check.
-  app.use(refuseCrossSite({ exempt: isCredentialFormPost }));
+  app.use(refuseCrossSite(config.baseUrl, { exempt: isCredentialFormPost }));
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
@@ -124,6 +161,10 @@ export function createApp(deps: AppDeps): Express {
       production: config.production,
       ...config.session,
       now,
+      isRevoked: async (userId, signedInAt) => {
+        const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
+        return revokedAt != null && signedInAt <= revokedAt;
+      },
     }),
   );
   app.use(flash());
@@ -132,8 +173,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/login', allowPopups, loginPage(pageDeps));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
-  app.get('/auth/google', startRedirectSignIn(signInDeps));
-  app.get(CALLBACK_PATH, finishRedirectSignIn(signInDeps));
+  const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
+  app.get('/auth/google', startRedirectSignIn(redirectDeps));
+  app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
   // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
   app.post(
     CREDENTIAL_PATH,

@@ -2,9 +2,12 @@ import { createHmac } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { CLIENT, sessionCookieOf, type Harness } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
-import { expectRefused, snapshot, type Agent } from './security/support.js';
+import { CLIENT } from './support/client.js';
+import { snapshot } from './support/database.js';
+import { expectRefused } from './support/expectations.js';
+import type { Agent, Harness } from './support/harness.js';
+import { sessionCookieOf } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 /**
  * POST /auth/google/credential: the Google button's and One Tap's ID token, in Google's two

@@ -1,12 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/emulator.js';
-import {
-  CLIENT,
-  decodeJwt,
-  postForm,
-  startEmulator,
-  verifiesWithJwks,
-} from './emulator/helpers.js';
+import { CLIENT } from './support/client.js';
+import { decodeJwt, postForm, startEmulator, verifiesWithJwks } from './support/emulator.js';
 
 let emu: Emulator;
 beforeAll(async () => {

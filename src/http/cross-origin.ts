@@ -9,11 +9,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * are not browsers and carry no ambient cookies of a victim, so they pass.
  */
 export function refuseCrossSite(
+  baseUrl?: string,
   options: {
     /** Requests another check guards instead (and that must enforce it itself). */
     exempt?: (req: Request) => boolean;
   } = {},
 ): RequestHandler {
+  // With BASE_URL the site is that origin, scheme included; without it, the request's Host.
+  const isThisSite = (origin: string, host: string | undefined) =>
+    baseUrl !== undefined ? origin === baseUrl : hostOf(origin) === host;
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method) || options.exempt?.(req)) return next();
     const site = req.get('sec-fetch-site');
@@ -22,7 +26,7 @@ export function refuseCrossSite(
     }
     const origin = req.get('origin');
     if (origin === undefined) return next();
-    return next(hostOf(origin) === req.get('host') ? undefined : crossSite());
+    return next(isThisSite(origin, req.get('host')) ? undefined : crossSite());
   };
 }
 

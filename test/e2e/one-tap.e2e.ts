@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { launchChromium, watchConsole, type ConsoleWatch } from './browser.js';
+import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
+import { startHarness, type Harness } from '../support/harness.js';
 
 /**
  * The Google button and One Tap (google.accounts.id) in Chromium against the emulator's
