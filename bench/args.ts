@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['throughput', 'latency', 'memory', 'scale'] as const;
+export const PHASES = ['throughput', 'me', 'latency', 'memory', 'scale'] as const;
 
 export const USAGE = `Usage: npm run bench [-- options]
 
-Sign-in throughput next to a bare node:http limit server, latency with delayed Google calls,
-memory over many sign-ins, and database scale. Progress goes to stderr, the table to stdout.
+Sign-in throughput next to a bare node:http limit server, signed-in GET /me and GET / (me),
+latency with delayed Google calls, memory over many sign-ins, and database scale. Progress goes to stderr, the table to stdout.
 
 Options:
   --only LIST        phases to run, comma-separated (default: ${PHASES.join(',')})
-  --seconds N        measuring time per throughput target (default: 10)
+  --seconds N        measuring time per throughput and signed-in target (default: 10)
   --sign-ins N       sign-ins of the memory phase (default: 100000)
   --rows N           rows of the scale phase (default: 1000000)
   --log-level LEVEL  the app's LOG_LEVEL (default: info)

@@ -3,6 +3,8 @@
  * server with in-memory state: GET /login makes a state bound to a cookie; POST /gconnect checks
  * and consumes it, exchanges the code once, calls tokeninfo and userinfo in parallel over
  * keep-alive, and answers the greeting. No framework, no database, no ID token check, no logging.
+ * A signed-in session (a new sid) then answers GET /me (the profile as JSON) and GET / (a small
+ * page) from memory: the limit of a signed-in page view.
  * The app's throughput is reported as a fraction of this one's, measured in the same run.
  * Environment: GOOGLE_EMULATOR_URL, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET.
  */
@@ -18,6 +20,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const STATE_TTL_MS = 10 * 60 * 1000;
 /** sid → pending state; entries leave on use (the load client always uses them). */
 const states = new Map<string, { value: string; createdAt: number }>();
+/** Signed-in sid → the /me JSON, kept for the process's life (a benchmark signs in few times). */
+const signedIn = new Map<string, string>();
 
 interface GoogleReply {
   status: number;
@@ -72,7 +76,7 @@ function login(res: ServerResponse): void {
 }
 
 async function gconnect(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const sid = /(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  const sid = sessionOf(req);
   const pending = sid === undefined ? undefined : states.get(sid);
   if (sid !== undefined) states.delete(sid);
   let code = '';
@@ -108,6 +112,18 @@ async function gconnect(req: IncomingMessage, res: ServerResponse, url: URL): Pr
   }
   const name = escapeHtml(String(user.json.name ?? ''));
   const picture = escapeHtml(String(user.json.picture ?? ''));
+  const session = randomBytes(24).toString('base64url');
+  signedIn.set(
+    session,
+    JSON.stringify({
+      id: signedIn.size + 1,
+      email: user.json.email,
+      name: user.json.name,
+      picture: user.json.picture,
+      emailVerified: user.json.email_verified,
+    }),
+  );
+  res.setHeader('set-cookie', `sid=${session}; Path=/; HttpOnly; SameSite=Lax`);
   reply(
     res,
     200,
@@ -116,8 +132,25 @@ async function gconnect(req: IncomingMessage, res: ServerResponse, url: URL): Pr
   );
 }
 
+function sessionOf(req: IncomingMessage): string | undefined {
+  return /(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+}
+
+/** GET /me and GET /: the signed-in profile from memory, as JSON or as a minimal page. */
+function pageView(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const sid = sessionOf(req);
+  const profile = sid === undefined ? undefined : signedIn.get(sid);
+  if (profile === undefined) return refuse(res, 401, 'Not signed in.');
+  if (path === '/me') return reply(res, 200, 'application/json', profile);
+  const name = escapeHtml(String((JSON.parse(profile) as { name?: unknown }).name ?? ''));
+  reply(res, 200, 'text/html; charset=utf-8', `<h1>Welcome back</h1><p>${name}</p>`);
+}
+
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://limit.invalid');
+  if (req.method === 'GET' && (url.pathname === '/me' || url.pathname === '/')) {
+    return pageView(req, res, url.pathname);
+  }
   if (req.method === 'GET' && url.pathname === '/login') return login(res);
   if (req.method === 'POST' && url.pathname === '/gconnect') {
     return void gconnect(req, res, url).catch(() => refuse(res, 502, 'Google failed.'));

@@ -71,6 +71,15 @@ function send(
 
 /** One full sign-in; returns the POST /gconnect latency (ms) or throws what went wrong. */
 async function signIn(agent: http.Agent, target: URL, code: string): Promise<number> {
+  return (await signInWithCookie(agent, target, code)).ms;
+}
+
+/** A full sign-in that also returns the signed-in session cookie `/gconnect` set. */
+export async function signInWithCookie(
+  agent: http.Agent,
+  target: URL,
+  code: string,
+): Promise<{ ms: number; cookie: string }> {
   const login = await send(agent, target, 'GET', '/login', { accept: 'application/json' });
   if (login.status !== 200) throw new Error(`GET /login ${login.status}`);
   const state = (JSON.parse(login.body) as { state?: unknown }).state;
@@ -89,7 +98,54 @@ async function signIn(agent: http.Agent, target: URL, code: string): Promise<num
   if (res.status !== 200 || !res.body.includes('<h1>Welcome')) {
     throw new Error(`POST /gconnect ${res.status} ${res.body.slice(0, 60)}`);
   }
-  return ms;
+  const signedIn = res.setCookie?.[0]?.split(';')[0];
+  if (!signedIn) throw new Error('POST /gconnect: no session cookie');
+  return { ms, cookie: signedIn };
+}
+
+export interface PageLoadOptions {
+  url: string;
+  path: string;
+  /** One signed-in cookie per concurrent loop. */
+  cookies: string[];
+  durationMs: number;
+  /** A 200 whose body lacks this counts as an error (a signed-out page is not a page view). */
+  expect: string;
+}
+
+export interface PageLoadResult {
+  requests: number;
+  errors: number;
+  errorSamples: string[];
+  elapsedMs: number;
+}
+
+/** GET `path` as a signed-in browser, one loop per cookie, for a fixed time. */
+export async function runPageLoad(
+  agent: http.Agent,
+  options: PageLoadOptions,
+): Promise<PageLoadResult> {
+  const target = new URL(options.url);
+  const start = performance.now();
+  const deadline = start + options.durationMs;
+  const result = { requests: 0, errors: 0, errorSamples: [] as string[], elapsedMs: 0 };
+  const loop = async (cookie: string) => {
+    while (performance.now() < deadline) {
+      result.requests++;
+      try {
+        const res = await send(agent, target, 'GET', options.path, { cookie });
+        if (res.status !== 200 || !res.body.includes(options.expect)) {
+          throw new Error(`GET ${options.path} ${res.status} ${res.body.slice(0, 60)}`);
+        }
+      } catch (err) {
+        result.errors++;
+        if (result.errorSamples.length < 5) result.errorSamples.push((err as Error).message);
+      }
+    }
+  };
+  await Promise.all(options.cookies.map(loop));
+  result.elapsedMs = performance.now() - start;
+  return result;
 }
 
 export async function runLoad(agent: http.Agent, options: LoadOptions): Promise<LoadResult> {

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { TargetStats } from './compare.js';
 import type { MemoryResult } from './memory.js';
+import type { PageStats } from './page-views.js';
 import type { ScaleResult } from './scale.js';
 
 export interface Machine {
@@ -15,13 +16,22 @@ export interface Machine {
 export interface Results {
   machine: Machine;
   throughput?: { app: TargetStats; appQuietLog?: TargetStats; limit: TargetStats; ratio: number };
+  /** Signed-in page views: GET /me (JSON) and GET / (HTML), next to the limit from memory. */
+  signedIn?: { me: PageComparison; home: PageComparison };
   latency?: { app: TargetStats; limit: TargetStats; delayMs: number; floorMs: number };
   memory?: MemoryResult;
   scale?: ScaleResult;
 }
 
+export interface PageComparison {
+  app: PageStats;
+  limit: PageStats;
+  ratio: number;
+}
+
 export const TARGETS = {
   throughputRatio: 0.8,
+  signedInRatio: 0.25,
   latencyOverFloorMs: 10,
   scaleRatio: 1.5,
   rssGrowthMB: 50,
@@ -50,6 +60,12 @@ export function errorCount(r: Results): number {
   return (
     (r.throughput ? r.throughput.app.errors + r.throughput.limit.errors : 0) +
     (r.throughput?.appQuietLog?.errors ?? 0) +
+    (r.signedIn
+      ? r.signedIn.me.app.errors +
+        r.signedIn.me.limit.errors +
+        r.signedIn.home.app.errors +
+        r.signedIn.home.limit.errors
+      : 0) +
     (r.latency ? r.latency.app.errors + r.latency.limit.errors : 0) +
     (r.memory?.errors ?? 0)
   );
@@ -95,6 +111,8 @@ export function formatTable(r: Results): string {
       '',
     ]);
   }
+  const p = r.signedIn;
+  if (p) rows.push(...signedInRows(p));
   const l = r.latency;
   if (l) {
     const over = l.app.gconnectP50Ms - l.floorMs;
@@ -185,4 +203,36 @@ export function formatTable(r: Results): string {
     `|${widths.map((w, c) => (c === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
     ...rows.slice(1).map(line),
   ].join('\n');
+}
+
+function signedInRows(p: { me: PageComparison; home: PageComparison }): string[][] {
+  const cpu = (c: PageComparison) => [
+    '  server CPU per request (µs)',
+    f0(c.app.serverCpuMicros),
+    f0(c.limit.serverCpuMicros),
+    `${f1(c.app.serverCpuMicros / c.limit.serverCpuMicros)}×`,
+    '',
+    '',
+  ];
+  const ok = (c: PageComparison) => c.app.errors === 0 && c.limit.errors === 0;
+  return [
+    [
+      'signed-in GET /me req/s, 16 concurrent (bare)',
+      f0(p.me.app.perSecond),
+      f0(p.me.limit.perSecond),
+      pct(p.me.ratio),
+      `≥ ${pct(TARGETS.signedInRatio)}, 0 errors`,
+      mark(p.me.ratio >= TARGETS.signedInRatio && ok(p.me)),
+    ],
+    cpu(p.me),
+    [
+      'signed-in GET / (HTML) req/s (bare)',
+      f0(p.home.app.perSecond),
+      f0(p.home.limit.perSecond),
+      pct(p.home.ratio),
+      '0 errors',
+      mark(ok(p.home)),
+    ],
+    cpu(p.home),
+  ];
 }

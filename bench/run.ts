@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --json] [-- --only throughput,latency,memory,scale]`
+ * `npm run bench [-- --json] [-- --only throughput,me,latency,memory,scale]`
  *
  * How close a sign-in comes to the limit Google's round trips set. Starts the Google emulator and
  * the servers under test on loopback, each in its own process (on a 2-core machine the load
  * client and the emulator share the other core, the same way for every target), and measures:
  *   throughput  full sign-ins/s of the app next to the limit server, same load client, same run;
+ *   me          signed-in GET /me and GET / per second, next to the limit server answering them
+ *               from memory;
  *   latency     POST /gconnect p50/p90 with 40 ms added to every Google call (floor: 2 × 40 ms);
  *   memory      the app's RSS before and after many sign-ins;
  *   scale       user upsert and session lookup with 1 000 000 rows vs 1 000.
@@ -15,6 +17,7 @@ import { CodePool } from './code-pool.js';
 import { compareTargets } from './compare.js';
 import type { BenchChild } from './ipc.js';
 import { measureMemory } from './memory.js';
+import { comparePageViews } from './page-views.js';
 import { Progress } from './progress.js';
 import { describeMachine, errorCount, formatTable, type Results } from './report.js';
 import { measureScale } from './scale.js';
@@ -86,6 +89,36 @@ async function throughput(): Promise<void> {
   await stopAll();
 }
 
+async function me(): Promise<void> {
+  progress.update('signed-in: starting the emulator, the app and the limit server');
+  const emulator = await started(startEmulator(0, ACCOUNTS));
+  const profile = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : undefined;
+  const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
+  const targets = [
+    await started(startApp('app', { ...options, nodeFlags: profile })),
+    await started(startLimit('limit', options)),
+  ];
+  const [json, html] = await comparePageViews({
+    targets,
+    // Both answer only a signed-in browser with these; a signed-out answer counts as an error.
+    routes: [
+      { path: '/me', expect: '"email"' },
+      { path: '/', expect: 'Welcome back' },
+    ],
+    codes: codesFrom(emulator),
+    concurrency: CONCURRENCY,
+    warmupMs: 1000,
+    durationMs: seconds * 1000,
+    rounds: 5,
+    progress,
+  });
+  results.signedIn = {
+    me: { app: json![0]!, limit: json![1]!, ratio: json![0]!.perSecond / json![1]!.perSecond },
+    home: { app: html![0]!, limit: html![1]!, ratio: html![0]!.perSecond / html![1]!.perSecond },
+  };
+  await stopAll();
+}
+
 async function latency(): Promise<void> {
   progress.update(`latency: starting the emulator with ${DELAY_MS} ms per call`);
   const emulator = await started(startEmulator(DELAY_MS, ACCOUNTS));
@@ -132,7 +165,7 @@ async function scale(): Promise<void> {
   progress.done('scale: done');
 }
 
-const steps = { throughput, latency, memory, scale };
+const steps = { throughput, me, latency, memory, scale };
 try {
   for (const phase of PHASES) if (phases.has(phase)) await steps[phase]();
 } finally {
@@ -145,8 +178,15 @@ process.stdout.write(
 const errors = errorCount(results);
 if (errors > 0) {
   process.stderr.write(
-    `${errors} sign-ins failed, e.g.: ${JSON.stringify(
-      [results.throughput?.app, results.throughput?.limit, results.latency?.app, results.memory]
+    `${errors} requests failed, e.g.: ${JSON.stringify(
+      [
+        results.throughput?.app,
+        results.throughput?.limit,
+        results.signedIn?.me.app,
+        results.signedIn?.home.app,
+        results.latency?.app,
+        results.memory,
+      ]
         .flatMap((r) => r?.errorSamples ?? [])
         .slice(0, 3),
     )}\n`,

@@ -1,0 +1,125 @@
+/**
+ * The signed-in phase: each target signs in one browser per concurrent loop, then GET /me (JSON)
+ * and GET / (an HTML page) are loaded with those cookies, the targets interleaved in short rounds
+ * like the sign-in phases, so the machine's other load hits them alike.
+ */
+import type http from 'node:http';
+import type { CodePool } from './code-pool.js';
+import { createAgent, runPageLoad, signInWithCookie } from './load-client.js';
+import type { Progress } from './progress.js';
+import type { Target } from './targets.js';
+
+export interface PageStats {
+  name: string;
+  path: string;
+  requests: number;
+  errors: number;
+  errorSamples: string[];
+  seconds: number;
+  /** Successful requests per second. */
+  perSecond: number;
+  /** CPU time of the server process per request (µs). */
+  serverCpuMicros: number;
+}
+
+/** A route of the phase and what its signed-in answer contains. */
+export interface PageRoute {
+  path: string;
+  expect: string;
+}
+
+export interface PageViewOptions {
+  targets: Target[];
+  routes: PageRoute[];
+  codes: CodePool;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  rounds: number;
+  progress: Progress;
+}
+
+/** Per route, per target (in the order given). */
+export async function comparePageViews(options: PageViewOptions): Promise<PageStats[][]> {
+  const { targets, routes, progress } = options;
+  const agents = targets.map(() => createAgent(options.concurrency));
+  try {
+    const cookies: string[][] = [];
+    for (const [i, target] of targets.entries()) {
+      progress.update(`signed-in: signing in ${options.concurrency} browsers on ${target.name}`);
+      cookies.push(await signInAll(agents[i]!, target, options));
+    }
+    const runs = routes.flatMap((route) =>
+      targets.map((target, i) => ({ route, target, agent: agents[i]!, cookies: cookies[i]! })),
+    );
+    for (const run of runs) {
+      progress.update(`signed-in: warming up ${run.target.name} ${run.route.path}`);
+      await runPageLoad(run.agent, {
+        ...run.route,
+        ...run,
+        url: run.target.url,
+        durationMs: options.warmupMs,
+      });
+    }
+    const totals = runs.map((run) => ({
+      ...run,
+      requests: 0,
+      errors: 0,
+      samples: [] as string[],
+      ms: 0,
+      cpu: 0,
+    }));
+    for (let round = 0; round < options.rounds; round++) {
+      for (const sum of totals) {
+        progress.update(
+          `signed-in: ${sum.target.name} GET ${sum.route.path} round ${round + 1}/${options.rounds}`,
+        );
+        const before = await cpuMicros(sum.target);
+        const result = await runPageLoad(sum.agent, {
+          ...sum.route,
+          url: sum.target.url,
+          cookies: sum.cookies,
+          durationMs: options.durationMs / options.rounds,
+        });
+        sum.cpu += (await cpuMicros(sum.target)) - before;
+        sum.requests += result.requests;
+        sum.errors += result.errors;
+        sum.samples.push(...result.errorSamples.slice(0, 5 - sum.samples.length));
+        sum.ms += result.elapsedMs;
+      }
+    }
+    progress.done('signed-in: done');
+    const stats = totals.map((t) => ({
+      name: t.target.name,
+      path: t.route.path,
+      requests: t.requests,
+      errors: t.errors,
+      errorSamples: t.samples,
+      seconds: t.ms / 1000,
+      perSecond: (t.requests - t.errors) / (t.ms / 1000),
+      serverCpuMicros: t.cpu / Math.max(1, t.requests),
+    }));
+    return routes.map((_, r) => stats.slice(r * targets.length, (r + 1) * targets.length));
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+}
+
+async function signInAll(
+  agent: http.Agent,
+  target: Target,
+  options: PageViewOptions,
+): Promise<string[]> {
+  const url = new URL(target.url);
+  return Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      const code = await options.codes.take();
+      return (await signInWithCookie(agent, url, code)).cookie;
+    }),
+  );
+}
+
+/** Without a GC: a forced GC would cost the measured window. */
+async function cpuMicros(target: Target): Promise<number> {
+  return (await target.child.request<{ cpuMicros: number }>('usage', { gc: false })).cpuMicros;
+}
