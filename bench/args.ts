@@ -14,6 +14,8 @@ Options:
   --rows N           rows of the scale phase (default: 1000000)
   --log-level LEVEL  the app's LOG_LEVEL (default: info)
   --cpu-prof DIR     write a CPU profile of the app to DIR
+  --baseline DIR     also measure the app of another checkout (e.g. a git archive of the
+                     commit before a change, with node_modules linked), interleaved: an A/B
   --json             machine-readable output
   --help             this text
 `;
@@ -30,6 +32,7 @@ export interface BenchArgs {
   rows: number;
   logLevel: string;
   cpuProf: string | undefined;
+  baseline: string | undefined;
 }
 
 export function readBenchArgs(argv: string[]): BenchArgs {
@@ -46,6 +49,7 @@ export function readBenchArgs(argv: string[]): BenchArgs {
         rows: { type: 'string', default: '1000000' },
         'log-level': { type: 'string', default: 'info' },
         'cpu-prof': { type: 'string' },
+        baseline: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -66,6 +70,7 @@ export function readBenchArgs(argv: string[]): BenchArgs {
     rows: positive('--rows', values.rows),
     logLevel: values['log-level'],
     cpuProf: values['cpu-prof'],
+    baseline: values.baseline,
   };
 }
 

@@ -15,7 +15,14 @@ export interface Machine {
 
 export interface Results {
   machine: Machine;
-  throughput?: { app: TargetStats; appQuietLog?: TargetStats; limit: TargetStats; ratio: number };
+  throughput?: {
+    app: TargetStats;
+    appQuietLog?: TargetStats;
+    limit: TargetStats;
+    ratio: number;
+    /** --baseline: the other checkout's app, same rounds. */
+    baseline?: TargetStats | undefined;
+  };
   /** Signed-in page views: GET /me (JSON) and GET / (HTML), next to the limit from memory. */
   signedIn?: { me: PageComparison; home: PageComparison };
   latency?: { app: TargetStats; limit: TargetStats; delayMs: number; floorMs: number };
@@ -27,6 +34,7 @@ export interface PageComparison {
   app: PageStats;
   limit: PageStats;
   ratio: number;
+  baseline?: PageStats | undefined;
 }
 
 export const TARGETS = {
@@ -93,6 +101,7 @@ export function formatTable(r: Results): string {
         '',
       ]);
     }
+    if (t.baseline) rows.push(...baselineRows(t.app, t.baseline, 'sign-in'));
     rows.push(['  errors (non-200)', String(t.app.errors), String(t.limit.errors), '', '0', '']);
     rows.push([
       '  server CPU per sign-in (µs)',
@@ -215,6 +224,7 @@ function signedInRows(p: { me: PageComparison; home: PageComparison }): string[]
     '',
   ];
   const ok = (c: PageComparison) => c.app.errors === 0 && c.limit.errors === 0;
+  const ab = (c: PageComparison) => (c.baseline ? baselineRows(c.app, c.baseline, 'request') : []);
   return [
     [
       'signed-in GET /me req/s, 16 concurrent (bare)',
@@ -225,6 +235,7 @@ function signedInRows(p: { me: PageComparison; home: PageComparison }): string[]
       mark(p.me.ratio >= TARGETS.signedInRatio && ok(p.me)),
     ],
     cpu(p.me),
+    ...ab(p.me),
     [
       'signed-in GET / (HTML) req/s (bare)',
       f0(p.home.app.perSecond),
@@ -234,5 +245,32 @@ function signedInRows(p: { me: PageComparison; home: PageComparison }): string[]
       mark(ok(p.home)),
     ],
     cpu(p.home),
+    ...ab(p.home),
+  ];
+}
+
+/** A/B: this checkout's app (B) against the baseline's (A), same rounds; ratios B / A. */
+function baselineRows(
+  app: { perSecond: number; serverCpuMicros: number },
+  baseline: { perSecond: number; serverCpuMicros: number; errors: number },
+  unit: string,
+): string[][] {
+  return [
+    [
+      '  A/B: per second, this vs --baseline',
+      f0(app.perSecond),
+      f0(baseline.perSecond),
+      `${f2(app.perSecond / baseline.perSecond)}×`,
+      '',
+      baseline.errors === 0 ? '' : `${baseline.errors} err`,
+    ],
+    [
+      `  A/B: CPU per ${unit} µs, this vs --baseline`,
+      f0(app.serverCpuMicros),
+      f0(baseline.serverCpuMicros),
+      `${f2(app.serverCpuMicros / baseline.serverCpuMicros)}×`,
+      '',
+      '',
+    ],
   ];
 }

@@ -17,11 +17,11 @@ import { CodePool } from './code-pool.js';
 import { compareTargets } from './compare.js';
 import type { BenchChild } from './ipc.js';
 import { measureMemory } from './memory.js';
-import { comparePageViews } from './page-views.js';
+import { comparePageViews, type PageStats } from './page-views.js';
 import { Progress } from './progress.js';
 import { describeMachine, errorCount, formatTable, type Results } from './report.js';
 import { measureScale } from './scale.js';
-import { startApp, startEmulator, startLimit, type Target } from './targets.js';
+import { startApp, startEmulator, startLimit, type Target, type TargetOptions } from './targets.js';
 
 const CONCURRENCY = 16;
 const ACCOUNTS = 300;
@@ -68,8 +68,9 @@ async function throughput(): Promise<void> {
     await started(startApp('app', { ...options, nodeFlags: profile })),
     await started(startApp('app, LOG_LEVEL=warn', { ...options, logLevel: 'warn' })),
     await started(startLimit('limit', options)),
+    ...(await baselineTargets(options)),
   ];
-  const [app, quiet, limit] = await compareTargets({
+  const [app, quiet, limit, baseline] = await compareTargets({
     label: 'throughput',
     targets,
     emulator,
@@ -85,8 +86,15 @@ async function throughput(): Promise<void> {
     appQuietLog: quiet!,
     limit: limit!,
     ratio: app!.perSecond / limit!.perSecond,
+    baseline,
   };
   await stopAll();
+}
+
+/** With --baseline: the other checkout's app, measured in the same interleaved rounds. */
+async function baselineTargets(options: TargetOptions): Promise<Target[]> {
+  if (!args.baseline) return [];
+  return [await started(startApp('baseline', { ...options, checkout: args.baseline }))];
 }
 
 async function me(): Promise<void> {
@@ -97,6 +105,7 @@ async function me(): Promise<void> {
   const targets = [
     await started(startApp('app', { ...options, nodeFlags: profile })),
     await started(startLimit('limit', options)),
+    ...(await baselineTargets(options)),
   ];
   const [json, html] = await comparePageViews({
     targets,
@@ -112,10 +121,13 @@ async function me(): Promise<void> {
     rounds: 5,
     progress,
   });
-  results.signedIn = {
-    me: { app: json![0]!, limit: json![1]!, ratio: json![0]!.perSecond / json![1]!.perSecond },
-    home: { app: html![0]!, limit: html![1]!, ratio: html![0]!.perSecond / html![1]!.perSecond },
-  };
+  const compared = ([app, limit, baseline]: PageStats[]) => ({
+    app: app!,
+    limit: limit!,
+    ratio: app!.perSecond / limit!.perSecond,
+    baseline,
+  });
+  results.signedIn = { me: compared(json!), home: compared(html!) };
   await stopAll();
 }
 

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BENCH_CLIENT } from './accounts.js';
 import { BenchChild } from './ipc.js';
 
@@ -13,6 +13,8 @@ export interface TargetOptions {
   logLevel?: string;
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Another checkout whose app to start instead of this one's (an A/B baseline). */
+  checkout?: string;
 }
 
 export interface Target {
@@ -39,7 +41,10 @@ function googleEnv(emulatorUrl: string): Record<string, string> {
 /** The app with its defaults, except what a loopback benchmark must change. */
 export async function startApp(name: string, options: TargetOptions): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'gconnect-bench-'));
-  const child = await BenchChild.start('./app-process.ts', {
+  const module = options.checkout
+    ? resolve(options.checkout, 'bench/app-process.ts')
+    : './app-process.ts';
+  const child = await BenchChild.start(module, {
     env: {
       ...googleEnv(options.emulatorUrl),
       NODE_ENV: 'development', // production refuses the emulator

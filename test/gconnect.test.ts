@@ -639,6 +639,29 @@ describe('secrets stay secret', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
   });
+
+  it('when two pages are served, then each names its own fresh nonce', async () => {
+    const nonces = [];
+    for (const path of ['/login', '/login?returnTo=/me']) {
+      const res = await h.client().get(path).expect(200);
+      const nonce = /'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))?.[1];
+      expect(res.text).toContain(`nonce="${nonce}"`);
+      nonces.push(nonce);
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
+  });
+
+  it('when the answer is JSON, then it has the same headers and a CSP that allows no inline script', async () => {
+    const json = await h.client().get('/login').set('Accept', 'application/json').expect(200);
+    const page = await h.client().get('/login').expect(200);
+    const csp = String(json.headers['content-security-policy']);
+    expect(csp).not.toContain("'nonce-");
+    expect(csp).toBe(String(page.headers['content-security-policy']).replace(/ 'nonce-[^']+'/, ''));
+    for (const name of ['x-content-type-options', 'x-frame-options', 'referrer-policy']) {
+      expect(json.headers[name]).toBe(page.headers[name]);
+      expect(json.headers[name]).toBeTruthy();
+    }
+  });
 });
 
 async function agentCookie(agent: ReturnType<Harness['client']>): Promise<string> {
