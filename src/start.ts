@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { watchForDrain } from './http/drain.js';
-import { createLogger } from './http/logger.js';
+import { createLogger, flushLogger } from './http/logger.js';
 import {
   createTimedServer,
   DEFAULT_SERVER_TIMEOUTS,
@@ -137,10 +137,11 @@ export async function startServer(
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closing ??= drain.drain(graceMs).then(() => {
+    (closing ??= drain.drain(graceMs).then(async () => {
       sessionStore.close();
       google.close();
       db.close();
+      await flushLogger(logger);
     }));
 
   return { url: `http://${host}:${port}`, server, app, logger, db, sessionStore, close };
