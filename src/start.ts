@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -24,6 +25,8 @@ import type { Storage } from './storage/storage.js';
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The Express app the server runs (tests read its routes). */
+  app: Express;
   logger: Logger;
   /**
    * The app's own SQLite connection (undefined on PostgreSQL) and session store: tests reach in
@@ -139,7 +142,15 @@ export async function startServer(
       return closeStorage(storage, logger);
     }));
 
-  return { url: `http://${host}:${port}`, server, logger, db: storage.db, sessionStore, close };
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    app,
+    logger,
+    db: storage.db,
+    sessionStore,
+    close,
+  };
 }
 
 /** What the server runs as, then each setting that will not work as meant, with its fix. */
