@@ -19,6 +19,11 @@ import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { gconnect } from './routes/gconnect.js';
+import {
+  CREDENTIAL_PATH,
+  isCredentialFormPost,
+  signInWithCredential,
+} from './routes/credential.js';
 import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
 import { homePage, loginPage } from './routes/pages.js';
@@ -28,6 +33,7 @@ import {
   startRedirectSignIn,
 } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
+import { deriveNonceKeys } from './signin/nonce.js';
 import './signin/session-data.js';
 import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
 import { createSecurityEventVerifier } from './risc/verify-security-event.js';
@@ -51,6 +57,17 @@ export interface AppConfig {
   googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
+  /** The Google button's and One Tap's options on the sign-in page. */
+  gsi: GsiPageOptions;
+}
+
+export interface GsiPageOptions {
+  /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
+  uxMode: 'popup' | 'redirect';
+  /** Show the One Tap prompt (ONE_TAP). */
+  oneTap: boolean;
+  /** Let One Tap sign a returning user in without a click (ONE_TAP_AUTO_SELECT). */
+  autoSelect: boolean;
 }
 
 export interface AppDeps {
@@ -94,7 +111,9 @@ export function createApp(deps: AppDeps): Express {
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 
   const cookie = sessionCookie(config.production);
-  const pageDeps = { users, google, now, emulator: config.emulator };
+  // The button's and One Tap's nonces are MACed with a key every instance derives alike.
+  const nonceKeys = deriveNonceKeys(config.sessionSecrets);
+  const pageDeps = { users, google, now, emulator: config.emulator, nonceKeys, gsi: config.gsi };
   const accountDeps = { google, users, logger, cookie };
 
   app.use(requestLogger(logger));
@@ -130,7 +149,9 @@ export function createApp(deps: AppDeps): Express {
   );
   // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
-  app.use(refuseCrossSite(config.baseUrl));
+  // Google's login_uri POST comes from Google's origin; it is held to the double-submit check.
+  app.use(refuseCrossSite(config.baseUrl, { exempt: isCredentialFormPost }));
+  const signInPaths = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
   const signInLimit = {
     limit: config.rateLimitPerMinute,
     counter: deps.failedSignIns,
@@ -140,7 +161,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
-    app.use(['/gconnect', CALLBACK_PATH], refuseAfterFailedSignIns(signInLimit));
+    app.use(signInPaths, refuseAfterFailedSignIns(signInLimit));
   }
   app.use(
     sessionMiddleware({
@@ -164,6 +185,13 @@ export function createApp(deps: AppDeps): Express {
   const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
   app.get('/auth/google', startRedirectSignIn(redirectDeps));
   app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
+  // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
+  app.post(
+    CREDENTIAL_PATH,
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    express.json({ limit: '4kb' }),
+    signInWithCredential({ ...signInDeps, nonceKeys }),
+  );
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),
@@ -173,7 +201,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/me', me(accountDeps));
 
   if (config.rateLimitPerMinute > 0) {
-    app.use(['/gconnect', CALLBACK_PATH], countFailedSignIns(signInLimit));
+    app.use(signInPaths, countFailedSignIns(signInLimit));
   }
 
   app.use(notFound);
