@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { GoogleClient } from '../google/google-client.js';
+import { saveSession } from '../signin/complete-sign-in.js';
 import { issueState, STATE_TTL_MS } from '../signin/state.js';
 import type { User, UserStore } from '../storage/user-store.js';
 
@@ -16,6 +17,8 @@ export function loginPage(deps: PageDeps): RequestHandler {
     const state = issueState(req.session, deps.now());
     // A visitor who never signs in keeps an anonymous session only as long as its state lives.
     if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
+    // A state that could not be stored would only fail at /gconnect: answer 503 here instead.
+    await saveSession(req);
     res.set('Cache-Control', 'no-store');
     if (
       req.accepts(['html', 'json']) === 'json' &&
