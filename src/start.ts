@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -14,11 +13,10 @@ import {
   type ServerTimeouts,
 } from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
-import { openDatabase } from './storage/database.js';
-import { isSchemaCurrent } from './storage/migrations.js';
-import { SqliteSessionStore } from './storage/session-store.js';
-import { createSqliteStateLedger } from './storage/state-ledger.js';
-import { createSqliteUserStore } from './storage/user-store.js';
+import { openPgStorage } from './storage/pg/pg-storage.js';
+import { TableSessionStore } from './storage/session-store.js';
+import { openSqliteStorage } from './storage/sqlite-storage.js';
+import type { Storage } from './storage/storage.js';
 
 export interface RunningServer {
   url: string;
@@ -46,12 +44,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  const users = createSqliteUserStore(db);
-  const ledger = createSqliteStateLedger(db);
-  const sessionStore = new SqliteSessionStore(db, {
+  const storage = await openStorage(config, logger);
+  const { users, ledger } = storage;
+  const sessionStore = new TableSessionStore(storage.sessions, {
     now,
-    onPrune: (now) => void ledger.prune(now),
+    // At most one expiry write per session every few minutes (see TableSessionStore).
+    touchAfterMs: Math.min(5 * 60_000, config.session.idleTimeoutMs / 4),
+    onPrune: (nowMs) => storage.pruneExpired(nowMs),
     onError: (err) =>
       logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
   });
@@ -69,7 +68,7 @@ export async function startServer(
   const app = createApp({
     config: {
       production: config.production,
-      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dirname(config.databasePath))],
+      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(config.dataDir)],
       session: config.session,
       trustProxy: config.trustProxy,
       emulator: config.google.emulatorUrl !== undefined,
@@ -79,6 +78,7 @@ export async function startServer(
     users,
     sessionStore,
     ledger,
+    failedSignIns: storage.failedSignIns,
     google,
     logger,
     now,
@@ -86,7 +86,7 @@ export async function startServer(
       isDraining: drain.isDraining,
       checkDatabase: async () => {
         await users.ping();
-        if (!isSchemaCurrent(db)) throw new Error('database schema is not the expected version');
+        if (!(await storage.migrationsCurrent())) throw new Error('database schema is not current');
       },
     },
   });
@@ -104,11 +104,20 @@ export async function startServer(
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closing ??= drain.drain(graceMs).then(() => {
+    (closing ??= drain.drain(graceMs).then(async () => {
       sessionStore.close();
       google.close();
-      db.close();
+      await storage.close().catch((err: unknown) => {
+        logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
+      });
     }));
 
   return { url: `http://${host}:${port}`, server, logger, close };
+}
+
+/** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
+function openStorage(config: Config, logger: Logger): Promise<Storage> | Storage {
+  const { database } = config;
+  if (database.kind === 'postgres') return openPgStorage(database, logger);
+  return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
 }

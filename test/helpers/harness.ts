@@ -66,7 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const start = () => startServer(config, { logger, ...(options.now ? { now: options.now } : {}) });
   let server = await start();
-  const reader = new Database(config.databasePath, { readonly: true, fileMustExist: true });
+  const reader = new Database(sqlitePathOf(config), { readonly: true, fileMustExist: true });
 
   const harness: Harness = {
     get url() {
@@ -136,4 +136,10 @@ export async function signInOk(
     throw new Error(`sign-in as ${account} failed: ${res.status} ${res.text.slice(0, 200)}`);
   }
   return res;
+}
+
+/** The SQLite file of a harness's config (the suites that read rows run on SQLite). */
+export function sqlitePathOf(config: Config): string {
+  if (config.database.kind !== 'sqlite') throw new Error('this harness runs on PostgreSQL');
+  return config.database.path;
 }

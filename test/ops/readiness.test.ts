@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { sqlitePathOf } from '../helpers/harness.js';
 import { useHarness } from '../helpers/use-harness.js';
 
 const scope = useHarness();
@@ -32,7 +33,7 @@ describe('GET /readyz', () => {
 
   it('when the schema is not the version this code expects, then 503 while /healthz stays 200', async () => {
     const { h } = scope;
-    await withSchemaVersion(h.config.databasePath, 999, async () => {
+    await withSchemaVersion(sqlitePathOf(h.config), 999, async () => {
       await supertest(h.url).get('/readyz').expect(503, { status: 'unavailable' });
       await supertest(h.url).get('/healthz').expect(200, { status: 'ok' });
     });
