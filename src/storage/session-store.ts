@@ -1,6 +1,7 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { SqliteDatabase } from './database.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';
 
 /**
  * The rows behind the session store, one implementation per engine (SQLite here, PostgreSQL in
@@ -135,17 +136,16 @@ export class TableSessionStore extends session.Store {
   }
 
   private run<T>(cb: Callback<T> | undefined, work: () => Promise<T>): void {
+    const fail = (err: unknown) =>
+      cb?.(isDatabaseUnavailable(err) ? new DatabaseUnavailableError(err) : err);
     let result: Promise<T>;
     try {
       result = work();
     } catch (err) {
-      cb?.(err);
+      fail(err);
       return;
     }
-    result.then(
-      (value) => cb?.(null, value),
-      (err: unknown) => cb?.(err),
-    );
+    result.then((value) => cb?.(null, value), fail);
   }
 }
 

@@ -3,10 +3,12 @@
  * too slow), which the client sees as 503 "try again", not as a bug (500).
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (err instanceof DatabaseUnavailableError) return true;
+  const e = err as { code?: unknown; message?: unknown; syscall?: unknown } | undefined;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code.startsWith('SQLITE_')) return true;
-  if (NETWORK_CODES.has(code)) return true;
+  // Any failed connect: refused, or (Unix socket) no server listening: ENOENT.
+  if (e?.syscall === 'connect' || NETWORK_CODES.has(code)) return true;
   // PostgreSQL's SQLSTATE: connection lost, out of resources, shut down or cancelled
   // (statement_timeout), lock or serialization conflict.
   if (/^(08|40|53|55|57|58)[0-9A-Z]{3}$/.test(code) || code === '25P03') return true;
@@ -27,3 +29,18 @@ const NETWORK_CODES = new Set([
 
 const PG_CLIENT_MESSAGES =
   /^(timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end)/;
+
+/**
+ * A database error as the session store hands it to express-session, which reads an error
+ * coded ENOENT (what connecting to a PostgreSQL socket that is gone gives) as "no such
+ * session": a silent sign-out instead of a 503.
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  constructor(cause: unknown) {
+    super(`database unavailable: ${(cause as Error | undefined)?.message ?? String(cause)}`, {
+      cause,
+    });
+    this.name = 'DatabaseUnavailableError';
+  }
+}

@@ -152,6 +152,34 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
   });
 });
 
+describe('which refusals count toward the rate limit', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      env: { RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: 'loopback', ALLOWED_EMAILS: BOB },
+    });
+  });
+  afterAll(() => h.close());
+
+  it('when a refused code and a not-allowed account used up the budget, then the next attempt, even a good one, gets 429 before any Google call', async () => {
+    const ip = '203.0.113.90';
+    const agent = () => h.client().set('X-Forwarded-For', ip);
+    const refusedCode = agent();
+    const state = await getState(refusedCode);
+    await refusedCode
+      .post(`/gconnect?state=${state}`)
+      .type('text/plain')
+      .send('not-a-code')
+      .expect(401, '"Failed to upgrade the authorization code."');
+    const res = await attemptSignIn(h.emulator, agent(), ALICE);
+    expect(res.status).toBe(403);
+    h.emulator.resetCalls();
+    const good = await attemptSignIn(h.emulator, agent(), BOB);
+    expect(good.status).toBe(429);
+    expect(h.emulator.calls()).toHaveLength(0);
+  });
+});
+
 describe('rate limiting without a trusted proxy', () => {
   let h: Harness;
   beforeAll(async () => {

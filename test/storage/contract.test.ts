@@ -199,6 +199,27 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
     });
   });
 
+  describe('pruning', () => {
+    it('when five instances prune at once, then none fails and only expired rows are gone', async () => {
+      const instances = [storage, ...(await Promise.all([1, 2, 3, 4].map(() => engine.open())))];
+      const store = (s: Storage) =>
+        new TableSessionStore(s.sessions, {
+          now: () => now,
+          pruneIntervalMs: 0,
+          onPrune: (nowMs) => s.pruneExpired(nowMs),
+        });
+      for (let i = 0; i < 50; i++) {
+        await call((cb) => store(storage).set(`dead${i}`, sess(now - 1), cb));
+        await storage.ledger.claim(`used${i}`, now - 1);
+      }
+      await call((cb) => store(storage).set('live', sess(now + 60_000), cb));
+      const pruned = await Promise.all(instances.map((s) => store(s).prune()));
+      expect(pruned.reduce((a, b) => a + b, 0)).toBe(50);
+      expect(await engine.rows('SELECT sid FROM sessions')).toEqual([{ sid: 'live' }]);
+      expect(await count('used_states')).toBe(0);
+    });
+  });
+
   describe('failed sign-in counter', () => {
     it('when 25 failures of one client are added at once through two instances, then each counts once', async () => {
       const instances = [storage, await engine.open()];
