@@ -6,8 +6,11 @@
  */
 import Database from 'better-sqlite3';
 import supertest from 'supertest';
-import { describe, expect, it } from 'vitest';
-import { sqlitePathOf } from '../helpers/harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlitePathOf, startHarness, type Harness } from '../helpers/harness.js';
+import { startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { createTestDatabase } from '../helpers/pg-database.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { useHarness } from '../helpers/use-harness.js';
 
 const scope = useHarness();
@@ -39,4 +42,33 @@ describe('GET /readyz', () => {
     });
     await supertest(h.url).get('/readyz').expect(200, { status: 'ready' });
   });
+});
+
+describe('GET /readyz on PostgreSQL', () => {
+  // A cluster of its own, since this test stops it.
+  let cluster: PgCluster;
+  let h: Harness;
+  beforeAll(async () => {
+    cluster = startPgCluster();
+    const db = await createTestDatabase(cluster.urlFor('postgres'));
+    h = await startHarness({
+      env: { DATABASE_URL: db.url, DATABASE_CONNECT_TIMEOUT_MS: '1000' },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    cluster?.destroy();
+  });
+
+  it('when the database goes down, then 503 until it is back, then 200 again without a restart', async () => {
+    await supertest(h.url).get('/readyz').expect(200, { status: 'ready' });
+    cluster.stop();
+    await supertest(h.url).get('/readyz').expect(503, { status: 'unavailable' });
+    cluster.start();
+    await waitUntil(
+      'ready again',
+      async () => (await supertest(h.url).get('/readyz')).status === 200,
+      { timeoutMs: 30_000 },
+    );
+  }, 60_000);
 });
