@@ -72,6 +72,16 @@ let nextAddress = 10;
 /** A client address of its own per test, so one test's failed attempts never limit another. */
 const newAddress = () => `198.51.100.${nextAddress++}`;
 
+/** GET /login on one instance: the state and the cookie of the session that holds it. */
+async function loginAt(instance: Instance, address: string) {
+  const res = await clientAt(instance.url, address)
+    .get('/login')
+    .set('Accept', 'application/json')
+    .expect(200);
+  const cookie = String(res.headers['set-cookie']?.[0]).split(';')[0]!;
+  return { state: (res.body as { state: string }).state, cookie };
+}
+
 async function userRowsOf(sub: string): Promise<number> {
   const rows = await engine.rows<{ n: string }>(
     'SELECT count(*) AS n FROM users WHERE google_sub = ?',
@@ -84,14 +94,10 @@ describe('shared state', () => {
   it('when the state comes from instance A and the code is posted to B, then the sign-in succeeds and /me answers on C', async () => {
     const [a, b, c] = instances as [Instance, Instance, Instance];
     const address = newAddress();
-    const login = await clientAt(a.url, address)
-      .get('/login')
-      .set('Accept', 'application/json')
-      .expect(200);
-    const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0]!;
+    const { state, cookie } = await loginAt(a, address);
     const code = emulator.issueCode({ account: 'carol@example.com', clientId: CLIENT.clientId });
     const welcome = await supertest(b.url)
-      .post(`/gconnect?state=${(login.body as { state: string }).state}`)
+      .post(`/gconnect?state=${state}`)
       .set('X-Forwarded-For', address)
       .set('Cookie', cookie)
       .type('text/plain')
@@ -126,12 +132,7 @@ describe('shared state', () => {
   it('when one state is posted to two instances at once, then exactly one sign-in succeeds', async () => {
     const [a, b] = instances as [Instance, Instance];
     const address = newAddress();
-    const login = await clientAt(a.url, address)
-      .get('/login')
-      .set('Accept', 'application/json')
-      .expect(200);
-    const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0]!;
-    const { state } = login.body as { state: string };
+    const { state, cookie } = await loginAt(a, address);
     const post = (url: string) =>
       supertest(url)
         .post(`/gconnect?state=${state}`)

@@ -5,11 +5,11 @@
  * instance that is only waiting for a migration.
  */
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sqlitePathOf, startHarness, type Harness } from '../helpers/harness.js';
-import { startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { createTestDatabase } from '../helpers/pg-database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { useHarness } from '../helpers/use-harness.js';
 
@@ -45,26 +45,44 @@ describe('GET /readyz', () => {
 });
 
 describe('GET /readyz on PostgreSQL', () => {
-  // A cluster of its own, since this test stops it.
-  let cluster: PgCluster;
+  let db: TestDatabase;
+  let name: string;
   let h: Harness;
   beforeAll(async () => {
-    cluster = startPgCluster();
-    const db = await createTestDatabase(cluster.urlFor('postgres'));
-    h = await startHarness({
-      env: { DATABASE_URL: db.url, DATABASE_CONNECT_TIMEOUT_MS: '1000' },
-    });
+    db = await createTestDatabase();
+    name = /\/(\w+)(\?|$)/.exec(db.url)![1]!;
+    h = await startHarness({ env: { DATABASE_URL: db.url, DATABASE_CONNECT_TIMEOUT_MS: '1000' } });
   }, 60_000);
   afterAll(async () => {
     await h?.close();
-    cluster?.destroy();
+    await db?.drop();
   });
 
-  it('when the database goes down, then 503 until it is back, then 200 again without a restart', async () => {
+  /** The database refuses every connection, open ones included, as if its server were down. */
+  async function setReachable(reachable: boolean) {
+    const admin = new pg.Client(inject('pgAdminUrl'));
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${reachable}`);
+      if (!reachable) {
+        await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
+      }
+    } finally {
+      await admin.end();
+    }
+  }
+
+  it('when the database cannot be reached, then 503 until it can, then 200 again without a restart', async () => {
     await supertest(h.url).get('/readyz').expect(200, { status: 'ready' });
-    cluster.stop();
-    await supertest(h.url).get('/readyz').expect(503, { status: 'unavailable' });
-    cluster.start();
+    await setReachable(false);
+    try {
+      await supertest(h.url).get('/readyz').expect(503, { status: 'unavailable' });
+    } finally {
+      await setReachable(true);
+    }
     await waitUntil(
       'ready again',
       async () => (await supertest(h.url).get('/readyz')).status === 200,
