@@ -8,7 +8,12 @@ import { parseCodeBody } from './http/code-body.js';
 import { refuseCrossSite } from './http/cross-origin.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
-import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
+import {
+  countFailedSignIns,
+  createFixedWindowLimiter,
+  rateLimit,
+  refuseAfterFailedSignIns,
+} from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
@@ -22,8 +27,11 @@ import {
   finishRedirectSignIn,
   startRedirectSignIn,
 } from './routes/redirect-flow.js';
-import { admitOnlyAllowedAccounts, type AllowedAccounts } from './signin/allowed-accounts.js';
+import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import './signin/session-data.js';
+import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
+import { createSecurityEventVerifier } from './risc/verify-security-event.js';
+import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
 import type { FailedSignInCounter } from './storage/failed-sign-ins.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
@@ -33,10 +41,14 @@ export interface AppConfig {
   sessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin; undefined: each request's own scheme and Host. */
+  baseUrl?: string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
   /** Failed sign-in attempts per client address and minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Deadline of each call to Google (here: Cross-Account Protection's keys). */
+  googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
 }
@@ -47,6 +59,9 @@ export interface AppDeps {
   sessionStore: session.Store;
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
+  /** Cross-Account Protection: per-user signals and the security events already handled. */
+  accountSecurity: AccountSecurityStore;
+  securityEvents: SecurityEventLedger;
   google: GoogleClient;
   logger: Logger;
   now?: () => number;
@@ -61,10 +76,11 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 export function createApp(deps: AppDeps): Express {
   const { config, google, users, logger } = deps;
   const now = deps.now ?? Date.now;
-  // Every sign-in flow writes users through this gate, so none can skip the allowed lists.
   const signInDeps = {
     google,
-    users: admitOnlyAllowedAccounts(users, config.allowedAccounts),
+    users,
+    allowedAccounts: config.allowedAccounts,
+    accountSecurity: deps.accountSecurity,
     ledger: deps.ledger,
     now,
   };
@@ -90,11 +106,31 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
+  // Google's security events: no session, no cookie; the token's signature is the authentication.
+  app.post(
+    '/risc',
+    rateLimit(createFixedWindowLimiter({ limit: 600, windowMs: 60_000, now })),
+    readSecurityEventToken,
+    riscReceiver({
+      verify: createSecurityEventVerifier({
+        discoveryUrl: google.endpoints.riscDiscovery,
+        audience: google.clientId,
+        timeoutMs: config.googleTimeoutMs,
+        now,
+      }),
+      accounts: deps.accountSecurity,
+      ledger: deps.securityEvents,
+      logger,
+      now,
+    }),
+  );
   app.get(
     '/readyz',
     readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
   );
-  app.use(refuseCrossSite());
+  // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+  app.use(refuseCrossSite(config.baseUrl));
   const signInLimit = {
     limit: config.rateLimitPerMinute,
     counter: deps.failedSignIns,
@@ -113,6 +149,10 @@ export function createApp(deps: AppDeps): Express {
       production: config.production,
       ...config.session,
       now,
+      isRevoked: async (userId, signedInAt) => {
+        const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
+        return revokedAt != null && signedInAt <= revokedAt;
+      },
     }),
   );
   app.use(flash());
@@ -121,8 +161,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/login', allowPopups, loginPage(pageDeps));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
-  app.get('/auth/google', startRedirectSignIn(signInDeps));
-  app.get(CALLBACK_PATH, finishRedirectSignIn(signInDeps));
+  const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
+  app.get('/auth/google', startRedirectSignIn(redirectDeps));
+  app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),

@@ -1,7 +1,8 @@
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createApp } from './app.js';
+import { createApp, type AppConfig } from './app.js';
 import type { Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
@@ -13,6 +14,9 @@ import {
   type ServerTimeouts,
 } from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
+import { explainDatabaseError, explainListenError } from './startup-errors.js';
+import { describeStartup, startupWarnings } from './startup-report.js';
+import type { SqliteDatabase } from './storage/database.js';
 import { openPgStorage } from './storage/pg/pg-storage.js';
 import { TableSessionStore } from './storage/session-store.js';
 import { openSqliteStorage } from './storage/sqlite-storage.js';
@@ -21,7 +25,15 @@ import type { Storage } from './storage/storage.js';
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The Express app the server runs (tests read its routes). */
+  app: Express;
   logger: Logger;
+  /**
+   * The app's own SQLite connection (undefined on PostgreSQL) and session store: tests reach in
+   * to fail them on purpose.
+   */
+  db: SqliteDatabase | undefined;
+  sessionStore: TableSessionStore;
   /**
    * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
    * in-flight requests finish (up to `graceMs`), then the database closes.
@@ -34,6 +46,10 @@ export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
   now?: () => number;
+  /** Tests only: app settings the environment rightly refuses (production cookies against the emulator). */
+  app?: Partial<AppConfig>;
+  /** Tests only: another session store class on the same table (one that fails on demand). */
+  SessionStore?: typeof TableSessionStore;
   /** Connection deadlines; tests shorten them. */
   serverTimeouts?: Partial<ServerTimeouts>;
 }
@@ -44,9 +60,11 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
+  logStartup(logger, config);
   const storage = await openStorage(config, logger);
-  const { users, ledger } = storage;
-  const sessionStore = new TableSessionStore(storage.sessions, {
+  const { users } = storage;
+  const SessionStore = options.SessionStore ?? TableSessionStore;
+  const sessionStore = new SessionStore(storage.sessions, {
     now,
     // At most one expiry write per session every few minutes (see TableSessionStore).
     touchAfterMs: Math.min(5 * 60_000, config.session.idleTimeoutMs / 4),
@@ -71,14 +89,19 @@ export async function startServer(
       sessionSecrets: config.sessionSecrets ?? [devSessionSecret(config.dataDir)],
       session: config.session,
       trustProxy: config.trustProxy,
+      baseUrl: config.baseUrl,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      googleTimeoutMs: config.google.timeoutMs,
       allowedAccounts: config.allowedAccounts,
+      ...options.app,
     },
     users,
     sessionStore,
-    ledger,
+    ledger: storage.ledger,
     failedSignIns: storage.failedSignIns,
+    accountSecurity: storage.accountSecurity,
+    securityEvents: storage.securityEvents,
     google,
     logger,
     now,
@@ -86,38 +109,75 @@ export async function startServer(
       isDraining: drain.isDraining,
       checkDatabase: async () => {
         await users.ping();
-        if (!(await storage.migrationsCurrent())) throw new Error('database schema is not current');
+        if (!(await storage.migrationsCurrent()))
+          throw new Error('database schema is not the expected version');
       },
     },
   });
 
   server.on('request', app);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: Error) =>
+      reject(explainListenError(err, { ...config, variable: 'PORT' }));
+    server.once('error', onError);
     server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    // Nothing listens: release what was opened, so the caller can exit or retry cleanly.
+    sessionStore.close();
+    google.close();
+    await closeStorage(storage, logger);
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closing ??= drain.drain(graceMs).then(async () => {
+    (closing ??= drain.drain(graceMs).then(() => {
       sessionStore.close();
       google.close();
-      await storage.close().catch((err: unknown) => {
-        logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
-      });
+      return closeStorage(storage, logger);
     }));
 
-  return { url: `http://${host}:${port}`, server, logger, close };
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    app,
+    logger,
+    db: storage.db,
+    sessionStore,
+    close,
+  };
+}
+
+/** What the server runs as, then each setting that will not work as meant, with its fix. */
+function logStartup(logger: Logger, config: Config): void {
+  logger.info(describeStartup(config), 'starting');
+  for (const warning of startupWarnings(config)) logger.warn(warning);
 }
 
 /** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
-function openStorage(config: Config, logger: Logger): Promise<Storage> | Storage {
+async function openStorage(
+  config: Config,
+  logger: Logger,
+): Promise<Storage & { db?: SqliteDatabase }> {
   const { database } = config;
   if (database.kind === 'postgres') return openPgStorage(database, logger);
-  return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  try {
+    return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  } catch (err) {
+    throw explainDatabaseError(err, database.path);
+  }
+}
+
+/** A database that fails to close is logged; shutdown goes on. */
+async function closeStorage(storage: Storage, logger: Logger): Promise<void> {
+  try {
+    await storage.close();
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
+  }
 }

@@ -10,7 +10,7 @@ import { openDatabase, type SqliteDatabase } from '../src/storage/database.js';
 import { SQLITE_SCHEMA_VERSION } from '../src/storage/migrations.js';
 import { SqliteSessionStore } from '../src/storage/session-store.js';
 
-const CHILD = fileURLToPath(new URL('./helpers/open-database-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./support/open-database-child.ts', import.meta.url));
 
 let dir: string;
 let db: SqliteDatabase;

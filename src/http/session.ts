@@ -1,6 +1,5 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import { destroySession } from '../signin/complete-sign-in.js';
 import { STATE_TTL_MS } from '../signin/state.js';
 
 export interface SessionOptions {
@@ -11,6 +10,8 @@ export interface SessionOptions {
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
   now: () => number;
+  /** True when the user's sessions signed in at `signedInAt` were ended elsewhere (all devices). */
+  isRevoked?: (userId: number, signedInAt: number) => Promise<boolean>;
 }
 
 export interface SessionCookie {
@@ -45,10 +46,16 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
       maxAge: options.idleTimeoutMs,
     },
   });
-  // The absolute lifetime: a signed-in session ends this long after sign-in, however active.
-  const absoluteLifetime: RequestHandler = async (req, res, next) => {
+  // The absolute lifetime: a signed-in session ends this long after sign-in, however active;
+  // and at once when all of the user's sessions were revoked (sign out everywhere, Google's RISC).
+  const endExpiredSessions: RequestHandler = async (req, res, next) => {
     const signedInAt = req.session?.signedInAt;
-    if (signedInAt !== undefined && options.now() - signedInAt > options.absoluteTimeoutMs) {
+    const userId = req.session?.userId;
+    const over =
+      signedInAt !== undefined &&
+      (options.now() - signedInAt > options.absoluteTimeoutMs ||
+        (userId !== undefined && (await options.isRevoked?.(userId, signedInAt)) === true));
+    if (over) {
       await destroySession(req);
       cookie.clear(res);
       // Go on as an anonymous request with a fresh, empty session. express-session stores it
@@ -58,5 +65,35 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     }
     next();
   };
-  return [sessions, absoluteLifetime];
+  return [sessions, endExpiredSessions];
+}
+
+/** Gives the browser a new session id, keeping nothing of the old session. */
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err) => (err ? reject(err as Error) : resolve())),
+  );
+}
+
+/**
+ * Writes the session to the store now rather than when the response ends, so a failure becomes
+ * this request's error (503) instead of a 200 for something that was not stored. On failure the
+ * request lets go of its session: express-session would otherwise try the same write again as
+ * the error response ends, and might store, after the 503, what the client was told did not
+ * happen.
+ */
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.save((err) => {
+      if (!err) return resolve();
+      (req as { session: unknown }).session = null;
+      reject(err as Error);
+    }),
+  );
+}
+
+export function destroySession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.destroy((err) => (err ? reject(err as Error) : resolve())),
+  );
 }

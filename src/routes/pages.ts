@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
+import { saveSession } from '../http/session.js';
 import type { GoogleClient } from '../google/google-client.js';
-import { saveSession } from '../signin/complete-sign-in.js';
 import { issueState, STATE_TTL_MS } from '../signin/state.js';
 import type { User, UserStore } from '../storage/user-store.js';
 

@@ -4,20 +4,20 @@ import { AppError, Messages } from '../errors.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { authenticateWithGoogle } from '../signin/authenticate.js';
 import { buildAuthorizationUrl } from '../signin/authorization-url.js';
-import { completeSignIn, isSignedInAs, saveSession } from '../signin/complete-sign-in.js';
+import { saveSession } from '../http/session.js';
 import { createPkcePair } from '../signin/pkce.js';
 import { safeReturnTo } from '../signin/return-to.js';
+import { signIn, type SignInDeps } from '../signin/sign-in.js';
 import { claimState, randomToken, STATE_TTL_MS } from '../signin/state.js';
 import type { StateLedger } from '../storage/state-ledger.js';
-import type { UserStore } from '../storage/user-store.js';
 
 export const CALLBACK_PATH = '/auth/google/callback';
 
-export interface RedirectFlowDeps {
+export interface RedirectFlowDeps extends SignInDeps {
   google: GoogleClient;
-  users: UserStore;
   ledger: StateLedger;
-  now: () => number;
+  /** The public origin (BASE_URL); undefined: the request's. */
+  baseUrl?: string | undefined;
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -47,7 +47,7 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
       302,
       buildAuthorizationUrl(deps.google.endpoints.authorization, {
         clientId: deps.google.clientId,
-        redirectUri: callbackUrl(req),
+        redirectUri: callbackUrl(req, deps.baseUrl),
         state: pending.state,
         nonce: pending.nonce,
         codeChallenge: pkce.challenge,
@@ -66,14 +66,11 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
     const code = authorizationCode(req);
     const identity = await authenticateWithGoogle(
       deps.google,
-      { code, redirectUri: callbackUrl(req), codeVerifier: pending.codeVerifier },
+      { code, redirectUri: callbackUrl(req, deps.baseUrl), codeVerifier: pending.codeVerifier },
       { nonce: pending.nonce },
     );
-    if (isSignedInAs(req, identity.profile.sub)) {
-      req.flash('info', Messages.alreadyConnected);
-    } else {
-      await completeSignIn(req, deps.users, identity, deps.now());
-    }
+    const outcome = await signIn(req, deps, { method: 'redirect', ...identity });
+    if (outcome.status === 'already-connected') req.flash('info', Messages.alreadyConnected);
     res.set('Cache-Control', 'no-store');
     res.redirect(303, pending.returnTo);
   };
@@ -112,11 +109,12 @@ function authorizationCode(req: Request): string {
 }
 
 /**
- * Our callback URL, from the request's scheme and host (X-Forwarded-* only when `trust proxy`
- * says so). It must be the same in the authorization request and the code exchange, and
- * registered at Google, which refuses any other.
+ * Our callback URL: BASE_URL's, or else from the request's scheme and host (X-Forwarded-* only
+ * when `trust proxy` says so). It must be the same in the authorization request and the code
+ * exchange, and registered at Google, which refuses any other.
  */
-export function callbackUrl(req: Request): string {
+export function callbackUrl(req: Request, baseUrl?: string): string {
+  if (baseUrl !== undefined) return `${baseUrl}${CALLBACK_PATH}`;
   const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
   if (!url) throw new AppError(400, 'Bad request.', { code: 'bad_host' });
   return `${url.origin}${CALLBACK_PATH}`;

@@ -1,3 +1,4 @@
+import type { AccountSecurityStore, SecurityEventLedger } from './account-security.js';
 import type { FailedSignInCounter } from './failed-sign-ins.js';
 import type { SessionTable } from './session-store.js';
 import type { StateLedger } from './state-ledger.js';
@@ -14,6 +15,8 @@ export interface Storage {
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
   sessions: SessionTable;
+  accountSecurity: AccountSecurityStore;
+  securityEvents: SecurityEventLedger;
   /** Deletes the expired rows of every table but sessions (the session store prunes those). */
   pruneExpired(nowMs: number): Promise<void>;
   /** True when the database's schema is the version this code expects (readiness). */
@@ -28,4 +31,5 @@ export const FAILED_SIGN_IN_WINDOW_MS = 60_000;
 export async function pruneSharedTables(storage: Storage, nowMs: number): Promise<void> {
   await storage.ledger.prune(nowMs);
   await storage.failedSignIns.prune(nowMs - FAILED_SIGN_IN_WINDOW_MS);
+  await storage.securityEvents.prune(nowMs);
 }

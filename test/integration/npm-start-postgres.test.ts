@@ -9,8 +9,9 @@ import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
-import { CLIENT, getState, sessionCookieOf } from '../helpers/harness.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
+import { CLIENT } from '../support/client.js';
+import { getState, sessionCookieOf } from '../support/sign-in.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 
 interface Started {
   child: ChildProcess;
@@ -21,7 +22,9 @@ interface Started {
 async function npmStart(env: Record<string, string>): Promise<Started> {
   const child = spawn('npm', ['start', '--silent'], {
     cwd: new URL('../..', import.meta.url),
-    env: { ...process.env, ...env },
+    // Only what npm needs: vitest's own environment carries BASE_URL=/ (Vite's), which the
+    // server would rightly refuse.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
-import { CLIENT } from '../helpers/harness.js';
-import { createEngine, ENGINES, type EngineUnderTest } from '../helpers/storage-engines.js';
-import { waitUntil } from '../helpers/wait-until.js';
+import { CLIENT } from '../support/client.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
+import { waitUntil } from '../support/wait-until.js';
 import { ACCOUNTS, lostSignIns, startLoad } from './load.js';
 import { instanceEnv, startInstance, stopInstance, type Instance } from './processes.js';
 

@@ -4,9 +4,9 @@
  * (at 64 sockets, 80 hung code exchanges left every later sign-in waiting out its own deadline).
  */
 import { describe, expect, it } from 'vitest';
-import { signIn } from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import { waitUntil } from '../helpers/wait-until.js';
+import { signIn } from '../support/sign-in.js';
+import { useHarness } from '../support/use-harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const HUNG = 80;
 // Long enough that the hung calls are all still in flight when the healthy sign-in runs.

@@ -4,7 +4,7 @@
  */
 import supertest from 'supertest';
 import type { Emulator } from '../../src/emulator/emulator.js';
-import { CLIENT } from '../helpers/harness.js';
+import { CLIENT } from '../support/client.js';
 
 export type Agent = ReturnType<typeof supertest.agent>;
 

@@ -6,28 +6,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
-import { CLIENT } from '../helpers/harness.js';
-import { buildApp, signedInSessions, type BuiltApp } from '../security/support.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLIENT } from '../support/client.js';
+import { signedInSessions } from '../support/database.js';
+import { useHarness } from '../support/use-harness.js';
 
 const UNAVAILABLE = 'The database is unavailable; try again.';
 
-let emulator: Emulator;
-let app: BuiltApp;
-
-beforeAll(async () => {
-  emulator = await createEmulator({ clients: [CLIENT] });
-  app = await buildApp({ emulator });
-});
-afterAll(async () => {
-  await app.close();
-  await emulator.close();
-});
+const scope = useHarness();
+const appDb = () => scope.h.appDb;
 afterEach(() => {
-  app.db.pragma('query_only = OFF');
-  app.db.pragma('max_page_count = 1073741823');
-  app.db.exec("DELETE FROM sessions WHERE sid LIKE 'filler-%'");
+  appDb().pragma('query_only = OFF');
+  appDb().pragma('max_page_count = 1073741823');
+  appDb().exec("DELETE FROM sessions WHERE sid LIKE 'filler-%'");
 });
 
 interface Reply {
@@ -44,7 +35,7 @@ function oneConnectionClient() {
   const send = (method: string, path: string, body?: string) =>
     new Promise<Reply>((resolve, reject) => {
       const req = http.request(
-        new URL(path, app.url),
+        new URL(path, scope.h.url),
         {
           method,
           agent,
@@ -80,9 +71,9 @@ function oneConnectionClient() {
  * smaller, until not even a tiny one fits, so no page of the sessions table has room left.
  */
 function fillDatabase(): void {
-  const pages = app.db.pragma('page_count', { simple: true }) as number;
-  app.db.pragma(`max_page_count = ${pages}`);
-  const insert = app.db.prepare('INSERT INTO sessions (sid, sess, expires_at) VALUES (?, ?, ?)');
+  const pages = appDb().pragma('page_count', { simple: true }) as number;
+  appDb().pragma(`max_page_count = ${pages}`);
+  const insert = appDb().prepare('INSERT INTO sessions (sid, sess, expires_at) VALUES (?, ?, ?)');
   for (const size of [512, 64, 1]) {
     for (;;) {
       try {
@@ -96,13 +87,13 @@ function fillDatabase(): void {
 }
 
 const faults: [string, () => void, () => void][] = [
-  ['read-only', () => app.db.pragma('query_only = ON'), () => app.db.pragma('query_only = OFF')],
+  ['read-only', () => appDb().pragma('query_only = ON'), () => appDb().pragma('query_only = OFF')],
   [
     'full',
     fillDatabase,
     () => {
-      app.db.exec("DELETE FROM sessions WHERE sid LIKE 'filler-%'");
-      app.db.pragma('max_page_count = 1073741823');
+      appDb().exec("DELETE FROM sessions WHERE sid LIKE 'filler-%'");
+      appDb().pragma('max_page_count = 1073741823');
     },
   ],
 ];
@@ -112,23 +103,26 @@ describe.each(faults)('when the database is %s', (_name, breakIt, repairIt) => {
     const client = oneConnectionClient();
     try {
       await client.send('GET', '/healthz');
-      const sessionsBefore = app.db.prepare('SELECT count(*) AS n FROM sessions').get();
+      const sessionsBefore = appDb().prepare('SELECT count(*) AS n FROM sessions').get();
       breakIt();
       const refused = await client.send('GET', '/login');
       expect(refused).toMatchObject({ status: 503, body: UNAVAILABLE, reusedSocket: true });
       expect(refused.cookie).toBeUndefined();
       repairIt();
-      expect(app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual(sessionsBefore);
+      expect(appDb().prepare('SELECT count(*) AS n FROM sessions').get()).toEqual(sessionsBefore);
 
       const login = await client.send('GET', '/login');
       expect(login).toMatchObject({ status: 200, reusedSocket: true });
       const { state } = login.body as { state: string };
-      const code = emulator.issueCode({ account: 'alice@example.com', clientId: CLIENT.clientId });
-      const signedInBefore = signedInSessions(app.db);
+      const code = scope.h.emulator.issueCode({
+        account: 'alice@example.com',
+        clientId: CLIENT.clientId,
+      });
+      const signedInBefore = signedInSessions(scope.db);
       const welcome = await client.send('POST', `/gconnect?state=${state}`, code);
       expect(welcome.status, String(welcome.body)).toBe(200);
       expect(welcome.reusedSocket).toBe(true);
-      expect(signedInSessions(app.db)).toBe(signedInBefore + 1);
+      expect(signedInSessions(scope.db)).toBe(signedInBefore + 1);
     } finally {
       client.close();
     }
@@ -139,7 +133,7 @@ describe('when the redirect sign-in starts on a read-only database', () => {
   it('then 503, not a trip to Google with a state that was not stored', async () => {
     const client = oneConnectionClient();
     try {
-      app.db.pragma('query_only = ON');
+      appDb().pragma('query_only = ON');
       const res = await client.send('GET', '/auth/google');
       expect(res).toMatchObject({ status: 503, body: UNAVAILABLE });
     } finally {

@@ -7,9 +7,9 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCOUNTS } from '../../src/emulator/accounts.js';
 import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
-import { CLIENT } from '../helpers/harness.js';
-import { createEngine, type EngineUnderTest } from '../helpers/storage-engines.js';
-import { waitUntil } from '../helpers/wait-until.js';
+import { CLIENT } from '../support/client.js';
+import { createEngine, type EngineUnderTest } from '../support/storage-engines.js';
+import { waitUntil } from '../support/wait-until.js';
 import { clientAt, lostSignIns, signInOnce, startLoad } from './load.js';
 import {
   instanceEnv,

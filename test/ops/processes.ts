@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import supertest from 'supertest';
-import { CLIENT } from '../helpers/harness.js';
-import { waitUntil } from '../helpers/wait-until.js';
+import { CLIENT } from '../support/client.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HAPROXY_CONFIG = fileURLToPath(new URL('../../deploy/haproxy.cfg', import.meta.url));
@@ -36,6 +36,8 @@ export function instanceEnv(databaseUrl: string, emulatorUrl: string, extra = {}
     GOOGLE_TIMEOUT_MS: '10000',
     // Every instance must verify the others' cookies.
     SESSION_SECRET: 'multi-instance-secret-0123456789abcdef',
+    // Vitest puts Vite's BASE_URL=/ in process.env; the app would read it as its public origin.
+    BASE_URL: '',
     ...extra,
   };
 }

@@ -8,10 +8,10 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sqlitePathOf, startHarness, type Harness } from '../helpers/harness.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
-import { waitUntil } from '../helpers/wait-until.js';
-import { useHarness } from '../helpers/use-harness.js';
+import { sqlitePathOf, startHarness, type Harness } from '../support/harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
+import { useHarness } from '../support/use-harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const scope = useHarness();
 

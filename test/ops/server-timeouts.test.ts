@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/start.js';
 import type { ServerTimeouts } from '../../src/http/server-timeouts.js';
-import { CLIENT } from '../helpers/harness.js';
+import { CLIENT } from '../support/client.js';
 
 let running: RunningServer | undefined;
 let dir: string | undefined;

@@ -13,8 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLIENT, getState, startHarness, type Harness } from '../helpers/harness.js';
-import { waitUntil } from '../helpers/wait-until.js';
+import { CLIENT } from '../support/client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { getState } from '../support/sign-in.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ALICE = 'alice@example.com';
@@ -91,6 +93,8 @@ describe('npm start', () => {
         GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
         GOOGLE_EMULATOR_URL: 'http://127.0.0.1:9',
         SESSION_SECRET: 'npm-start-test-secret-0123456789abcdef',
+        // Vitest puts Vite's BASE_URL=/ in process.env; the app would read it as its public origin.
+        BASE_URL: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -101,7 +105,7 @@ describe('npm start', () => {
       const url = await waitUntil(
         'the server to listen',
         () => /listening on (http:\/\/\S+?)"/.exec(out)?.[1],
-        { timeoutMs: 30_000 },
+        { timeoutMs: 60_000 },
       );
       await supertest(url).get('/readyz').expect(200);
       const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
@@ -113,7 +117,8 @@ describe('npm start', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // npm itself takes seconds to start on a loaded machine: a generous deadline, not a timing.
+  }, 90_000);
 });
 
 /** True when nothing listens on the port any more (the server process is gone). */

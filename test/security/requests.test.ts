@@ -8,17 +8,13 @@ import type Database from 'better-sqlite3';
 import supertest from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { clientKey } from '../../src/http/rate-limit.js';
-import { CLIENT, getState, startHarness, type Harness } from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import {
-  attemptSignIn,
-  errorLogs,
-  expectHarnessHealthy,
-  expectRefused,
-  snapshot,
-  type Agent,
-} from './support.js';
+import { clientKey, createFixedWindowLimiter } from '../../src/http/rate-limit.js';
+import { CLIENT } from '../support/client.js';
+import { startHarness, type Harness, type Agent } from '../support/harness.js';
+import { getState, signIn } from '../support/sign-in.js';
+import { snapshot } from '../support/database.js';
+import { expectRefused, expectHarnessHealthy, errorLogs } from '../support/expectations.js';
+import { useHarness } from '../support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.org';
@@ -91,11 +87,7 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
     for (let i = 0; i < 4; i++) await a.post('/gconnect?state=wrong').type('text/plain').send('x');
     await a.post('/gconnect?state=wrong').type('text/plain').send('x').expect(429);
     const b = from('198.51.100.7');
-    const res = await attemptSignIn(
-      h.emulator,
-      b.agent.set('X-Forwarded-For', '198.51.100.7'),
-      BOB,
-    );
+    const res = await signIn(h, b.agent.set('X-Forwarded-For', '198.51.100.7'), BOB);
     expect(res.status).toBe(200);
   });
 
@@ -132,15 +124,30 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
     const statuses = [];
     for (let i = 0; i < 40; i++) {
       const { agent } = from(ip);
-      statuses.push(
-        (await attemptSignIn(h.emulator, agent.set('X-Forwarded-For', ip), BOB)).status,
-      );
+      statuses.push((await signIn(h, agent.set('X-Forwarded-For', ip), BOB)).status);
     }
     expect(statuses).toEqual(Array<number>(40).fill(200));
     for (let i = 0; i < 3; i++) {
       await from(ip).post('/gconnect?state=wrong').type('text/plain').send('x').expect(401);
     }
     await from(ip).post('/gconnect?state=wrong').type('text/plain').send('x').expect(429);
+  });
+
+  it('when more clients than maxKeys arrive, then the oldest are forgotten and memory stays bounded', () => {
+    let now = 0;
+    const limiter = createFixedWindowLimiter({
+      limit: 1,
+      windowMs: 60_000,
+      now: () => now,
+      maxKeys: 2,
+    });
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+    limiter.take('b');
+    limiter.take('c'); // evicts a
+    expect(limiter.take('a').allowed).toBe(true);
+    now = 60_000;
+    expect(limiter.take('b')).toEqual({ allowed: true });
   });
 
   it('when RATE_LIMIT_PER_MINUTE is unset, then it is 30; when it is not a whole number, then startup names it', () => {
@@ -171,10 +178,10 @@ describe('which refusals count toward the rate limit', () => {
       .type('text/plain')
       .send('not-a-code')
       .expect(401, '"Failed to upgrade the authorization code."');
-    const res = await attemptSignIn(h.emulator, agent(), ALICE);
+    const res = await signIn(h, agent(), ALICE);
     expect(res.status).toBe(403);
     h.emulator.resetCalls();
-    const good = await attemptSignIn(h.emulator, agent(), BOB);
+    const good = await signIn(h, agent(), BOB);
     expect(good.status).toBe(429);
     expect(h.emulator.calls()).toHaveLength(0);
   });
@@ -277,7 +284,7 @@ describe('state and parameter pollution (RFC 9700 §4.7; DESIGN: 401, never 500)
 
   it('when two session cookies are sent, then the request is anonymous, not an error', async () => {
     const agent = h.client();
-    const res = await attemptSignIn(h.emulator, agent, ALICE);
+    const res = await signIn(h, agent, ALICE);
     const cookie = String(res.headers['set-cookie']).split(';')[0]!;
     const me = await supertest(h.url).get('/me').set('Cookie', `${cookie}; sid=s%3Aforged.sig`);
     expect([200, 401]).toContain(me.status);
@@ -331,17 +338,17 @@ describe('allowed accounts: ALLOWED_DOMAINS / ALLOWED_EMAILS', () => {
   async function expectNotAllowed(account: string) {
     const agent: Agent = h.client();
     const before = snapshot(db);
-    const res = await attemptSignIn(h.emulator, agent, account);
+    const res = await signIn(h, agent, account);
     await expectRefused(res, { status: 403, message: NOT_ALLOWED }, agent, db, before);
   }
 
   it('when the ID token says hd is an allowed domain, then the Workspace account signs in', async () => {
-    const res = await attemptSignIn(h.emulator, h.client(), CAROL);
+    const res = await signIn(h, h.client(), CAROL);
     expect(res.status, res.text).toBe(200);
   });
 
   it('when the address is listed (in any case), then it signs in', async () => {
-    const res = await attemptSignIn(h.emulator, h.client(), BOB);
+    const res = await signIn(h, h.client(), BOB);
     expect(res.status, res.text).toBe(200);
   });
 
@@ -359,7 +366,7 @@ describe('allowed accounts: ALLOWED_DOMAINS / ALLOWED_EMAILS', () => {
     const agent = h.client();
     const before = snapshot(db);
     // Carol signed in before, so her row exists; the refusal must not touch it or the session.
-    const res = await attemptSignIn(h.emulator, agent, CAROL);
+    const res = await signIn(h, agent, CAROL);
     await expectRefused(res, { status: 403, message: NOT_ALLOWED }, agent, db, before);
   });
 

@@ -7,7 +7,7 @@ import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TableSessionStore } from '../../src/storage/session-store.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { createEngine, ENGINES, type EngineUnderTest } from '../helpers/storage-engines.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 
 const T0 = 1_700_000_000_000;
 const profile = {

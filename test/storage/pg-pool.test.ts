@@ -4,8 +4,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAppError } from '../../src/http/error-handler.js';
 import { createPgPool } from '../../src/storage/pg/pool.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
-import { pgSettings } from '../helpers/storage-engines.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
+import { pgSettings } from '../support/storage-engines.js';
 
 describe('PostgreSQL pool', () => {
   let db: TestDatabase;

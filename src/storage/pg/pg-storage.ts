@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { pruneSharedTables, type Storage } from '../storage.js';
+import { createPgAccountSecurityStore, createPgSecurityEventLedger } from './account-security.js';
 import { createPgFailedSignIns } from './failed-sign-ins.js';
 import { currentVersion, migratePg, PG_SCHEMA_VERSION } from './migrations.js';
 import { createPgPool, type PgSettings } from './pool.js';
@@ -22,6 +23,8 @@ export async function openPgStorage(settings: PgSettings, logger: Logger): Promi
     ledger: createPgStateLedger(pool),
     failedSignIns: createPgFailedSignIns(pool),
     sessions: createPgSessionTable(pool),
+    accountSecurity: createPgAccountSecurityStore(pool),
+    securityEvents: createPgSecurityEventLedger(pool),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     async migrationsCurrent() {
       return (await currentVersion(pool)) === PG_SCHEMA_VERSION;
