@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp, type AppConfig } from './app.js';
-import type { Config } from './config.js';
+import { redactUrl, type Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { watchForDrain } from './http/drain.js';
@@ -14,7 +14,11 @@ import {
   type ServerTimeouts,
 } from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
-import { explainDatabaseError, explainListenError } from './startup-errors.js';
+import {
+  explainDatabaseError,
+  explainListenError,
+  explainPostgresError,
+} from './startup-errors.js';
 import { describeStartup, startupWarnings } from './startup-report.js';
 import type { SqliteDatabase } from './storage/database.js';
 import { openPgStorage } from './storage/pg/pg-storage.js';
@@ -165,7 +169,13 @@ async function openStorage(
   logger: Logger,
 ): Promise<Storage & { db?: SqliteDatabase }> {
   const { database } = config;
-  if (database.kind === 'postgres') return openPgStorage(database, logger);
+  if (database.kind === 'postgres') {
+    try {
+      return await openPgStorage(database, logger);
+    } catch (err) {
+      throw explainPostgresError(err, redactUrl(database.url));
+    }
+  }
   try {
     return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   } catch (err) {
