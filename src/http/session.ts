@@ -75,10 +75,20 @@ export function regenerateSession(req: Request): Promise<void> {
   );
 }
 
-/** Writes the session to the store now, instead of when the response ends. */
+/**
+ * Writes the session to the store now rather than when the response ends, so a failure becomes
+ * this request's error (503) instead of a 200 for something that was not stored. On failure the
+ * request lets go of its session: express-session would otherwise try the same write again as
+ * the error response ends, and might store, after the 503, what the client was told did not
+ * happen.
+ */
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) =>
-    req.session.save((err) => (err ? reject(err as Error) : resolve())),
+    req.session.save((err) => {
+      if (!err) return resolve();
+      (req as { session: unknown }).session = null;
+      reject(err as Error);
+    }),
   );
 }
 
