@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { callGoogle, expectResponse, type GoogleCall } from './call-boundary.js';
+import type { GoogleCall } from '../errors.js';
+import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
 import type { TokenInfo, UserInfo } from './google-client.js';
 

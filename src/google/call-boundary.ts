@@ -1,9 +1,6 @@
 import { GaxiosError } from 'gaxios';
 import type { z } from 'zod';
-import { AppError, Messages } from '../errors.js';
-
-/** Which call to Google failed: part of each error's `code` (e.g. `google_userinfo_timeout`). */
-export type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
+import { AppError, Messages, type GoogleCall } from '../errors.js';
 
 /**
  * The boundary where library and network errors become AppErrors, once:
