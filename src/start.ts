@@ -21,13 +21,13 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Wires the real dependencies from a validated config and listens. */
 export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
   now?: () => number;
 }
 
+/** Wires the real dependencies from a validated config and listens. */
 export async function startServer(
   config: Config,
   options: StartOptions = {},
