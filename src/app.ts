@@ -14,7 +14,7 @@ import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { gconnect } from './routes/gconnect.js';
-import { healthz } from './routes/health.js';
+import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
 import { homePage, loginPage } from './routes/pages.js';
 import {
@@ -25,6 +25,9 @@ import {
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import './signin/session-data.js';
 import { STATE_TTL_MS } from './signin/state.js';
+import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
+import { createSecurityEventVerifier } from './risc/verify-security-event.js';
+import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
 
@@ -33,10 +36,14 @@ export interface AppConfig {
   sessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin; undefined: each request's own scheme and Host. */
+  baseUrl?: string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
   /** Sign-in attempts per client address and minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Deadline of each call to Google (here: Cross-Account Protection's keys). */
+  googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
 }
@@ -46,9 +53,14 @@ export interface AppDeps {
   users: UserStore;
   sessionStore: session.Store;
   ledger: StateLedger;
+  /** Cross-Account Protection: per-user signals and the security events already handled. */
+  accountSecurity: AccountSecurityStore;
+  securityEvents: SecurityEventLedger;
   google: GoogleClient;
   logger: Logger;
   now?: () => number;
+  /** What /readyz reports; by default never draining and ready while the users table answers. */
+  readiness?: Readiness;
 }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
@@ -62,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
     google,
     users,
     allowedAccounts: config.allowedAccounts,
+    accountSecurity: deps.accountSecurity,
     ledger: deps.ledger,
     now,
   };
@@ -87,9 +100,33 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
+  // Google's security events: no session, no cookie; the token's signature is the authentication.
+  app.post(
+    '/risc',
+    rateLimit(createFixedWindowLimiter({ limit: 600, windowMs: 60_000, now })),
+    readSecurityEventToken,
+    riscReceiver({
+      verify: createSecurityEventVerifier({
+        discoveryUrl: google.endpoints.riscDiscovery,
+        audience: google.clientId,
+        timeoutMs: config.googleTimeoutMs,
+        now,
+      }),
+      accounts: deps.accountSecurity,
+      ledger: deps.securityEvents,
+      logger,
+      now,
+    }),
+  );
+  app.get(
+    '/readyz',
+    readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
+  );
+  // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   // Marked before the checks below, so their refusals of /gconnect are JSON too.
   app.all('/gconnect', formPostsAreApiCalls);
-  app.use(refuseCrossSite());
+  app.use(refuseCrossSite(config.baseUrl));
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
@@ -108,6 +145,10 @@ export function createApp(deps: AppDeps): Express {
       ...config.session,
       anonymousMaxAgeMs: STATE_TTL_MS,
       now,
+      isRevoked: async (userId, signedInAt) => {
+        const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
+        return revokedAt != null && signedInAt <= revokedAt;
+      },
     }),
   );
   app.use(flash());
@@ -116,8 +157,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/login', allowPopups, loginPage(pageDeps));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
-  app.get('/auth/google', startRedirectSignIn(signInDeps));
-  app.get(CALLBACK_PATH, finishRedirectSignIn(signInDeps));
+  const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
+  app.get('/auth/google', startRedirectSignIn(redirectDeps));
+  app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export interface Config {
   production: boolean;
+  /** NODE_ENV as given (`development` when unset): the start-up report names unknown values. */
+  nodeEnv: string;
   port: number;
   host: string;
   /** First signs, all verify. Undefined outside production: the entry point makes a dev secret. */
@@ -22,6 +25,8 @@ export interface Config {
     absoluteTimeoutMs: number;
   };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin (`https://app.example.com`); undefined: taken from each request. */
+  baseUrl: string | undefined;
   logLevel: string;
   /** How long a write waits for another connection's lock before giving up (ms). */
   databaseBusyTimeoutMs: number;
@@ -29,6 +34,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
+  /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
+  shutdownGraceMs: number;
 }
 
 /** Startup refused: every problem found, each naming its variable or file. */
@@ -81,6 +88,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: nonNegativeInt('RATE_LIMIT_PER_MINUTE', 30),
   ALLOWED_DOMAINS: z.string().optional(),
   ALLOWED_EMAILS: z.string().optional(),
+  SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS', 10_000),
+  BASE_URL: z.string().optional(),
 });
 
 const clientSecretsSchema = z.object({
@@ -146,6 +155,9 @@ export function loadConfig(
   }
 
   const client = readClientCredentials(e, readFile, problems);
+  refuseExamplePlaceholders(client, problems);
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+  const baseUrl = readBaseUrl(e.BASE_URL, production, problems);
 
   const logLevel = e.LOG_LEVEL || 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -172,6 +184,7 @@ export function loadConfig(
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
+    nodeEnv,
     port: e.PORT,
     host: e.HOST || '127.0.0.1',
     sessionSecrets,
@@ -186,11 +199,13 @@ export function loadConfig(
       idleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy,
+    baseUrl,
     logLevel,
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     allowedAccounts,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 
@@ -256,10 +271,93 @@ function readClientCredentials(
   return { clientId: secrets.data.web.client_id, clientSecret: secrets.data.web.client_secret };
 }
 
-function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * BASE_URL: an origin only (the callback path is ours to add). In production it must be https,
+ * since the session cookie is Secure; plain http passes only for loopback, to try production
+ * mode on one machine.
+ */
+function readBaseUrl(
+  value: string | undefined,
+  production: boolean,
+  problems: string[],
+): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const example = 'an origin like https://app.example.com (scheme, host and port; no path)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`BASE_URL must be ${example}, got "${value}".`);
+    return undefined;
+  }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !bare) {
+    problems.push(`BASE_URL must be ${example}, got "${value}".`);
+    return undefined;
+  }
+  if (production && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    problems.push(
+      `BASE_URL must be https:// when NODE_ENV=production (the session cookie is Secure), got "${value}".`,
+    );
+  }
+  return url.origin;
+}
+
+/** Express's `trust proxy` names for address ranges. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY as Express's `trust proxy` takes it: true/false, a hop count, or a comma-separated
+ * list of range names, addresses and CIDR ranges. Express would throw on the first request for
+ * an address it cannot parse; refusing at start names the variable instead.
+ */
+function parseTrustProxy(value: string | undefined, problems: string[]): Config['trustProxy'] {
   if (value === undefined || value === '') return undefined;
   if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
+  const bad = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((entry) => !TRUST_PROXY_NAMES.has(entry) && !isAddressOrRange(entry));
+  if (bad.length > 0) {
+    problems.push(
+      `TRUST_PROXY: ${bad.map((b) => `"${b}"`).join(', ')} not understood. Use the number of proxies in front ` +
+        '(1 for one TLS-terminating proxy), true, loopback, linklocal, uniquelocal, or addresses/CIDR ranges, comma-separated.',
+    );
+  }
   return value;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/** The client of client_secrets.example.json: copied but not filled in. */
+const EXAMPLE_CLIENT = {
+  clientId: '1234567890-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-replace-with-your-client-secret',
+};
+
+function refuseExamplePlaceholders(
+  client: { clientId: string; clientSecret: string },
+  problems: string[],
+): void {
+  if (
+    client.clientId !== EXAMPLE_CLIENT.clientId &&
+    client.clientSecret !== EXAMPLE_CLIENT.clientSecret
+  ) {
+    return;
+  }
+  problems.push(
+    "Google client: the client ID or secret is still the placeholder of client_secrets.example.json. Put in your OAuth client's " +
+      'values from Google Cloud Console (APIs & Services > Credentials), or run `npm run dev` to use the built-in Google emulator.',
+  );
 }

@@ -4,12 +4,15 @@ import { readEmulatorEnv } from './emulator/cli-config.js';
 import { DEV_CLIENT } from './emulator/dev-client.js';
 import { createEmulator } from './emulator/emulator.js';
 import { startServer } from './start.js';
+import { explainListenError } from './startup-errors.js';
 
 async function main(): Promise<void> {
-  const emulator = await createEmulator({
-    ...readEmulatorEnv(process.env),
-    clients: [{ ...DEV_CLIENT }],
-  });
+  const emulatorEnv = readEmulatorEnv(process.env);
+  const emulator = await createEmulator({ ...emulatorEnv, clients: [{ ...DEV_CLIENT }] }).catch(
+    (err: unknown) => {
+      throw explainListenError(err, { ...emulatorEnv, variable: 'EMULATOR_PORT' });
+    },
+  );
   let config;
   try {
     config = loadConfig({
@@ -26,7 +29,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await startServer(config);
+  const app = await startServer(config).catch(async (err: unknown) => {
+    await emulator.close();
+    throw err;
+  });
   const accounts = emulator.accounts.map(
     (a) => `    ${a.email.padEnd(30)} ${a.name}${a.emailVerified ? '' : ' (email not verified)'}`,
   );

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'tokeninfo_aud_mismatch'
   | 'userinfo_sub_mismatch'
   | 'account_not_allowed'
+  | 'account_disabled'
   | 'not_connected'
   // Google
   | 'google_token_refused'
@@ -65,8 +66,7 @@ export const Messages = {
   userIdMismatch: "Token's user ID doesn't match given user ID.",
   clientIdMismatch: "Token's client ID does not match app's.",
   alreadyConnected: 'Current user is already connected.',
-  signedInAs: (name: string) => `You are now logged in as ${name}`,
-  unnamedUser: 'Google user',
+  signedInAs: (name: string | null) => `You are now logged in as ${name ?? 'Google user'}`,
   notConnected: 'Current user not connected.',
   disconnected: 'Successfully disconnected.',
   notSignedIn: 'Not signed in.',
@@ -79,8 +79,11 @@ export const Messages = {
   tooLarge: 'Request body too large.',
   storageUnavailable: 'The database is unavailable; try again.',
   accountNotAllowed: 'This Google account is not allowed to sign in.',
+  accountDisabled: 'Google reported this account as disabled; sign-in with it is suspended.',
   tooManyRequests: 'Too many sign-in attempts; try again later.',
   notFound: 'Not found.',
+  setBodyExpected: 'Expected a SET body.',
+  invalidSecurityEventToken: 'The security event token is invalid.',
   badRequest: 'Bad request.',
   malformedBody: 'Malformed request body.',
   unsupportedContentType: 'Unsupported content type.',

@@ -8,7 +8,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * browsers send Sec-Fetch-Site (or at least Origin); clients that send neither, like curl,
  * are not browsers and carry no ambient cookies of a victim, so they pass.
  */
-export function refuseCrossSite(): RequestHandler {
+export function refuseCrossSite(baseUrl?: string): RequestHandler {
+  // With BASE_URL the site is that origin, scheme included; without it, the request's Host.
+  const isThisSite = (origin: string, host: string | undefined) =>
+    baseUrl !== undefined ? origin === baseUrl : hostOf(origin) === host;
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
     const site = req.get('sec-fetch-site');
@@ -17,7 +20,7 @@ export function refuseCrossSite(): RequestHandler {
     }
     const origin = req.get('origin');
     if (origin === undefined) return next();
-    return next(hostOf(origin) === req.get('host') ? undefined : crossSite());
+    return next(isThisSite(origin, req.get('host')) ? undefined : crossSite());
   };
 }
 

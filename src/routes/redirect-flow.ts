@@ -15,6 +15,8 @@ export const CALLBACK_PATH = '/auth/google/callback';
 export interface RedirectFlowDeps extends SignInDeps {
   google: GoogleClient;
   ledger: StateLedger;
+  /** The public origin (BASE_URL); undefined: the request's. */
+  baseUrl?: string | undefined;
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -42,7 +44,7 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
       302,
       buildAuthorizationUrl(deps.google.endpoints.authorization, {
         clientId: deps.google.clientId,
-        redirectUri: callbackUrl(req),
+        redirectUri: callbackUrl(req, deps.baseUrl),
         state: pending.state,
         nonce: pending.nonce,
         codeChallenge: pkce.challenge,
@@ -61,7 +63,7 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
     const code = authorizationCode(req);
     const identity = await authenticateWithGoogle(
       deps.google,
-      { code, redirectUri: callbackUrl(req), codeVerifier: pending.codeVerifier },
+      { code, redirectUri: callbackUrl(req, deps.baseUrl), codeVerifier: pending.codeVerifier },
       { nonce: pending.nonce },
     );
     const outcome = await signIn(req, deps, { method: 'redirect', ...identity });
@@ -104,11 +106,12 @@ function authorizationCode(req: Request): string {
 }
 
 /**
- * Our callback URL, from the request's scheme and host (X-Forwarded-* only when `trust proxy`
- * says so). It must be the same in the authorization request and the code exchange, and
- * registered at Google, which refuses any other.
+ * Our callback URL: BASE_URL's, or else from the request's scheme and host (X-Forwarded-* only
+ * when `trust proxy` says so). It must be the same in the authorization request and the code
+ * exchange, and registered at Google, which refuses any other.
  */
-export function callbackUrl(req: Request): string {
+export function callbackUrl(req: Request, baseUrl?: string): string {
+  if (baseUrl !== undefined) return `${baseUrl}${CALLBACK_PATH}`;
   const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
   if (!url) throw new AppError(400, Messages.badRequest, { code: 'bad_host' });
   return `${url.origin}${CALLBACK_PATH}`;

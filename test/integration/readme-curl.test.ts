@@ -64,6 +64,7 @@ describe('the README curl recipe against `npm run dev`', () => {
         DATABASE_URL: `file:${join(dataDir, 'app.db')}`,
         LOG_LEVEL: 'info',
         NODE_ENV: 'development',
+        BASE_URL: '', // Vitest puts Vite's BASE_URL=/ in process.env; the app reads BASE_URL too
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
