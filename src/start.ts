@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
@@ -29,6 +30,8 @@ import { createSqliteUserStore } from './storage/user-store.js';
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The Express app the server runs (tests read its routes). */
+  app: Express;
   logger: Logger;
   /** The app's own database connection and session store (tests reach in to fail them on purpose). */
   db: SqliteDatabase;
@@ -139,7 +142,7 @@ export async function startServer(
       db.close();
     }));
 
-  return { url: `http://${host}:${port}`, server, logger, db, sessionStore, close };
+  return { url: `http://${host}:${port}`, server, app, logger, db, sessionStore, close };
 }
 
 /** What the server runs as, then each setting that will not work as meant, with its fix. */

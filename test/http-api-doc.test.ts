@@ -31,9 +31,9 @@ function documentedRoutes(): string[] {
 describe('docs/http-api.md', () => {
   const scope = useHarness({ reset: 'nothing' });
 
-  /** The app the composition root built, as the server runs it (its 'request' listener). */
+  /** The app the composition root built, as the server runs it. */
   function app(): Express {
-    return scope.h.server.server.listeners('request')[0] as Express;
+    return scope.h.server.app;
   }
 
   it('when the app serves a route, then the doc has a section for it', () => {
