@@ -125,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
   // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   // Marked before the checks below, so their refusals of /gconnect are JSON too.
-  app.all('/gconnect', formPostsAreApiCalls);
+  app.use('/gconnect', formPostsAreApiCalls);
   app.use(refuseCrossSite(config.baseUrl));
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
