@@ -93,6 +93,8 @@ describe('npm start', () => {
         GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
         GOOGLE_EMULATOR_URL: 'http://127.0.0.1:9',
         SESSION_SECRET: 'npm-start-test-secret-0123456789abcdef',
+        // Vitest puts Vite's BASE_URL ("/") into process.env; the server would refuse it.
+        BASE_URL: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
