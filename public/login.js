@@ -1,5 +1,6 @@
 // The sign-in page: Google Identity Services' code client in popup mode, then POST /gconnect.
 // Loaded by <script src nonce>, so it runs under the page's CSP; it never evaluates strings.
+// gsi-sign-in.js (the Google button and One Tap) posts its credential through sendSignIn too.
 'use strict';
 (function () {
   const root = document.getElementById('signin');
@@ -7,7 +8,6 @@
   const status = document.getElementById('status');
   const result = document.getElementById('result');
   const gsiScript = document.getElementById('gsi-client');
-  let state = root.dataset.state;
   let codeClient = null;
 
   function say(message, isError) {
@@ -19,15 +19,17 @@
     return Boolean(window.google && window.google.accounts && window.google.accounts.oauth2);
   }
 
-  // The state is single use: after any attempt, fetch a fresh one so the user can simply retry.
+  // State and nonce are single use: after any attempt, fetch fresh ones so the user can retry.
   async function refreshState() {
     const res = await fetch('/login', {
       headers: { Accept: 'application/json' },
       credentials: 'same-origin',
     });
     if (res.ok) {
-      state = (await res.json()).state;
-      root.dataset.state = state;
+      const fresh = await res.json();
+      root.dataset.state = fresh.state;
+      root.dataset.nonce = fresh.nonce;
+      root.dispatchEvent(new window.Event('gconnect:refreshed'));
     }
   }
 
@@ -42,22 +44,23 @@
     button.disabled = false;
   }
 
-  async function sendCode(code) {
-    // One code at a time: a second one would race the first for the single-use state.
+  // Posts a code (to /gconnect) or a credential (to /auth/google/credential) with the state.
+  async function sendSignIn(path, contentType, body) {
+    // One attempt at a time: a second one would race the first for the single-use state.
     button.disabled = true;
     say('Signing you in…');
     let res;
     try {
-      res = await fetch('/gconnect?state=' + encodeURIComponent(state), {
+      res = await fetch(path + '?state=' + encodeURIComponent(root.dataset.state), {
         method: 'POST',
         credentials: 'same-origin',
         headers: {
-          'Content-Type': 'application/octet-stream; charset=utf-8',
+          'Content-Type': contentType,
           // Google's advice for the popup flow; the server also accepts clients that omit it.
           'X-Requested-With': 'XMLHttpRequest',
           Accept: 'application/json',
         },
-        body: code,
+        body: body,
       });
     } catch {
       await failed('Could not reach the server. Check your connection and try again.');
@@ -92,7 +95,7 @@
       );
       return;
     }
-    sendCode(response.code);
+    sendSignIn('/gconnect', 'application/octet-stream; charset=utf-8', response.code);
   }
 
   function onError(error) {
@@ -121,6 +124,8 @@
     }
     return codeClient;
   }
+
+  window.gconnectSignIn = { send: sendSignIn };
 
   button.addEventListener('click', () => {
     say('');

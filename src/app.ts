@@ -14,6 +14,11 @@ import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { gconnect } from './routes/gconnect.js';
+import {
+  CREDENTIAL_PATH,
+  isCredentialFormPost,
+  signInWithCredential,
+} from './routes/credential.js';
 import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
 import { homePage, loginPage } from './routes/pages.js';
@@ -23,6 +28,7 @@ import {
   startRedirectSignIn,
 } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
+import { deriveNonceKeys } from './signin/nonce.js';
 import './signin/session-data.js';
 import { STATE_TTL_MS } from './signin/state.js';
 import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
@@ -46,6 +52,17 @@ export interface AppConfig {
   googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
+  /** The Google button's and One Tap's options on the sign-in page. */
+  gsi: GsiPageOptions;
+}
+
+export interface GsiPageOptions {
+  /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
+  uxMode: 'popup' | 'redirect';
+  /** Show the One Tap prompt (ONE_TAP). */
+  oneTap: boolean;
+  /** Let One Tap sign a returning user in without a click (ONE_TAP_AUTO_SELECT). */
+  autoSelect: boolean;
 }
 
 export interface AppDeps {
@@ -88,7 +105,9 @@ export function createApp(deps: AppDeps): Express {
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 
   const cookie = sessionCookie(config.production);
-  const pageDeps = { users, google, now, emulator: config.emulator };
+  // The button's and One Tap's nonces are MACed with a key every instance derives alike.
+  const nonceKeys = deriveNonceKeys(config.sessionSecrets);
+  const pageDeps = { users, google, now, emulator: config.emulator, nonceKeys, gsi: config.gsi };
   const accountDeps = { google, users, logger, cookie };
 
   app.use(requestLogger(logger));
@@ -126,7 +145,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   // Marked before the checks below, so their refusals of /gconnect are JSON too.
   app.use('/gconnect', formPostsAreApiCalls);
-  app.use(refuseCrossSite(config.baseUrl));
+  // Google's login_uri POST comes from Google's origin; it is held to the double-submit check.
+  app.use(refuseCrossSite(config.baseUrl, { exempt: isCredentialFormPost }));
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
@@ -135,7 +155,7 @@ export function createApp(deps: AppDeps): Express {
       windowMs: 60_000,
       now,
     });
-    app.use(['/gconnect', CALLBACK_PATH], rateLimit(limiter));
+    app.use(['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH], rateLimit(limiter));
   }
   app.use(
     sessionMiddleware({
@@ -160,6 +180,13 @@ export function createApp(deps: AppDeps): Express {
   const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
   app.get('/auth/google', startRedirectSignIn(redirectDeps));
   app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
+  // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
+  app.post(
+    CREDENTIAL_PATH,
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    express.json({ limit: '4kb' }),
+    signInWithCredential({ ...signInDeps, nonceKeys }),
+  );
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),

@@ -34,6 +34,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
+  /** The Google button's delivery mode and the One Tap prompt. */
+  gsi: { uxMode: 'popup' | 'redirect'; oneTap: boolean; autoSelect: boolean };
   /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
   shutdownGraceMs: number;
 }
@@ -69,6 +71,13 @@ const positiveInt = (name: string, fallback: number) =>
 const nonNegativeInt = (name: string, fallback: number) =>
   wholeNumber(name, fallback, 0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0');
 
+/** An optional on/off switch, off by default. */
+const onOff = (name: string) =>
+  z
+    .enum(['on', 'off', ''], { error: `${name} must be on or off` })
+    .optional()
+    .transform((v) => v === 'on');
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: wholeNumber('PORT', 3000, 0, 65535, 'a port number (0-65535)'),
@@ -88,6 +97,11 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: nonNegativeInt('RATE_LIMIT_PER_MINUTE', 30),
   ALLOWED_DOMAINS: z.string().optional(),
   ALLOWED_EMAILS: z.string().optional(),
+  GSI_UX_MODE: z
+    .enum(['popup', 'redirect'], { error: 'GSI_UX_MODE must be popup or redirect' })
+    .optional(),
+  ONE_TAP: onOff('ONE_TAP'),
+  ONE_TAP_AUTO_SELECT: onOff('ONE_TAP_AUTO_SELECT'),
   SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS', 10_000),
   BASE_URL: z.string().optional(),
 });
@@ -181,6 +195,12 @@ export function loadConfig(
     ),
   };
 
+  if (e.ONE_TAP_AUTO_SELECT && !e.ONE_TAP) {
+    problems.push(
+      'ONE_TAP_AUTO_SELECT=on needs ONE_TAP=on (automatic sign-in is a One Tap feature).',
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
@@ -205,6 +225,11 @@ export function loadConfig(
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     allowedAccounts,
+    gsi: {
+      uxMode: e.GSI_UX_MODE ?? 'popup',
+      oneTap: e.ONE_TAP,
+      autoSelect: e.ONE_TAP_AUTO_SELECT,
+    },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

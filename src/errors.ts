@@ -5,6 +5,7 @@ export type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke'
 export type ErrorCode =
   // the request
   | 'cross_site'
+  | 'csrf_token_mismatch'
   | 'rate_limited'
   | 'body_too_large'
   | 'body_malformed'

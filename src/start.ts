@@ -96,6 +96,7 @@ export async function startServer(
       rateLimitPerMinute: config.rateLimitPerMinute,
       googleTimeoutMs: config.google.timeoutMs,
       allowedAccounts: config.allowedAccounts,
+      gsi: config.gsi,
       ...options.app,
     },
     users,

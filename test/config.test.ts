@@ -118,4 +118,27 @@ describe('loadConfig', () => {
     });
     expect(config.google.emulatorUrl).toBe('http://127.0.0.1:4000');
   });
+
+  it('when the Google button and One Tap are not configured, then popup mode and both switches off', () => {
+    const config = loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' });
+    expect(config.gsi).toEqual({ uxMode: 'popup', oneTap: false, autoSelect: false });
+    const on = loadConfig({
+      GOOGLE_CLIENT_ID: 'a',
+      GOOGLE_CLIENT_SECRET: 'b',
+      GSI_UX_MODE: 'redirect',
+      ONE_TAP: 'on',
+      ONE_TAP_AUTO_SELECT: 'on',
+    });
+    expect(on.gsi).toEqual({ uxMode: 'redirect', oneTap: true, autoSelect: true });
+  });
+
+  it('when the One Tap settings are not on/off, or auto select is on without One Tap, then each is named', () => {
+    const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    expect(
+      problemsOf(() => loadConfig({ ...base, ONE_TAP: 'yes', GSI_UX_MODE: 'iframe' })),
+    ).toEqual(['GSI_UX_MODE must be popup or redirect', 'ONE_TAP must be on or off']);
+    expect(problemsOf(() => loadConfig({ ...base, ONE_TAP_AUTO_SELECT: 'on' }))).toEqual([
+      'ONE_TAP_AUTO_SELECT=on needs ONE_TAP=on (automatic sign-in is a One Tap feature).',
+    ]);
+  });
 });

@@ -20,6 +20,22 @@ export interface IssueCodeRequest {
   scope?: string;
 }
 
+/** A sign-in with Google's button or One Tap: an ID token straight to the page (no code). */
+export interface IssueCredentialRequest {
+  /** Email or sub of one of the emulator's accounts. */
+  account: string;
+  clientId: string;
+  /** The nonce the page passed to google.accounts.id.initialize. */
+  nonce?: string;
+}
+
+/** What the button and One Tap deliver, with the fault planned for the `gsi` endpoint. */
+export interface IssuedCredential {
+  credential: string;
+  /** Fault `csrfMismatch`: the redirect mode's form field will not match the cookie. */
+  csrfMismatch: boolean;
+}
+
 /** One request received at a Google endpoint. Never holds tokens, codes or secrets. */
 export interface CallRecord {
   endpoint: Endpoint;
@@ -48,6 +64,8 @@ export interface EmulatorState {
   findAccount(emailOrSub: string): TestAccount | undefined;
   /** Throws UnknownClientError / UnknownAccountError. */
   issueCode(req: IssueCodeRequest): string;
+  /** Takes the fault planned for `gsi`, if any. Throws UnknownClientError / UnknownAccountError. */
+  issueCredential(req: IssueCredentialRequest): IssuedCredential;
 }
 
 /** The request as handlers see it. */

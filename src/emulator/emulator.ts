@@ -4,6 +4,7 @@
  * (`npm run dev`) and the hostile Google of the test suites: `inject()` plans faults per endpoint.
  * Loopback only, never in production.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,7 @@ import {
   type CallRecord,
   type EmulatorState,
   type IssueCodeRequest,
+  type IssueCredentialRequest,
 } from './context.js';
 import { FaultPlan, type Endpoint, type Fault } from './faults.js';
 import { expandScope, GrantStore } from './grants.js';
@@ -34,7 +36,12 @@ import { RiscStreams } from './risc.js';
 import { findRoute } from './routes.js';
 
 export type { TestAccount } from './accounts.js';
-export type { CallRecord, IssueCodeRequest } from './context.js';
+export type {
+  CallRecord,
+  IssueCodeRequest,
+  IssueCredentialRequest,
+  IssuedCredential,
+} from './context.js';
 export type { RegisteredClient } from './auth-request.js';
 export type { Endpoint, Fault, IdTokenSigning } from './faults.js';
 
@@ -63,6 +70,8 @@ export interface Emulator {
   readonly accounts: readonly TestAccount[];
   /** A one-time code, as the consent page would issue. */
   issueCode(req: IssueCodeRequest): string;
+  /** An ID token, as the button or One Tap would deliver it (with the fault planned for `gsi`). */
+  issueCredential(req: IssueCredentialRequest): string;
   inject(endpoint: Endpoint, fault: Fault, opts?: { times?: number }): void;
   clearFaults(): void;
   calls(endpoint?: Endpoint): CallRecord[];
@@ -143,7 +152,13 @@ function recordCall(calls: CallRecord[], call: CallRecord): void {
   calls.push(call);
 }
 
-const CONTENT_FAULTS = new Set<Fault['kind']>(['idToken', 'noIdToken', 'claims', 'extraKeys']);
+const CONTENT_FAULTS = new Set<Fault['kind']>([
+  'idToken',
+  'noIdToken',
+  'csrfMismatch',
+  'claims',
+  'extraKeys',
+]);
 
 interface Runtime {
   state: EmulatorState;
@@ -235,14 +250,16 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
   const grants = new GrantStore(now);
   const findClient = (clientId: string) => clients.find((c) => c.clientId === clientId);
   const find = (emailOrSub: string) => findAccount(accounts, emailOrSub);
+  const faults = new FaultPlan();
+  const idTokens = new IdTokenIssuer(keys, { reuse: options.reuseIdTokens ?? false });
   return {
     url,
     accounts,
     clients,
     grants,
     keys,
-    idTokens: new IdTokenIssuer(keys, { reuse: options.reuseIdTokens ?? false }),
-    faults: new FaultPlan(),
+    idTokens,
+    faults,
     calls: [],
     certsMaxAgeSeconds: options.certsMaxAgeSeconds ?? 3600,
     risc: new RiscStreams(),
@@ -263,6 +280,26 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
         codeChallenge: req.codeChallenge,
         codeChallengeMethod: req.codeChallenge ? (req.codeChallengeMethod ?? 'plain') : undefined,
       });
+    },
+    issueCredential(req: IssueCredentialRequest) {
+      const client = findClient(req.clientId);
+      if (!client) throw new UnknownClientError();
+      const account = find(req.account);
+      if (!account) throw new UnknownAccountError();
+      const fault = faults.take('gsi');
+      const credential = idTokens.issue(
+        {
+          issuer: url,
+          account,
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          nonce: req.nonce,
+          jti: randomBytes(16).toString('hex'),
+          nowMs: now(),
+        },
+        fault?.kind === 'idToken' ? fault : undefined,
+      );
+      return { credential, csrfMismatch: fault?.kind === 'csrfMismatch' };
     },
   };
 }
@@ -294,6 +331,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     url,
     accounts: state.accounts,
     issueCode: (req) => state.issueCode(req),
+    issueCredential: (req) => state.issueCredential(req).credential,
     inject: (endpoint, fault, opts) => state.faults.add(endpoint, fault, opts?.times ?? 1),
     clearFaults: () => state.faults.clear(),
     calls: (endpoint) =>

@@ -6,6 +6,8 @@ import * as control from './control.js';
 import { discovery } from './discovery.js';
 import type { Endpoint } from './faults.js';
 import { renderGsiClientScript } from './gsi-client.js';
+import { renderGsiIdScript } from './gsi-id-script.js';
+import { gsiApprove, gsiSelect } from './gsi-select.js';
 import { jsonReply } from './http.js';
 import { revoke, token, tokeninfo, userinfo } from './oauth-endpoints.js';
 import * as risc from './risc.js';
@@ -34,7 +36,8 @@ const gsiClient: Handler = (state, { req }) => {
       'cross-origin-resource-policy': 'cross-origin',
       'x-content-type-options': 'nosniff',
     },
-    body: renderGsiClientScript(base),
+    // One script, as Google's: the code client and google.accounts.id (button, One Tap).
+    body: renderGsiClientScript(base) + renderGsiIdScript(base),
   };
 };
 
@@ -81,6 +84,9 @@ const ROUTES: Record<string, Route> = {
   '/o/oauth2/v2/auth': { endpoint: 'auth', methods: { GET: consent } },
   '/o/oauth2/v2/auth/approve': { endpoint: 'auth', methods: { POST: approve } },
   '/gsi/client': { methods: { GET: gsiClient } },
+  '/gsi/select': { methods: { GET: gsiSelect } },
+  '/gsi/select/approve': { methods: { POST: gsiApprove } },
+  '/emulator/credentials': { control: true, methods: { POST: control.createCredential } },
   '/emulator/codes': { control: true, methods: { POST: control.createCode } },
   '/emulator/accounts': { control: true, methods: { GET: control.listAccounts } },
   '/emulator/faults': {

@@ -36,11 +36,12 @@ export function me(deps: AccountDeps): RequestHandler {
 export function gdisconnect(deps: AccountDeps): RequestHandler {
   return async (req, res) => {
     const token = req.session.accessToken;
-    if (req.session.userId === undefined || token === undefined) {
+    if (req.session.userId === undefined) {
       throw new AppError(401, Messages.notConnected, { code: 'not_connected' });
     }
     try {
-      await deps.google.revoke(token);
+      // A sign-in by ID token (button, One Tap) got no access token: there is nothing to revoke.
+      if (token !== undefined) await deps.google.revoke(token);
     } catch (err) {
       deps.logger.warn(
         { code: err instanceof AppError ? err.code : 'revoke_failed' },

@@ -1,6 +1,10 @@
 import type { Request, RequestHandler } from 'express';
+import type { GsiPageOptions } from '../app.js';
 import type { GoogleClient } from '../google/google-client.js';
+import { issueNonce, type NonceKeys } from '../signin/nonce.js';
+import { safeReturnTo } from '../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../signin/state.js';
+import { CREDENTIAL_PATH } from './credential.js';
 import type { User, UserStore } from '../storage/user-store.js';
 
 export interface PageDeps {
@@ -8,12 +12,19 @@ export interface PageDeps {
   google: GoogleClient;
   now: () => number;
   emulator: boolean;
+  nonceKeys: NonceKeys;
+  gsi: GsiPageOptions;
 }
 
-/** GET /login: a fresh state per view, in `data-state` or as JSON. */
+/**
+ * GET /login: a fresh state (for /gconnect and the button's callback) and nonce (for the ID
+ * token of the button and One Tap) per view, in `data-state`/`data-nonce` or as JSON.
+ */
 export function loginPage(deps: PageDeps): RequestHandler {
   return async (req, res) => {
     const state = issueState(req.session, deps.now());
+    // Not kept in the session: the MAC and the shared ledger check it on any instance.
+    const nonce = issueNonce(deps.nonceKeys, deps.now());
     // A visitor who never signs in keeps an anonymous session only as long as its state lives.
     if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
     res.set('Cache-Control', 'no-store');
@@ -21,11 +32,14 @@ export function loginPage(deps: PageDeps): RequestHandler {
       req.accepts(['html', 'json']) === 'json' &&
       req.get('accept')?.includes('application/json')
     ) {
-      res.json({ state });
+      res.json({ state, nonce });
       return;
     }
     res.render('login', {
       state,
+      nonce,
+      gsi: deps.gsi,
+      loginUri: loginUri(req),
       user: await currentUser(req, deps.users),
       clientId: deps.google.clientId,
       gsiClientUrl: deps.google.endpoints.gsiClient,
@@ -34,6 +48,14 @@ export function loginPage(deps: PageDeps): RequestHandler {
       flash: takeFlash(req),
     });
   };
+}
+
+/** Where Google posts the credential in redirect mode; it carries the page's `returnTo` on. */
+function loginUri(req: Request): string {
+  const returnTo = safeReturnTo(req.query.returnTo);
+  return returnTo === '/'
+    ? CREDENTIAL_PATH
+    : `${CREDENTIAL_PATH}?${new URLSearchParams({ returnTo }).toString()}`;
 }
 
 /** GET /: who is signed in, and the flash messages, shown once. */

@@ -21,6 +21,14 @@ export interface GoogleIdentity {
   profile: GoogleProfile;
   /** Absent when the flow verified an ID token on its own (no code exchange, no access token). */
   tokens?: SignInTokens | undefined;
+  /** method 'credential': how Google Identity Services delivered the ID token. */
+  delivery?: CredentialDelivery | undefined;
+}
+
+/** GIS's delivery mode (form POST to login_uri, or our page's callback) and its `select_by`. */
+export interface CredentialDelivery {
+  mode: 'redirect' | 'callback';
+  selectBy: string | undefined;
 }
 
 export interface SignInDeps {
@@ -59,6 +67,7 @@ export async function signIn(
   req.session.googleSub = user.googleSub;
   req.session.accessToken = identity.tokens?.accessToken;
   req.session.signedInAt = nowMs;
+  req.session.signInMethod = { method: identity.method, ...identity.delivery };
   req.flash('success', Messages.signedInAs(user.name ?? user.email));
   // Stored now, not when the response ends: if the store fails, the client gets the error
   // (503) instead of a welcome for a session that does not exist.

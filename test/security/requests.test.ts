@@ -82,6 +82,14 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
     expect(h.emulator.calls()).toHaveLength(0);
   });
 
+  it('when the credential endpoint is hammered, then it shares the budget and answers 429 before any Google call', async () => {
+    const { post } = from('203.0.113.13');
+    for (let i = 0; i < 3; i++) await post('/auth/google/credential').send({}).expect(401);
+    const res = await post('/auth/google/credential').send({});
+    expect(res.status).toBe(429);
+    expect(h.emulator.calls()).toHaveLength(0);
+  });
+
   it('when one client is over its budget, then other clients are not affected', async () => {
     const a = from('203.0.113.12');
     for (let i = 0; i < 4; i++) await a.post('/gconnect?state=wrong').type('text/plain').send('x');
