@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { GoogleClient } from './google/google-client.js';
 import { parseCodeBody } from './http/code-body.js';
 import { refuseCrossSite } from './http/cross-origin.js';
-import { errorHandler, notFound } from './http/error-handler.js';
+import { errorHandler, formPostsAreApiCalls, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import {
   countFailedSignIns,
@@ -35,6 +35,7 @@ import {
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import { deriveNonceKeys } from './signin/nonce.js';
 import './signin/session-data.js';
+import { STATE_TTL_MS } from './signin/state.js';
 import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
 import { createSecurityEventVerifier } from './risc/verify-security-event.js';
 import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
@@ -149,6 +150,8 @@ export function createApp(deps: AppDeps): Express {
   );
   // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+  // Marked before the checks below, so their refusals of /gconnect are JSON too.
+  app.use('/gconnect', formPostsAreApiCalls);
   // Google's login_uri POST comes from Google's origin; it is held to the double-submit check.
   app.use(refuseCrossSite(config.baseUrl, { exempt: isCredentialFormPost }));
   const signInPaths = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
@@ -169,6 +172,7 @@ export function createApp(deps: AppDeps): Express {
       secrets: config.sessionSecrets,
       production: config.production,
       ...config.session,
+      anonymousMaxAgeMs: STATE_TTL_MS,
       now,
       isRevoked: async (userId, signedInAt) => {
         const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;

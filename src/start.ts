@@ -45,7 +45,6 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Wires the real dependencies from a validated config and listens. */
 export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
@@ -58,6 +57,7 @@ export interface StartOptions {
   serverTimeouts?: Partial<ServerTimeouts>;
 }
 
+/** Wires the real dependencies from a validated config and listens. */
 export async function startServer(
   config: Config,
   options: StartOptions = {},
