@@ -6,9 +6,14 @@ import type { Logger } from 'pino';
 import type { GoogleClient } from './google/google-client.js';
 import { parseCodeBody } from './http/code-body.js';
 import { refuseCrossSite } from './http/cross-origin.js';
-import { errorHandler, notFound } from './http/error-handler.js';
+import { errorHandler, formPostsAreApiCalls, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
-import { createFixedWindowLimiter, rateLimit } from './http/rate-limit.js';
+import {
+  countFailedSignIns,
+  createFixedWindowLimiter,
+  rateLimit,
+  refuseAfterFailedSignIns,
+} from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
@@ -30,9 +35,11 @@ import {
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import { deriveNonceKeys } from './signin/nonce.js';
 import './signin/session-data.js';
+import { STATE_TTL_MS } from './signin/state.js';
 import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
 import { createSecurityEventVerifier } from './risc/verify-security-event.js';
 import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
+import type { FailedSignInCounter } from './storage/failed-sign-ins.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
 
@@ -45,7 +52,7 @@ export interface AppConfig {
   baseUrl?: string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
-  /** Sign-in attempts per client address and minute; 0 turns the limit off. */
+  /** Failed sign-in attempts per client address and minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
   /** Deadline of each call to Google (here: Cross-Account Protection's keys). */
   googleTimeoutMs: number;
@@ -69,6 +76,7 @@ export interface AppDeps {
   users: UserStore;
   sessionStore: session.Store;
   ledger: StateLedger;
+  failedSignIns: FailedSignInCounter;
   /** Cross-Account Protection: per-user signals and the security events already handled. */
   accountSecurity: AccountSecurityStore;
   securityEvents: SecurityEventLedger;
@@ -142,17 +150,21 @@ export function createApp(deps: AppDeps): Express {
   );
   // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+  // Marked before the checks below, so their refusals of /gconnect are JSON too.
+  app.use('/gconnect', formPostsAreApiCalls);
   // Google's login_uri POST comes from Google's origin; it is held to the double-submit check.
   app.use(refuseCrossSite(config.baseUrl, { exempt: isCredentialFormPost }));
+  const signInPaths = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
+  const signInLimit = {
+    limit: config.rateLimitPerMinute,
+    counter: deps.failedSignIns,
+    now,
+    logger,
+  };
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
-    const limiter = createFixedWindowLimiter({
-      limit: config.rateLimitPerMinute,
-      windowMs: 60_000,
-      now,
-    });
-    app.use(['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH], rateLimit(limiter));
+    app.use(signInPaths, refuseAfterFailedSignIns(signInLimit));
   }
   app.use(
     sessionMiddleware({
@@ -160,6 +172,7 @@ export function createApp(deps: AppDeps): Express {
       secrets: config.sessionSecrets,
       production: config.production,
       ...config.session,
+      anonymousMaxAgeMs: STATE_TTL_MS,
       now,
       isRevoked: async (userId, signedInAt) => {
         const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
@@ -190,6 +203,10 @@ export function createApp(deps: AppDeps): Express {
   );
   app.post('/logout', logout(accountDeps));
   app.get('/me', me(accountDeps));
+
+  if (config.rateLimitPerMinute > 0) {
+    app.use(signInPaths, countFailedSignIns(signInLimit));
+  }
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,10 +1,9 @@
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp, type AppConfig } from './app.js';
-import type { Config } from './config.js';
+import { redactUrl, type Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { watchForDrain } from './http/drain.js';
@@ -15,17 +14,17 @@ import {
   type ServerTimeouts,
 } from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
-import { explainDatabaseError, explainListenError } from './startup-errors.js';
-import { describeStartup, startupWarnings } from './startup-report.js';
 import {
-  createSqliteAccountSecurityStore,
-  createSqliteSecurityEventLedger,
-} from './storage/account-security.js';
-import { openDatabase, type SqliteDatabase } from './storage/database.js';
-import { isSchemaCurrent } from './storage/migrations.js';
-import { SqliteSessionStore } from './storage/session-store.js';
-import { createSqliteStateLedger } from './storage/state-ledger.js';
-import { createSqliteUserStore } from './storage/user-store.js';
+  explainDatabaseError,
+  explainListenError,
+  explainPostgresError,
+} from './startup-errors.js';
+import { describeStartup, startupWarnings } from './startup-report.js';
+import type { SqliteDatabase } from './storage/database.js';
+import { openPgStorage } from './storage/pg/pg-storage.js';
+import { TableSessionStore } from './storage/session-store.js';
+import { openSqliteStorage } from './storage/sqlite-storage.js';
+import type { Storage } from './storage/storage.js';
 
 export interface RunningServer {
   url: string;
@@ -33,9 +32,12 @@ export interface RunningServer {
   /** The Express app the server runs (tests read its routes). */
   app: Express;
   logger: Logger;
-  /** The app's own database connection and session store (tests reach in to fail them on purpose). */
-  db: SqliteDatabase;
-  sessionStore: SqliteSessionStore;
+  /**
+   * The app's own SQLite connection (undefined on PostgreSQL) and session store: tests reach in
+   * to fail them on purpose.
+   */
+  db: SqliteDatabase | undefined;
+  sessionStore: TableSessionStore;
   /**
    * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
    * in-flight requests finish (up to `graceMs`), then the database closes.
@@ -43,19 +45,19 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Wires the real dependencies from a validated config and listens. */
 export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
   now?: () => number;
   /** Tests only: app settings the environment rightly refuses (production cookies against the emulator). */
   app?: Partial<AppConfig>;
-  /** Tests only: another session store class on the same database (one that fails on demand). */
-  SessionStore?: typeof SqliteSessionStore;
+  /** Tests only: another session store class on the same table (one that fails on demand). */
+  SessionStore?: typeof TableSessionStore;
   /** Connection deadlines; tests shorten them. */
   serverTimeouts?: Partial<ServerTimeouts>;
 }
 
+/** Wires the real dependencies from a validated config and listens. */
 export async function startServer(
   config: Config,
   options: StartOptions = {},
@@ -63,14 +65,14 @@ export async function startServer(
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
   logStartup(logger, config);
-  const db = openSqlite(config);
-  const users = createSqliteUserStore(db);
-  const ledger = createSqliteStateLedger(db);
-  const securityEvents = createSqliteSecurityEventLedger(db);
-  const SessionStore = options.SessionStore ?? SqliteSessionStore;
-  const sessionStore = new SessionStore(db, {
+  const storage = await openStorage(config, logger);
+  const { users } = storage;
+  const SessionStore = options.SessionStore ?? TableSessionStore;
+  const sessionStore = new SessionStore(storage.sessions, {
     now,
-    onPrune: (now) => void ledger.prune(now),
+    // At most one expiry write per session every few minutes (see TableSessionStore).
+    touchAfterMs: Math.min(5 * 60_000, config.session.idleTimeoutMs / 4),
+    onPrune: (nowMs) => storage.pruneExpired(nowMs),
     onError: (err) =>
       logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
   });
@@ -88,7 +90,7 @@ export async function startServer(
   const app = createApp({
     config: {
       production: config.production,
-      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dirname(config.databasePath))],
+      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(config.dataDir)],
       session: config.session,
       trustProxy: config.trustProxy,
       baseUrl: config.baseUrl,
@@ -101,9 +103,10 @@ export async function startServer(
     },
     users,
     sessionStore,
-    ledger,
-    accountSecurity: createSqliteAccountSecurityStore(db),
-    securityEvents,
+    ledger: storage.ledger,
+    failedSignIns: storage.failedSignIns,
+    accountSecurity: storage.accountSecurity,
+    securityEvents: storage.securityEvents,
     google,
     logger,
     now,
@@ -111,7 +114,8 @@ export async function startServer(
       isDraining: drain.isDraining,
       checkDatabase: async () => {
         await users.ping();
-        if (!isSchemaCurrent(db)) throw new Error('database schema is not the expected version');
+        if (!(await storage.migrationsCurrent()))
+          throw new Error('database schema is not the expected version');
       },
     },
   });
@@ -125,11 +129,11 @@ export async function startServer(
       server.off('error', onError);
       resolve();
     });
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
     // Nothing listens: release what was opened, so the caller can exit or retry cleanly.
     sessionStore.close();
     google.close();
-    db.close();
+    await closeStorage(storage, logger);
     throw err;
   });
   const { port } = server.address() as AddressInfo;
@@ -140,11 +144,19 @@ export async function startServer(
     (closing ??= drain.drain(graceMs).then(async () => {
       sessionStore.close();
       google.close();
-      db.close();
+      await closeStorage(storage, logger);
       await flushLogger(logger);
     }));
 
-  return { url: `http://${host}:${port}`, server, app, logger, db, sessionStore, close };
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    app,
+    logger,
+    db: storage.db,
+    sessionStore,
+    close,
+  };
 }
 
 /** What the server runs as, then each setting that will not work as meant, with its fix. */
@@ -153,10 +165,31 @@ function logStartup(logger: Logger, config: Config): void {
   for (const warning of startupWarnings(config)) logger.warn(warning);
 }
 
-function openSqlite(config: Config): ReturnType<typeof openDatabase> {
+/** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
+async function openStorage(
+  config: Config,
+  logger: Logger,
+): Promise<Storage & { db?: SqliteDatabase }> {
+  const { database } = config;
+  if (database.kind === 'postgres') {
+    try {
+      return await openPgStorage(database, logger);
+    } catch (err) {
+      throw explainPostgresError(err, redactUrl(database.url));
+    }
+  }
   try {
-    return openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+    return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   } catch (err) {
-    throw explainDatabaseError(err, config.databasePath);
+    throw explainDatabaseError(err, database.path);
+  }
+}
+
+/** A database that fails to close is logged; shutdown goes on. */
+async function closeStorage(storage: Storage, logger: Logger): Promise<void> {
+  try {
+    await storage.close();
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
   }
 }

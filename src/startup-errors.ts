@@ -68,3 +68,13 @@ function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** PostgreSQL unreachable or refusing at start: the (password-free) URL and what to check. */
+export function explainPostgresError(err: unknown, url: string): StartupError {
+  const code = errorCode(err);
+  const detail = `${code ? `${code}: ` : ''}${(err as Error | undefined)?.message ?? String(err)}`;
+  return new StartupError(
+    `DATABASE_URL: cannot open the PostgreSQL database ${url} (${detail}). Check that the server runs and accepts connections from here, and the user, password and database name.`,
+    { cause: err },
+  );
+}

@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import { redactUrl, type Config } from './config.js';
 
 /** What the server runs as, logged once at start so an operator can check it at a glance. */
 export interface StartupFacts {
@@ -18,7 +18,10 @@ export function describeStartup(config: Config): StartupFacts {
     google: config.google.emulatorUrl
       ? `emulator at ${config.google.emulatorUrl}`
       : 'real Google (https://accounts.google.com)',
-    database: { engine: 'sqlite', location: config.databasePath },
+    database:
+      config.database.kind === 'sqlite'
+        ? { engine: 'sqlite', location: config.database.path }
+        : { engine: 'postgres', location: redactUrl(config.database.url) },
     cookies: { name: config.production ? '__Host-sid' : 'sid', secure: config.production },
     baseUrl: config.baseUrl ?? 'unset: taken from each request',
   };

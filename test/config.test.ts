@@ -29,7 +29,8 @@ describe('loadConfig', () => {
       production: false,
       port: 3000,
       host: '127.0.0.1',
-      databasePath: './data/app.db',
+      database: { kind: 'sqlite', path: './data/app.db' },
+      dataDir: './data',
       sessionSecrets: undefined,
       google: {
         clientId: 'id.apps.googleusercontent.com',
@@ -71,7 +72,7 @@ describe('loadConfig', () => {
         {
           NODE_ENV: 'production',
           GOOGLE_EMULATOR_URL: 'http://127.0.0.1:4000',
-          DATABASE_URL: 'postgres://x',
+          DATABASE_URL: 'mysql://x',
           LOG_LEVEL: 'loud',
         },
         files({ './client_secrets.json': SECRETS }),
@@ -84,6 +85,62 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/DATABASE_URL/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
     expect(problems).toHaveLength(4);
+  });
+
+  it('when DATABASE_URL is postgres:// or postgresql://, then PostgreSQL is chosen with the pool settings', () => {
+    const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    for (const scheme of ['postgres', 'postgresql']) {
+      const config = loadConfig(
+        { ...base, DATABASE_URL: `${scheme}://app:pw@db.internal:5432/gconnect` },
+        files({}),
+      );
+      expect(config.database).toEqual({
+        kind: 'postgres',
+        url: `${scheme}://app:pw@db.internal:5432/gconnect`,
+        poolSize: 10,
+        connectTimeoutMs: 5000,
+        statementTimeoutMs: 5000,
+        idleInTransactionTimeoutMs: 10_000,
+        applicationName: 'gconnect',
+      });
+    }
+    const tuned = loadConfig(
+      {
+        ...base,
+        DATABASE_URL: 'postgres://db/x',
+        DATABASE_POOL_SIZE: '4',
+        DATABASE_CONNECT_TIMEOUT_MS: '250',
+        DATABASE_STATEMENT_TIMEOUT_MS: '750',
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '900',
+        DATABASE_APPLICATION_NAME: 'gconnect-eu1',
+      },
+      files({}),
+    );
+    expect(tuned.database).toMatchObject({
+      poolSize: 4,
+      connectTimeoutMs: 250,
+      statementTimeoutMs: 750,
+      idleInTransactionTimeoutMs: 900,
+      applicationName: 'gconnect-eu1',
+    });
+  });
+
+  it('when DATABASE_URL is neither file: nor postgres://, then startup names it without its password', () => {
+    const problems = problemsOf(() =>
+      loadConfig(
+        {
+          GOOGLE_CLIENT_ID: 'a',
+          GOOGLE_CLIENT_SECRET: 'b',
+          DATABASE_URL: 'mysql://app:s3cret@db/x',
+        },
+        files({}),
+      ),
+    );
+    expect(problems.join('\n')).toMatch(/DATABASE_URL must be file:PATH .* or postgres:\/\//);
+    expect(problems.join('\n')).not.toContain('s3cret');
+    expect(() =>
+      loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b', DATABASE_POOL_SIZE: '0' }),
+    ).toThrow(/DATABASE_POOL_SIZE must be a positive whole number/);
   });
 
   it('when production has a long secret list, then they are split, first signs', () => {

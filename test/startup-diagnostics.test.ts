@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { startServer } from '../src/start.js';
+import { sqlitePathOf } from './support/harness.js';
 
 const ROOT = new URL('../', import.meta.url);
 const dirs: string[] = [];
@@ -133,7 +134,7 @@ describe('at start, the server says what it runs as', () => {
     expect(start).toMatchObject({
       mode: 'development (NODE_ENV=development)',
       google: 'real Google (https://accounts.google.com)',
-      database: { engine: 'sqlite', location: config.databasePath },
+      database: { engine: 'sqlite', location: sqlitePathOf(config) },
       cookies: { name: 'sid', secure: false },
     });
   });

@@ -1,8 +1,69 @@
 import { isIPv6 } from 'node:net';
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
+import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
+import { FAILED_SIGN_IN_WINDOW_MS } from '../storage/storage.js';
 
-/** Counts requests per client; swappable (e.g. for a shared store when scaled out). */
+export interface FailedSignInLimitOptions {
+  /** Failed attempts allowed per client address and minute. */
+  limit: number;
+  counter: FailedSignInCounter;
+  now: () => number;
+  logger: Logger;
+}
+
+/**
+ * Refuses a client with 429 and Retry-After once it has failed `limit` sign-ins this minute
+ * (OWASP ASVS V2.4 anti-automation), before the request reaches the session store or Google.
+ * Only failures count, so many people signing in from behind one NAT all get in.
+ */
+export function refuseAfterFailedSignIns(options: FailedSignInLimitOptions): RequestHandler {
+  return async (req, res, next) => {
+    const at = options.now();
+    const windowStart = windowStartOf(at);
+    const failures = await options.counter.count(clientKey(req), windowStart);
+    if (failures < options.limit) return next();
+    const retryAfterMs = windowStart + FAILED_SIGN_IN_WINDOW_MS - at;
+    res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    next(new AppError(429, Messages.tooManyRequests, { code: 'rate_limited' }));
+  };
+}
+
+/**
+ * Error middleware behind the sign-in routes: a refused attempt (bad state, refused code or
+ * token, account not allowed) adds one to its client's count, before the refusal is answered,
+ * so the client's next request already sees it. A count that cannot be written (database
+ * down) is logged; the client still gets the refusal it earned.
+ */
+export function countFailedSignIns(options: FailedSignInLimitOptions): ErrorRequestHandler {
+  return async (err: unknown, req, _res, next) => {
+    if (isFailedSignIn(err)) {
+      try {
+        await options.counter.add(clientKey(req), windowStartOf(options.now()));
+      } catch (countErr) {
+        options.logger.warn(
+          { err: { message: (countErr as Error).message } },
+          'failed sign-in not counted',
+        );
+      }
+    }
+    next(err);
+  };
+}
+
+/** A refusal by the sign-in checks, not a cancel at Google, a malformed request or an outage. */
+function isFailedSignIn(err: unknown): boolean {
+  if (!(err instanceof AppError)) return false;
+  if (err.code === 'account_not_allowed') return true;
+  return err.status === 401 && err.code !== 'access_denied';
+}
+
+function windowStartOf(at: number): number {
+  return at - (at % FAILED_SIGN_IN_WINDOW_MS);
+}
+
+/** Counts every request per client, in this process's memory (e.g. /risc's flood limit). */
 export interface RateLimiter {
   /** Counts one request of `key`: allowed, or refused with the seconds until it may retry. */
   take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number };

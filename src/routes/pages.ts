@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { GsiPageOptions } from '../app.js';
+import { saveSession } from '../http/session.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { issueNonce, type NonceKeys } from '../signin/nonce.js';
 import { safeReturnTo } from '../signin/return-to.js';
@@ -27,6 +28,8 @@ export function loginPage(deps: PageDeps): RequestHandler {
     const nonce = issueNonce(deps.nonceKeys, deps.now());
     // A visitor who never signs in keeps an anonymous session only as long as its state lives.
     if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
+    // A state that could not be stored would only fail at /gconnect: answer 503 here instead.
+    await saveSession(req);
     res.set('Cache-Control', 'no-store');
     if (
       req.accepts(['html', 'json']) === 'json' &&

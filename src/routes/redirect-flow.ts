@@ -4,6 +4,7 @@ import { AppError, Messages } from '../errors.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { authenticateWithGoogle } from '../signin/authenticate.js';
 import { buildAuthorizationUrl } from '../signin/authorization-url.js';
+import { saveSession } from '../http/session.js';
 import { createPkcePair } from '../signin/pkce.js';
 import { safeReturnTo } from '../signin/return-to.js';
 import { signIn, type SignInDeps } from '../signin/sign-in.js';
@@ -27,7 +28,7 @@ type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
  * Google's authorization endpoint.
  */
 export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
-  return (req, res) => {
+  return async (req, res) => {
     const pkce = createPkcePair();
     const pending: RedirectLogin = {
       state: randomToken(),
@@ -39,6 +40,8 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
     req.session.redirectLogin = pending;
     // A visitor who never comes back keeps an anonymous session only as long as the request lives.
     if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
+    // Not to Google with a state we could not store: the callback would refuse it.
+    await saveSession(req);
     res.set('Cache-Control', 'no-store');
     res.redirect(
       302,
@@ -113,7 +116,7 @@ function authorizationCode(req: Request): string {
 export function callbackUrl(req: Request, baseUrl?: string): string {
   if (baseUrl !== undefined) return `${baseUrl}${CALLBACK_PATH}`;
   const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
-  if (!url) throw new AppError(400, 'Bad request.', { code: 'bad_host' });
+  if (!url) throw new AppError(400, Messages.badRequest, { code: 'bad_host' });
   return `${url.origin}${CALLBACK_PATH}`;
 }
 

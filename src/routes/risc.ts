@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { Messages } from '../errors.js';
 import { applySecurityEvent } from '../risc/apply-security-event.js';
 import {
   MAX_EVENT_AGE_S,
@@ -31,7 +32,7 @@ export const readSecurityEventToken = express.text({
 export function riscReceiver(deps: RiscDeps): RequestHandler {
   return async (req, res) => {
     if (typeof req.body !== 'string' || req.body.length === 0) {
-      res.status(400).json({ err: 'invalid_request', description: 'Expected a SET body.' });
+      res.status(400).json({ err: 'invalid_request', description: Messages.setBodyExpected });
       return;
     }
     let verified;
@@ -40,9 +41,7 @@ export function riscReceiver(deps: RiscDeps): RequestHandler {
     } catch (err) {
       if (err instanceof SecurityEventError) {
         deps.logger.warn({ risc: { err: err.code } }, 'RISC event refused');
-        res
-          .status(400)
-          .json({ err: err.code, description: 'The security event token is invalid.' });
+        res.status(400).json({ err: err.code, description: Messages.invalidSecurityEventToken });
         return;
       }
       if (err instanceof SecurityEventUnavailableError) {

@@ -68,7 +68,7 @@ export async function signIn(
   req.session.accessToken = identity.tokens?.accessToken;
   req.session.signedInAt = nowMs;
   req.session.signInMethod = { method: identity.method, ...identity.delivery };
-  req.flash('success', Messages.signedInAs(user.name ?? user.email ?? Messages.unnamedUser));
+  req.flash('success', Messages.signedInAs(user.name ?? user.email));
   // Stored now, not when the response ends: if the store fails, the client gets the error
   // (503) instead of a welcome for a session that does not exist.
   await saveSession(req);

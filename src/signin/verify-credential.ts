@@ -1,8 +1,5 @@
-import {
-  ID_TOKEN_CLOCK_SKEW_SECONDS,
-  type GoogleClient,
-  type IdTokenClaims,
-} from '../google/google-client.js';
+import type { GoogleClient, IdTokenClaims } from '../google/google-client.js';
+import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../google/id-token.js';
 import type { StateLedger } from '../storage/state-ledger.js';
 import { invalidIdToken } from './invalid-id-token.js';
 import { claimNonce, type NonceKeys } from './nonce.js';

@@ -31,7 +31,7 @@ export interface SecurityEventLedger {
   prune(nowMs: number): Promise<void>;
 }
 
-function jtiHash(jti: string): string {
+export function jtiHash(jti: string): string {
   return createHash('sha256').update(jti).digest('base64url');
 }
 

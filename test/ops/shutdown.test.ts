@@ -93,6 +93,7 @@ describe('npm start', () => {
         GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
         GOOGLE_EMULATOR_URL: 'http://127.0.0.1:9',
         SESSION_SECRET: 'npm-start-test-secret-0123456789abcdef',
+        BASE_URL: '', // Vitest puts Vite's BASE_URL=/ in process.env; the app reads BASE_URL too
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

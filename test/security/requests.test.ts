@@ -127,6 +127,20 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
     expect(key('::1')).toBe('0:0:0:0::/64');
   });
 
+  it('when 40 people behind one address sign in within a minute, then all get in, and only failures count toward 429', async () => {
+    const ip = '203.0.113.20';
+    const statuses = [];
+    for (let i = 0; i < 40; i++) {
+      const { agent } = from(ip);
+      statuses.push((await signIn(h, agent.set('X-Forwarded-For', ip), BOB)).status);
+    }
+    expect(statuses).toEqual(Array<number>(40).fill(200));
+    for (let i = 0; i < 3; i++) {
+      await from(ip).post('/gconnect?state=wrong').type('text/plain').send('x').expect(401);
+    }
+    await from(ip).post('/gconnect?state=wrong').type('text/plain').send('x').expect(429);
+  });
+
   it('when more clients than maxKeys arrive, then the oldest are forgotten and memory stays bounded', () => {
     let now = 0;
     const limiter = createFixedWindowLimiter({
@@ -150,6 +164,34 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
     expect(() => loadConfig({ ...base, RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(
       /RATE_LIMIT_PER_MINUTE/,
     );
+  });
+});
+
+describe('which refusals count toward the rate limit', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      env: { RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: 'loopback', ALLOWED_EMAILS: BOB },
+    });
+  });
+  afterAll(() => h.close());
+
+  it('when a refused code and a not-allowed account used up the budget, then the next attempt, even a good one, gets 429 before any Google call', async () => {
+    const ip = '203.0.113.90';
+    const agent = () => h.client().set('X-Forwarded-For', ip);
+    const refusedCode = agent();
+    const state = await getState(refusedCode);
+    await refusedCode
+      .post(`/gconnect?state=${state}`)
+      .type('text/plain')
+      .send('not-a-code')
+      .expect(401, '"Failed to upgrade the authorization code."');
+    const res = await signIn(h, agent(), ALICE);
+    expect(res.status).toBe(403);
+    h.emulator.resetCalls();
+    const good = await signIn(h, agent(), BOB);
+    expect(good.status).toBe(429);
+    expect(h.emulator.calls()).toHaveLength(0);
   });
 });
 

@@ -294,7 +294,7 @@ describe('anonymous sessions stay bounded (DESIGN: expired rows pruned)', () => 
       .type('text/plain')
       .send('code')
       .expect(401);
-    expect(h.sessionStore.prune()).toBeGreaterThanOrEqual(40);
+    expect(await h.sessionStore.prune()).toBeGreaterThanOrEqual(40);
     expect(rowsOf(sids)).toBe(0);
   });
 

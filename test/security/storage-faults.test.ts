@@ -13,11 +13,11 @@ import type { SessionData } from 'express-session';
 import supertest from 'supertest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCOUNTS } from '../../src/emulator/accounts.js';
-import { SqliteSessionStore } from '../../src/storage/session-store.js';
+import { TableSessionStore } from '../../src/storage/session-store.js';
 import { CLIENT } from '../support/client.js';
 import { snapshot } from '../support/database.js';
 import { expectHarnessHealthy, expectRefused } from '../support/expectations.js';
-import type { Agent, Harness } from '../support/harness.js';
+import { sqlitePathOf, type Agent, type Harness } from '../support/harness.js';
 import { getState, signIn } from '../support/sign-in.js';
 import { useHarness } from '../support/use-harness.js';
 
@@ -27,7 +27,7 @@ const UNAVAILABLE = 'The database is unavailable; try again.';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A session store that fails, like a locked database, when asked to store a signed-in session. */
-class FailingSessionStore extends SqliteSessionStore {
+class FailingSessionStore extends TableSessionStore {
   static failSignedIn = false;
   override set(sid: string, sess: SessionData, cb?: (err?: unknown) => void): void {
     if (FailingSessionStore.failSignedIn && sess.userId !== undefined) {
@@ -65,7 +65,7 @@ useHarness(
   (s) => {
     h = s.h;
     db = s.db;
-    lock = new Database(h.config.databasePath);
+    lock = new Database(sqlitePathOf(h.config));
   },
 );
 afterAll(() => lock.close());
@@ -124,7 +124,7 @@ describe('SQLite busy', () => {
         process.execPath,
         [
           '-e',
-          `const db = new (require('better-sqlite3'))(${JSON.stringify(h.config.databasePath)});
+          `const db = new (require('better-sqlite3'))(${JSON.stringify(sqlitePathOf(h.config))});
            db.exec('BEGIN IMMEDIATE');
            process.stdout.write('locked\\n');
            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);

@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/start.js';
 import type { SqliteDatabase } from '../../src/storage/database.js';
-import type { SqliteSessionStore } from '../../src/storage/session-store.js';
+import type { TableSessionStore } from '../../src/storage/session-store.js';
 import { CLIENT } from './client.js';
 import { openReader } from './database.js';
 
@@ -26,7 +26,7 @@ export interface Harness {
   dataDir: string;
   /** The app's own database connection (per-connection pragmas make it read-only or full). */
   readonly appDb: SqliteDatabase;
-  readonly sessionStore: SqliteSessionStore;
+  readonly sessionStore: TableSessionStore;
   /** Everything the app logged, as raw JSON lines. */
   logs: string[];
   /** A browser-like client that keeps its cookies. */
@@ -82,7 +82,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(options.SessionStore ? { SessionStore: options.SessionStore } : {}),
     });
   let server = await start();
-  const reader = openReader(config.databasePath);
+  // Opened on first use: a harness on PostgreSQL (DATABASE_URL postgres://) has no file to read.
+  let reader: SqliteDatabase | undefined;
+  const read = () => (reader ??= openReader(sqlitePathOf(config)));
 
   return {
     get url() {
@@ -93,6 +95,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return server;
     },
     get appDb() {
+      if (!server.db) throw new Error('appDb: this harness runs on PostgreSQL');
       return server.db;
     },
     get sessionStore() {
@@ -103,18 +106,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     client: () => supertest.agent(server.url),
     userRows: () =>
-      reader.prepare('SELECT id, google_sub, email, name FROM users ORDER BY id').all() as never,
+      read().prepare('SELECT id, google_sub, email, name FROM users ORDER BY id').all() as never,
     sessionCount: () =>
-      (reader.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n,
+      (read().prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n,
     async restart() {
       await server.close();
       server = await start();
     },
     async close() {
-      reader.close();
+      reader?.close();
       await server.close(100);
       await emulator.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The SQLite file of a harness's config (the suites that read rows run on SQLite). */
+export function sqlitePathOf(config: Config): string {
+  if (config.database.kind !== 'sqlite') throw new Error('this harness runs on PostgreSQL');
+  return config.database.path;
 }
