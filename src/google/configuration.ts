@@ -64,6 +64,10 @@ export function createGoogleConfiguration(options: GoogleClientOptions): GoogleC
       oauth2AuthBaseUrl: endpoints.authorization,
     },
     issuers: endpoints.issuers,
+    // No x-goog-api-client/User-Agent interceptors: they would log every request and answer
+    // (tokens included) to stderr whenever GOOGLE_SDK_NODE_LOGGING is set, and cost two more
+    // async steps per call; Google needs neither header.
+    useAuthRequestParameters: false,
     transporterOptions: {
       timeout: options.timeoutMs,
       // The library retries POSTs on 5xx by default; re-posting a one-time code is wrong.
