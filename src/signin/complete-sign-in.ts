@@ -39,12 +39,12 @@ function saveSession(req: Request): Promise<void> {
 
 export function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) =>
-    req.session.regenerate((err) => (err ? reject(err) : resolve())),
+    req.session.regenerate((err) => (err ? reject(err as Error) : resolve())),
   );
 }
 
 export function destroySession(req: Request): Promise<void> {
   return new Promise((resolve, reject) =>
-    req.session.destroy((err) => (err ? reject(err) : resolve())),
+    req.session.destroy((err) => (err ? reject(err as Error) : resolve())),
   );
 }
