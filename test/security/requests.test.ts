@@ -466,9 +466,34 @@ describe('malformed input everywhere: a 4xx, never a 500, and the process stays 
     });
   }
 
+  for (const type of ['application/xml', 'multipart/form-data; boundary=x', 'image/png']) {
+    it(`when the content type is "${type}", then 415 before the state is touched or Google is asked`, async () => {
+      const agent = h.client();
+      const state = await getState(agent);
+      const code = h.emulator.issueCode({
+        account: 'alice@example.com',
+        clientId: CLIENT.clientId,
+      });
+      h.emulator.resetCalls();
+      const res = await agent
+        .post(`/gconnect?state=${state}`)
+        .set('Content-Type', type)
+        .send(Buffer.from(`code=${code}`));
+      expect({ status: res.status, body: res.body as unknown }).toEqual({
+        status: 415,
+        body: 'Unsupported content type.',
+      });
+      expect(h.emulator.calls()).toHaveLength(0);
+      // Nothing was consumed: the same state and code still sign in.
+      await agent
+        .post(`/gconnect?state=${state}`)
+        .type('application/x-www-form-urlencoded')
+        .send(`code=${code}`)
+        .expect(200);
+    });
+  }
+
   for (const type of [
-    'application/xml',
-    'multipart/form-data; boundary=x',
     'application/json; charset=utf-16',
     'text/plain; charset=klingon',
     ';;;=',
