@@ -125,7 +125,8 @@ export class TableSessionStore extends session.Store {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private pruneSafely(): void {
+  /** prune(), with a failure (a busy database) reported to onError instead of thrown. */
+  pruneSafely(): void {
     this.prune().catch((err: unknown) => this.onError(err));
   }
 
