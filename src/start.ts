@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createApp } from './app.js';
+import { createApp, type AppConfig } from './app.js';
 import type { Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
@@ -10,7 +10,7 @@ import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
 import { explainDatabaseError, explainListenError } from './startup-errors.js';
 import { describeStartup, startupWarnings } from './startup-report.js';
-import { openDatabase } from './storage/database.js';
+import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
 import { createSqliteUserStore } from './storage/user-store.js';
@@ -19,6 +19,9 @@ export interface RunningServer {
   url: string;
   server: Server;
   logger: Logger;
+  /** The app's own database connection and session store (tests reach in to fail them on purpose). */
+  db: SqliteDatabase;
+  sessionStore: SqliteSessionStore;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -28,6 +31,10 @@ export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
   now?: () => number;
+  /** Tests only: app settings the environment rightly refuses (production cookies against the emulator). */
+  app?: Partial<AppConfig>;
+  /** Tests only: another session store class on the same database (one that fails on demand). */
+  SessionStore?: typeof SqliteSessionStore;
 }
 
 export async function startServer(
@@ -40,7 +47,8 @@ export async function startServer(
   const db = openSqlite(config);
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
-  const sessionStore = new SqliteSessionStore(db, {
+  const SessionStore = options.SessionStore ?? SqliteSessionStore;
+  const sessionStore = new SessionStore(db, {
     now,
     onPrune: (now) => void ledger.prune(now),
     onError: (err) =>
@@ -63,6 +71,7 @@ export async function startServer(
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
       allowedAccounts: config.allowedAccounts,
+      ...options.app,
     },
     users,
     sessionStore,
@@ -102,7 +111,7 @@ export async function startServer(
       server.closeIdleConnections();
     }));
 
-  return { url: `http://${host}:${port}`, server, logger, close };
+  return { url: `http://${host}:${port}`, server, logger, db, sessionStore, close };
 }
 
 /** What the server runs as, then each setting that will not work as meant, with its fix. */
@@ -111,7 +120,7 @@ function logStartup(logger: Logger, config: Config): void {
   for (const warning of startupWarnings(config)) logger.warn(warning);
 }
 
-function openSqlite(config: Config): ReturnType<typeof openDatabase> {
+function openSqlite(config: Config): SqliteDatabase {
   try {
     return openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   } catch (err) {

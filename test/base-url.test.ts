@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { CLIENT, type Harness } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import { CLIENT } from './support/client.js';
+import type { Harness } from './support/harness.js';
+import { useHarness } from './support/use-harness.js';
 
 const BASE_URL = 'https://app.example.com';
 const CALLBACK = `${BASE_URL}/auth/google/callback`;
