@@ -60,6 +60,7 @@ export async function startServer(
     endpoints: googleEndpoints(config.google.emulatorUrl),
     timeoutMs: config.google.timeoutMs,
     now,
+    logger,
   });
   const app = createApp({
     config: {

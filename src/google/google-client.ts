@@ -2,12 +2,14 @@ import http from 'node:http';
 import https from 'node:https';
 import { OAuth2Client } from 'google-auth-library';
 import { GaxiosError } from 'gaxios';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError, Messages } from '../errors.js';
 import { CertCache, type PemCerts } from './cert-cache.js';
 import type { GoogleEndpoints } from './endpoints.js';
 import { signingKeysFromJwks } from './jwks.js';
 import { httpFetch } from './http-fetch.js';
+import { logGoogleRefusal } from './oauth-error.js';
 import { ParsedKeys } from './parsed-keys.js';
 
 /** The only module that talks to Google (or its emulator). Everything else sees this shape. */
@@ -66,6 +68,8 @@ export interface GoogleClientOptions {
   now?: () => number;
   /** Minimum time between cert refetches forced by an unknown key id (ms). */
   certRefetchIntervalMs?: number;
+  /** Where Google's refusals (its OAuth error code, with a hint) are reported at warn. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** Clock skew allowed on `iat`/`exp`: google-auth-library's fixed 300 s. */
@@ -131,6 +135,11 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     },
   });
   const transporter = oauth.transporter;
+  const { logger } = options;
+  const callGoogle = <T>(call: GoogleCall, work: () => Promise<T>): Promise<T> =>
+    mapGoogleErrors(call, work, (err) => {
+      if (logger) logGoogleRefusal(logger, call, err);
+    });
   const parsedKeys = new ParsedKeys();
 
   /** A JSON request authorized by the access token, its body checked against `schema`. */
@@ -252,11 +261,16 @@ type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
  * a refused code is the client's fault (401), a tokeninfo error is reported as Google gave it
  * (500, the classic contract), a passed deadline is 504, anything else from Google is 502.
  */
-async function callGoogle<T>(call: GoogleCall, work: () => Promise<T>): Promise<T> {
+async function mapGoogleErrors<T>(
+  call: GoogleCall,
+  work: () => Promise<T>,
+  report: (err: unknown) => void,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (err instanceof AppError) throw err;
+    report(err);
     if (isTimeout(err)) {
       throw new AppError(504, Messages.googleTimeout, {
         code: `google_${call}_timeout`,

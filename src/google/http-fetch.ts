@@ -20,6 +20,8 @@ export interface BufferedResponse {
   url: string;
   headers: Headers;
   redirected: false;
+  /** True once the body was read: gaxios keeps an error response's parsed body only then. */
+  bodyUsed: boolean;
   text(): Promise<string>;
   json(): Promise<unknown>;
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -77,18 +79,24 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
           if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
           else if (value !== undefined) responseHeaders.set(name, value);
         }
-        resolve({
+        const response: BufferedResponse = {
           status,
           statusText: res.statusMessage ?? '',
           ok: status >= 200 && status < 300,
           url: url.href,
           headers: responseHeaders,
           redirected: false,
-          text: async () => buffer.toString('utf8'),
-          json: async () => JSON.parse(buffer.toString('utf8')) as unknown,
+          bodyUsed: false,
+          text: async () => used(buffer.toString('utf8')),
+          json: async () => used(JSON.parse(buffer.toString('utf8')) as unknown),
           arrayBuffer: async () =>
-            buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength),
-        });
+            used(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)),
+        };
+        const used = <T>(body: T): T => {
+          response.bodyUsed = true;
+          return body;
+        };
+        resolve(response);
       });
     });
     function fail(err: Error) {
