@@ -16,7 +16,7 @@ import { gdisconnect, logout, me } from './routes/account.js';
 import { gconnect } from './routes/gconnect.js';
 import { healthz } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
-import { homePage, loginPage } from './routes/pages.js';
+import { homePage, loginPage, SIGN_IN_FAILED_PATH, signInFailedPage } from './routes/pages.js';
 import {
   CALLBACK_PATH,
   finishRedirectSignIn,
@@ -114,6 +114,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/', homePage(pageDeps));
   app.get('/login', allowPopups, loginPage(pageDeps));
+  app.get(SIGN_IN_FAILED_PATH, signInFailedPage(config.allowedAccounts.domains));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
   const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
@@ -128,6 +129,12 @@ export function createApp(deps: AppDeps): Express {
   app.get('/me', me(accountDeps));
 
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(
+    errorHandler(logger, {
+      allowedDomains: config.allowedAccounts.domains,
+      // A failed callback must not leave Google's code and our state in the address bar.
+      cleanFailurePages: { [CALLBACK_PATH]: SIGN_IN_FAILED_PATH },
+    }),
+  );
   return app;
 }

@@ -123,10 +123,10 @@ describe('POST /gconnect: success', () => {
     const agent = h.client();
     await signInOk(h, agent, ALICE);
     const home = await agent.get('/').expect(200);
-    expect(home.text).toContain('You are now logged in as Alice Example');
+    expect(home.text).toContain('You are now signed in as Alice Example');
     expect(home.text).toContain('alice@example.com');
     const again = await agent.get('/').expect(200);
-    expect(again.text).not.toContain('You are now logged in as');
+    expect(again.text).not.toContain('You are now signed in as');
     expect(again.text).toContain('alice@example.com');
   });
 
@@ -134,9 +134,9 @@ describe('POST /gconnect: success', () => {
     const agent = h.client();
     await signInOk(h, agent, BOB);
     const login = await agent.get('/login').expect(200);
-    expect(login.text).toContain('You are now logged in as Bob Builder');
+    expect(login.text).toContain('You are now signed in as Bob Builder');
     const home = await agent.get('/').expect(200);
-    expect(home.text).not.toContain('You are now logged in as');
+    expect(home.text).not.toContain('You are now signed in as');
   });
 
   it('when the same account signs in again in the same session, then "already connected"', async () => {

@@ -1,5 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { GoogleClient } from '../google/google-client.js';
+import { renderFailure } from '../http/error-handler.js';
+import { failureReason, failureStatus } from '../http/failure-page.js';
+import { safeReturnTo } from '../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../signin/state.js';
 import type { User, UserStore } from '../storage/user-store.js';
 
@@ -26,6 +29,8 @@ export function loginPage(deps: PageDeps): RequestHandler {
     }
     res.render('login', {
       state,
+      // Where the page goes after a popup sign-in: a same-origin path only, else home.
+      returnTo: safeReturnTo(req.query.returnTo),
       user: await currentUser(req, deps.users),
       clientId: deps.google.clientId,
       gsiClientUrl: deps.google.endpoints.gsiClient,
@@ -33,6 +38,21 @@ export function loginPage(deps: PageDeps): RequestHandler {
       // A redirect sign-in may come back here (?returnTo=/login): its welcome shows here, once.
       flash: takeFlash(req),
     });
+  };
+}
+
+export const SIGN_IN_FAILED_PATH = '/sign-in-failed';
+
+/**
+ * GET /sign-in-failed?reason=…&status=…: where a browser lands after a failed redirect sign-in,
+ * at an address without Google's code and our state. It names nothing it is not given.
+ */
+export function signInFailedPage(allowedDomains: readonly string[]): RequestHandler {
+  return (req, res) => {
+    const status = failureStatus(req.query.status);
+    res.set('Cache-Control', 'no-store');
+    res.status(status);
+    renderFailure(res, failureReason(req.query.reason), status, allowedDomains);
   };
 }
 
