@@ -1,28 +1,10 @@
 // The pages' words: what a person reads after signing in, when it fails, and on every page.
 import { describe, expect, it } from 'vitest';
-import { CLIENT } from './support/client.js';
-import type { Agent, Harness } from './support/harness.js';
-import { signInOk } from './support/sign-in.js';
+import type { Harness } from './support/harness.js';
+import { redirectSignIn, signInOk } from './support/sign-in.js';
 import { useHarness } from './support/use-harness.js';
 
 const DAVE = 'dave.unverified@example.net';
-
-/** A redirect-flow sign-in as a browser makes it, up to the callback's answer. */
-async function redirectSignIn(h: Harness, agent: Agent, account: string) {
-  const auth = new URL(String((await agent.get('/auth/google').expect(302)).headers.location));
-  const q = auth.searchParams;
-  const code = h.emulator.issueCode({
-    account,
-    clientId: CLIENT.clientId,
-    redirectUri: q.get('redirect_uri') ?? '',
-    nonce: q.get('nonce') ?? '',
-    codeChallenge: q.get('code_challenge') ?? '',
-    codeChallengeMethod: 'S256',
-  });
-  return agent
-    .get(`/auth/google/callback?code=${encodeURIComponent(code)}&state=${q.get('state')}`)
-    .set('Accept', 'text/html');
-}
 
 describe('pages for a signed-in person', () => {
   let h: Harness;
