@@ -97,7 +97,12 @@
       return 'This sign-in took too long or was already used. Please sign in again.';
     }
     if (status === 403 && message === 'This Google account is not allowed to sign in.') {
-      return message + ' Sign in with another Google account.';
+      const domains = root.dataset.allowedDomains;
+      return (
+        'This Google account cannot sign in here.' +
+        (domains ? ' Only accounts of ' + domains + ' (and invited addresses) may sign in.' : '') +
+        ' Sign in with another Google account.'
+      );
     }
     return (typeof message === 'string' ? message : 'Sign-in failed.') + ' Please try again.';
   }

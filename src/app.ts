@@ -76,7 +76,13 @@ export function createApp(deps: AppDeps): Express {
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 
   const cookie = sessionCookie(config.production);
-  const pageDeps = { users, google, now, emulator: config.emulator };
+  const pageDeps = {
+    users,
+    google,
+    now,
+    emulator: config.emulator,
+    allowedDomains: config.allowedAccounts.domains,
+  };
   const accountDeps = { google, users, logger, cookie };
 
   app.use(requestLogger(logger));

@@ -11,6 +11,8 @@ export interface PageDeps {
   google: GoogleClient;
   now: () => number;
   emulator: boolean;
+  /** Named to an account the popup sign-in refuses. */
+  allowedDomains: readonly string[];
 }
 
 /** GET /login: a fresh state per view, in `data-state` or as JSON. */
@@ -31,6 +33,7 @@ export function loginPage(deps: PageDeps): RequestHandler {
       state,
       // Where the page goes after a popup sign-in: a same-origin path only, else home.
       returnTo: safeReturnTo(req.query.returnTo),
+      allowedDomains: deps.allowedDomains.join(', '),
       user: await currentUser(req, deps.users),
       clientId: deps.google.clientId,
       gsiClientUrl: deps.google.endpoints.gsiClient,
