@@ -14,7 +14,7 @@ import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { gconnect } from './routes/gconnect.js';
-import { healthz } from './routes/health.js';
+import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
 import { homePage, loginPage, SIGN_IN_FAILED_PATH, signInFailedPage } from './routes/pages.js';
 import {
@@ -24,6 +24,9 @@ import {
 } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import './signin/session-data.js';
+import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
+import { createSecurityEventVerifier } from './risc/verify-security-event.js';
+import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
 
@@ -38,6 +41,8 @@ export interface AppConfig {
   emulator: boolean;
   /** Sign-in attempts per client address and minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Deadline of each call to Google (here: Cross-Account Protection's keys). */
+  googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
 }
@@ -47,9 +52,14 @@ export interface AppDeps {
   users: UserStore;
   sessionStore: session.Store;
   ledger: StateLedger;
+  /** Cross-Account Protection: per-user signals and the security events already handled. */
+  accountSecurity: AccountSecurityStore;
+  securityEvents: SecurityEventLedger;
   google: GoogleClient;
   logger: Logger;
   now?: () => number;
+  /** What /readyz reports; by default never draining and ready while the users table answers. */
+  readiness?: Readiness;
 }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
@@ -63,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
     google,
     users,
     allowedAccounts: config.allowedAccounts,
+    accountSecurity: deps.accountSecurity,
     ledger: deps.ledger,
     now,
   };
@@ -94,6 +105,28 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
+  // Google's security events: no session, no cookie; the token's signature is the authentication.
+  app.post(
+    '/risc',
+    rateLimit(createFixedWindowLimiter({ limit: 600, windowMs: 60_000, now })),
+    readSecurityEventToken,
+    riscReceiver({
+      verify: createSecurityEventVerifier({
+        discoveryUrl: google.endpoints.riscDiscovery,
+        audience: google.clientId,
+        timeoutMs: config.googleTimeoutMs,
+        now,
+      }),
+      accounts: deps.accountSecurity,
+      ledger: deps.securityEvents,
+      logger,
+      now,
+    }),
+  );
+  app.get(
+    '/readyz',
+    readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
+  );
   // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   app.use(refuseCrossSite(config.baseUrl));
@@ -114,6 +147,10 @@ export function createApp(deps: AppDeps): Express {
       production: config.production,
       ...config.session,
       now,
+      isRevoked: async (userId, signedInAt) => {
+        const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
+        return revokedAt != null && signedInAt <= revokedAt;
+      },
     }),
   );
   app.use(flash());

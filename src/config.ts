@@ -34,6 +34,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
+  /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
+  shutdownGraceMs: number;
 }
 
 /** Startup refused: every problem found, each naming its variable or file. */
@@ -86,6 +88,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: nonNegativeInt('RATE_LIMIT_PER_MINUTE', 30),
   ALLOWED_DOMAINS: z.string().optional(),
   ALLOWED_EMAILS: z.string().optional(),
+  SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS', 10_000),
   BASE_URL: z.string().optional(),
 });
 
@@ -202,6 +205,7 @@ export function loadConfig(
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     allowedAccounts,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 

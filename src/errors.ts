@@ -42,6 +42,7 @@ export const Messages = {
   tooLarge: 'Request body too large.',
   storageUnavailable: 'The database is unavailable; try again.',
   accountNotAllowed: 'This Google account is not allowed to sign in.',
+  accountDisabled: 'Google reported this account as disabled; sign-in with it is suspended.',
   tooManyRequests: 'Too many sign-in attempts; try again later.',
   notFound: 'Not found.',
   internal: 'Internal server error.',

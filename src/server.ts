@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   );
   const stop = (signal: string) => {
     running.logger.info({ signal }, 'shutting down');
-    running.close().then(
+    running.close(config.shutdownGraceMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );

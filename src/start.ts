@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
@@ -6,11 +7,22 @@ import { createApp, type AppConfig } from './app.js';
 import type { Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
+import { watchForDrain } from './http/drain.js';
 import { createLogger } from './http/logger.js';
+import {
+  createTimedServer,
+  DEFAULT_SERVER_TIMEOUTS,
+  type ServerTimeouts,
+} from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
 import { explainDatabaseError, explainListenError } from './startup-errors.js';
 import { describeStartup, startupWarnings } from './startup-report.js';
+import {
+  createSqliteAccountSecurityStore,
+  createSqliteSecurityEventLedger,
+} from './storage/account-security.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
+import { isSchemaCurrent } from './storage/migrations.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
 import { createSqliteUserStore } from './storage/user-store.js';
@@ -18,11 +30,16 @@ import { createSqliteUserStore } from './storage/user-store.js';
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The Express app the server runs (tests read its routes). */
+  app: Express;
   logger: Logger;
   /** The app's own database connection and session store (tests reach in to fail them on purpose). */
   db: SqliteDatabase;
   sessionStore: SqliteSessionStore;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
+  /**
+   * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
+   * in-flight requests finish (up to `graceMs`), then the database closes.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -35,6 +52,8 @@ export interface StartOptions {
   app?: Partial<AppConfig>;
   /** Tests only: another session store class on the same database (one that fails on demand). */
   SessionStore?: typeof SqliteSessionStore;
+  /** Connection deadlines; tests shorten them. */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
 export async function startServer(
@@ -47,6 +66,7 @@ export async function startServer(
   const db = openSqlite(config);
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
+  const securityEvents = createSqliteSecurityEventLedger(db);
   const SessionStore = options.SessionStore ?? SqliteSessionStore;
   const sessionStore = new SessionStore(db, {
     now,
@@ -62,6 +82,10 @@ export async function startServer(
     now,
     logger,
   });
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
+  const server = createTimedServer(timeouts);
+  // Watching before the app handles a request, so a drain can mark every response.
+  const drain = watchForDrain(server);
   const app = createApp({
     config: {
       production: config.production,
@@ -71,21 +95,36 @@ export async function startServer(
       baseUrl: config.baseUrl,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      googleTimeoutMs: config.google.timeoutMs,
       allowedAccounts: config.allowedAccounts,
       ...options.app,
     },
     users,
     sessionStore,
     ledger,
+    accountSecurity: createSqliteAccountSecurityStore(db),
+    securityEvents,
     google,
     logger,
     now,
+    readiness: {
+      isDraining: drain.isDraining,
+      checkDatabase: async () => {
+        await users.ping();
+        if (!isSchemaCurrent(db)) throw new Error('database schema is not the expected version');
+      },
+    },
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) =>
-      err ? reject(explainListenError(err, { ...config, variable: 'PORT' })) : resolve(s),
-    );
+  server.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) =>
+      reject(explainListenError(err, { ...config, variable: 'PORT' }));
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
   }).catch((err: unknown) => {
     // Nothing listens: release what was opened, so the caller can exit or retry cleanly.
     sessionStore.close();
@@ -98,21 +137,13 @@ export async function startServer(
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        sessionStore.close();
-        google.close();
-        db.close();
-        resolve();
-      });
-      // Keep-alive connections with no request in flight would hold close() open.
-      server.closeIdleConnections();
+    (closing ??= drain.drain(graceMs).then(() => {
+      sessionStore.close();
+      google.close();
+      db.close();
     }));
 
-  return { url: `http://${host}:${port}`, server, logger, db, sessionStore, close };
+  return { url: `http://${host}:${port}`, server, app, logger, db, sessionStore, close };
 }
 
 /** What the server runs as, then each setting that will not work as meant, with its fix. */

@@ -6,6 +6,7 @@ import type { GrantStore } from './grants.js';
 import type { Reply } from './http.js';
 import type { IdTokenIssuer } from './id-token.js';
 import type { KeyRing } from './keys.js';
+import type { RiscStreams } from './risc.js';
 
 export interface IssueCodeRequest {
   /** Email or sub of one of the emulator's accounts. */
@@ -40,6 +41,8 @@ export interface EmulatorState {
   readonly faults: FaultPlan;
   readonly calls: CallRecord[];
   readonly certsMaxAgeSeconds: number;
+  /** Cross-Account Protection: the registered receiver and service accounts. */
+  readonly risc: RiscStreams;
   now(): number;
   findClient(clientId: string): RegisteredClient | undefined;
   findAccount(emailOrSub: string): TestAccount | undefined;

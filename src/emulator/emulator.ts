@@ -30,6 +30,7 @@ import {
 } from './http.js';
 import { IdTokenIssuer } from './id-token.js';
 import { createSigningKey, KeyRing } from './keys.js';
+import { RiscStreams } from './risc.js';
 import { findRoute } from './routes.js';
 
 export type { TestAccount } from './accounts.js';
@@ -244,6 +245,7 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
     faults: new FaultPlan(),
     calls: [],
     certsMaxAgeSeconds: options.certsMaxAgeSeconds ?? 3600,
+    risc: new RiscStreams(),
     now,
     findClient,
     findAccount: find,

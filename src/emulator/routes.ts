@@ -8,6 +8,7 @@ import type { Endpoint } from './faults.js';
 import { renderGsiClientScript } from './gsi-client.js';
 import { jsonReply } from './http.js';
 import { revoke, token, tokeninfo, userinfo } from './oauth-endpoints.js';
+import * as risc from './risc.js';
 
 export interface Route {
   /** The Google endpoint this path belongs to (calls are recorded and faults applied), if any. */
@@ -91,6 +92,18 @@ const ROUTES: Record<string, Route> = {
     methods: { GET: control.listCalls, DELETE: control.resetCalls },
   },
   '/emulator/rotate-key': { control: true, methods: { POST: control.rotateKey } },
+  // Cross-Account Protection: discovery, the management API, and the test control surface.
+  '/.well-known/risc-configuration': { methods: { GET: risc.riscConfiguration } },
+  '/v1beta/stream': { methods: { GET: risc.streamGet } },
+  '/v1beta/stream:update': { methods: { POST: risc.streamUpdate } },
+  '/v1beta/stream:verify': { methods: { POST: risc.streamVerify } },
+  '/v1beta/stream/status': { methods: { GET: risc.statusGet } },
+  '/v1beta/stream/status:update': { methods: { POST: risc.statusUpdate } },
+  '/emulator/risc/service-account': {
+    control: true,
+    methods: { POST: risc.createServiceAccount },
+  },
+  '/emulator/risc/events': { control: true, methods: { POST: risc.emitEvent } },
 };
 
 const AVATAR_ROUTE: Route = { methods: { GET: avatar } };

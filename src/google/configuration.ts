@@ -45,7 +45,16 @@ export function createGoogleConfiguration(options: GoogleClientOptions): GoogleC
   // saves a handshake each. Node applies a server's `Keep-Alive: timeout=N` hint (closing idle
   // sockets a second early) only when the agent has a timeout of its own; without one, a call
   // could go out on a socket the server is just closing, and the code exchange is never retried.
-  const agentOptions = { keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS };
+  // No cap on sockets in use: under a cap, calls that hang at Google hold every socket and
+  // healthy sign-ins queue behind them until their own deadline passes. Each call is bounded by
+  // its deadline instead (http-fetch.ts destroys the socket when it passes), and the idle pool by
+  // maxFreeSockets.
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 64,
+    timeout: IDLE_SOCKET_MS,
+  };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
   const oauth = new OAuth2Client({

@@ -10,6 +10,8 @@ export interface SessionOptions {
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
   now: () => number;
+  /** True when the user's sessions signed in at `signedInAt` were ended elsewhere (all devices). */
+  isRevoked?: (userId: number, signedInAt: number) => Promise<boolean>;
 }
 
 export interface SessionCookie {
@@ -44,10 +46,16 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
       maxAge: options.idleTimeoutMs,
     },
   });
-  // The absolute lifetime: a signed-in session ends this long after sign-in, however active.
-  const absoluteLifetime: RequestHandler = async (req, res, next) => {
+  // The absolute lifetime: a signed-in session ends this long after sign-in, however active;
+  // and at once when all of the user's sessions were revoked (sign out everywhere, Google's RISC).
+  const endExpiredSessions: RequestHandler = async (req, res, next) => {
     const signedInAt = req.session?.signedInAt;
-    if (signedInAt !== undefined && options.now() - signedInAt > options.absoluteTimeoutMs) {
+    const userId = req.session?.userId;
+    const over =
+      signedInAt !== undefined &&
+      (options.now() - signedInAt > options.absoluteTimeoutMs ||
+        (userId !== undefined && (await options.isRevoked?.(userId, signedInAt)) === true));
+    if (over) {
       await destroySession(req);
       cookie.clear(res);
       // Go on as an anonymous request with a fresh, empty session. express-session stores it
@@ -57,7 +65,7 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     }
     next();
   };
-  return [sessions, absoluteLifetime];
+  return [sessions, endExpiredSessions];
 }
 
 /** Gives the browser a new session id, keeping nothing of the old session. */

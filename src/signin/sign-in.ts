@@ -2,7 +2,9 @@ import type { Request } from 'express';
 import { Messages } from '../errors.js';
 import { regenerateSession, saveSession } from '../http/session.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
+import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
+import { refuseDisabledAccount } from './disabled-accounts.js';
 
 /** How the browser proved the account: popup code client, redirect flow, or a bare ID token. */
 export type SignInMethod = 'popup' | 'redirect' | 'credential';
@@ -25,6 +27,8 @@ export interface SignInDeps {
   users: UserStore;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
+  /** What Google's Cross-Account Protection reported about accounts (disabled ones). */
+  accountSecurity: AccountSecurityStore;
   now: () => number;
 }
 
@@ -44,6 +48,8 @@ export async function signIn(
 ): Promise<SignInOutcome> {
   // Refused (403) before anything is written: no user row, no session change.
   assertAllowedAccount(identity.profile, deps.allowedAccounts);
+  // Google reported the account disabled (hijacked or otherwise): no sign-in until re-enabled.
+  await refuseDisabledAccount(deps.accountSecurity, identity.profile.sub);
   if (isSignedInAs(req, identity.profile.sub)) return { status: 'already-connected' };
   const nowMs = deps.now();
   const user = await deps.users.upsertFromGoogle(identity.profile, new Date(nowMs));

@@ -28,6 +28,18 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX used_states_expires_at ON used_states (expires_at);`,
+  // Cross-Account Protection: per-user signals from Google, and the SET ids already acted on.
+  `CREATE TABLE account_security (
+     user_id                       INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+     sessions_revoked_at           INTEGER,
+     signin_disabled_reason        TEXT,
+     credential_change_required_at INTEGER
+   );
+   CREATE TABLE security_events (
+     jti_hash   TEXT    PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX security_events_expires_at ON security_events (expires_at);`,
 ];
 
 export function migrate(db: Database.Database): number {
@@ -41,4 +53,9 @@ export function migrate(db: Database.Database): number {
     })();
   }
   return MIGRATIONS.length;
+}
+
+/** True when the database is at the schema version this code expects (readiness). */
+export function isSchemaCurrent(db: Database.Database): boolean {
+  return db.pragma('user_version', { simple: true }) === MIGRATIONS.length;
 }
