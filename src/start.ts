@@ -87,6 +87,7 @@ export async function startServer(
     endpoints: googleEndpoints(config.google.emulatorUrl),
     timeoutMs: config.google.timeoutMs,
     now,
+    logger,
   });
   const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const server = createTimedServer(timeouts);

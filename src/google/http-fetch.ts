@@ -21,6 +21,8 @@ export interface BufferedResponse {
   url: string;
   headers: Headers;
   redirected: false;
+  /** True once the body was read: gaxios keeps an error response's parsed body only then. */
+  bodyUsed: boolean;
   text(): Promise<string>;
   json(): Promise<unknown>;
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -78,21 +80,28 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
           if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
           else if (value !== undefined) responseHeaders.set(name, value);
         }
-        resolve({
+        const response: BufferedResponse = {
           status,
           statusText: res.statusMessage ?? '',
           ok: status >= 200 && status < 300,
           url: url.href,
           headers: responseHeaders,
           redirected: false,
+          bodyUsed: false,
           // The body is already read: each reader settles at once, and a parse error rejects.
-          text: () => settle(() => buffer.toString('utf8')),
-          json: () => settle(() => JSON.parse(buffer.toString('utf8')) as unknown),
+          // Each marks the body used, as fetch does: gaxios keeps an error's body only then.
+          text: () => settle(() => used(buffer.toString('utf8'))),
+          json: () => settle(() => used(JSON.parse(buffer.toString('utf8')) as unknown)),
           arrayBuffer: () =>
             settle(() =>
-              buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength),
+              used(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)),
             ),
-        });
+        };
+        const used = <T>(body: T): T => {
+          response.bodyUsed = true;
+          return body;
+        };
+        resolve(response);
       });
     });
     function fail(err: Error) {

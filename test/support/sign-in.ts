@@ -63,3 +63,28 @@ export async function cookieFromJar(agent: Agent): Promise<string> {
   const sid = jar.getCookies(CookieAccessInfo.All).find((c) => c.name === 'sid');
   return `sid=${sid?.value}`;
 }
+
+/**
+ * A redirect-flow sign-in as a browser makes it (it asks for pages), up to the callback's
+ * answer: /auth/google, then the code Google's consent would give for that authorization request
+ * (bound to its redirect_uri, nonce and PKCE challenge), brought back to the callback.
+ */
+export async function redirectSignIn(
+  h: Pick<Harness, 'emulator'>,
+  agent: Agent,
+  account: string,
+): Promise<supertest.Response> {
+  const auth = new URL(String((await agent.get('/auth/google').expect(302)).headers.location));
+  const q = auth.searchParams;
+  const code = h.emulator.issueCode({
+    account,
+    clientId: CLIENT.clientId,
+    redirectUri: q.get('redirect_uri') ?? '',
+    nonce: q.get('nonce') ?? '',
+    codeChallenge: q.get('code_challenge') ?? '',
+    codeChallengeMethod: 'S256',
+  });
+  return agent
+    .get(`/auth/google/callback?code=${encodeURIComponent(code)}&state=${q.get('state')}`)
+    .set('Accept', 'text/html');
+}
