@@ -21,7 +21,7 @@ const STATE_TTL_MS = 10 * 60 * 1000;
 /** sid → pending state; entries leave on use (the load client always uses them). */
 const states = new Map<string, { value: string; createdAt: number }>();
 /** Signed-in sid → the /me JSON, kept for the process's life (a benchmark signs in few times). */
-const signedIn = new Map<string, string>();
+const signedIn = new Map<string, { json: string; name: string }>();
 
 interface GoogleReply {
   status: number;
@@ -43,9 +43,12 @@ function callGoogle(
         res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () => {
           try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
+            resolve({
+              status: res.statusCode ?? 0,
+              json: JSON.parse(text) as Record<string, unknown>,
+            });
           } catch (err) {
-            reject(err as Error);
+            reject(new Error(`${method} ${path}: the answer is not JSON`, { cause: err }));
           }
         });
       },
@@ -110,19 +113,19 @@ async function gconnect(req: IncomingMessage, res: ServerResponse, url: URL): Pr
   if (info.status !== 200 || user.status !== 200 || info.json.sub !== user.json.sub) {
     return refuse(res, 401, 'Invalid ID token.');
   }
-  const name = escapeHtml(String(user.json.name ?? ''));
-  const picture = escapeHtml(String(user.json.picture ?? ''));
+  const name = escapeHtml(typeof user.json.name === 'string' ? user.json.name : '');
+  const picture = escapeHtml(typeof user.json.picture === 'string' ? user.json.picture : '');
   const session = randomBytes(24).toString('base64url');
-  signedIn.set(
-    session,
-    JSON.stringify({
+  signedIn.set(session, {
+    name,
+    json: JSON.stringify({
       id: signedIn.size + 1,
       email: user.json.email,
       name: user.json.name,
       picture: user.json.picture,
       emailVerified: user.json.email_verified,
     }),
-  );
+  });
   res.setHeader('set-cookie', `sid=${session}; Path=/; HttpOnly; SameSite=Lax`);
   reply(
     res,
@@ -141,9 +144,8 @@ function pageView(req: IncomingMessage, res: ServerResponse, path: string): void
   const sid = sessionOf(req);
   const profile = sid === undefined ? undefined : signedIn.get(sid);
   if (profile === undefined) return refuse(res, 401, 'Not signed in.');
-  if (path === '/me') return reply(res, 200, 'application/json', profile);
-  const name = escapeHtml(String((JSON.parse(profile) as { name?: unknown }).name ?? ''));
-  reply(res, 200, 'text/html; charset=utf-8', `<h1>Welcome back</h1><p>${name}</p>`);
+  if (path === '/me') return reply(res, 200, 'application/json', profile.json);
+  reply(res, 200, 'text/html; charset=utf-8', `<h1>Welcome back</h1><p>${profile.name}</p>`);
 }
 
 const server = http.createServer((req, res) => {

@@ -7,6 +7,10 @@
   const button = document.getElementById('google-signin');
   const status = document.getElementById('status');
   const result = document.getElementById('result');
+  const form = document.getElementById('signin-form');
+  const redirectAlt = document.getElementById('redirect-alt');
+  // Where to go once signed in: the server put a checked same-origin path here.
+  const returnTo = root.dataset.returnTo || '/';
   const gsiScript = document.getElementById('gsi-client');
   let codeClient = null;
 
@@ -33,9 +37,18 @@
     }
   }
 
-  function goHomeSoon() {
-    // Long enough to read the greeting; the home page then shows who is signed in.
-    setTimeout(() => window.location.assign('/'), 1200);
+  // The sign-in form gives way to the greeting, then the page goes on, saying where.
+  function goOnSoon(message) {
+    form.hidden = true;
+    redirectAlt.hidden = true;
+    say(
+      message +
+        (returnTo === '/'
+          ? ' Taking you to the home page…'
+          : ' Taking you back to ' + returnTo + '…'),
+    );
+    // Long enough to read the greeting.
+    setTimeout(() => window.location.assign(returnTo), 1200);
   }
 
   async function failed(message) {
@@ -70,19 +83,31 @@
     if (res.ok && type.startsWith('text/html')) {
       // The greeting is rendered by the server with every value escaped.
       result.innerHTML = await res.text();
-      say('');
-      goHomeSoon();
+      goOnSoon('You are signed in.');
       return;
     }
     const message = type.includes('json') ? await res.json().catch(() => null) : null;
     if (res.ok) {
-      say(typeof message === 'string' ? message : 'Signed in.');
-      goHomeSoon();
+      goOnSoon(typeof message === 'string' ? message : 'You are signed in.');
       return;
     }
-    await failed(
-      (typeof message === 'string' ? message : 'Sign-in failed.') + ' Please try again.',
-    );
+    await failed(explain(res.status, message));
+  }
+
+  // Words for a person; the server's technical message stays in its JSON answer and its log.
+  function explain(status, message) {
+    if (status === 401 && message === 'Invalid state parameter.') {
+      return 'This sign-in took too long or was already used. Please sign in again.';
+    }
+    if (status === 403 && message === 'This Google account is not allowed to sign in.') {
+      const domains = root.dataset.allowedDomains;
+      return (
+        'This Google account cannot sign in here.' +
+        (domains ? ' Only accounts of ' + domains + ' (and invited addresses) may sign in.' : '') +
+        ' Sign in with another Google account.'
+      );
+    }
+    return (typeof message === 'string' ? message : 'Sign-in failed.') + ' Please try again.';
   }
 
   function onCode(response) {

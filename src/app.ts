@@ -26,7 +26,7 @@ import {
 } from './routes/credential.js';
 import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
-import { homePage, loginPage } from './routes/pages.js';
+import { homePage, loginPage, SIGN_IN_FAILED_PATH, signInFailedPage } from './routes/pages.js';
 import {
   CALLBACK_PATH,
   finishRedirectSignIn,
@@ -114,7 +114,15 @@ export function createApp(deps: AppDeps): Express {
   const cookie = sessionCookie(config.production);
   // The button's and One Tap's nonces are MACed with a key every instance derives alike.
   const nonceKeys = deriveNonceKeys(config.sessionSecrets);
-  const pageDeps = { users, google, now, emulator: config.emulator, nonceKeys, gsi: config.gsi };
+  const pageDeps = {
+    users,
+    google,
+    now,
+    emulator: config.emulator,
+    nonceKeys,
+    gsi: config.gsi,
+    allowedDomains: config.allowedAccounts.domains,
+  };
   const accountDeps = { google, users, logger, cookie };
 
   app.use(requestLogger(logger));
@@ -184,6 +192,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/', homePage(pageDeps));
   app.get('/login', allowPopups, loginPage(pageDeps));
+  app.get(SIGN_IN_FAILED_PATH, signInFailedPage(config.allowedAccounts.domains));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
   const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
@@ -209,6 +218,12 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(
+    errorHandler(logger, {
+      allowedDomains: config.allowedAccounts.domains,
+      // A failed callback must not leave Google's code and our state in the address bar.
+      cleanFailurePages: { [CALLBACK_PATH]: SIGN_IN_FAILED_PATH },
+    }),
+  );
   return app;
 }

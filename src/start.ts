@@ -72,16 +72,22 @@ export async function startServer(
     now,
     // At most one expiry write per session every few minutes (see TableSessionStore).
     touchAfterMs: Math.min(5 * 60_000, config.session.idleTimeoutMs / 4),
-    onPrune: (nowMs) => storage.pruneExpired(nowMs),
-    onError: (err) =>
-      logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
+    // A failed prune (a busy database) is logged; the next tick tries again. Never a crash.
+    onPrune: (nowMs) =>
+      storage.pruneExpired(nowMs).catch((err: unknown) => {
+        logPruneFailure(logger, 'state prune failed', err);
+      }),
+    onError: (err) => logPruneFailure(logger, 'session prune failed', err),
   });
+  // A server restarted more often than the prune interval would otherwise never prune.
+  sessionStore.pruneSafely();
   const google = createGoogleClient({
     clientId: config.google.clientId,
     clientSecret: config.google.clientSecret,
     endpoints: googleEndpoints(config.google.emulatorUrl),
     timeoutMs: config.google.timeoutMs,
     now,
+    logger,
   });
   const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const server = createTimedServer(timeouts);
@@ -111,7 +117,7 @@ export async function startServer(
     logger,
     now,
     readiness: {
-      isDraining: drain.isDraining,
+      isDraining: () => drain.isDraining(),
       checkDatabase: async () => {
         await users.ping();
         if (!(await storage.migrationsCurrent()))
@@ -192,4 +198,12 @@ async function closeStorage(storage: Storage, logger: Logger): Promise<void> {
   } catch (err) {
     logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
   }
+}
+
+/**
+ * Background prunes are async: a rejection nobody handles (a busy database) would end the
+ * process, so it is logged instead and the next tick retries.
+ */
+function logPruneFailure(logger: Logger, message: string, err: unknown): void {
+  logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, message);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { CLIENT } from './support/client.js';
 import type { Harness } from './support/harness.js';
+import { redirectSignIn } from './support/sign-in.js';
 import { useHarness } from './support/use-harness.js';
 
 const BASE_URL = 'https://app.example.com';
@@ -80,19 +81,8 @@ describe('BASE_URL in the running app', () => {
 
   it('when Google calls back, then the code exchange names the same BASE_URL callback and the sign-in completes', async () => {
     const agent = h.client();
-    const auth = new URL(String((await agent.get('/auth/google').expect(302)).headers.location));
-    const q = auth.searchParams;
-    // What Google's consent gives for this authorization request (bound to its redirect_uri).
-    const code = h.emulator.issueCode({
-      account: 'alice@example.com',
-      clientId: CLIENT.clientId,
-      redirectUri: q.get('redirect_uri') ?? '',
-      nonce: q.get('nonce') ?? '',
-      codeChallenge: q.get('code_challenge') ?? '',
-      codeChallengeMethod: 'S256',
-    });
-    const back = `/auth/google/callback?code=${encodeURIComponent(code)}&state=${q.get('state')}`;
-    await agent.get(back).expect(303);
+    // The emulator's code is bound to the redirect_uri of the authorization request.
+    expect((await redirectSignIn(h, agent, 'alice@example.com')).status).toBe(303);
     const me = await agent.get('/me').expect(200);
     expect(me.body).toMatchObject({ email: 'alice@example.com' });
   });

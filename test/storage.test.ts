@@ -72,7 +72,7 @@ describe('two processes starting together', () => {
 describe('SqliteSessionStore', () => {
   const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
     new Promise<T | undefined>((resolve, reject) =>
-      fn((err, v) => (err ? reject(err) : resolve(v))),
+      fn((err, v) => (err ? reject(new Error('store call failed', { cause: err })) : resolve(v))),
     );
   it('when the database fails, then the callback gets the error instead of a throw', async () => {
     const store = new SqliteSessionStore(db, { now: () => now, pruneIntervalMs: 0 });

@@ -54,13 +54,16 @@ async function bearerJson<T>(
   accessToken: string,
   schema: z.ZodType<T>,
 ): Promise<T> {
-  const res = await callGoogle(call, () =>
-    config.oauth.transporter.request({
-      url,
-      method,
-      headers: { authorization: `Bearer ${accessToken}` },
-      responseType: 'json',
-    }),
+  const res = await callGoogle(
+    call,
+    () =>
+      config.oauth.transporter.request({
+        url,
+        method,
+        headers: { authorization: `Bearer ${accessToken}` },
+        responseType: 'json',
+      }),
+    config.logger,
   );
   return expectResponse(schema, res.data);
 }

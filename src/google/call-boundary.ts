@@ -1,17 +1,26 @@
 import { GaxiosError } from 'gaxios';
 import type { z } from 'zod';
+import type { Logger } from 'pino';
 import { AppError, Messages, type GoogleCall } from '../errors.js';
+import { logGoogleRefusal, readGoogleRefusal } from './oauth-error.js';
 
 /**
  * The boundary where library and network errors become AppErrors, once:
  * a refused code is the client's fault (401), a tokeninfo error is reported as Google gave it
  * (500, the classic contract), a passed deadline is 504, anything else from Google is 502.
  */
-export async function callGoogle<T>(call: GoogleCall, work: () => Promise<T>): Promise<T> {
+export async function callGoogle<T>(
+  call: GoogleCall,
+  work: () => Promise<T>,
+  logger?: Pick<Logger, 'warn'>,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (err instanceof AppError) throw err;
+    // Google's own words on a refusal (invalid_client, redirect_uri_mismatch…) make the first
+    // misconfiguration diagnosable; the request, which holds the code or a token, never goes.
+    if (logger) logGoogleRefusal(logger, call, err);
     if (isTimeout(err)) {
       throw new AppError(504, Messages.googleTimeout, {
         code: `google_${call}_timeout`,
@@ -59,16 +68,15 @@ function isTimeout(err: unknown): boolean {
 
 /** Google's `error` field if it is a plain OAuth error code; never free upstream text. */
 function tokenInfoError(err: unknown): string {
-  const data = err instanceof GaxiosError ? (err.response?.data as unknown) : undefined;
-  const code = data && typeof data === 'object' ? (data as { error?: unknown }).error : undefined;
-  return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : 'invalid_token';
+  return readGoogleRefusal(err)?.error ?? 'invalid_token';
 }
 
 /** Errors keep their kind and status for the log, not the request (which holds tokens). */
 function redact(err: unknown): Error {
   const status = err instanceof GaxiosError ? err.response?.status : undefined;
   const name = err instanceof Error ? err.name : 'Error';
-  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  const raw = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? raw : undefined;
   return Object.assign(
     new Error(`${name}${status ? ` status=${status}` : ''}${code ? ` code=${String(code)}` : ''}`),
     {

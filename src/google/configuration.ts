@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { OAuth2Client } from 'google-auth-library';
+import type { Logger } from 'pino';
 import { CertCache } from './cert-cache.js';
 import type { GoogleEndpoints } from './endpoints.js';
 import { httpFetch } from './http-fetch.js';
@@ -13,6 +14,8 @@ export interface GoogleClientOptions {
   /** Deadline of each call to Google, connection to last byte (ms). */
   timeoutMs: number;
   now?: () => number;
+  /** Where Google's refusals (its OAuth error code, with a hint) are reported at warn. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** What every call to Google is made with (openid-client's Configuration): passed in, no singletons. */
@@ -23,6 +26,8 @@ export interface GoogleConfiguration {
   oauth: OAuth2Client;
   /** Google's signing keys, as KeyObjects by key id. */
   keys: CertCache;
+  /** Google's refusals go here (call-boundary.ts); undefined: not reported. */
+  logger: Pick<Logger, 'warn'> | undefined;
   /** Closes the idle keep-alive sockets. */
   close(): void;
 }
@@ -89,6 +94,7 @@ export function createGoogleConfiguration(options: GoogleClientOptions): GoogleC
     endpoints,
     oauth,
     keys,
+    logger: options.logger,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

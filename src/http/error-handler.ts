@@ -2,9 +2,20 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
+import { describeFailure } from './failure-page.js';
+
+export interface ErrorPageOptions {
+  /** Named on the page of a refused account. */
+  allowedDomains?: readonly string[];
+  /**
+   * Paths whose failures a browser sees at a clean address instead (path → page), because
+   * their own URL holds secrets: the redirect callback's `code` and `state`.
+   */
+  cleanFailurePages?: Record<string, string>;
+}
 
 /** Turns any error into the contract's response: a JSON string, or a page for browsers. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, options: ErrorPageOptions = {}): ErrorRequestHandler {
   return (err, req, res, next) => {
     const appError = toAppError(err);
     if (appError.status >= 500) {
@@ -19,7 +30,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // logged above; handing it on would make Express destroy the socket under the sent response.
     if (res.writableEnded) return;
     if (res.headersSent) return next(err);
-    sendError(req, res, appError);
+    sendError(req, res, appError, options);
   };
 }
 
@@ -36,13 +47,31 @@ export const notFound: RequestHandler = (_req, _res, next) => {
   next(new AppError(404, Messages.notFound, { code: 'not_found' }));
 };
 
-function sendError(req: Request, res: Response, error: AppError): void {
-  res.status(error.status);
-  if (wantsPage(req, res)) {
-    res.render('error', { status: error.status, message: error.publicMessage });
+function sendError(req: Request, res: Response, error: AppError, options: ErrorPageOptions): void {
+  if (!wantsPage(req, res)) {
+    res.status(error.status).json(error.publicMessage);
     return;
   }
-  res.json(error.publicMessage);
+  const cleanPage = options.cleanFailurePages?.[req.path];
+  if (cleanPage !== undefined) {
+    const query = new URLSearchParams({ reason: error.code, status: String(error.status) });
+    res.set('Cache-Control', 'no-store');
+    res.redirect(303, `${cleanPage}?${query}`);
+    return;
+  }
+  res.status(error.status);
+  renderFailure(res, error.code, error.status, options.allowedDomains ?? [], error.publicMessage);
+}
+
+/** The error page: plain words first; the technical message, if any, small underneath. */
+export function renderFailure(
+  res: Response,
+  code: string,
+  status: number,
+  allowedDomains: readonly string[],
+  detail?: string,
+): void {
+  res.render('error', { status, detail, page: describeFailure(code, status, allowedDomains) });
 }
 
 /** Browsers navigating to a page get a page; fetch() and curl get the JSON string. */

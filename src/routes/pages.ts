@@ -3,6 +3,8 @@ import type { GsiPageOptions } from '../app.js';
 import { saveSession } from '../http/session.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { issueNonce, type NonceKeys } from '../signin/nonce.js';
+import { renderFailure } from '../http/error-handler.js';
+import { failureReason, failureStatus } from '../http/failure-page.js';
 import { safeReturnTo } from '../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../signin/state.js';
 import { CREDENTIAL_PATH } from './credential.js';
@@ -15,6 +17,8 @@ export interface PageDeps {
   emulator: boolean;
   nonceKeys: NonceKeys;
   gsi: GsiPageOptions;
+  /** Named to an account the popup sign-in refuses. */
+  allowedDomains: readonly string[];
 }
 
 /**
@@ -43,6 +47,9 @@ export function loginPage(deps: PageDeps): RequestHandler {
       nonce,
       gsi: deps.gsi,
       loginUri: loginUri(req),
+      // Where the page goes after a popup sign-in: a same-origin path only, else home.
+      returnTo: safeReturnTo(req.query.returnTo),
+      allowedDomains: deps.allowedDomains.join(', '),
       user: await currentUser(req, deps.users),
       clientId: deps.google.clientId,
       gsiClientUrl: deps.google.endpoints.gsiClient,
@@ -59,6 +66,21 @@ function loginUri(req: Request): string {
   return returnTo === '/'
     ? CREDENTIAL_PATH
     : `${CREDENTIAL_PATH}?${new URLSearchParams({ returnTo }).toString()}`;
+}
+
+export const SIGN_IN_FAILED_PATH = '/sign-in-failed';
+
+/**
+ * GET /sign-in-failed?reason=…&status=…: where a browser lands after a failed redirect sign-in,
+ * at an address without Google's code and our state. It names nothing it is not given.
+ */
+export function signInFailedPage(allowedDomains: readonly string[]): RequestHandler {
+  return (req, res) => {
+    const status = failureStatus(req.query.status);
+    res.set('Cache-Control', 'no-store');
+    res.status(status);
+    renderFailure(res, failureReason(req.query.reason), status, allowedDomains);
+  };
 }
 
 /** GET /: who is signed in, and the flash messages, shown once. */
@@ -84,5 +106,5 @@ export async function currentUser(req: Request, users: UserStore): Promise<User 
  */
 export function takeFlash(req: Request): Record<string, string[]> {
   if (!req.session.flash || Object.keys(req.session.flash).length === 0) return {};
-  return req.flash() as unknown as Record<string, string[]>;
+  return req.flash();
 }
