@@ -145,7 +145,12 @@ function pageView(req: IncomingMessage, res: ServerResponse, path: string): void
   const profile = sid === undefined ? undefined : signedIn.get(sid);
   if (profile === undefined) return refuse(res, 401, 'Not signed in.');
   if (path === '/me') return reply(res, 200, 'application/json', profile.json);
-  reply(res, 200, 'text/html; charset=utf-8', `<h1>Welcome back</h1><p>${profile.name}</p>`);
+  reply(
+    res,
+    200,
+    'text/html; charset=utf-8',
+    `<h1>Welcome back, ${profile.name}</h1><form method="post" action="/logout"></form>`,
+  );
 }
 
 const server = http.createServer((req, res) => {

@@ -112,7 +112,7 @@ async function me(): Promise<void> {
     // Both answer only a signed-in browser with these; a signed-out answer counts as an error.
     routes: [
       { path: '/me', expect: '"email"' },
-      { path: '/', expect: 'Welcome back' },
+      { path: '/', expect: 'action="/logout"' },
     ],
     codes: codesFrom(emulator),
     concurrency: CONCURRENCY,
