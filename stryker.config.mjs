@@ -1,0 +1,29 @@
+// @ts-check
+/**
+ * Mutation testing of the security-critical modules: `npm run test:mutation`. Not part of
+ * `npm test`: every mutant reruns the tests that cover it, which takes minutes, not seconds.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+const config = {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.stryker.config.ts' },
+  mutate: ['src/signin/**/*.ts', 'src/google/**/*.ts', 'src/http/**/*.ts', 'src/storage/**/*.ts'],
+  // Run only the tests that reach a mutant, not the whole suite per mutant.
+  coverageAnalysis: 'perTest',
+  // The machine is small and shared; each test file also starts an emulator and a database.
+  concurrency: 2,
+  // Generous: the HTTP tests start servers, and a loaded machine is slow.
+  timeoutMS: 30_000,
+  timeoutFactor: 3,
+  // Reruns mutate only what changed since the last run (code or tests).
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
+
+export default config;
