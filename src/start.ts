@@ -2,13 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createApp } from './app.js';
+import { createApp, type AppConfig } from './app.js';
 import type { Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
-import { openDatabase } from './storage/database.js';
+import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
 import { createSqliteUserStore } from './storage/user-store.js';
@@ -17,6 +17,9 @@ export interface RunningServer {
   url: string;
   server: Server;
   logger: Logger;
+  /** The app's own database connection and session store (tests reach in to fail them on purpose). */
+  db: SqliteDatabase;
+  sessionStore: SqliteSessionStore;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -26,6 +29,10 @@ export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
   now?: () => number;
+  /** Tests only: app settings the environment rightly refuses (production cookies against the emulator). */
+  app?: Partial<AppConfig>;
+  /** Tests only: another session store class on the same database (one that fails on demand). */
+  SessionStore?: typeof SqliteSessionStore;
 }
 
 export async function startServer(
@@ -37,7 +44,8 @@ export async function startServer(
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
-  const sessionStore = new SqliteSessionStore(db, {
+  const SessionStore = options.SessionStore ?? SqliteSessionStore;
+  const sessionStore = new SessionStore(db, {
     now,
     onPrune: (now) => void ledger.prune(now),
     onError: (err) =>
@@ -59,6 +67,7 @@ export async function startServer(
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
       allowedAccounts: config.allowedAccounts,
+      ...options.app,
     },
     users,
     sessionStore,
@@ -92,5 +101,5 @@ export async function startServer(
       server.closeIdleConnections();
     }));
 
-  return { url: `http://${host}:${port}`, server, logger, close };
+  return { url: `http://${host}:${port}`, server, logger, db, sessionStore, close };
 }

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import vm from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../src/emulator/emulator.js';
-import { CLIENT, exchange, postForm, startEmulator } from './emulator/helpers.js';
+import { CLIENT } from './support/client.js';
+import { startEmulator, postForm, exchange } from './support/emulator.js';
 
 const APP = 'http://127.0.0.1:3000';
 const CALLBACK = `${APP}/oauth2callback`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GrantStore, expandScope, verifyPkce } from '../src/emulator/grants.js';
 import { MAX_RECORDED_CALLS } from '../src/emulator/emulator.js';
-import { startEmulator } from './emulator/helpers.js';
+import { startEmulator } from './support/emulator.js';
 
 describe('grant store', () => {
   it('when codes and tokens expire, then prune() forgets them', () => {

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CLIENT,
-  getState,
-  sessionCookieOf,
-  signIn,
-  signInOk,
-  type Harness,
-} from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import { CLIENT } from './support/client.js';
+import { type Harness } from './support/harness.js';
+import { getState, signIn, signInOk, sessionCookieOf } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 let h: Harness;
 const scope = useHarness({}, (s) => (h = s.h));

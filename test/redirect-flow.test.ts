@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { s256Challenge } from '../src/signin/pkce.js';
 import { safeReturnTo } from '../src/signin/return-to.js';
-import { CLIENT, sessionCookieOf, startHarness, type Harness } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import { CLIENT } from './support/client.js';
+import { startHarness, type Harness } from './support/harness.js';
+import { sessionCookieOf } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 let h: Harness;
 const scope = useHarness({}, (s) => (h = s.h));
@@ -286,6 +288,52 @@ describe('GET /auth/google/callback: Google refuses or lies', () => {
   });
 });
 
+/**
+ * returnTo values that a naive check lets through to another host: scheme-relative, dot segments
+ * (plain, percent-encoded, mixed case) that normalize to `//host`, backslashes browsers read as
+ * slashes, tabs and newlines they drop, absolute URLs and other schemes.
+ */
+const OPEN_REDIRECTS = [
+  '//evil.example',
+  '///evil.example',
+  '/\\evil.example',
+  '/\\\\evil.example',
+  '\\\\evil.example',
+  '/\t/evil.example',
+  '/\n/evil.example',
+  '/\r\n/evil.example',
+  '/%09/evil.example',
+  '/.//evil.example/x',
+  '/./\\evil.example',
+  '/.\\/evil.example',
+  '/a/..//evil.example',
+  '/a/b/../..//evil.example',
+  '/../..//evil.example',
+  '/a/..\\/evil.example',
+  '/%2e//evil.example',
+  '/%2E//evil.example',
+  '/a/%2e%2e//evil.example',
+  '/a/.%2E//evil.example',
+  '/.%2f/evil.example',
+  '/%2f/evil.example',
+  '/%5c/evil.example',
+  '/.%5C/evil.example',
+  '/.\t//evil.example',
+  'https://evil.example/',
+  'HTTPS://evil.example/',
+  'https:evil.example',
+  'javascript:alert(1)',
+  'JaVaScRiPt:alert(1)',
+  'data:text/html,<script>alert(1)</script>',
+];
+
+/** A Location a browser resolves against our origin must stay on it. */
+function expectSameOrigin(location: string, asked: string) {
+  const base = 'http://app.invalid';
+  expect(new URL(location, base).origin, `${JSON.stringify(asked)} -> ${location}`).toBe(base);
+  expect(location, asked).toMatch(/^\/(?![/\\])/);
+}
+
 describe('returnTo', () => {
   it('when a same-origin path is given, then the sign-in ends there', async () => {
     const agent = h.client();
@@ -294,12 +342,23 @@ describe('returnTo', () => {
     expect(res.headers.location).toBe('/me?view=1');
   });
 
-  it('when an open redirect is attempted, then the sign-in ends at /', async () => {
-    for (const hostile of ['//evil.example', 'https://evil.example/', '/\\evil.example']) {
+  it('when an open redirect is attempted, then a fresh sign-in ends on this origin', async () => {
+    for (const hostile of OPEN_REDIRECTS) {
       const agent = h.client();
       const authUrl = await startSignIn(agent, `?returnTo=${encodeURIComponent(hostile)}`);
       const res = await callback(agent, await consent(authUrl, { account: ALICE })).expect(303);
-      expect(res.headers.location, hostile).toBe('/');
+      expectSameOrigin(String(res.headers.location), hostile);
+      await agent.get('/me').expect(200);
+    }
+  });
+
+  it('when an open redirect is attempted by a signed-in user, then "already connected" ends on this origin', async () => {
+    const agent = h.client();
+    await callback(agent, await consent(await startSignIn(agent), { account: ALICE })).expect(303);
+    for (const hostile of OPEN_REDIRECTS) {
+      const authUrl = await startSignIn(agent, `?returnTo=${encodeURIComponent(hostile)}`);
+      const res = await callback(agent, await consent(authUrl, { account: ALICE })).expect(303);
+      expectSameOrigin(String(res.headers.location), hostile);
     }
   });
 
@@ -308,6 +367,11 @@ describe('returnTo', () => {
       '//evil.example',
       '///evil.example',
       '/\\evil.example',
+      '/.//evil.example/x',
+      '/a/..//evil.example',
+      '/%2e//evil.example',
+      '/a/.%2E//evil.example',
+      '/./\\evil.example',
       '\\/evil.example',
       '/\t/evil.example',
       '/\n/evil.example',
@@ -324,5 +388,13 @@ describe('returnTo', () => {
     expect(safeReturnTo('/me')).toBe('/me');
     expect(safeReturnTo('/a/b?c=d#e')).toBe('/a/b?c=d#e');
     expect(safeReturnTo('/a/../b')).toBe('/b');
+  });
+
+  it('when a value normalizes to another host, then safeReturnTo answers / (dot segments, encodings)', () => {
+    for (const value of OPEN_REDIRECTS) {
+      const location = safeReturnTo(value);
+      expectSameOrigin(location, value);
+      expect(safeReturnTo(location), value).toBe(location);
+    }
   });
 });

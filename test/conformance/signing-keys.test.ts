@@ -7,16 +7,19 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CLIENT, getState, type Harness } from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import { attemptSignIn, expectRefused, snapshot, type Agent } from '../security/support.js';
+import { CLIENT } from '../support/client.js';
+import { type Harness, type Agent } from '../support/harness.js';
+import { getState, signIn } from '../support/sign-in.js';
+import { snapshot } from '../support/database.js';
+import { expectRefused } from '../support/expectations.js';
+import { useHarness } from '../support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const TARGET = 'dave.unverified@example.net';
 
 async function signInOk(h: Harness, account = ALICE): Promise<void> {
   const agent = h.client();
-  const res = await attemptSignIn(h.emulator, agent, account);
+  const res = await signIn(h, agent, account);
   expect(res.status, res.text).toBe(200);
   await agent.get('/me').expect(200);
 }
@@ -24,7 +27,7 @@ async function signInOk(h: Harness, account = ALICE): Promise<void> {
 async function signInRefused(h: Harness, db: Database.Database): Promise<void> {
   const agent: Agent = h.client();
   const before = snapshot(db);
-  const res = await attemptSignIn(h.emulator, agent, TARGET);
+  const res = await signIn(h, agent, TARGET);
   await expectRefused(res, { status: 401, message: 'Invalid ID token.' }, agent, db, before);
 }
 

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { launchChromium, watchConsole, type ConsoleWatch } from './browser.js';
+import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
+import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 let browser: Browser;

@@ -7,16 +7,11 @@
 import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Endpoint, Fault } from '../../src/emulator/emulator.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import {
-  attemptSignIn,
-  errorLogs,
-  expectHarnessHealthy,
-  expectRefused,
-  snapshot,
-  type Agent,
-} from './support.js';
+import { startHarness, type Harness, type Agent } from '../support/harness.js';
+import { signIn } from '../support/sign-in.js';
+import { snapshot } from '../support/database.js';
+import { expectRefused, expectHarnessHealthy, errorLogs } from '../support/expectations.js';
+import { useHarness } from '../support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const TARGET = 'dave.unverified@example.net';
@@ -79,7 +74,7 @@ describe.each<Endpoint>(['token', 'tokeninfo', 'userinfo'])('when %s misbehaves'
       h.emulator.inject(endpoint, fault);
       const agent: Agent = h.client();
       const before = snapshot(db);
-      const res = await attemptSignIn(h.emulator, agent, TARGET);
+      const res = await signIn(h, agent, TARGET);
       await expectRefused(res, { status, message }, agent, db, before);
       expect(res.text).not.toMatch(/html|Service Unavailable|access_token|internal_failure/i);
       // The code is exchanged once, never retried.
@@ -121,7 +116,7 @@ describe("Google's signing keys (certs) misbehave", () => {
       h.emulator.inject('certs', fault);
       const agent = h.client();
       const before = snapshot(db);
-      const res = await attemptSignIn(h.emulator, agent, TARGET);
+      const res = await signIn(h, agent, TARGET);
       await expectRefused(res, { status, message }, agent, db, before);
       expect(h.emulator.calls('userinfo')).toHaveLength(0);
     });
@@ -129,23 +124,23 @@ describe("Google's signing keys (certs) misbehave", () => {
 
   it('with a warm cache past its max-age and certs unreachable (503), then sign-in still works on the known keys', async () => {
     const agent = h.client();
-    const ok = await attemptSignIn(h.emulator, agent, ALICE);
+    const ok = await signIn(h, agent, ALICE);
     expect(ok.status, ok.text).toBe(200);
     h.emulator.resetCalls();
     passMaxAge();
     h.emulator.inject('certs', { kind: 'status', status: 503 }, { times: Infinity });
-    const res = await attemptSignIn(h.emulator, h.client(), ALICE);
+    const res = await signIn(h, h.client(), ALICE);
     expect(res.status, res.text).toBe(200);
     expect(h.emulator.calls('certs')).toHaveLength(1);
     // The failed refetch is not repeated for every sign-in.
-    await attemptSignIn(h.emulator, h.client(), ALICE).then((r) => expect(r.status).toBe(200));
+    await signIn(h, h.client(), ALICE).then((r) => expect(r.status).toBe(200));
     expect(h.emulator.calls('certs')).toHaveLength(1);
   });
 
   it('with a warm cache past its max-age and certs hanging, then sign-in still works after the deadline', async () => {
     passMaxAge();
     h.emulator.inject('certs', { kind: 'hang' }, { times: Infinity });
-    const res = await attemptSignIn(h.emulator, h.client(), ALICE);
+    const res = await signIn(h, h.client(), ALICE);
     expect(res.status, res.text).toBe(200);
   });
 });
@@ -164,7 +159,7 @@ describe('revoke misbehaves at disconnect', () => {
   ] as [string, Fault][]) {
     it(`when revoke ${name}, then the session still ends within the deadline`, async () => {
       const agent = h.client();
-      expect((await attemptSignIn(h.emulator, agent, ALICE)).status).toBe(200);
+      expect((await signIn(h, agent, ALICE)).status).toBe(200);
       h.emulator.inject('revoke', fault);
       await agent.post('/gdisconnect').expect(200, '"Successfully disconnected."');
       await agent.get('/me').expect(401);

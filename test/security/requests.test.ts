@@ -9,16 +9,12 @@ import supertest from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { clientKey, createFixedWindowLimiter } from '../../src/http/rate-limit.js';
-import { CLIENT, getState, startHarness, type Harness } from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import {
-  attemptSignIn,
-  errorLogs,
-  expectHarnessHealthy,
-  expectRefused,
-  snapshot,
-  type Agent,
-} from './support.js';
+import { CLIENT } from '../support/client.js';
+import { startHarness, type Harness, type Agent } from '../support/harness.js';
+import { getState, signIn } from '../support/sign-in.js';
+import { snapshot } from '../support/database.js';
+import { expectRefused, expectHarnessHealthy, errorLogs } from '../support/expectations.js';
+import { useHarness } from '../support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.org';
@@ -91,11 +87,7 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
     for (let i = 0; i < 4; i++) await a.post('/gconnect?state=wrong').type('text/plain').send('x');
     await a.post('/gconnect?state=wrong').type('text/plain').send('x').expect(429);
     const b = from('198.51.100.7');
-    const res = await attemptSignIn(
-      h.emulator,
-      b.agent.set('X-Forwarded-For', '198.51.100.7'),
-      BOB,
-    );
+    const res = await signIn(h, b.agent.set('X-Forwarded-For', '198.51.100.7'), BOB);
     expect(res.status).toBe(200);
   });
 
@@ -250,7 +242,7 @@ describe('state and parameter pollution (RFC 9700 §4.7; DESIGN: 401, never 500)
 
   it('when two session cookies are sent, then the request is anonymous, not an error', async () => {
     const agent = h.client();
-    const res = await attemptSignIn(h.emulator, agent, ALICE);
+    const res = await signIn(h, agent, ALICE);
     const cookie = String(res.headers['set-cookie']).split(';')[0]!;
     const me = await supertest(h.url).get('/me').set('Cookie', `${cookie}; sid=s%3Aforged.sig`);
     expect([200, 401]).toContain(me.status);
@@ -304,17 +296,17 @@ describe('allowed accounts: ALLOWED_DOMAINS / ALLOWED_EMAILS', () => {
   async function expectNotAllowed(account: string) {
     const agent: Agent = h.client();
     const before = snapshot(db);
-    const res = await attemptSignIn(h.emulator, agent, account);
+    const res = await signIn(h, agent, account);
     await expectRefused(res, { status: 403, message: NOT_ALLOWED }, agent, db, before);
   }
 
   it('when the ID token says hd is an allowed domain, then the Workspace account signs in', async () => {
-    const res = await attemptSignIn(h.emulator, h.client(), CAROL);
+    const res = await signIn(h, h.client(), CAROL);
     expect(res.status, res.text).toBe(200);
   });
 
   it('when the address is listed (in any case), then it signs in', async () => {
-    const res = await attemptSignIn(h.emulator, h.client(), BOB);
+    const res = await signIn(h, h.client(), BOB);
     expect(res.status, res.text).toBe(200);
   });
 
@@ -332,7 +324,7 @@ describe('allowed accounts: ALLOWED_DOMAINS / ALLOWED_EMAILS', () => {
     const agent = h.client();
     const before = snapshot(db);
     // Carol signed in before, so her row exists; the refusal must not touch it or the session.
-    const res = await attemptSignIn(h.emulator, agent, CAROL);
+    const res = await signIn(h, agent, CAROL);
     await expectRefused(res, { status: 403, message: NOT_ALLOWED }, agent, db, before);
   });
 

@@ -1,0 +1,50 @@
+/** The one way tests sign in: the popup flow, as the page's script does it. */
+import type supertest from 'supertest';
+import { CLIENT } from './client.js';
+import type { Agent, Harness } from './harness.js';
+
+/** GET /login as JSON: the state for this client's session. */
+export async function getState(agent: Agent): Promise<string> {
+  const res = await agent.get('/login').set('Accept', 'application/json').expect(200);
+  return (res.body as { state: string }).state;
+}
+
+/** A popup-flow sign-in attempt for `account` (email): a state, then the code posted raw. */
+export async function signIn(
+  h: Pick<Harness, 'emulator'>,
+  agent: Agent,
+  account: string,
+): Promise<supertest.Response> {
+  const state = await getState(agent);
+  const code = h.emulator.issueCode({ account, clientId: CLIENT.clientId });
+  return agent
+    .post(`/gconnect?state=${encodeURIComponent(state)}`)
+    .type('application/octet-stream')
+    .send(code);
+}
+
+/** signIn that must succeed (200, and the given content type, HTML by default). */
+export async function signInOk(
+  h: Pick<Harness, 'emulator'>,
+  agent: Agent,
+  account: string,
+  contentType: RegExp = /text\/html/,
+): Promise<supertest.Response> {
+  const res = await signIn(h, agent, account);
+  if (res.status !== 200 || !contentType.test(String(res.headers['content-type']))) {
+    throw new Error(`sign-in as ${account} failed: ${res.status} ${res.text.slice(0, 200)}`);
+  }
+  return res;
+}
+
+/** The cookie named `sid` in a response's Set-Cookie, if any. */
+export function sessionCookieOf(res: supertest.Response): string | undefined {
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return cookies.find((c) => /^(__Host-)?sid=/.test(c));
+}
+
+/** The session id inside a signed `sid` cookie value (`s:<id>.<signature>`). */
+export function sessionIdOf(setCookie: string): string {
+  const value = decodeURIComponent(setCookie.split(';')[0]!.split('=').slice(1).join('='));
+  return value.slice(2, value.lastIndexOf('.'));
+}
