@@ -11,6 +11,10 @@ const config = {
   mutate: ['src/signin/**/*.ts', 'src/google/**/*.ts', 'src/http/**/*.ts', 'src/storage/**/*.ts'],
   // Run only the tests that reach a mutant, not the whole suite per mutant.
   coverageAnalysis: 'perTest',
+  // The app is built in each suite's beforeAll, outside any test, so Stryker sees the code that
+  // builds it (middleware options, CSP, cookie flags) as "static": each such mutant would rerun
+  // the whole suite. Ignored for a run that fits in minutes; `--ignoreStatic false` runs them too.
+  ignoreStatic: true,
   // The machine is small and shared; each test file also starts an emulator and a database.
   concurrency: 2,
   // Generous: the HTTP tests start servers, and a loaded machine is slow.
