@@ -59,7 +59,7 @@ function sessionJson(i: number, expires: number): string {
       httpOnly: true,
       path: '/',
       sameSite: 'lax',
-    } as SessionData['cookie'],
+    },
     userId: i + 1,
     googleSub: subOf(i),
     accessToken: `ya29.${randomBytes(32).toString('base64url')}`,
@@ -110,7 +110,7 @@ async function timeSessionGets(store: SqliteSessionStore, sids: string[]): Promi
   const get = (sid: string) =>
     new Promise<void>((resolve, reject) =>
       store.get(sid, (err, sess) =>
-        err || !sess ? reject(err ?? new Error('no session')) : resolve(),
+        err || !sess ? reject(new Error('no session', { cause: err })) : resolve(),
       ),
     );
   const started = performance.now();

@@ -83,6 +83,24 @@ const envSchema = z.object({
   ALLOWED_EMAILS: z.string().optional(),
 });
 
+/**
+ * The variables, each checked on its own: a bad one is named in `problems` and its default used,
+ * so the checks after it still run and one error names every problem (PORT=x and a missing
+ * secrets file together).
+ */
+function parseEnv(
+  env: Record<string, string | undefined>,
+  problems: string[],
+): z.infer<typeof envSchema> {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  problems.push(...parsed.error.issues.map((issue) => issue.message));
+  const invalid = new Set(parsed.error.issues.map((issue) => issue.path[0]));
+  return envSchema.parse(
+    Object.fromEntries(Object.entries(env).filter(([name]) => !invalid.has(name))),
+  );
+}
+
 const clientSecretsSchema = z.object({
   web: z.object({
     client_id: z.string().min(1),
@@ -101,11 +119,7 @@ export function loadConfig(
 ): Config {
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const problems: string[] = [];
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
-  }
-  const e = parsed.data;
+  const e = parseEnv(env, problems);
   const nodeEnv = e.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
 

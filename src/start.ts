@@ -10,7 +10,7 @@ import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { SqliteSessionStore } from './storage/session-store.js';
-import { createSqliteStateLedger } from './storage/state-ledger.js';
+import { createSqliteStateLedger, type StateLedger } from './storage/state-ledger.js';
 import { createSqliteUserStore } from './storage/user-store.js';
 
 export interface RunningServer {
@@ -47,10 +47,11 @@ export async function startServer(
   const SessionStore = options.SessionStore ?? SqliteSessionStore;
   const sessionStore = new SessionStore(db, {
     now,
-    onPrune: (now) => void ledger.prune(now),
-    onError: (err) =>
-      logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
+    onPrune: pruneInBackground(ledger, logger),
+    onError: (err) => logPruneFailure(logger, 'session prune failed', err),
   });
+  // A server restarted more often than the prune interval would otherwise never prune.
+  sessionStore.pruneSafely();
   const google = createGoogleClient({
     clientId: config.google.clientId,
     clientSecret: config.google.clientSecret,
@@ -102,4 +103,18 @@ export async function startServer(
     }));
 
   return { url: `http://${host}:${port}`, server, logger, db, sessionStore, close };
+}
+
+/**
+ * The ledger's prune for the session store's timer. It is async: a rejection nobody handles
+ * (a busy database) would end the process, so it is logged instead and the next tick retries.
+ */
+function pruneInBackground(ledger: StateLedger, logger: Logger): (nowMs: number) => void {
+  return (nowMs) => {
+    ledger.prune(nowMs).catch((err: unknown) => logPruneFailure(logger, 'state prune failed', err));
+  };
+}
+
+function logPruneFailure(logger: Logger, message: string, err: unknown): void {
+  logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, message);
 }

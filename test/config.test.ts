@@ -110,6 +110,24 @@ describe('loadConfig', () => {
     ).toMatch(/GOOGLE_TIMEOUT_MS/);
   });
 
+  it('when a number is bad and the secrets file is missing, then one error names both', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ PORT: 'x', GOOGLE_TIMEOUT_MS: 'soon', LOG_LEVEL: 'loud' }, files({})),
+    );
+    expect(problems).toEqual([
+      'PORT must be a port number (0-65535), got "x"',
+      'GOOGLE_TIMEOUT_MS must be a positive whole number, got "soon"',
+      expect.stringContaining('GOOGLE_CLIENT_SECRETS: cannot read ./client_secrets.json'),
+      expect.stringContaining('LOG_LEVEL must be one of'),
+    ]);
+  });
+
+  it('when the secrets file is missing, then the ConfigError message lists a bad PORT too', () => {
+    expect(() => loadConfig({ PORT: '70000' }, files({}))).toThrow(
+      /Configuration is invalid:\n {2}- PORT must be a port number \(0-65535\), got "70000"\n {2}- GOOGLE_CLIENT_SECRETS: cannot read/,
+    );
+  });
+
   it('when the emulator URL has a trailing slash, then it is dropped (it is the exact issuer)', () => {
     const config = loadConfig({
       GOOGLE_EMULATOR_URL: 'http://127.0.0.1:4000/',

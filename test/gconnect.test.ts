@@ -7,6 +7,9 @@ import { useHarness } from './support/use-harness.js';
 let h: Harness;
 const scope = useHarness({}, (s) => (h = s.h));
 
+/** Asymmetric matchers, typed as what they stand for. */
+const anyNumber: unknown = expect.any(Number);
+const httpUrl: unknown = expect.stringMatching(/^http/);
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.org';
 
@@ -38,7 +41,7 @@ describe('GET /login', () => {
   it('when asked for JSON, then it answers {"state": …}', async () => {
     const res = await h.client().get('/login').set('Accept', 'application/json').expect(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
-    expect(res.body.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((res.body as { state: string }).state).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('when signed in, then the page shows who is signed in', async () => {
@@ -69,10 +72,10 @@ describe('POST /gconnect: success', () => {
     expect(rows.find((r) => r.google_sub === alice.sub)?.email).toBe(ALICE);
     const me = await agent.get('/me').expect(200);
     expect(me.body).toEqual({
-      id: expect.any(Number),
+      id: anyNumber,
       email: ALICE,
       name: 'Alice Example',
-      picture: expect.stringMatching(/^http/),
+      picture: httpUrl,
       emailVerified: true,
     });
     expect(JSON.stringify(me.body)).not.toMatch(/ya29|token/i);
@@ -100,7 +103,7 @@ describe('POST /gconnect: success', () => {
       const state = await getState(agent);
       const res = await send(agent.post(`/gconnect?state=${state}`), code(BOB)).expect(200);
       expect(res.text).toContain('<h1>Welcome, Bob ');
-      expect((await agent.get('/me').expect(200)).body.email).toBe(BOB);
+      expect(((await agent.get('/me').expect(200)).body as { email: string }).email).toBe(BOB);
     });
   }
 
@@ -110,7 +113,7 @@ describe('POST /gconnect: success', () => {
     const before = sessionCookieOf(first);
     expect(before).toBeDefined();
     const res = await agent
-      .post(`/gconnect?state=${first.body.state}`)
+      .post(`/gconnect?state=${(first.body as { state: string }).state}`)
       .type('text/plain')
       .send(code())
       .expect(200);
@@ -151,7 +154,7 @@ describe('POST /gconnect: success', () => {
     await signInOk(h, agent, ALICE);
     await signInOk(h, agent, BOB);
     const me = await agent.get('/me').expect(200);
-    expect(me.body.email).toBe(BOB);
+    expect((me.body as { email: string }).email).toBe(BOB);
   });
 
   it('when 20 first sign-ins of one account run at once, then there is one user row', async () => {
@@ -247,7 +250,7 @@ describe('POST /gconnect: state refusals (401, and no call to Google)', () => {
     const res = await agent.get('/login').set('Accept', 'application/json');
     const cookie = sessionCookieOf(res)!.split(';')[0]!;
     await agent
-      .post(`/gconnect?state=${res.body.state}`)
+      .post(`/gconnect?state=${(res.body as { state: string }).state}`)
       .type('text/plain')
       .send(code())
       .expect(200);
@@ -256,7 +259,7 @@ describe('POST /gconnect: state refusals (401, and no call to Google)', () => {
     await expectStateRefused(
       () =>
         replay
-          .post(`/gconnect?state=${res.body.state}`)
+          .post(`/gconnect?state=${(res.body as { state: string }).state}`)
           .set('Cookie', cookie)
           .type('text/plain')
           .send(code()),
@@ -381,7 +384,7 @@ describe('POST /gconnect: Google refusals', () => {
   ] as const) {
     it(`when the ID token has ${name}, then 401 "Invalid ID token." and no userinfo call`, async () => {
       await refused(
-        () => h.emulator.inject('token', fault as never),
+        () => h.emulator.inject('token', fault),
         401,
         'Invalid ID token.',
         'dave.unverified@example.net',
@@ -575,7 +578,7 @@ describe('account routes', () => {
       .get('/me')
       .set('Cookie', await agentCookie(agent))
       .expect(200);
-    expect(me.body.email).toBe(BOB);
+    expect((me.body as { email: string }).email).toBe(BOB);
   });
 
   it('when anonymous visitors view pages other than /login, then no session is stored', async () => {
@@ -604,7 +607,7 @@ describe('secrets stay secret', () => {
     const first = await agent.get('/login').set('Accept', 'application/json');
     const c = code();
     const res = await agent
-      .post(`/gconnect?state=${first.body.state}`)
+      .post(`/gconnect?state=${(first.body as { state: string }).state}`)
       .type('text/plain')
       .send(c)
       .expect(200);
@@ -615,7 +618,7 @@ describe('secrets stay secret', () => {
     expect(text.length).toBeGreaterThan(0);
     for (const secret of [
       c,
-      first.body.state,
+      (first.body as { state: string }).state,
       sid,
       sid.slice(2, 34),
       CLIENT.clientSecret,

@@ -70,7 +70,7 @@ describe('UserStore', () => {
 describe('SqliteSessionStore', () => {
   const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
     new Promise<T | undefined>((resolve, reject) =>
-      fn((err, v) => (err ? reject(err) : resolve(v))),
+      fn((err, v) => (err ? reject(new Error('store call failed', { cause: err })) : resolve(v))),
     );
   const sess = (expiresAt: number) =>
     ({ cookie: { expires: new Date(expiresAt) }, userId: 1 }) as unknown as SessionData;

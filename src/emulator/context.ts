@@ -54,7 +54,7 @@ export interface RequestContext {
   /** The fault planned for this request, when it changes the content rather than the transport. */
   readonly fault?: Fault;
   /** Form or JSON body parameters (read once). */
-  params(): Promise<URLSearchParams>;
+  readonly params: () => Promise<URLSearchParams>;
 }
 
 export type Handler = (state: EmulatorState, request: RequestContext) => Reply | Promise<Reply>;

@@ -114,8 +114,9 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
 /** Rejects when `signal` aborts: a hang "forever" that close() or a client disconnect ends. */
 function waitForAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    // An AbortSignal's reason is an Error (AbortError, or what abort() was given here).
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
   });
 }
 

@@ -304,7 +304,7 @@ function tokenInfoError(err: unknown): string {
 function redact(err: unknown): Error {
   const status = err instanceof GaxiosError ? err.response?.status : undefined;
   const name = err instanceof Error ? err.name : 'Error';
-  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  const code = err instanceof Error ? (err as { code?: string | number }).code : undefined;
   return Object.assign(
     new Error(`${name}${status ? ` status=${status}` : ''}${code ? ` code=${String(code)}` : ''}`),
     {

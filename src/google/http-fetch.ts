@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { settle } from '../settle.js';
 
 /** What gaxios passes to its fetch implementation (the parts this one reads). */
 interface FetchInit {
@@ -44,7 +45,7 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
   return new Promise((resolve, reject) => {
     const signal = init.signal;
     let settled = false;
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(signal.reason as Error);
     const req = transport.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
       const encoding = res.headers['content-encoding'];
       if (encoding !== undefined && encoding !== 'identity') {
@@ -84,10 +85,13 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
           url: url.href,
           headers: responseHeaders,
           redirected: false,
-          text: async () => buffer.toString('utf8'),
-          json: async () => JSON.parse(buffer.toString('utf8')) as unknown,
-          arrayBuffer: async () =>
-            buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength),
+          // The body is already read: each reader settles at once, and a parse error rejects.
+          text: () => settle(() => buffer.toString('utf8')),
+          json: () => settle(() => JSON.parse(buffer.toString('utf8')) as unknown),
+          arrayBuffer: () =>
+            settle(() =>
+              buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength),
+            ),
         });
       });
     });

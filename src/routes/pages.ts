@@ -59,5 +59,5 @@ export async function currentUser(req: Request, users: UserStore): Promise<User 
  */
 export function takeFlash(req: Request): Record<string, string[]> {
   if (!req.session.flash || Object.keys(req.session.flash).length === 0) return {};
-  return req.flash() as unknown as Record<string, string[]>;
+  return req.flash();
 }

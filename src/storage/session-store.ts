@@ -103,7 +103,8 @@ export class SqliteSessionStore extends session.Store {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private pruneSafely(): void {
+  /** prune(), with a failure (a busy database) reported to onError instead of thrown. */
+  pruneSafely(): void {
     try {
       this.prune();
     } catch (err) {
