@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { GoogleClient } from './google/google-client.js';
 import { parseCodeBody } from './http/code-body.js';
 import { refuseCrossSite } from './http/cross-origin.js';
-import { errorHandler, notFound } from './http/error-handler.js';
+import { errorHandler, formPostsAreApiCalls, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import { createFixedWindowLimiter, rateLimit } from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
@@ -24,6 +24,7 @@ import {
 } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import './signin/session-data.js';
+import { STATE_TTL_MS } from './signin/state.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
 
@@ -86,6 +87,8 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
+  // Marked before the checks below, so their refusals of /gconnect are JSON too.
+  app.all('/gconnect', formPostsAreApiCalls);
   app.use(refuseCrossSite());
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
@@ -103,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
       secrets: config.sessionSecrets,
       production: config.production,
       ...config.session,
+      anonymousMaxAgeMs: STATE_TTL_MS,
       now,
     }),
   );

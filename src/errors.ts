@@ -1,3 +1,40 @@
+/** The calls to Google, as error codes name them (`google_userinfo_timeout`). */
+export type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
+
+/** Why a request failed, for the log; never shown to the client. */
+export type ErrorCode =
+  // the request
+  | 'cross_site'
+  | 'rate_limited'
+  | 'body_too_large'
+  | 'body_malformed'
+  | 'body_encoding'
+  | 'unsupported_content_type'
+  | 'bad_host'
+  | 'not_found'
+  | `http_${number}`
+  // the sign-in
+  | 'invalid_state'
+  | 'missing_code'
+  | 'access_denied'
+  | 'authorization_error'
+  | 'invalid_id_token'
+  | 'tokeninfo_sub_mismatch'
+  | 'tokeninfo_aud_mismatch'
+  | 'userinfo_sub_mismatch'
+  | 'account_not_allowed'
+  | 'not_connected'
+  // Google
+  | 'google_token_refused'
+  | 'google_tokeninfo_error'
+  | 'google_certs_unusable'
+  | 'google_bad_response'
+  | `google_${GoogleCall}_timeout`
+  | `google_${GoogleCall}_failed`
+  // the server
+  | 'storage_unavailable'
+  | 'internal';
+
 /**
  * The one error type of the app. `status` and `publicMessage` are what the client sees;
  * `cause` keeps the underlying error for the log and never reaches a response.
@@ -5,12 +42,12 @@
 export class AppError extends Error {
   readonly status: number;
   readonly publicMessage: string;
-  readonly code: string;
+  readonly code: ErrorCode;
 
   constructor(
     status: number,
     publicMessage: string,
-    options: { code?: string; cause?: unknown } = {},
+    options: { code?: ErrorCode; cause?: unknown } = {},
   ) {
     super(publicMessage, { cause: options.cause });
     this.name = 'AppError';
@@ -44,5 +81,9 @@ export const Messages = {
   accountNotAllowed: 'This Google account is not allowed to sign in.',
   tooManyRequests: 'Too many sign-in attempts; try again later.',
   notFound: 'Not found.',
+  badRequest: 'Bad request.',
+  malformedBody: 'Malformed request body.',
+  unsupportedContentType: 'Unsupported content type.',
+  unsupportedEncoding: 'Unsupported body encoding.',
   internal: 'Internal server error.',
 } as const;

@@ -22,13 +22,22 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/**
+ * For a route whose form posts are API calls, not browser forms (Google's sample posts
+ * `code=` to /gconnect by fetch): its errors stay JSON strings instead of an error page.
+ */
+export const formPostsAreApiCalls: RequestHandler = (_req, res, next) => {
+  res.locals.formPostsAreApiCalls = true;
+  next();
+};
+
 export const notFound: RequestHandler = (_req, _res, next) => {
   next(new AppError(404, Messages.notFound, { code: 'not_found' }));
 };
 
 function sendError(req: Request, res: Response, error: AppError): void {
   res.status(error.status);
-  if (wantsPage(req)) {
+  if (wantsPage(req, res)) {
     res.render('error', { status: error.status, message: error.publicMessage });
     return;
   }
@@ -36,18 +45,18 @@ function sendError(req: Request, res: Response, error: AppError): void {
 }
 
 /** Browsers navigating to a page get a page; fetch() and curl get the JSON string. */
-function wantsPage(req: Request): boolean {
+function wantsPage(req: Request, res: Response): boolean {
   return (
-    (req.method === 'GET' || req.method === 'HEAD' || isFormPost(req)) &&
+    (req.method === 'GET' || req.method === 'HEAD' || isFormPost(req, res)) &&
     req.accepts(['json', 'html']) === 'html'
   );
 }
 
-function isFormPost(req: Request): boolean {
+function isFormPost(req: Request, res: Response): boolean {
   return (
     req.method === 'POST' &&
     req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' &&
-    req.path !== '/gconnect'
+    res.locals.formPostsAreApiCalls !== true
   );
 }
 
@@ -66,10 +75,10 @@ export function toAppError(err: unknown): AppError {
     case 'entity.too.large':
       return new AppError(413, Messages.tooLarge, { code: 'body_too_large', cause: err });
     case 'entity.parse.failed':
-      return new AppError(400, 'Malformed request body.', { code: 'body_malformed', cause: err });
+      return new AppError(400, Messages.malformedBody, { code: 'body_malformed', cause: err });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'Unsupported body encoding.', { code: 'body_encoding', cause: err });
+      return new AppError(415, Messages.unsupportedEncoding, { code: 'body_encoding', cause: err });
   }
   const status =
     typeof e?.status === 'number'
@@ -78,7 +87,7 @@ export function toAppError(err: unknown): AppError {
         ? e.statusCode
         : 500;
   if (status >= 400 && status < 500)
-    return new AppError(status, 'Bad request.', { code: `http_${status}`, cause: err });
+    return new AppError(status, Messages.badRequest, { code: `http_${status}`, cause: err });
   return new AppError(500, Messages.internal, { code: 'internal', cause: err });
 }
 

@@ -1,6 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import { STATE_TTL_MS } from '../signin/state.js';
 
 export interface SessionOptions {
   store: session.Store;
@@ -9,6 +8,8 @@ export interface SessionOptions {
   production: boolean;
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
+  /** Cookie life of an anonymous session, which holds no more than a pending sign-in. */
+  anonymousMaxAgeMs: number;
   now: () => number;
 }
 
@@ -53,7 +54,7 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
       // Go on as an anonymous request with a fresh, empty session. express-session stores it
       // (its id changed), so give it an anonymous visitor's short life, not a signed-in one's.
       req.sessionStore.generate(req);
-      req.session.cookie.maxAge = STATE_TTL_MS;
+      req.session.cookie.maxAge = options.anonymousMaxAgeMs;
     }
     next();
   };

@@ -110,7 +110,7 @@ function authorizationCode(req: Request): string {
  */
 export function callbackUrl(req: Request): string {
   const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
-  if (!url) throw new AppError(400, 'Bad request.', { code: 'bad_host' });
+  if (!url) throw new AppError(400, Messages.badRequest, { code: 'bad_host' });
   return `${url.origin}${CALLBACK_PATH}`;
 }
 

@@ -15,7 +15,7 @@ describe('profile picture URLs', () => {
 
   it('when the value is empty, not a string or not a URL, then null', () => {
     for (const value of ['', undefined, null, 42, {}, '/relative.png', 'not a url']) {
-      expect(httpUrl(value), String(value)).toBeNull();
+      expect(httpUrl(value), JSON.stringify(value) ?? 'undefined').toBeNull();
     }
   });
 });
