@@ -18,10 +18,16 @@ async function postCode(agent: Agent, type: string | null, body: (code: string) 
 
 describe('the content types POST /gconnect takes', () => {
   it('when a valid code comes as XML, then 415 with the contract message, before Google is asked', async () => {
+    const logged = h.logs.length;
     const res = await postCode(h.client(), 'application/xml', (code) => `<code>${code}</code>`);
     expect(res.status).toBe(415);
     expect(res.body).toBe('Unsupported content type.');
     expect(h.emulator.calls()).toHaveLength(0);
+    const refusal = h.logs.slice(logged).find((line) => line.includes('"request refused"'));
+    expect(JSON.parse(refusal ?? '{}')).toMatchObject({
+      code: 'unsupported_content_type',
+      status: 415,
+    });
   });
 
   it('when the request has no Content-Type, then it is not refused as a type but as a missing code', async () => {
