@@ -16,4 +16,16 @@ describe('returnTo bounds and types', () => {
     expect(safeReturnTo(collapsing)).toBe('/');
     expect(safeReturnTo(`/${'a/../'.repeat(100)}me`)).toBe('/me');
   });
+
+  it('when returnTo names another host with a path, then / and not that path on our origin', () => {
+    expect(safeReturnTo('//evil.example/account')).toBe('/');
+    expect(safeReturnTo('/\\evil.example/account')).toBe('/');
+  });
+
+  it('when percent-encoding makes returnTo longer than 2048 characters, then /', () => {
+    const spaces = `/${' '.repeat(1000)}`;
+    expect(spaces.length).toBeLessThanOrEqual(2048);
+    expect(safeReturnTo(spaces)).toBe('/');
+    expect(safeReturnTo('/a b')).toBe('/a%20b');
+  });
 });
