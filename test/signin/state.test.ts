@@ -30,7 +30,11 @@ async function reasonOf(promise: Promise<void>): Promise<string> {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toMatchObject({ status: 401, publicMessage: 'Invalid state parameter.' });
+  expect(err).toMatchObject({
+    status: 401,
+    publicMessage: 'Invalid state parameter.',
+    code: 'invalid_state',
+  });
   return ((err as Error).cause as Error).message;
 }
 
