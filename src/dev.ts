@@ -27,6 +27,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await startServer(config);
+  const stop = () => {
+    Promise.all([app.close(), emulator.close()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  // Before the banner: whoever reads it may stop the process at once.
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const accounts = emulator.accounts.map(
     (a) => `    ${a.email.padEnd(30)} ${a.name}${a.emailVerified ? '' : ' (email not verified)'}`,
   );
@@ -46,14 +55,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-  const stop = () => {
-    Promise.all([app.close(), emulator.close()]).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {

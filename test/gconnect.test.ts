@@ -437,13 +437,12 @@ describe('POST /gconnect: Google refusals', () => {
   });
 
   it('when the token endpoint hangs past GOOGLE_TIMEOUT_MS, then 504', async () => {
-    const started = Date.now();
+    // The hang ends with a normal answer after 5 s: a 504 means the 1.5 s deadline fired first.
     await refused(
       () => h.emulator.inject('token', { kind: 'hang', ms: 5000 }),
       504,
       'Google did not answer in time; try again.',
     );
-    expect(Date.now() - started).toBeLessThan(4500);
   });
 
   it('when userinfo hangs past the deadline, then 504', async () => {

@@ -20,6 +20,7 @@ import { expectHarnessHealthy, expectRefused } from '../support/expectations.js'
 import type { Agent, Harness } from '../support/harness.js';
 import { getState, signIn } from '../support/sign-in.js';
 import { useHarness } from '../support/use-harness.js';
+import { waitFor } from '../support/wait.js';
 
 const ALICE = 'alice@example.com';
 const BIG = 'big.profile@example.com';
@@ -106,7 +107,7 @@ describe('SQLite busy', () => {
       .type('text/plain')
       .send(h.emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId }))
       .then((r) => r);
-    while (h.emulator.calls('userinfo').length === 0) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => h.emulator.calls('userinfo').length > 0, 'the userinfo call');
     lock.exec('BEGIN IMMEDIATE');
     const res = await pending;
     lock.exec('ROLLBACK');

@@ -68,7 +68,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     GOOGLE_CLIENT_ID: CLIENT.clientId,
     GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
     GOOGLE_EMULATOR_URL: emulator.url,
-    GOOGLE_TIMEOUT_MS: '1500',
+    // Generous for a loaded machine; the deadline tests set their own.
+    GOOGLE_TIMEOUT_MS: '3000',
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     // Suites sign in far more often than a person would; the limit has its own tests.
     RATE_LIMIT_PER_MINUTE: '0',
