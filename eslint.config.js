@@ -4,15 +4,7 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: [
-      'node_modules/',
-      'dist/',
-      'data/',
-      'coverage/',
-      'docs/',
-      'reports/',
-      '.stryker-tmp*/',
-    ],
+    ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'docs/', 'reports/', '.stryker-tmp/'],
   },
   js.configs.recommended,
   // Type-aware rules on the TypeScript: a promise nobody awaits is a crash waiting for a busy
