@@ -1,4 +1,4 @@
-// Entry point: the only file that reads the environment and listens.
+// Entry point of production: reads the environment (as only the entry points do) and listens.
 import { ConfigError, loadConfig } from './config.js';
 import { startServer } from './start.js';
 

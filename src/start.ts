@@ -24,7 +24,6 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Wires the real dependencies from a validated config and listens. */
 export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
@@ -35,6 +34,7 @@ export interface StartOptions {
   SessionStore?: typeof SqliteSessionStore;
 }
 
+/** Wires the real dependencies from a validated config and listens. */
 export async function startServer(
   config: Config,
   options: StartOptions = {},
