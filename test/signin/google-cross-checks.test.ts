@@ -68,11 +68,14 @@ describe("Google's part of a code-flow sign-in", () => {
 
   it('when the token response has no ID token, then 401 invalid ID token and no further call', async () => {
     const google = fakeGoogle({ idToken: undefined });
-    expect(await refusal(google)).toMatchObject({
+    const err = await refusal(google);
+    expect(err).toMatchObject({
       status: 401,
       publicMessage: 'Invalid ID token.',
       code: 'invalid_id_token',
     });
+    // The log says why.
+    expect(((err as Error).cause as Error).message).toBe('no id_token');
     expect(google.calls).toEqual(['exchangeCode code-1']);
   });
 
