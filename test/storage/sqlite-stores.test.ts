@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
 import { SqliteSessionStore } from '../../src/storage/session-store.js';
+import { createSqliteStateLedger } from '../../src/storage/state-ledger.js';
 import { createSqliteUserStore } from '../../src/storage/user-store.js';
 
 const T0 = 1_700_000_000_000;
@@ -111,6 +113,12 @@ describe('SqliteSessionStore expiry', () => {
     expect(seen).toEqual([T0]);
   });
 
+  it('when written without a callback, then the row is written and nothing is thrown', () => {
+    const store = storeAt();
+    expect(() => store.set('s', sess())).not.toThrow();
+    expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+  });
+
   it('when written without a callback and the database fails, then nothing is thrown', () => {
     const store = storeAt();
     db.close();
@@ -146,6 +154,16 @@ describe('SqliteSessionStore background prune', () => {
     store.close();
     vi.advanceTimersByTime(5000);
     expect(errors).toHaveLength(1);
+  });
+
+  it('when the interval is 0, then no background prune runs', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const store = storeAt({ pruneIntervalMs: 0 });
+    await call((cb) => store.set('old', sess({ cookie: { expires: new Date(T0 + 10) } }), cb));
+    now = T0 + 500;
+    vi.advanceTimersByTime(60 * 60 * 1000);
+    expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+    store.close();
   });
 
   it('when the interval is the default, then the first prune comes after ten minutes', () => {
@@ -207,5 +225,15 @@ describe('SqliteUserStore fields', () => {
     db.close();
     await expect(users.ping()).rejects.toThrow();
     db = openDatabase(join(dir, 'app.db'));
+  });
+});
+
+describe('SqliteStateLedger rows', () => {
+  it('when a state is claimed, then only its SHA-256 (base64url) is stored, never the state itself', async () => {
+    await createSqliteStateLedger(db).claim('the-state', T0 + 1000);
+    const hash = createHash('sha256').update('the-state').digest('base64url');
+    expect(db.prepare('SELECT state_hash, expires_at FROM used_states').all()).toEqual([
+      { state_hash: hash, expires_at: T0 + 1000 },
+    ]);
   });
 });
