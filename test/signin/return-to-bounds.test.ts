@@ -28,4 +28,9 @@ describe('returnTo bounds and types', () => {
     expect(safeReturnTo(spaces)).toBe('/');
     expect(safeReturnTo('/a b')).toBe('/a%20b');
   });
+
+  it('when only the end of returnTo looks like // or /\\ (a path, a query), then it is kept', () => {
+    expect(safeReturnTo('/a//')).toBe('/a//');
+    expect(safeReturnTo('/a?b=/\\')).toBe('/a?b=/\\');
+  });
 });
