@@ -88,6 +88,8 @@ describe('the boundary where calls to Google become AppErrors', () => {
       ['userinfo', googleError(401)],
       ['certs', Object.assign(new Error('reset'), { code: 'ECONNRESET' })],
       ['revoke', 'not even an error'],
+      // A GaxiosError without a response: the connection failed before Google answered.
+      ['token', new GaxiosError('socket hang up', { url: new URL('https://x.example') } as never)],
     ];
     for (const [call, err] of cases) {
       expect(await failure(call, err)).toMatchObject({
@@ -106,6 +108,8 @@ describe('the boundary where calls to Google become AppErrors', () => {
     expect(JSON.stringify(cause) + cause.message).not.toContain(SECRET);
     const reset = await failure('certs', Object.assign(new Error(SECRET), { code: 'ECONNRESET' }));
     expect((reset.cause as Error).message).toBe('Error code=ECONNRESET');
+    const thrown = await failure('revoke', 'not even an error');
+    expect((thrown.cause as Error).message).toBe('Error');
     const timedOut = await failure('token', timeoutError('TimeoutError'));
     expect((timedOut.cause as Error).message).toBe('TimeoutError');
   });
