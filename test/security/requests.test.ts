@@ -192,6 +192,9 @@ describe('state and parameter pollution (RFC 9700 §4.7; DESIGN: 401, never 500)
   });
 
   for (const query of [
+    'state=a&state=b',
+    'state=',
+    'state[x]=1',
     'state[]=x',
     'state[__proto__][x]=1',
     'state[length]=43',

@@ -24,6 +24,16 @@ export async function expectRefused(
   await agent.get('/me').expect(401, { error: 'Not signed in.' });
 }
 
+/** After a refusal: nobody signed in on this client, and no user row written. */
+export async function expectNothingChanged(
+  h: Pick<Harness, 'userRows'>,
+  agent: Agent,
+  rowsBefore: number,
+): Promise<void> {
+  await agent.get('/me').expect(401, { error: 'Not signed in.' });
+  expect(h.userRows()).toHaveLength(rowsBefore);
+}
+
 export function expectHarnessHealthy(h: Pick<Harness, 'url'>) {
   return supertest(h.url).get('/healthz').expect(200, { status: 'ok' });
 }

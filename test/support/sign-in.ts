@@ -3,6 +3,11 @@ import type supertest from 'supertest';
 import { CLIENT } from './client.js';
 import type { Agent, Harness } from './harness.js';
 
+/** A one-time code from the emulator, as if `account` had approved on its consent page. */
+export function issueCode(h: Pick<Harness, 'emulator'>, account = 'alice@example.com'): string {
+  return h.emulator.issueCode({ account, clientId: CLIENT.clientId });
+}
+
 /** GET /login as JSON: the state for this client's session. */
 export async function getState(agent: Agent): Promise<string> {
   const res = await agent.get('/login').set('Accept', 'application/json').expect(200);
@@ -16,7 +21,7 @@ export async function signIn(
   account: string,
 ): Promise<supertest.Response> {
   const state = await getState(agent);
-  const code = h.emulator.issueCode({ account, clientId: CLIENT.clientId });
+  const code = issueCode(h, account);
   return agent
     .post(`/gconnect?state=${encodeURIComponent(state)}`)
     .type('application/octet-stream')
@@ -47,4 +52,14 @@ export function sessionCookieOf(res: supertest.Response): string | undefined {
 export function sessionIdOf(setCookie: string): string {
   const value = decodeURIComponent(setCookie.split(';')[0]!.split('=').slice(1).join('='));
   return value.slice(2, value.lastIndexOf('.'));
+}
+
+/** The `sid` cookie an agent holds, read back out of supertest's cookie jar. */
+export async function cookieFromJar(agent: Agent): Promise<string> {
+  const jar = (
+    agent as unknown as { jar: { getCookies(a: unknown): { name: string; value: string }[] } }
+  ).jar;
+  const { CookieAccessInfo } = await import('cookiejar');
+  const sid = jar.getCookies(CookieAccessInfo.All).find((c) => c.name === 'sid');
+  return `sid=${sid?.value}`;
 }
