@@ -8,12 +8,13 @@ const ACCOUNT = 'alice@example.com';
 let h: Harness;
 useHarness({}, (s) => ({ h } = s));
 
-/** Posts a valid state and a fresh code to /gconnect as `type` (no Content-Type when null). */
+/** Posts a valid state and a fresh code to /gconnect as `type` (no body nor Content-Type when null). */
 async function postCode(agent: Agent, type: string | null, body: (code: string) => string) {
   const state = await getState(agent);
   const code = h.emulator.issueCode({ account: ACCOUNT, clientId: CLIENT.clientId });
   const post = agent.post(`/gconnect?state=${encodeURIComponent(state)}`);
-  return (type === null ? post : post.set('Content-Type', type)).send(body(code));
+  // No send() without a type: supertest would add a form Content-Type even for an empty body.
+  return type === null ? post : post.set('Content-Type', type).send(body(code));
 }
 
 // The 415 answer itself and form-encoded codes are tested in security/requests.test.ts.
