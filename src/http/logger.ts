@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** The app's logger: JSON lines to stdout, or to `destination` (tests read what it wrote). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     // Belt and braces: these never should reach a log line, and if one does it is masked.
     redact: {
@@ -21,7 +22,8 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**
