@@ -30,15 +30,11 @@ export function parseCodeBody(): RequestHandler[] {
 
 /** The code from whichever body was sent, or a 400. */
 export function readCode(body: unknown): string {
-  let code: unknown;
-  if (Buffer.isBuffer(body)) code = body.toString('utf8').trim();
-  else if (body && typeof body === 'object') code = (body as { code?: unknown }).code;
-  if (
-    typeof code !== 'string' ||
-    code === '' ||
-    code.length > 2048 ||
-    !/^[\x21-\x7e]+$/.test(code)
-  ) {
+  const code: unknown = Buffer.isBuffer(body)
+    ? body.toString('utf8').trim()
+    : (body as { code?: unknown } | null | undefined)?.code;
+  // One or more printable ASCII characters: also refuses the empty code.
+  if (typeof code !== 'string' || code.length > 2048 || !/^[\x21-\x7e]+$/.test(code)) {
     throw new AppError(400, Messages.missingCode, { code: 'missing_code' });
   }
   return code;

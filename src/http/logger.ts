@@ -1,34 +1,33 @@
 import type { RequestHandler } from 'express';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
- * The server's logger. The destination is asynchronous (lines are written while the event loop
- * goes on, not in the middle of a request); pino flushes it synchronously when the process
- * exits, and the server flushes it when it closes.
+ * The app's logger: JSON lines to stdout, or to `destination` (tests read what it wrote). Stdout
+ * is written asynchronously (lines go out while the event loop goes on, not in the middle of a
+ * request); pino flushes it synchronously when the process exits, and the server flushes it when
+ * it closes.
  */
-export function createLogger(level: string): Logger {
-  return pino(
-    {
-      level,
-      // Belt and braces: these never should reach a log line, and if one does it is masked.
-      redact: {
-        paths: [
-          '*.access_token',
-          '*.id_token',
-          '*.code',
-          '*.accessToken',
-          '*.idToken',
-          '*.client_secret',
-          '*.clientSecret',
-          '*.cookie',
-          '*.authorization',
-          '*.sessionSecrets',
-        ],
-        censor: '[redacted]',
-      },
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    // Belt and braces: these never should reach a log line, and if one does it is masked.
+    redact: {
+      paths: [
+        '*.access_token',
+        '*.id_token',
+        '*.code',
+        '*.accessToken',
+        '*.idToken',
+        '*.client_secret',
+        '*.clientSecret',
+        '*.cookie',
+        '*.authorization',
+        '*.sessionSecrets',
+      ],
+      censor: '[redacted]',
     },
-    pino.destination({ sync: false }),
-  );
+  };
+  return pino(options, destination ?? pino.destination({ sync: false }));
 }
 
 /** Writes what the logger still holds, e.g. before the process exits. */
