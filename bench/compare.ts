@@ -24,16 +24,20 @@ export interface TargetStats {
   emulatorBusyPercent: number;
 }
 
-export interface CompareOptions {
-  label: string;
+/** How a phase runs its targets: interleaved rounds after a warm-up. */
+export interface RoundOptions {
   targets: Target[];
-  emulator: BenchChild;
   codes: CodePool;
   concurrency: number;
   warmupMs: number;
   durationMs: number;
   rounds: number;
   progress: Progress;
+}
+
+export interface CompareOptions extends RoundOptions {
+  label: string;
+  emulator: BenchChild;
 }
 
 export async function compareTargets(options: CompareOptions): Promise<TargetStats[]> {

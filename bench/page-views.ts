@@ -4,9 +4,8 @@
  * like the sign-in phases, so the machine's other load hits them alike.
  */
 import type http from 'node:http';
-import type { CodePool } from './code-pool.js';
+import type { RoundOptions } from './compare.js';
 import { createAgent, runPageLoad, signInWithCookie } from './load-client.js';
-import type { Progress } from './progress.js';
 import type { Target } from './targets.js';
 
 export interface PageStats {
@@ -28,15 +27,8 @@ export interface PageRoute {
   expect: string;
 }
 
-export interface PageViewOptions {
-  targets: Target[];
+export interface PageViewOptions extends RoundOptions {
   routes: PageRoute[];
-  codes: CodePool;
-  concurrency: number;
-  warmupMs: number;
-  durationMs: number;
-  rounds: number;
-  progress: Progress;
 }
 
 /** Per route, per target (in the order given). */

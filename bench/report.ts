@@ -103,14 +103,7 @@ export function formatTable(r: Results): string {
     }
     if (t.baseline) rows.push(...baselineRows(t.app, t.baseline, 'sign-in'));
     rows.push(['  errors (non-200)', String(t.app.errors), String(t.limit.errors), '', '0', '']);
-    rows.push([
-      '  server CPU per sign-in (µs)',
-      f0(t.app.serverCpuMicros),
-      f0(t.limit.serverCpuMicros),
-      `${f1(t.app.serverCpuMicros / t.limit.serverCpuMicros)}×`,
-      '',
-      '',
-    ]);
+    rows.push(cpuRow('  server CPU per sign-in (µs)', t.app, t.limit));
     rows.push([
       '  emulator busy (% of a core)',
       f0(t.app.emulatorBusyPercent),
@@ -215,14 +208,7 @@ export function formatTable(r: Results): string {
 }
 
 function signedInRows(p: { me: PageComparison; home: PageComparison }): string[][] {
-  const cpu = (c: PageComparison) => [
-    '  server CPU per request (µs)',
-    f0(c.app.serverCpuMicros),
-    f0(c.limit.serverCpuMicros),
-    `${f1(c.app.serverCpuMicros / c.limit.serverCpuMicros)}×`,
-    '',
-    '',
-  ];
+  const cpu = (c: PageComparison) => cpuRow('  server CPU per request (µs)', c.app, c.limit);
   const ok = (c: PageComparison) => c.app.errors === 0 && c.limit.errors === 0;
   const ab = (c: PageComparison) => (c.baseline ? baselineRows(c.app, c.baseline, 'request') : []);
   return [
@@ -273,4 +259,14 @@ function baselineRows(
       '',
     ],
   ];
+}
+
+/** Server CPU time per request of the app next to the limit's. */
+function cpuRow(
+  label: string,
+  app: { serverCpuMicros: number },
+  limit: { serverCpuMicros: number },
+): string[] {
+  const ratio = `${f1(app.serverCpuMicros / limit.serverCpuMicros)}×`;
+  return [label, f0(app.serverCpuMicros), f0(limit.serverCpuMicros), ratio, '', ''];
 }
