@@ -5,9 +5,15 @@ import { DEV_CLIENT } from './emulator/dev-client.js';
 import { createEmulator } from './emulator/emulator.js';
 import { startServer } from './start.js';
 
+const DEV_ACCESS_TOKEN_SECONDS = 60;
+
 async function main(): Promise<void> {
   const emulator = await createEmulator({
-    ...readEmulatorEnv(process.env),
+    ...readEmulatorEnv({
+      // Short-lived access tokens, so /account shows a profile fetched after a refresh.
+      EMULATOR_ACCESS_TOKEN_SECONDS: String(DEV_ACCESS_TOKEN_SECONDS),
+      ...process.env,
+    }),
     clients: [{ ...DEV_CLIENT }],
   });
   let config;
@@ -38,6 +44,7 @@ async function main(): Promise<void> {
       `  Sign in:   ${app.url}/login`,
       `  Emulator:  ${emulator.url}   (GOOGLE_EMULATOR_URL)`,
       `  Client ID: ${DEV_CLIENT.clientId}`,
+      `  Google access tokens live ${emulator.accessTokenLifetimeSeconds} s (EMULATOR_ACCESS_TOKEN_SECONDS): /account refreshes them.`,
       '',
       '  Test accounts:',
       ...accounts,

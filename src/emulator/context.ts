@@ -17,6 +17,10 @@ export interface IssueCodeRequest {
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
   scope?: string;
+  /** Default: 'offline' for the popup code client (it always may get a refresh token), else online. */
+  accessType?: 'online' | 'offline';
+  prompt?: string;
+  includeGrantedScopes?: boolean;
 }
 
 /** One request received at a Google endpoint. Never holds tokens, codes or secrets. */

@@ -1,5 +1,5 @@
 import { UnknownAccountError, UnknownClientError, type Handler } from './context.js';
-import { describeFaultProblem, isEndpoint, type Fault } from './faults.js';
+import { describeFaultProblem, ENDPOINTS, isEndpoint, type Fault } from './faults.js';
 import { HttpError, invalidRequest, jsonReply, readBody, type Reply } from './http.js';
 import { isObject } from './jwt.js';
 
@@ -26,6 +26,9 @@ export const createCode: Handler = async (state, { params }) => {
       codeChallenge: form.get('code_challenge') ?? undefined,
       codeChallengeMethod: method,
       scope: form.get('scope') ?? undefined,
+      accessType: accessType(form.get('access_type')),
+      prompt: form.get('prompt') ?? undefined,
+      includeGrantedScopes: form.get('include_granted_scopes') === 'true',
     });
     return jsonReply(201, { code });
   } catch (error) {
@@ -40,6 +43,16 @@ export const createCode: Handler = async (state, { params }) => {
     }
     throw error;
   }
+};
+
+function accessType(value: string | null): 'online' | 'offline' | undefined {
+  return value === 'online' || value === 'offline' ? value : undefined;
+}
+
+/** POST /emulator/expire-refresh-tokens — every refresh token ends now (Testing-status 7 days). */
+export const expireRefreshTokens: Handler = (state) => {
+  state.grants.expireRefreshTokens();
+  return noContent();
 };
 
 /** GET /emulator/accounts */
@@ -61,9 +74,7 @@ export const addFault: Handler = async (state, { req }) => {
     return invalidRequest('Body must be JSON: {"endpoint", "fault", "times"}');
   }
   if (!isObject(body) || !isEndpoint(body.endpoint)) {
-    return invalidRequest(
-      'endpoint must be one of token, tokeninfo, userinfo, certs, revoke, auth, discovery',
-    );
+    return invalidRequest(`endpoint must be one of ${ENDPOINTS.join(', ')}`);
   }
   const problem = describeFaultProblem(body.endpoint, body.fault);
   if (problem) return invalidRequest(problem);
