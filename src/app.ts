@@ -22,7 +22,7 @@ import {
   finishRedirectSignIn,
   startRedirectSignIn,
 } from './routes/redirect-flow.js';
-import { admitOnlyAllowedAccounts, type AllowedAccounts } from './signin/allowed-accounts.js';
+import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import './signin/session-data.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
@@ -57,10 +57,10 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 export function createApp(deps: AppDeps): Express {
   const { config, google, users, logger } = deps;
   const now = deps.now ?? Date.now;
-  // Every sign-in flow writes users through this gate, so none can skip the allowed lists.
   const signInDeps = {
     google,
-    users: admitOnlyAllowedAccounts(users, config.allowedAccounts),
+    users,
+    allowedAccounts: config.allowedAccounts,
     ledger: deps.ledger,
     now,
   };

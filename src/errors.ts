@@ -28,6 +28,8 @@ export const Messages = {
   userIdMismatch: "Token's user ID doesn't match given user ID.",
   clientIdMismatch: "Token's client ID does not match app's.",
   alreadyConnected: 'Current user is already connected.',
+  signedInAs: (name: string) => `You are now logged in as ${name}`,
+  unnamedUser: 'Google user',
   notConnected: 'Current user not connected.',
   disconnected: 'Successfully disconnected.',
   notSignedIn: 'Not signed in.',

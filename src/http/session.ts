@@ -1,6 +1,5 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import { destroySession } from '../signin/complete-sign-in.js';
 import { STATE_TTL_MS } from '../signin/state.js';
 
 export interface SessionOptions {
@@ -59,4 +58,24 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     next();
   };
   return [sessions, absoluteLifetime];
+}
+
+/** Gives the browser a new session id, keeping nothing of the old session. */
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err) => (err ? reject(err as Error) : resolve())),
+  );
+}
+
+/** Writes the session to the store now, instead of when the response ends. */
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.save((err) => (err ? reject(err as Error) : resolve())),
+  );
+}
+
+export function destroySession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.destroy((err) => (err ? reject(err as Error) : resolve())),
+  );
 }

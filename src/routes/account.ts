@@ -2,8 +2,7 @@ import type { Logger } from 'pino';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, Messages } from '../errors.js';
 import type { GoogleClient } from '../google/google-client.js';
-import { destroySession } from '../signin/complete-sign-in.js';
-import type { SessionCookie } from '../http/session.js';
+import { destroySession, type SessionCookie } from '../http/session.js';
 import type { UserStore } from '../storage/user-store.js';
 import { currentUser } from './pages.js';
 

@@ -3,16 +3,13 @@ import { Messages } from '../errors.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { readCode } from '../http/code-body.js';
 import { authenticateWithGoogle } from '../signin/authenticate.js';
-import { completeSignIn, isSignedInAs } from '../signin/complete-sign-in.js';
+import { signIn, type SignInDeps } from '../signin/sign-in.js';
 import { consumeState } from '../signin/state.js';
 import type { StateLedger } from '../storage/state-ledger.js';
-import type { UserStore } from '../storage/user-store.js';
 
-export interface GconnectDeps {
+export interface GconnectDeps extends SignInDeps {
   google: GoogleClient;
-  users: UserStore;
   ledger: StateLedger;
-  now: () => number;
 }
 
 /** POST /gconnect?state=…: the popup code client's sign-in, step by step as in DESIGN.md. */
@@ -25,11 +22,11 @@ export function gconnect(deps: GconnectDeps): RequestHandler {
       code,
       redirectUri: 'postmessage',
     });
-    if (isSignedInAs(req, identity.profile.sub)) {
+    const outcome = await signIn(req, deps, { method: 'popup', ...identity });
+    if (outcome.status === 'already-connected') {
       res.status(200).json(Messages.alreadyConnected);
       return;
     }
-    const user = await completeSignIn(req, deps.users, identity, deps.now());
-    res.render('greeting', { user });
+    res.render('greeting', { user: outcome.user });
   };
 }

@@ -4,20 +4,17 @@ import { AppError, Messages } from '../errors.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { authenticateWithGoogle } from '../signin/authenticate.js';
 import { buildAuthorizationUrl } from '../signin/authorization-url.js';
-import { completeSignIn, isSignedInAs } from '../signin/complete-sign-in.js';
 import { createPkcePair } from '../signin/pkce.js';
 import { safeReturnTo } from '../signin/return-to.js';
+import { signIn, type SignInDeps } from '../signin/sign-in.js';
 import { claimState, randomToken, STATE_TTL_MS } from '../signin/state.js';
 import type { StateLedger } from '../storage/state-ledger.js';
-import type { UserStore } from '../storage/user-store.js';
 
 export const CALLBACK_PATH = '/auth/google/callback';
 
-export interface RedirectFlowDeps {
+export interface RedirectFlowDeps extends SignInDeps {
   google: GoogleClient;
-  users: UserStore;
   ledger: StateLedger;
-  now: () => number;
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -67,11 +64,8 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
       { code, redirectUri: callbackUrl(req), codeVerifier: pending.codeVerifier },
       { nonce: pending.nonce },
     );
-    if (isSignedInAs(req, identity.profile.sub)) {
-      req.flash('info', Messages.alreadyConnected);
-    } else {
-      await completeSignIn(req, deps.users, identity, deps.now());
-    }
+    const outcome = await signIn(req, deps, { method: 'redirect', ...identity });
+    if (outcome.status === 'already-connected') req.flash('info', Messages.alreadyConnected);
     res.set('Cache-Control', 'no-store');
     res.redirect(303, pending.returnTo);
   };

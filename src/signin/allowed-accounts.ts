@@ -1,5 +1,5 @@
 import { AppError, Messages } from '../errors.js';
-import type { GoogleProfile, UserStore } from '../storage/user-store.js';
+import type { GoogleProfile } from '../storage/user-store.js';
 
 /** Who may sign in; both lists empty means any Google account. Entries are lower case. */
 export interface AllowedAccounts {
@@ -8,8 +8,6 @@ export interface AllowedAccounts {
   /** Exact addresses. */
   emails: string[];
 }
-
-export const ANY_ACCOUNT: AllowedAccounts = { domains: [], emails: [] };
 
 /**
  * True when the account may sign in. A domain is proven by the ID token's `hd` (Google sets it
@@ -25,22 +23,9 @@ export function isAllowedAccount(profile: GoogleProfile, allowed: AllowedAccount
   return email !== undefined && allowed.emails.includes(email);
 }
 
-/**
- * The user store as every sign-in flow sees it: an account outside the allowed lists is refused
- * (403) before its row is written, so the check sits where no flow can go around it.
- */
-export function admitOnlyAllowedAccounts(users: UserStore, allowed: AllowedAccounts): UserStore {
-  if (allowed.domains.length === 0 && allowed.emails.length === 0) return users;
-  return {
-    upsertFromGoogle(profile, now) {
-      if (!isAllowedAccount(profile, allowed)) {
-        return Promise.reject(
-          new AppError(403, Messages.accountNotAllowed, { code: 'account_not_allowed' }),
-        );
-      }
-      return users.upsertFromGoogle(profile, now);
-    },
-    findById: (id) => users.findById(id),
-    ping: () => users.ping(),
-  };
+/** Refuses (403) an account outside the allowed lists. */
+export function assertAllowedAccount(profile: GoogleProfile, allowed: AllowedAccounts): void {
+  if (!isAllowedAccount(profile, allowed)) {
+    throw new AppError(403, Messages.accountNotAllowed, { code: 'account_not_allowed' });
+  }
 }

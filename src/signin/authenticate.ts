@@ -1,24 +1,20 @@
 import { AppError, Messages } from '../errors.js';
 import type { CodeGrant, GoogleClient } from '../google/google-client.js';
-import type { GoogleProfile } from '../storage/user-store.js';
+import { profileFromGoogle } from './profile.js';
+import type { GoogleIdentity } from './sign-in.js';
 
-export interface GoogleIdentity {
-  profile: GoogleProfile;
-  /** Kept server-side to revoke at disconnect; never logged or returned. */
-  accessToken: string;
-  /** Hosted domain of a Workspace account, from the ID token. */
-  hostedDomain: string | undefined;
-}
+/** What a code flow learns from Google; the flow adds its `method`. */
+export type CodeGrantIdentity = Required<Omit<GoogleIdentity, 'method'>>;
 
 /**
- * Google's part of a sign-in, in DESIGN.md's order: one code exchange, the ID token,
+ * Google's part of a code-flow sign-in, in DESIGN.md's order: one code exchange, the ID token,
  * then tokeninfo and userinfo side by side, each cross-checked against the ID token.
  */
 export async function authenticateWithGoogle(
   google: GoogleClient,
   grant: CodeGrant,
   expected: { nonce?: string } = {},
-): Promise<GoogleIdentity> {
+): Promise<CodeGrantIdentity> {
   const tokens = await google.exchangeCode(grant);
   if (!tokens.idToken) {
     throw new AppError(401, Messages.invalidIdToken, {
@@ -44,17 +40,8 @@ export async function authenticateWithGoogle(
   if (user.value.sub !== claims.sub) {
     throw new AppError(401, Messages.invalidIdToken, { code: 'userinfo_sub_mismatch' });
   }
-  const profile = user.value;
   return {
-    accessToken: tokens.accessToken,
-    hostedDomain: typeof claims.hd === 'string' ? claims.hd : undefined,
-    profile: {
-      sub: claims.sub,
-      email: profile.email ?? claims.email ?? null,
-      emailVerified: (profile.email_verified ?? claims.email_verified) === true,
-      name: profile.name ?? claims.name ?? null,
-      picture: profile.picture ?? claims.picture ?? null,
-      hostedDomain: typeof claims.hd === 'string' ? claims.hd : undefined,
-    },
+    profile: profileFromGoogle(claims, user.value),
+    tokens: { accessToken: tokens.accessToken },
   };
 }

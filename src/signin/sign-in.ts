@@ -1,0 +1,66 @@
+import type { Request } from 'express';
+import { Messages } from '../errors.js';
+import { regenerateSession, saveSession } from '../http/session.js';
+import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
+import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
+
+/** How the browser proved the account: popup code client, redirect flow, or a bare ID token. */
+export type SignInMethod = 'popup' | 'redirect' | 'credential';
+
+/** Google's tokens from a code exchange; kept server-side only, never logged or returned. */
+export interface SignInTokens {
+  /** Revoked at disconnect. */
+  accessToken: string;
+}
+
+/** A Google account, already verified by one of the flows. */
+export interface GoogleIdentity {
+  method: SignInMethod;
+  profile: GoogleProfile;
+  /** Absent when the flow verified an ID token on its own (no code exchange, no access token). */
+  tokens?: SignInTokens | undefined;
+}
+
+export interface SignInDeps {
+  users: UserStore;
+  /** Who may sign in; both lists empty means any Google account. */
+  allowedAccounts: AllowedAccounts;
+  now: () => number;
+}
+
+export type SignInOutcome =
+  | { status: 'signed-in'; user: User }
+  /** This session is already signed in as that account: nothing was written. */
+  | { status: 'already-connected' };
+
+/**
+ * The app's part of a sign-in, shared by every flow once Google has vouched for the account.
+ * Each rule is a step here, so no flow can skip one.
+ */
+export async function signIn(
+  req: Request,
+  deps: SignInDeps,
+  identity: GoogleIdentity,
+): Promise<SignInOutcome> {
+  // Refused (403) before anything is written: no user row, no session change.
+  assertAllowedAccount(identity.profile, deps.allowedAccounts);
+  if (isSignedInAs(req, identity.profile.sub)) return { status: 'already-connected' };
+  const nowMs = deps.now();
+  const user = await deps.users.upsertFromGoogle(identity.profile, new Date(nowMs));
+  // Regenerate the session when signing in to prevent fixation; only once the row is committed.
+  await regenerateSession(req);
+  req.session.userId = user.id;
+  req.session.googleSub = user.googleSub;
+  req.session.accessToken = identity.tokens?.accessToken;
+  req.session.signedInAt = nowMs;
+  req.flash('success', Messages.signedInAs(user.name ?? user.email ?? Messages.unnamedUser));
+  // Stored now, not when the response ends: if the store fails, the client gets the error
+  // (503) instead of a welcome for a session that does not exist.
+  await saveSession(req);
+  return { status: 'signed-in', user };
+}
+
+/** True when this session is already signed in as that Google account. */
+function isSignedInAs(req: Request, googleSub: string): boolean {
+  return req.session.userId !== undefined && req.session.googleSub === googleSub;
+}
