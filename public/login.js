@@ -33,7 +33,7 @@
 
   function goHomeSoon() {
     // Long enough to read the greeting; the home page then shows who is signed in.
-    setTimeout(() => window.location.assign('/'), 1200);
+    setTimeout(() => window.location.assign(root.dataset.returnTo || '/'), 1200);
   }
 
   async function failed(message) {
@@ -113,7 +113,9 @@
     if (!codeClient) {
       codeClient = window.google.accounts.oauth2.initCodeClient({
         client_id: root.dataset.clientId,
-        scope: 'openid email profile',
+        scope: root.dataset.scope || 'openid email profile',
+        // Incremental authorization: the new code's tokens cover the scopes granted before too.
+        include_granted_scopes: true,
         ux_mode: 'popup',
         callback: onCode,
         error_callback: onError,

@@ -13,6 +13,11 @@ import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
+import { accountPage, googleConnection } from './routes/account-page.js';
+import { deleteAccount } from './routes/delete-account.js';
+import { requireSignIn } from './http/require-sign-in.js';
+import type { GoogleGrants } from './grants/google-grants.js';
+import type { UserSessions } from './storage/session-store.js';
 import { gconnect } from './routes/gconnect.js';
 import { healthz } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
@@ -38,14 +43,18 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
+  /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
+  googleScopes?: string[];
 }
 
 export interface AppDeps {
   config: AppConfig;
   users: UserStore;
-  sessionStore: session.Store;
+  sessionStore: session.Store & UserSessions;
   ledger: StateLedger;
   google: GoogleClient;
+  /** The users' Google grants: tokens kept encrypted, googleAccessToken for the app's own calls. */
+  grants: GoogleGrants;
   logger: Logger;
   now?: () => number;
 }
@@ -55,13 +64,15 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 
 /** Builds the app from its dependencies; it neither reads the environment nor listens. */
 export function createApp(deps: AppDeps): Express {
-  const { config, google, users, logger } = deps;
+  const { config, google, users, logger, grants } = deps;
   const now = deps.now ?? Date.now;
   const signInDeps = {
     google,
     users,
     allowedAccounts: config.allowedAccounts,
     ledger: deps.ledger,
+    grants,
+    scopes: config.googleScopes ?? [],
     now,
   };
   const app = express();
@@ -75,7 +86,9 @@ export function createApp(deps: AppDeps): Express {
 
   const cookie = sessionCookie(config.production);
   const pageDeps = { users, google, now, emulator: config.emulator };
-  const accountDeps = { google, users, logger, cookie };
+  const accountDeps = { google, users, logger, cookie, grants };
+  const signedIn = requireSignIn(users);
+  const form = express.urlencoded({ extended: false, limit: '1kb' });
 
   app.use(requestLogger(logger));
   app.use(
@@ -109,7 +122,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(flash());
 
   app.get('/', homePage(pageDeps));
-  app.get('/login', allowPopups, loginPage(pageDeps));
+  app.get('/login', allowPopups, loginPage({ ...pageDeps, scopes: config.googleScopes }));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
   app.get('/auth/google', startRedirectSignIn(signInDeps));
@@ -121,6 +134,15 @@ export function createApp(deps: AppDeps): Express {
   );
   app.post('/logout', logout(accountDeps));
   app.get('/me', me(accountDeps));
+  app.get('/account', signedIn, accountPage({ grants, google }));
+  app.get('/account/google', signedIn, googleConnection({ grants, google }));
+  app.post(
+    '/account/delete',
+    signedIn,
+    form,
+    express.json({ limit: '1kb' }),
+    deleteAccount({ grants, users, sessions: deps.sessionStore, cookie }),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger));

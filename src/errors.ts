@@ -44,5 +44,10 @@ export const Messages = {
   accountNotAllowed: 'This Google account is not allowed to sign in.',
   tooManyRequests: 'Too many sign-in attempts; try again later.',
   notFound: 'Not found.',
+  googleReconnect: 'Google access was revoked or expired; reconnect Google.',
+  googleNotConnected: 'Google is not connected for this user.',
+  scopeNotGranted: 'Google did not grant the access this needs.',
+  accountDeleted: 'Your account was deleted.',
+  confirmDelete: 'Confirm the deletion first.',
   internal: 'Internal server error.',
 } as const;

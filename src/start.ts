@@ -12,6 +12,10 @@ import { openDatabase } from './storage/database.js';
 import { SqliteSessionStore } from './storage/session-store.js';
 import { createSqliteStateLedger } from './storage/state-ledger.js';
 import { createSqliteUserStore } from './storage/user-store.js';
+import { createSqliteGrantStore } from './storage/grant-store.js';
+import { devTokenKeys } from './grants/dev-token-keys.js';
+import { createGoogleGrants } from './grants/google-grants.js';
+import { createTokenCipher } from './grants/token-cipher.js';
 
 export interface RunningServer {
   url: string;
@@ -34,6 +38,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
+  const dataDir = dirname(config.databasePath);
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   const users = createSqliteUserStore(db);
   const ledger = createSqliteStateLedger(db);
@@ -53,17 +58,26 @@ export async function startServer(
   const app = createApp({
     config: {
       production: config.production,
-      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dirname(config.databasePath))],
+      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dataDir)],
       session: config.session,
       trustProxy: config.trustProxy,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
       allowedAccounts: config.allowedAccounts,
+      googleScopes: config.google.scopes,
     },
     users,
     sessionStore,
     ledger,
     google,
+    grants: createGoogleGrants({
+      store: createSqliteGrantStore(db),
+      cipher: createTokenCipher(config.tokenEncryptionKeys ?? devTokenKeys(dataDir)),
+      google,
+      logger,
+      now,
+      googleTimeoutMs: config.google.timeoutMs,
+    }),
     logger,
     now,
   });

@@ -17,7 +17,10 @@ export interface GoogleClient {
   verifyIdToken(idToken: string, expected?: { nonce?: string }): Promise<IdTokenClaims>;
   tokenInfo(accessToken: string): Promise<TokenInfo>;
   userInfo(accessToken: string): Promise<UserInfo>;
-  revoke(accessToken: string): Promise<void>;
+  /** A new access token for a stored refresh token; once, with the deadline, never retried. */
+  refreshAccessToken(refreshToken: string): Promise<RefreshedTokens>;
+  /** Revokes an access or refresh token: at Google, either one ends the whole grant. */
+  revoke(token: string): Promise<void>;
   readonly endpoints: GoogleEndpoints;
   readonly clientId: string;
   close(): void;
@@ -33,6 +36,20 @@ export interface CodeGrant {
 export interface GoogleTokens {
   accessToken: string;
   idToken: string | undefined;
+  /** Present on first consent (or with prompt=consent) for offline access. */
+  refreshToken?: string | undefined;
+  /** Seconds the access token lives. */
+  expiresIn?: number | undefined;
+  /** The granted scopes, space-separated, exactly as Google returned them. */
+  scope?: string | undefined;
+}
+
+export interface RefreshedTokens {
+  accessToken: string;
+  expiresIn: number | undefined;
+  scope: string | undefined;
+  /** Google rarely sends a new one on refresh; when it does, it is the newest. */
+  refreshToken: string | undefined;
 }
 
 /** The profile claims Google gives in both the ID token and userinfo (OIDC Core §5.1). */
@@ -78,6 +95,11 @@ const MAX_RESPONSE_BYTES = 256 * 1024;
 const tokenResponse = z.object({
   access_token: z.string().min(1),
   id_token: z.string().min(1).optional(),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().positive().optional(),
+  // google-auth-library turns expires_in into expiry_date (its own clock) in the body it returns.
+  expiry_date: z.number().optional(),
+  scope: z.string().optional(),
 });
 const tokenInfoResponse = z.looseObject({
   sub: z.string().optional(),
@@ -107,7 +129,7 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
   const agentOptions = { keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
-  const oauth = new OAuth2Client({
+  const oauth = new RefreshingOAuth2Client({
     clientId,
     clientSecret: options.clientSecret,
     endpoints: {
@@ -185,7 +207,24 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
         }),
       );
       const tokens = expect(tokenResponse, res.res?.data ?? res.tokens);
-      return { accessToken: tokens.access_token, idToken: tokens.id_token };
+      return {
+        accessToken: tokens.access_token,
+        idToken: tokens.id_token,
+        refreshToken: tokens.refresh_token,
+        expiresIn: lifetimeSeconds(tokens),
+        scope: tokens.scope,
+      };
+    },
+
+    async refreshAccessToken(refreshToken) {
+      const res = await callGoogle('refresh', () => oauth.refreshWith(refreshToken));
+      const tokens = expect(tokenResponse, res.res?.data);
+      return {
+        accessToken: tokens.access_token,
+        expiresIn: lifetimeSeconds(tokens),
+        scope: tokens.scope,
+        refreshToken: tokens.refresh_token,
+      };
     },
 
     async verifyIdToken(idToken, expected = {}) {
@@ -227,13 +266,13 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
       return bearerJson('userinfo', endpoints.userInfo, 'GET', accessToken, userInfoResponse);
     },
 
-    async revoke(accessToken) {
+    async revoke(token) {
       await callGoogle('revoke', () =>
         transporter.request({
           url: endpoints.revoke,
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          data: new URLSearchParams({ token: accessToken }).toString(),
+          data: new URLSearchParams({ token }).toString(),
         }),
       );
     },
@@ -245,7 +284,17 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
   };
 }
 
-type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
+type GoogleCall = 'token' | 'refresh' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
+
+/**
+ * google-auth-library's refresh without its per-client credentials and cache: one client serves
+ * every user, and the app's grant store (not the library) decides when a refresh happens.
+ */
+class RefreshingOAuth2Client extends OAuth2Client {
+  refreshWith(refreshToken: string) {
+    return this.refreshTokenNoCache(refreshToken);
+  }
+}
 
 /**
  * The boundary where library and network errors become AppErrors, once:
@@ -265,6 +314,13 @@ async function callGoogle<T>(call: GoogleCall, work: () => Promise<T>): Promise<
     }
     const status = err instanceof GaxiosError ? err.response?.status : undefined;
     if (status !== undefined && status >= 400 && status < 500) {
+      if (call === 'refresh' && oauthError(err) === 'invalid_grant') {
+        // The grant is gone (revoked, expired, Testing-status limit): the user must reconnect.
+        throw new AppError(409, Messages.googleReconnect, {
+          code: 'google_invalid_grant',
+          cause: redact(err),
+        });
+      }
       if (call === 'token') {
         throw new AppError(401, Messages.codeExchangeFailed, {
           code: 'google_token_refused',
@@ -294,10 +350,14 @@ function isTimeout(err: unknown): boolean {
 }
 
 /** Google's `error` field if it is a plain OAuth error code; never free upstream text. */
-function tokenInfoError(err: unknown): string {
+function oauthError(err: unknown): string | undefined {
   const data = err instanceof GaxiosError ? (err.response?.data as unknown) : undefined;
   const code = data && typeof data === 'object' ? (data as { error?: unknown }).error : undefined;
-  return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : 'invalid_token';
+  return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined;
+}
+
+function tokenInfoError(err: unknown): string {
+  return oauthError(err) ?? 'invalid_token';
 }
 
 /** Errors keep their kind and status for the log, not the request (which holds tokens). */
@@ -311,6 +371,13 @@ function redact(err: unknown): Error {
       status,
     },
   );
+}
+
+/** The access token's lifetime in seconds, from expires_in or the library's expiry_date. */
+function lifetimeSeconds(tokens: z.infer<typeof tokenResponse>): number | undefined {
+  if (tokens.expires_in !== undefined) return tokens.expires_in;
+  if (tokens.expiry_date === undefined) return undefined;
+  return Math.max(0, Math.round((tokens.expiry_date - Date.now()) / 1000));
 }
 
 function expect<T>(schema: z.ZodType<T>, data: unknown): T {

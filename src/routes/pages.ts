@@ -1,5 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { GoogleClient } from '../google/google-client.js';
+import { requestedScope } from '../signin/authorization-url.js';
+import { safeReturnTo } from '../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../signin/state.js';
 import type { User, UserStore } from '../storage/user-store.js';
 
@@ -8,6 +10,8 @@ export interface PageDeps {
   google: GoogleClient;
   now: () => number;
   emulator: boolean;
+  /** Extra Google scopes (GOOGLE_SCOPES) the sign-in asks for. */
+  scopes?: readonly string[];
 }
 
 /** GET /login: a fresh state per view, in `data-state` or as JSON. */
@@ -28,6 +32,8 @@ export function loginPage(deps: PageDeps): RequestHandler {
       state,
       user: await currentUser(req, deps.users),
       clientId: deps.google.clientId,
+      scope: requestedScope(deps.scopes),
+      returnTo: safeReturnTo(req.query.returnTo),
       gsiClientUrl: deps.google.endpoints.gsiClient,
       emulator: deps.emulator,
       // A redirect sign-in may come back here (?returnTo=/login): its welcome shows here, once.

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { SessionData } from 'express-session';
 import { AppError, Messages } from '../errors.js';
 import type { GoogleClient } from '../google/google-client.js';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import { authenticateWithGoogle } from '../signin/authenticate.js';
 import { buildAuthorizationUrl } from '../signin/authorization-url.js';
 import { createPkcePair } from '../signin/pkce.js';
@@ -15,6 +16,9 @@ export const CALLBACK_PATH = '/auth/google/callback';
 export interface RedirectFlowDeps extends SignInDeps {
   google: GoogleClient;
   ledger: StateLedger;
+  grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken'>;
+  /** Extra scopes (GOOGLE_SCOPES). */
+  scopes: readonly string[];
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -25,7 +29,7 @@ type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
  * Google's authorization endpoint.
  */
 export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
-  return (req, res) => {
+  return async (req, res) => {
     const pkce = createPkcePair();
     const pending: RedirectLogin = {
       state: randomToken(),
@@ -46,9 +50,21 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
         state: pending.state,
         nonce: pending.nonce,
         codeChallenge: pkce.challenge,
+        scopes: deps.scopes,
+        promptConsent: await needsConsent(req, deps),
       }),
     );
   };
+}
+
+/**
+ * Google gives a refresh token only on first consent: a signed-in user whose grant has none
+ * alive (revoked, expired, never given) is sent through the consent screen again. Anonymous
+ * visitors are not (we do not know who they are yet, and most already have a live grant).
+ */
+async function needsConsent(req: Request, deps: RedirectFlowDeps): Promise<boolean> {
+  const userId = req.session.userId;
+  return userId !== undefined && !(await deps.grants.hasLiveRefreshToken(userId));
 }
 
 /**

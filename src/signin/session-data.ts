@@ -15,8 +15,6 @@ declare module 'express-session' {
     };
     userId?: number;
     googleSub?: string;
-    /** Google access token, kept server-side only, for revocation at disconnect. */
-    accessToken?: string;
     signedInAt?: number;
     flash?: Record<string, string[]>;
   }

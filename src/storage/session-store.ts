@@ -20,7 +20,13 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  * express-session store on the app's SQLite database. Reads ignore expired rows, so expiry
  * holds even between prunes; the prune timer is unref'd so it never keeps the process alive.
  */
-export class SqliteSessionStore extends session.Store {
+/** The sessions of one user, for ending them all (account deletion). */
+export interface UserSessions {
+  /** Deletes every session signed in as this user; returns how many. */
+  destroyByUser(userId: number): Promise<number>;
+}
+
+export class SqliteSessionStore extends session.Store implements UserSessions {
   private readonly now: () => number;
   private readonly defaultTtlMs: number;
   private readonly timer: NodeJS.Timeout | undefined;
@@ -49,6 +55,7 @@ export class SqliteSessionStore extends session.Store {
         'SELECT count(*) AS n FROM sessions WHERE expires_at > ?',
       ),
       clear: db.prepare('DELETE FROM sessions'),
+      byUser: db.prepare("DELETE FROM sessions WHERE json_extract(sess, '$.userId') = ?"),
     };
     const interval = options.pruneIntervalMs ?? 10 * 60 * 1000;
     if (interval > 0) {
@@ -90,6 +97,10 @@ export class SqliteSessionStore extends session.Store {
     this.run(cb, () => {
       this.stmts.clear.run();
     });
+  }
+
+  async destroyByUser(userId: number): Promise<number> {
+    return this.stmts.byUser.run(userId).changes;
   }
 
   /** Deletes expired sessions now; returns how many. */

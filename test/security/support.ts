@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { createGoogleGrants } from '../../src/grants/google-grants.js';
+import { createTokenCipher } from '../../src/grants/token-cipher.js';
+import { createSqliteGrantStore } from '../../src/storage/grant-store.js';
 /**
  * Shared checks of the conformance and security suites: what "refused" means (the status and
  * message, no user row, nobody signed in), and an app built from createApp directly when a test
@@ -153,6 +157,14 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     sessionStore,
     ledger,
     google,
+    grants: createGoogleGrants({
+      store: createSqliteGrantStore(db),
+      cipher: createTokenCipher([{ id: 'test', key: randomBytes(32) }]),
+      google,
+      logger,
+      now,
+      googleTimeoutMs: options.timeoutMs ?? 1500,
+    }),
     logger,
     now,
   });
