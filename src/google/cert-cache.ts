@@ -1,14 +1,16 @@
-/** A map of key id to PEM public key, made from Google's JWK Set (/oauth2/v3/certs). */
-export type PemCerts = Record<string, string>;
+import type { KeyObject } from 'node:crypto';
 
-export interface FetchedCerts {
-  certs: PemCerts;
+/** Google's public signing keys by key id, made from its JWK Set (/oauth2/v3/certs). */
+export type SigningKeys = Record<string, KeyObject>;
+
+export interface FetchedKeys {
+  keys: SigningKeys;
   /** From the response's Cache-Control max-age; 0 when absent. */
   maxAgeMs: number;
 }
 
 export interface CertCacheOptions {
-  fetchCerts: () => Promise<FetchedCerts>;
+  fetchKeys: () => Promise<FetchedKeys>;
   now: () => number;
   /** An unknown `kid` may force a refetch at most once per this interval (key rotation). */
   refetchIntervalMs: number;
@@ -21,31 +23,31 @@ export interface CertCacheOptions {
  * keys are already known, the known keys keep serving (Google's keys overlap when rotated).
  */
 export class CertCache {
-  private certs: PemCerts | undefined;
+  private keys: SigningKeys | undefined;
   private expiresAt = 0;
   private lastForcedAt = Number.NEGATIVE_INFINITY;
-  private inFlight: Promise<PemCerts> | undefined;
+  private inFlight: Promise<SigningKeys> | undefined;
 
   constructor(private readonly options: CertCacheOptions) {}
 
   /** The keys to check a token whose header names `kid` (undefined when it names none). */
-  async certsFor(kid: string | undefined): Promise<PemCerts> {
+  async keysFor(kid: string | undefined): Promise<SigningKeys> {
     const now = this.options.now();
-    if (!this.certs || now >= this.expiresAt) {
+    if (!this.keys || now >= this.expiresAt) {
       return this.refresh();
     }
     if (
       kid !== undefined &&
-      !Object.hasOwn(this.certs, kid) &&
+      !Object.hasOwn(this.keys, kid) &&
       now - this.lastForcedAt >= this.options.refetchIntervalMs
     ) {
       this.lastForcedAt = now;
       return this.refresh();
     }
-    return this.certs;
+    return this.keys;
   }
 
-  private refresh(): Promise<PemCerts> {
+  private refresh(): Promise<SigningKeys> {
     // Concurrent sign-ins share one request.
     this.inFlight ??= this.fetchNow().finally(() => {
       this.inFlight = undefined;
@@ -53,18 +55,18 @@ export class CertCache {
     return this.inFlight;
   }
 
-  private async fetchNow(): Promise<PemCerts> {
+  private async fetchNow(): Promise<SigningKeys> {
     try {
-      const { certs, maxAgeMs } = await this.options.fetchCerts();
-      this.certs = certs;
+      const { keys, maxAgeMs } = await this.options.fetchKeys();
+      this.keys = keys;
       this.expiresAt = this.options.now() + maxAgeMs;
-      return certs;
+      return keys;
     } catch (err) {
-      if (!this.certs) throw err;
+      if (!this.keys) throw err;
       // Serve the known keys and wait an interval before asking again, so an outage of
       // Google's certs endpoint does not cost every sign-in a deadline.
       this.expiresAt = this.options.now() + this.options.refetchIntervalMs;
-      return this.certs;
+      return this.keys;
     }
   }
 }

@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/emulator/emulator.js';
-import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../../src/google/google-client.js';
+import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../../src/google/id-token.js';
 import { CLIENT, type Harness } from '../helpers/harness.js';
 import { useHarness } from '../helpers/use-harness.js';
 import { attemptSignIn, expectRefused, snapshot, type Agent } from '../security/support.js';

@@ -2,7 +2,7 @@
  * Reading Google's JWK Set (RFC 7517 §4-5, RFC 7518 §3.3): which entries may ever verify an
  * ID token. The end-to-end cases are in signing-keys.test.ts; these pin the selection rules.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signingKeysFromJwks } from '../../src/google/jwks.js';
 
@@ -12,10 +12,22 @@ const rsa = (bits: number) =>
 describe('signingKeysFromJwks', () => {
   const good = { ...rsa(2048), kid: 'good', use: 'sig', alg: 'RS256' };
 
-  it('when a key is an RSA signing key of 2048 bits, then it is kept as PEM under its kid', () => {
+  it('when a key is an RSA signing key of 2048 bits, then it is kept as a public KeyObject under its kid', () => {
     const keys = signingKeysFromJwks({ keys: [good] });
     expect(Object.keys(keys ?? {})).toEqual(['good']);
-    expect(keys?.good).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(keys?.good).toBeInstanceOf(KeyObject);
+    expect(keys?.good?.type).toBe('public');
+  });
+
+  it('when a key is kept, then it verifies exactly what its JWK verifies', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const data = Buffer.from('header.payload');
+    const signature = sign('sha256', data, privateKey);
+    const key = signingKeysFromJwks({
+      keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k' }],
+    })?.k;
+    expect(key && verify('sha256', data, key, signature)).toBe(true);
+    expect(key && verify('sha256', Buffer.from('header.other'), key, signature)).toBe(false);
   });
 
   it('when use and alg are absent, then the RSA key is still a signing key', () => {
@@ -44,13 +56,14 @@ describe('signingKeysFromJwks', () => {
   it('when two keys share a kid, then the first stands', () => {
     const other = { ...rsa(2048), kid: 'good' };
     const keys = signingKeysFromJwks({ keys: [good, other] });
-    expect(keys?.good).toBe(signingKeysFromJwks({ keys: [good] })?.good);
+    const first = signingKeysFromJwks({ keys: [good] })?.good;
+    expect(first && keys?.good?.equals(first)).toBe(true);
   });
 
   it('when a kid is "__proto__", then the map stays a plain lookup (no prototype to pollute)', () => {
     const keys = signingKeysFromJwks({ keys: [{ ...good, kid: '__proto__' }] }) ?? {};
     expect(Object.getPrototypeOf(keys)).toBeNull();
-    expect(typeof keys['__proto__']).toBe('string');
+    expect(keys['__proto__']).toBeInstanceOf(KeyObject);
   });
 
   it('when the document is not a JWK Set, then undefined', () => {

@@ -118,7 +118,7 @@ describe('oidcc-client-test-signing-key-rotation (OpenID Connect Core §10.1.1)'
   let h: Harness;
   let db: Database.Database;
   let offset = 0;
-  /** The app's refetch interval for unknown key ids (google-client's default). */
+  /** The app's refetch interval for unknown key ids (KEY_REFETCH_INTERVAL_MS). */
   const INTERVAL_MS = 60_000;
 
   useHarness({ now: () => Date.now() + offset, reset: 'faults' }, (s) => ({ h, db } = s));

@@ -1,0 +1,92 @@
+import { GaxiosError } from 'gaxios';
+import type { z } from 'zod';
+import { AppError, Messages } from '../errors.js';
+
+/** Which call to Google failed: part of each error's `code` (e.g. `google_userinfo_timeout`). */
+export type GoogleCall = 'token' | 'refresh' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
+
+/**
+ * The boundary where library and network errors become AppErrors, once:
+ * a refused code is the client's fault (401), a tokeninfo error is reported as Google gave it
+ * (500, the classic contract), a passed deadline is 504, anything else from Google is 502.
+ */
+export async function callGoogle<T>(call: GoogleCall, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    if (isTimeout(err)) {
+      throw new AppError(504, Messages.googleTimeout, {
+        code: `google_${call}_timeout`,
+        cause: redact(err),
+      });
+    }
+    const status = err instanceof GaxiosError ? err.response?.status : undefined;
+    if (status !== undefined && status >= 400 && status < 500) {
+      if (call === 'refresh' && oauthError(err) === 'invalid_grant') {
+        // The grant is gone (revoked, expired, Testing-status limit): the user must reconnect.
+        throw new AppError(409, Messages.googleReconnect, {
+          code: 'google_invalid_grant',
+          cause: redact(err),
+        });
+      }
+      if (call === 'token') {
+        throw new AppError(401, Messages.codeExchangeFailed, {
+          code: 'google_token_refused',
+          cause: redact(err),
+        });
+      }
+      if (call === 'tokeninfo') {
+        throw new AppError(500, tokenInfoError(err), {
+          code: 'google_tokeninfo_error',
+          cause: redact(err),
+        });
+      }
+    }
+    throw new AppError(502, Messages.googleBadGateway, {
+      code: `google_${call}_failed`,
+      cause: redact(err),
+    });
+  }
+}
+
+/** Google's answer checked against `schema`; anything else is a bad gateway (502). */
+export function expectResponse<T>(schema: z.ZodType<T>, data: unknown): T {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    throw new AppError(502, Messages.googleBadGateway, { code: 'google_bad_response' });
+  }
+  return parsed.data;
+}
+
+function isTimeout(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+    if ((e as { code?: unknown }).code === 'ETIMEDOUT') return true;
+  }
+  return false;
+}
+
+/** Google's `error` field if it is a plain OAuth error code; never free upstream text. */
+function oauthError(err: unknown): string | undefined {
+  const data = err instanceof GaxiosError ? (err.response?.data as unknown) : undefined;
+  const code = data && typeof data === 'object' ? (data as { error?: unknown }).error : undefined;
+  return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined;
+}
+
+function tokenInfoError(err: unknown): string {
+  return oauthError(err) ?? 'invalid_token';
+}
+
+/** Errors keep their kind and status for the log, not the request (which holds tokens). */
+function redact(err: unknown): Error {
+  const status = err instanceof GaxiosError ? err.response?.status : undefined;
+  const name = err instanceof Error ? err.name : 'Error';
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return Object.assign(
+    new Error(`${name}${status ? ` status=${status}` : ''}${code ? ` code=${String(code)}` : ''}`),
+    {
+      status,
+    },
+  );
+}
