@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Each file starts its own emulator and database on port 0, so files can run in parallel.
     pool: 'forks',
+    // One throwaway PostgreSQL cluster for the run; each file creates its own database in it.
+    globalSetup: ['test/helpers/pg-global-setup.ts'],
   },
 });

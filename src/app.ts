@@ -8,7 +8,7 @@ import { parseCodeBody } from './http/code-body.js';
 import { refuseCrossSite } from './http/cross-origin.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
-import { createFixedWindowLimiter, rateLimit } from './http/rate-limit.js';
+import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
@@ -29,6 +29,7 @@ import {
 } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import './signin/session-data.js';
+import type { FailedSignInCounter } from './storage/failed-sign-ins.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
 
@@ -39,7 +40,7 @@ export interface AppConfig {
   trustProxy: boolean | number | string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
-  /** Sign-in attempts per client address and minute; 0 turns the limit off. */
+  /** Failed sign-in attempts per client address and minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
@@ -52,6 +53,7 @@ export interface AppDeps {
   users: UserStore;
   sessionStore: session.Store & UserSessions;
   ledger: StateLedger;
+  failedSignIns: FailedSignInCounter;
   google: GoogleClient;
   /** The users' Google grants: tokens kept encrypted, googleAccessToken for the app's own calls. */
   grants: GoogleGrants;
@@ -100,15 +102,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
   app.use(refuseCrossSite());
+  const signInLimit = {
+    limit: config.rateLimitPerMinute,
+    counter: deps.failedSignIns,
+    now,
+    logger,
+  };
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
-    const limiter = createFixedWindowLimiter({
-      limit: config.rateLimitPerMinute,
-      windowMs: 60_000,
-      now,
-    });
-    app.use(['/gconnect', CALLBACK_PATH], rateLimit(limiter));
+    app.use(['/gconnect', CALLBACK_PATH], refuseAfterFailedSignIns(signInLimit));
   }
   app.use(
     sessionMiddleware({
@@ -143,6 +146,10 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: '1kb' }),
     deleteAccount({ grants, users, sessions: deps.sessionStore, cookie }),
   );
+
+  if (config.rateLimitPerMinute > 0) {
+    app.use(['/gconnect', CALLBACK_PATH], countFailedSignIns(signInLimit));
+  }
 
   app.use(notFound);
   app.use(errorHandler(logger));

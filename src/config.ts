@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseTokenKeys, type TokenKey } from './grants/token-cipher.js';
 
@@ -8,7 +9,10 @@ export interface Config {
   host: string;
   /** First signs, all verify. Undefined outside production: the entry point makes a dev secret. */
   sessionSecrets: string[] | undefined;
-  databasePath: string;
+  /** Which engine holds the shared tables, from DATABASE_URL. */
+  database: DatabaseConfig;
+  /** Where generated development files (session secret) live: the SQLite file's folder, or ./data. */
+  dataDir: string;
   google: {
     clientId: string;
     clientSecret: string;
@@ -35,6 +39,23 @@ export interface Config {
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
 }
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Most connections each instance holds open. */
+      poolSize: number;
+      /** How long acquiring a connection may take before the request fails with 503 (ms). */
+      connectTimeoutMs: number;
+      /** The server cancels any statement that runs longer (ms). */
+      statementTimeoutMs: number;
+      /** The server ends a connection left idle inside a transaction this long (ms). */
+      idleInTransactionTimeoutMs: number;
+      /** Shown in pg_stat_activity, so a DBA can tell whose connections these are. */
+      applicationName: string;
+    };
 
 /** Startup refused: every problem found, each naming its variable or file. */
 export class ConfigError extends Error {
@@ -84,6 +105,14 @@ const envSchema = z.object({
   LOG_LEVEL: z.string().optional(),
   DATABASE_BUSY_TIMEOUT_MS: positiveInt('DATABASE_BUSY_TIMEOUT_MS', 5000),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt('RATE_LIMIT_PER_MINUTE', 30),
+  DATABASE_POOL_SIZE: positiveInt('DATABASE_POOL_SIZE', 10),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt('DATABASE_CONNECT_TIMEOUT_MS', 5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt('DATABASE_STATEMENT_TIMEOUT_MS', 5000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt(
+    'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+    10_000,
+  ),
+  DATABASE_APPLICATION_NAME: z.string().optional(),
   ALLOWED_DOMAINS: z.string().optional(),
   ALLOWED_EMAILS: z.string().optional(),
   TOKEN_ENCRYPTION_KEYS: z.string().optional(),
@@ -130,13 +159,7 @@ export function loadConfig(
     problems.push('SESSION_SECRET: each secret must be at least 32 characters in production.');
   }
 
-  const databaseUrl = e.DATABASE_URL || 'file:./data/app.db';
-  let databasePath = '';
-  if (!databaseUrl.startsWith('file:') || databaseUrl.length === 'file:'.length) {
-    problems.push(`DATABASE_URL must be file:PATH for SQLite, got "${databaseUrl}".`);
-  } else {
-    databasePath = databaseUrl.slice('file:'.length);
-  }
+  const database = readDatabase(e, problems);
 
   let emulatorUrl: string | undefined;
   if (e.GOOGLE_EMULATOR_URL) {
@@ -184,7 +207,8 @@ export function loadConfig(
     port: e.PORT,
     host: e.HOST || '127.0.0.1',
     sessionSecrets,
-    databasePath,
+    database,
+    dataDir: database.kind === 'sqlite' ? dirname(database.path) : './data',
     google: {
       clientId: client.clientId,
       clientSecret: client.clientSecret,
@@ -294,6 +318,34 @@ function readClientCredentials(
     return { clientId: '', clientSecret: '' };
   }
   return { clientId: secrets.data.web.client_id, clientSecret: secrets.data.web.client_secret };
+}
+
+/** `file:PATH` selects SQLite; `postgres://` or `postgresql://` selects PostgreSQL. */
+function readDatabase(e: z.infer<typeof envSchema>, problems: string[]): DatabaseConfig {
+  const url = e.DATABASE_URL || 'file:./data/app.db';
+  if (/^postgres(ql)?:\/\/./.test(url)) {
+    return {
+      kind: 'postgres',
+      url,
+      poolSize: e.DATABASE_POOL_SIZE,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      applicationName: e.DATABASE_APPLICATION_NAME || 'gconnect',
+    };
+  }
+  if (url.startsWith('file:') && url.length > 'file:'.length) {
+    return { kind: 'sqlite', path: url.slice('file:'.length) };
+  }
+  problems.push(
+    `DATABASE_URL must be file:PATH (SQLite) or postgres://USER@HOST:PORT/DB (PostgreSQL), got "${redactUrl(url)}".`,
+  );
+  return { kind: 'sqlite', path: '' };
+}
+
+/** A URL's password never reaches an error message or a log. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
 }
 
 function parseTrustProxy(value: string | undefined): Config['trustProxy'] {

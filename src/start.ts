@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -8,11 +7,10 @@ import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { createLogger } from './http/logger.js';
 import { devSessionSecret } from './session-secret.js';
-import { openDatabase } from './storage/database.js';
-import { SqliteSessionStore } from './storage/session-store.js';
-import { createSqliteStateLedger } from './storage/state-ledger.js';
-import { createSqliteUserStore } from './storage/user-store.js';
-import { createSqliteGrantStore } from './storage/grant-store.js';
+import { openPgStorage } from './storage/pg/pg-storage.js';
+import { TableSessionStore } from './storage/session-store.js';
+import { openSqliteStorage } from './storage/sqlite-storage.js';
+import type { Storage } from './storage/storage.js';
 import { devTokenKeys } from './grants/dev-token-keys.js';
 import { createGoogleGrants } from './grants/google-grants.js';
 import { createTokenCipher } from './grants/token-cipher.js';
@@ -38,13 +36,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const dataDir = dirname(config.databasePath);
-  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  const users = createSqliteUserStore(db);
-  const ledger = createSqliteStateLedger(db);
-  const sessionStore = new SqliteSessionStore(db, {
+  const storage = await openStorage(config, logger);
+  const { users, ledger } = storage;
+  const sessionStore = new TableSessionStore(storage.sessions, {
     now,
-    onPrune: (now) => void ledger.prune(now),
+    // At most one expiry write per session every few minutes (see TableSessionStore).
+    touchAfterMs: Math.min(5 * 60_000, config.session.idleTimeoutMs / 4),
+    onPrune: (nowMs) => storage.pruneExpired(nowMs),
     onError: (err) =>
       logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
   });
@@ -58,7 +56,7 @@ export async function startServer(
   const app = createApp({
     config: {
       production: config.production,
-      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(dataDir)],
+      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(config.dataDir)],
       session: config.session,
       trustProxy: config.trustProxy,
       emulator: config.google.emulatorUrl !== undefined,
@@ -69,10 +67,11 @@ export async function startServer(
     users,
     sessionStore,
     ledger,
+    failedSignIns: storage.failedSignIns,
     google,
     grants: createGoogleGrants({
-      store: createSqliteGrantStore(db),
-      cipher: createTokenCipher(config.tokenEncryptionKeys ?? devTokenKeys(dataDir)),
+      store: storage.grants,
+      cipher: createTokenCipher(config.tokenEncryptionKeys ?? devTokenKeys(config.dataDir)),
       google,
       logger,
       now,
@@ -99,12 +98,21 @@ export async function startServer(
         clearTimeout(force);
         sessionStore.close();
         google.close();
-        db.close();
-        resolve();
+        storage.close().then(resolve, (err: unknown) => {
+          logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
+          resolve();
+        });
       });
       // Keep-alive connections with no request in flight would hold close() open.
       server.closeIdleConnections();
     }));
 
   return { url: `http://${host}:${port}`, server, logger, close };
+}
+
+/** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
+function openStorage(config: Config, logger: Logger): Promise<Storage> | Storage {
+  const { database } = config;
+  if (database.kind === 'postgres') return openPgStorage(database, logger);
+  return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
 }

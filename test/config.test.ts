@@ -31,7 +31,8 @@ describe('loadConfig', () => {
       production: false,
       port: 3000,
       host: '127.0.0.1',
-      databasePath: './data/app.db',
+      database: { kind: 'sqlite', path: './data/app.db' },
+      dataDir: './data',
       sessionSecrets: undefined,
       google: {
         clientId: 'id.apps.googleusercontent.com',
@@ -73,7 +74,7 @@ describe('loadConfig', () => {
         {
           NODE_ENV: 'production',
           GOOGLE_EMULATOR_URL: 'http://127.0.0.1:4000',
-          DATABASE_URL: 'postgres://x',
+          DATABASE_URL: 'mysql://x',
           LOG_LEVEL: 'loud',
         },
         files({ './client_secrets.json': SECRETS }),

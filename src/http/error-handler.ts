@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
+import { isDatabaseUnavailable } from '../storage/unavailable.js';
 
 /** Turns any error into the contract's response: a JSON string, or a page for browsers. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -56,7 +57,7 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as
     { type?: unknown; status?: unknown; statusCode?: unknown; code?: unknown } | undefined;
-  if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_')) {
+  if (isDatabaseUnavailable(err)) {
     return new AppError(503, Messages.storageUnavailable, {
       code: 'storage_unavailable',
       cause: err,

@@ -1,73 +1,66 @@
 import { isIPv6 } from 'node:net';
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
+import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
+import { FAILED_SIGN_IN_WINDOW_MS } from '../storage/storage.js';
 
-/** Counts requests per client; swappable (e.g. for a shared store when scaled out). */
-export interface RateLimiter {
-  /** Counts one request of `key`: allowed, or refused with the seconds until it may retry. */
-  take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number };
-}
-
-export interface FixedWindowOptions {
-  /** Requests allowed per key and window. */
+export interface FailedSignInLimitOptions {
+  /** Failed attempts allowed per client address and minute. */
   limit: number;
-  windowMs: number;
+  counter: FailedSignInCounter;
   now: () => number;
-  /** Most keys remembered at once: memory stays bounded whatever the number of clients. */
-  maxKeys?: number;
+  logger: Logger;
 }
 
 /**
- * A fixed-window counter in memory. Expired windows are pruned lazily, at most once per window,
- * so there is no timer to stop; when more keys than `maxKeys` are live, the oldest are forgotten
- * (an attacker with that many addresses gets a fresh budget, the process keeps its memory).
+ * Refuses a client with 429 and Retry-After once it has failed `limit` sign-ins this minute
+ * (OWASP ASVS V2.4 anti-automation), before the request reaches the session store or Google.
+ * Only failures count, so many people signing in from behind one NAT all get in.
  */
-export function createFixedWindowLimiter(options: FixedWindowOptions): RateLimiter {
-  const { limit, windowMs, now } = options;
-  const maxKeys = options.maxKeys ?? 100_000;
-  const windows = new Map<string, { startedAt: number; count: number }>();
-  let nextPruneAt = 0;
-
-  const prune = (at: number) => {
-    for (const [key, w] of windows) if (at - w.startedAt >= windowMs) windows.delete(key);
-    nextPruneAt = at + windowMs;
-  };
-
-  return {
-    take(key) {
-      const at = now();
-      if (at >= nextPruneAt) prune(at);
-      let w = windows.get(key);
-      if (!w || at - w.startedAt >= windowMs) {
-        windows.delete(key);
-        if (windows.size >= maxKeys) {
-          const oldest = windows.keys().next().value;
-          if (oldest !== undefined) windows.delete(oldest);
-        }
-        w = { startedAt: at, count: 0 };
-        windows.set(key, w);
-      }
-      w.count += 1;
-      if (w.count <= limit) return { allowed: true };
-      return {
-        allowed: false,
-        retryAfterSeconds: Math.max(1, Math.ceil((w.startedAt + windowMs - at) / 1000)),
-      };
-    },
-  };
-}
-
-/**
- * Refuses a client's request with 429 and Retry-After once it is over its budget (OWASP ASVS
- * V2.4 anti-automation), before the request reaches the session store or Google.
- */
-export function rateLimit(limiter: RateLimiter): RequestHandler {
-  return (req, res, next) => {
-    const verdict = limiter.take(clientKey(req));
-    if (verdict.allowed) return next();
-    res.set('Retry-After', String(verdict.retryAfterSeconds));
+export function refuseAfterFailedSignIns(options: FailedSignInLimitOptions): RequestHandler {
+  return async (req, res, next) => {
+    const at = options.now();
+    const windowStart = windowStartOf(at);
+    const failures = await options.counter.count(clientKey(req), windowStart);
+    if (failures < options.limit) return next();
+    const retryAfterMs = windowStart + FAILED_SIGN_IN_WINDOW_MS - at;
+    res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     next(new AppError(429, Messages.tooManyRequests, { code: 'rate_limited' }));
   };
+}
+
+/**
+ * Error middleware behind the sign-in routes: a refused attempt (bad state, refused code or
+ * token, account not allowed) adds one to its client's count, before the refusal is answered,
+ * so the client's next request already sees it. A count that cannot be written (database
+ * down) is logged; the client still gets the refusal it earned.
+ */
+export function countFailedSignIns(options: FailedSignInLimitOptions): ErrorRequestHandler {
+  return async (err: unknown, req, _res, next) => {
+    if (isFailedSignIn(err)) {
+      try {
+        await options.counter.add(clientKey(req), windowStartOf(options.now()));
+      } catch (countErr) {
+        options.logger.warn(
+          { err: { message: (countErr as Error).message } },
+          'failed sign-in not counted',
+        );
+      }
+    }
+    next(err);
+  };
+}
+
+/** A refusal by the sign-in checks, not a cancel at Google, a malformed request or an outage. */
+function isFailedSignIn(err: unknown): boolean {
+  if (!(err instanceof AppError)) return false;
+  if (err.code === 'account_not_allowed') return true;
+  return err.status === 401 && err.code !== 'access_denied';
+}
+
+function windowStartOf(at: number): number {
+  return at - (at % FAILED_SIGN_IN_WINDOW_MS);
 }
 
 /**

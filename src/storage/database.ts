@@ -18,9 +18,10 @@ export interface DatabaseOptions {
 export function openDatabase(path: string, options: DatabaseOptions = {}): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // busy_timeout first: switching a fresh file to WAL needs a lock another process may hold.
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;

@@ -3,6 +3,10 @@ import type Database from 'better-sqlite3';
 /**
  * Versioned schema changes, applied in order at start. Never edit a shipped entry:
  * add a new one. The applied version is kept in SQLite's `user_version`.
+ *
+ * To add a table: append a step here AND in pg/migrations.ts (same number), declare its
+ * interface, write a SQLite and a PostgreSQL implementation, add both to storage.ts's
+ * open functions, and add its cases to test/storage/contract.test.ts (run on both engines).
  */
 const MIGRATIONS: readonly string[] = [
   // 1: users keyed by Google's stable `sub` (email can change hands), sessions, used states.
@@ -28,7 +32,15 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX used_states_expires_at ON used_states (expires_at);`,
-  // google_grants: the user's Google grant for offline access. Tokens only as AES-256-GCM
+  // 2: failed sign-in attempts per client address and minute (the rate limiter).
+  `CREATE TABLE failed_sign_ins (
+     client_key   TEXT    NOT NULL,
+     window_start INTEGER NOT NULL,
+     failures     INTEGER NOT NULL,
+     PRIMARY KEY (client_key, window_start)
+   ) WITHOUT ROWID;
+   CREATE INDEX failed_sign_ins_window_start ON failed_sign_ins (window_start);`,
+  // 3: google_grants: the user's Google grant for offline access. Tokens only as AES-256-GCM
   // envelopes (src/grants/token-cipher.ts), never plaintext. refresh_lease_until: one refresh
   // at a time per user, across instances (src/grants/google-grants.ts).
   `CREATE TABLE google_grants (
@@ -46,15 +58,26 @@ const MIGRATIONS: readonly string[] = [
    );`,
 ];
 
+/**
+ * Applies the missing steps. Each step reads the version and applies the next one inside one
+ * BEGIN IMMEDIATE transaction: a second process starting on the same fresh file waits for the
+ * write lock (busy_timeout), then sees the version the first one committed, instead of
+ * re-running a step it read as missing ("table users already exists").
+ */
 export function migrate(db: Database.Database): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    const sql = MIGRATIONS[version] as string;
-    // Each step and its version bump commit together, so a crash never leaves half a step.
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+  const applyNextStep = db.transaction((): boolean => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const sql = MIGRATIONS[version];
+    if (sql === undefined) return false;
+    db.exec(sql);
+    db.pragma(`user_version = ${version + 1}`);
+    return true;
+  });
+  while (applyNextStep.immediate()) {
+    // one committed step per round
   }
   return MIGRATIONS.length;
 }
+
+/** The schema version this code expects (readiness: migrations current). */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,15 +1,47 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { SqliteDatabase } from './database.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';
 
-export interface SqliteSessionStoreOptions {
+/**
+ * The rows behind the session store, one implementation per engine (SQLite here, PostgreSQL in
+ * pg/session-table.ts). `sess` is the session as JSON; `expiresAt` is in ms since the epoch.
+ */
+export interface SessionTable {
+  /** The live session (expired rows are never returned, so expiry holds between prunes). */
+  read(sid: string, nowMs: number): Promise<{ sess: string; expiresAt: number } | undefined>;
+  write(sid: string, sess: string, expiresAt: number): Promise<void>;
+  /** Moves only the expiry; the data is unchanged. */
+  extend(sid: string, expiresAt: number): Promise<void>;
+  remove(sid: string): Promise<void>;
+  /** Deletes every expired row in one statement (safe when several instances run it at once). */
+  prune(nowMs: number): Promise<number>;
+  count(nowMs: number): Promise<number>;
+  clear(): Promise<void>;
+  /** Deletes every session signed in as this user (account deletion); returns how many. */
+  removeByUser(userId: number): Promise<number>;
+}
+
+/** The sessions of one user, for ending them all (account deletion). */
+export interface UserSessions {
+  /** Deletes every session signed in as this user; returns how many. */
+  destroyByUser(userId: number): Promise<number>;
+}
+
+export interface SessionStoreOptions {
   /** Lifetime of a session whose cookie carries no expiry (ms). */
   defaultTtlMs?: number;
   /** How often expired rows are deleted (ms); 0 turns the timer off. */
   pruneIntervalMs?: number;
+  /**
+   * An unchanged session's stored expiry is moved only once it lags the new one by this much
+   * (ms), so page views cost no write; a session then lives between idle - touchAfterMs and
+   * idle after its last request.
+   */
+  touchAfterMs?: number;
   now?: () => number;
-  /** Extra work for the pruning timer (e.g. the used-state ledger). */
-  onPrune?: (nowMs: number) => void;
+  /** Extra work for the pruning timer (the other tables' expired rows). */
+  onPrune?: (nowMs: number) => Promise<void>;
   /** Where a failed background prune is reported (a busy database; the next tick retries). */
   onError?: (err: unknown) => void;
 }
@@ -17,46 +49,32 @@ export interface SqliteSessionStoreOptions {
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 /**
- * express-session store on the app's SQLite database. Reads ignore expired rows, so expiry
- * holds even between prunes; the prune timer is unref'd so it never keeps the process alive.
+ * The stored expiry, handed to express-session with the data so that touch() can tell whether
+ * the row needs a write. Part of the data when loaded, so it never marks the session modified.
  */
-/** The sessions of one user, for ending them all (account deletion). */
-export interface UserSessions {
-  /** Deletes every session signed in as this user; returns how many. */
-  destroyByUser(userId: number): Promise<number>;
-}
+const STORED_EXPIRY = '_storedExpiresAt';
 
-export class SqliteSessionStore extends session.Store implements UserSessions {
+/**
+ * express-session store over a SessionTable. The prune timer is unref'd so it never keeps the
+ * process alive.
+ */
+export class TableSessionStore extends session.Store implements UserSessions {
+  private readonly table: SessionTable;
   private readonly now: () => number;
   private readonly defaultTtlMs: number;
+  private readonly touchAfterMs: number;
   private readonly timer: NodeJS.Timeout | undefined;
-  private readonly onPrune: ((nowMs: number) => void) | undefined;
+  private readonly onPrune: ((nowMs: number) => Promise<void>) | undefined;
   private readonly onError: (err: unknown) => void;
-  private readonly stmts;
 
-  constructor(db: SqliteDatabase, options: SqliteSessionStoreOptions = {}) {
+  constructor(table: SessionTable, options: SessionStoreOptions = {}) {
     super();
+    this.table = table;
     this.now = options.now ?? Date.now;
     this.defaultTtlMs = options.defaultTtlMs ?? 24 * 60 * 60 * 1000;
+    this.touchAfterMs = options.touchAfterMs ?? 5 * 60 * 1000;
     this.onPrune = options.onPrune;
     this.onError = options.onError ?? (() => {});
-    this.stmts = {
-      get: db.prepare<[string, number], { sess: string }>(
-        'SELECT sess FROM sessions WHERE sid = ? AND expires_at > ?',
-      ),
-      set: db.prepare(
-        `INSERT INTO sessions (sid, sess, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires_at = excluded.expires_at`,
-      ),
-      touch: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),
-      destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
-      prune: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
-      count: db.prepare<[number], { n: number }>(
-        'SELECT count(*) AS n FROM sessions WHERE expires_at > ?',
-      ),
-      clear: db.prepare('DELETE FROM sessions'),
-      byUser: db.prepare("DELETE FROM sessions WHERE json_extract(sess, '$.userId') = ?"),
-    };
     const interval = options.pruneIntervalMs ?? 10 * 60 * 1000;
     if (interval > 0) {
       this.timer = setInterval(() => this.pruneSafely(), interval);
@@ -65,49 +83,54 @@ export class SqliteSessionStore extends session.Store implements UserSessions {
   }
 
   override get(sid: string, cb: Callback<SessionData | null>): void {
-    this.run(cb, () => {
-      const row = this.stmts.get.get(sid, this.now());
-      return row ? (JSON.parse(row.sess) as SessionData) : null;
+    this.run(cb, async () => {
+      const row = await this.table.read(sid, this.now());
+      if (!row) return null;
+      return { ...(JSON.parse(row.sess) as SessionData), [STORED_EXPIRY]: row.expiresAt };
     });
   }
 
   override set(sid: string, sess: SessionData, cb?: Callback): void {
-    this.run(cb, () => {
-      this.stmts.set.run(sid, JSON.stringify(sess), this.expiryOf(sess));
-    });
+    this.run(cb, () =>
+      this.table.write(
+        sid,
+        JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined }),
+        this.expiryOf(sess),
+      ),
+    );
   }
 
+  /** express-session calls this for every request whose session did not change. */
   override touch(sid: string, sess: SessionData, cb?: Callback): void {
-    this.run(cb, () => {
-      this.stmts.touch.run(this.expiryOf(sess), sid);
+    this.run(cb, async () => {
+      const expiresAt = this.expiryOf(sess);
+      const stored = (sess as unknown as Record<string, unknown>)[STORED_EXPIRY];
+      if (typeof stored === 'number' && expiresAt - stored < this.touchAfterMs) return;
+      await this.table.extend(sid, expiresAt);
     });
   }
 
   override destroy(sid: string, cb?: Callback): void {
-    this.run(cb, () => {
-      this.stmts.destroy.run(sid);
-    });
+    this.run(cb, () => this.table.remove(sid));
   }
 
   override length(cb: Callback<number>): void {
-    this.run(cb, () => this.stmts.count.get(this.now())?.n ?? 0);
+    this.run(cb, () => this.table.count(this.now()));
   }
 
   override clear(cb?: Callback): void {
-    this.run(cb, () => {
-      this.stmts.clear.run();
-    });
+    this.run(cb, () => this.table.clear());
   }
 
-  async destroyByUser(userId: number): Promise<number> {
-    return this.stmts.byUser.run(userId).changes;
+  destroyByUser(userId: number): Promise<number> {
+    return this.table.removeByUser(userId);
   }
 
-  /** Deletes expired sessions now; returns how many. */
-  prune(): number {
+  /** Deletes expired sessions (and, through onPrune, other expired rows) now; returns how many sessions. */
+  async prune(): Promise<number> {
     const now = this.now();
-    this.onPrune?.(now);
-    return this.stmts.prune.run(now).changes;
+    await this.onPrune?.(now);
+    return this.table.prune(now);
   }
 
   close(): void {
@@ -115,11 +138,7 @@ export class SqliteSessionStore extends session.Store implements UserSessions {
   }
 
   private pruneSafely(): void {
-    try {
-      this.prune();
-    } catch (err) {
-      this.onError(err);
-    }
+    this.prune().catch((err: unknown) => this.onError(err));
   }
 
   private expiryOf(sess: SessionData): number {
@@ -128,14 +147,70 @@ export class SqliteSessionStore extends session.Store implements UserSessions {
     return this.now() + this.defaultTtlMs;
   }
 
-  private run<T>(cb: Callback<T> | undefined, work: () => T): void {
-    let value: T;
+  private run<T>(cb: Callback<T> | undefined, work: () => Promise<T>): void {
+    const fail = (err: unknown) =>
+      cb?.(isDatabaseUnavailable(err) ? new DatabaseUnavailableError(err) : err);
+    let result: Promise<T>;
     try {
-      value = work();
+      result = work();
     } catch (err) {
-      if (cb) cb(err);
+      fail(err);
       return;
     }
-    if (cb) cb(null, value);
+    result.then((value) => cb?.(null, value), fail);
+  }
+}
+
+export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
+  const stmts = {
+    read: db.prepare<[string, number], { sess: string; expires_at: number }>(
+      'SELECT sess, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
+    ),
+    write: db.prepare(
+      `INSERT INTO sessions (sid, sess, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires_at = excluded.expires_at`,
+    ),
+    extend: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),
+    remove: db.prepare('DELETE FROM sessions WHERE sid = ?'),
+    prune: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    count: db.prepare<[number], { n: number }>(
+      'SELECT count(*) AS n FROM sessions WHERE expires_at > ?',
+    ),
+    clear: db.prepare('DELETE FROM sessions'),
+    removeByUser: db.prepare("DELETE FROM sessions WHERE json_extract(sess, '$.userId') = ?"),
+  };
+  return {
+    async read(sid, nowMs) {
+      const row = stmts.read.get(sid, nowMs);
+      return row && { sess: row.sess, expiresAt: row.expires_at };
+    },
+    async write(sid, sess, expiresAt) {
+      stmts.write.run(sid, sess, expiresAt);
+    },
+    async extend(sid, expiresAt) {
+      stmts.extend.run(expiresAt, sid);
+    },
+    async remove(sid) {
+      stmts.remove.run(sid);
+    },
+    async prune(nowMs) {
+      return stmts.prune.run(nowMs).changes;
+    },
+    async count(nowMs) {
+      return stmts.count.get(nowMs)?.n ?? 0;
+    },
+    async clear() {
+      stmts.clear.run();
+    },
+    async removeByUser(userId) {
+      return stmts.removeByUser.run(userId).changes;
+    },
+  };
+}
+
+/** The session store on the app's SQLite database. */
+export class SqliteSessionStore extends TableSessionStore {
+  constructor(db: SqliteDatabase, options: SessionStoreOptions = {}) {
+    super(createSqliteSessionTable(db), options);
   }
 }

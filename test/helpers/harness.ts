@@ -66,7 +66,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const start = () => startServer(config, { logger, ...(options.now ? { now: options.now } : {}) });
   let server = await start();
-  const reader = new Database(config.databasePath, { readonly: true, fileMustExist: true });
+  // Opened on first use: a harness on PostgreSQL (DATABASE_URL postgres://) has no file to read.
+  let reader: Database.Database | undefined;
+  const read = () =>
+    (reader ??= new Database(sqlitePathOf(config), { readonly: true, fileMustExist: true }));
 
   const harness: Harness = {
     get url() {
@@ -81,15 +84,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     client: () => supertest.agent(server.url),
     userRows: () =>
-      reader.prepare('SELECT id, google_sub, email, name FROM users ORDER BY id').all() as never,
+      read().prepare('SELECT id, google_sub, email, name FROM users ORDER BY id').all() as never,
     sessionCount: () =>
-      (reader.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n,
+      (read().prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n,
     async restart() {
       await server.close();
       server = await start();
     },
     async close() {
-      reader.close();
+      reader?.close();
       await server.close(100);
       await emulator.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -136,4 +139,10 @@ export async function signInOk(
     throw new Error(`sign-in as ${account} failed: ${res.status} ${res.text.slice(0, 200)}`);
   }
   return res;
+}
+
+/** The SQLite file of a harness's config (the suites that read rows run on SQLite). */
+export function sqlitePathOf(config: Config): string {
+  if (config.database.kind !== 'sqlite') throw new Error('this harness runs on PostgreSQL');
+  return config.database.path;
 }

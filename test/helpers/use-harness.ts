@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { openReader } from '../security/support.js';
-import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { sqlitePathOf, startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 /** What useHarness gives a suite once its beforeAll has run. */
 export interface HarnessScope {
@@ -43,7 +43,7 @@ export function useHarness(
       return harness;
     },
     get db() {
-      reader ??= openReader(scope.h.config.databasePath);
+      reader ??= openReader(sqlitePathOf(scope.h.config));
       return reader;
     },
     advanceClock(ms) {

@@ -317,7 +317,7 @@ describe('anonymous sessions stay bounded (DESIGN: expired rows pruned)', () => 
       .type('text/plain')
       .send('code')
       .expect(401);
-    expect(app.sessionStore.prune()).toBeGreaterThanOrEqual(40);
+    expect(await app.sessionStore.prune()).toBeGreaterThanOrEqual(40);
     expect(liveRows()).toBe(0);
   });
 

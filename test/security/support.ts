@@ -21,6 +21,7 @@ import type { Emulator } from '../../src/emulator/emulator.js';
 import { googleEndpoints } from '../../src/google/endpoints.js';
 import { createGoogleClient } from '../../src/google/google-client.js';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
+import { createSqliteFailedSignIns } from '../../src/storage/failed-sign-ins.js';
 import { SqliteSessionStore } from '../../src/storage/session-store.js';
 import { createSqliteStateLedger } from '../../src/storage/state-ledger.js';
 import { createSqliteUserStore } from '../../src/storage/user-store.js';
@@ -154,6 +155,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       ...options.config,
     },
     users: createSqliteUserStore(db),
+    failedSignIns: createSqliteFailedSignIns(db),
     sessionStore,
     ledger,
     google,

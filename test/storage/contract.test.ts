@@ -1,0 +1,229 @@
+/**
+ * The store contract: the same cases against SQLite and PostgreSQL. Every store the app uses
+ * has its cases here, so a second engine cannot drift from the first. A new table adds its
+ * cases to this file.
+ */
+import type { SessionData } from 'express-session';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TableSessionStore } from '../../src/storage/session-store.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../helpers/storage-engines.js';
+
+const T0 = 1_700_000_000_000;
+const profile = {
+  sub: '1234',
+  email: 'a@example.com',
+  emailVerified: true,
+  name: 'A',
+  picture: null,
+};
+
+const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
+  new Promise<T | undefined>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+const sess = (expiresAt: number, userId = 1) =>
+  ({ cookie: { expires: new Date(expiresAt) }, userId }) as unknown as SessionData;
+
+describe.each(ENGINES)('store contract on %s', (engineName) => {
+  let engine: EngineUnderTest;
+  let storage: Storage;
+  let now = T0;
+  beforeEach(async () => {
+    now = T0;
+    engine = await createEngine(engineName);
+    storage = await engine.open();
+  });
+  afterEach(() => engine.destroy());
+
+  const count = async (table: string) =>
+    (await engine.rows<{ n: number }>(`SELECT CAST(count(*) AS INTEGER) AS n FROM ${table}`))[0]?.n;
+
+  describe('migrations', () => {
+    it('when opened, then the schema is current with every table; opened again, then nothing is re-applied', async () => {
+      expect(await storage.migrationsCurrent()).toBe(true);
+      await storage.users.upsertFromGoogle(profile, new Date(now));
+      const again = await engine.open();
+      expect(await again.migrationsCurrent()).toBe(true);
+      for (const table of ['users', 'sessions', 'used_states', 'failed_sign_ins']) {
+        expect(await count(table)).toBeGreaterThanOrEqual(0);
+      }
+      expect(await count('users')).toBe(1);
+    });
+
+    it('when five instances open one empty database at once, then all come up on one schema', async () => {
+      const fresh = await createEngine(engineName);
+      try {
+        const opened = await Promise.all(Array.from({ length: 5 }, () => fresh.open()));
+        for (const s of opened) expect(await s.migrationsCurrent()).toBe(true);
+        const users = await Promise.all(
+          opened.map((s) => s.users.upsertFromGoogle(profile, new Date(now))),
+        );
+        expect(new Set(users.map((u) => u.id)).size).toBe(1);
+      } finally {
+        await fresh.destroy();
+      }
+    });
+  });
+
+  describe('UserStore', () => {
+    it('when the same sub signs in again with a new email, then the row is updated, not duplicated', async () => {
+      const first = await storage.users.upsertFromGoogle(profile, new Date(now));
+      const second = await storage.users.upsertFromGoogle(
+        { ...profile, email: 'new@example.com', emailVerified: false, picture: 'https://p/x' },
+        new Date(now + 1000),
+      );
+      expect(second).toMatchObject({
+        id: first.id,
+        googleSub: '1234',
+        email: 'new@example.com',
+        emailVerified: false,
+        picture: 'https://p/x',
+        createdAt: new Date(now).toISOString(),
+        lastLoginAt: new Date(now + 1000).toISOString(),
+      });
+      expect(await storage.users.findById(first.id)).toEqual(second);
+      expect(await count('users')).toBe(1);
+    });
+
+    it('when two accounts share an email, then they are two users (sub is the identity)', async () => {
+      const a = await storage.users.upsertFromGoogle(profile, new Date(now));
+      const b = await storage.users.upsertFromGoogle({ ...profile, sub: '5678' }, new Date(now));
+      expect(a.id).not.toBe(b.id);
+      expect(await storage.users.findById(b.id + 1000)).toBeUndefined();
+    });
+
+    it('when 20 first sign-ins of one account run at once through two instances, then there is one row', async () => {
+      const other = await engine.open();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? other : storage).users.upsertFromGoogle(
+            { ...profile, sub: 'concurrent' },
+            new Date(now),
+          ),
+        ),
+      );
+      expect(new Set(results.map((u) => u.id)).size).toBe(1);
+      expect(await count('users')).toBe(1);
+    });
+
+    it('when the database answers, then ping resolves', async () => {
+      await expect(storage.users.ping()).resolves.toBeUndefined();
+    });
+  });
+
+  describe('StateLedger', () => {
+    it('when a state is claimed twice, then only the first claim wins; pruning forgets only expired ones', async () => {
+      expect(await storage.ledger.claim('s1', now + 1000)).toBe(true);
+      expect(await storage.ledger.claim('s1', now + 1000)).toBe(false);
+      expect(await storage.ledger.claim('s2', now + 5000)).toBe(true);
+      await storage.ledger.prune(now + 2000);
+      expect(await count('used_states')).toBe(1);
+    });
+
+    it('when ten instances claim one state at once, then exactly one wins', async () => {
+      const instances = [storage, await engine.open()];
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => instances[i % 2]!.ledger.claim('race', now + 1000)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+    });
+  });
+
+  describe('session store', () => {
+    const storeOf = (s: Storage) =>
+      new TableSessionStore(s.sessions, { now: () => now, pruneIntervalMs: 0 });
+    const storedExpiry = async (sid: string) =>
+      Number(
+        (
+          await engine.rows<{ e: number }>(
+            'SELECT expires_at AS e FROM sessions WHERE sid = ?',
+            sid,
+          )
+        )[0]?.e,
+      );
+
+    it('when a session expires, then it is not returned and prune deletes it', async () => {
+      const store = storeOf(storage);
+      await call((cb) => store.set('live', sess(now + 60_000), cb));
+      await call((cb) => store.set('dead', sess(now + 1_000), cb));
+      now += 2_000;
+      expect(await call((cb) => store.get('dead', cb))).toBeNull();
+      expect(await call<SessionData | null>((cb) => store.get('live', cb))).toMatchObject({
+        userId: 1,
+      });
+      expect(await call((cb) => store.length(cb))).toBe(1);
+      expect(await store.prune()).toBe(1);
+      expect(await engine.rows('SELECT sid FROM sessions')).toEqual([{ sid: 'live' }]);
+    });
+
+    it('when touched far enough ahead, then the expiry moves; when destroyed or cleared, then rows are gone', async () => {
+      const store = storeOf(storage);
+      await call((cb) => store.set('s', sess(now + 1_000), cb));
+      await call((cb) => store.touch('s', sess(now + 100_000_000), cb));
+      now += 50_000;
+      expect(await call((cb) => store.get('s', cb))).not.toBeNull();
+      await call((cb) => store.destroy('s', cb));
+      expect(await call((cb) => store.get('s', cb))).toBeNull();
+      await call((cb) => store.set('t', sess(now + 60_000), cb));
+      await call((cb) => store.clear(cb));
+      expect(await count('sessions')).toBe(0);
+    });
+
+    it('when an unchanged session is touched again within touchAfterMs, then nothing is written; later, the expiry moves', async () => {
+      const store = new TableSessionStore(storage.sessions, {
+        now: () => now,
+        pruneIntervalMs: 0,
+        touchAfterMs: 5 * 60_000,
+      });
+      const idle = 120 * 60_000;
+      await call((cb) => store.set('s', sess(now + idle), cb));
+      const loaded = await call<SessionData | null>((cb) => store.get('s', cb));
+      // A page view a minute later: express-session hands touch() the loaded session with a
+      // cookie rolled forward by a minute.
+      const oneMinuteLater = { ...loaded, cookie: { expires: new Date(now + 60_000 + idle) } };
+      await call((cb) => store.touch('s', oneMinuteLater as unknown as SessionData, cb));
+      expect(await storedExpiry('s')).toBe(now + idle);
+      const sixMinutesLater = { ...loaded, cookie: { expires: new Date(now + 360_000 + idle) } };
+      await call((cb) => store.touch('s', sixMinutesLater as unknown as SessionData, cb));
+      expect(await storedExpiry('s')).toBe(now + 360_000 + idle);
+      // The bookkeeping never reaches the stored data.
+      const [row] = await engine.rows<{ sess: string }>('SELECT sess FROM sessions');
+      expect(row?.sess).not.toContain('_storedExpiresAt');
+    });
+
+    it('when a session is written by one instance, then another instance reads it', async () => {
+      await call((cb) => storeOf(storage).set('shared', sess(now + 60_000, 7), cb));
+      const other = storeOf(await engine.open());
+      expect(await call<SessionData | null>((cb) => other.get('shared', cb))).toMatchObject({
+        userId: 7,
+      });
+    });
+  });
+
+  describe('failed sign-in counter', () => {
+    it('when 25 failures of one client are added at once through two instances, then each counts once', async () => {
+      const instances = [storage, await engine.open()];
+      const counts = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          instances[i % 2]!.failedSignIns.add('198.51.100.1', T0),
+        ),
+      );
+      expect([...counts].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 25 }, (_, i) => i + 1),
+      );
+      expect(await storage.failedSignIns.count('198.51.100.1', T0)).toBe(25);
+      expect(await storage.failedSignIns.count('198.51.100.2', T0)).toBe(0);
+      expect(await storage.failedSignIns.count('198.51.100.1', T0 + 60_000)).toBe(0);
+    });
+
+    it('when expired rows are pruned, then old windows and used states go, current ones stay', async () => {
+      await storage.failedSignIns.add('a', T0);
+      await storage.failedSignIns.add('a', T0 + 60_000);
+      await storage.ledger.claim('old', T0 + 1000);
+      await storage.ledger.claim('new', T0 + 600_000);
+      await storage.pruneExpired(T0 + 120_000);
+      expect(await storage.failedSignIns.count('a', T0)).toBe(0);
+      expect(await storage.failedSignIns.count('a', T0 + 60_000)).toBe(1);
+      expect(await count('used_states')).toBe(1);
+    });
+  });
+});
