@@ -111,7 +111,7 @@ export async function startServer(
 }
 
 /** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
-function openStorage(config: Config, logger: Logger): Promise<Storage> | Storage {
+export function openStorage(config: Config, logger: Logger): Promise<Storage> | Storage {
   const { database } = config;
   if (database.kind === 'postgres') return openPgStorage(database, logger);
   return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });

@@ -69,8 +69,10 @@ function isTimeout(err: unknown): boolean {
 
 /** Google's `error` field if it is a plain OAuth error code; never free upstream text. */
 function oauthError(err: unknown): string | undefined {
-  const data = err instanceof GaxiosError ? (err.response?.data as unknown) : undefined;
-  const code = data && typeof data === 'object' ? (data as { error?: unknown }).error : undefined;
+  if (!(err instanceof GaxiosError)) return undefined;
+  const data = err.response?.data as unknown;
+  // Without a JSON response type gaxios keeps no body, but names the error after its `error`.
+  const code = data && typeof data === 'object' ? (data as { error?: unknown }).error : err.message;
   return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined;
 }
 

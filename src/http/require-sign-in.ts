@@ -12,12 +12,12 @@ declare global {
   }
 }
 
-/** True when the client asked for JSON (fetch, curl -H 'Accept: application/json'). */
+/** True when the client speaks JSON: it asked for JSON, or sent a JSON body. */
 export function wantsJson(req: Request): boolean {
-  return (
+  const asked =
     Boolean(req.get('accept')?.includes('application/json')) &&
-    req.accepts(['html', 'json']) === 'json'
-  );
+    req.accepts(['html', 'json']) === 'json';
+  return asked || Boolean(req.is('application/json'));
 }
 
 /**
