@@ -1,23 +1,14 @@
 // Entry point of `npm run rotate-token-keys`: re-seals every stored Google token under the
 // first key of TOKEN_ENCRYPTION_KEYS (the same environment as the server).
 import pino from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config-or-exit.js';
 import { devTokenKeys } from './grants/dev-token-keys.js';
 import { rotateTokenKeys } from './grants/rotate-token-keys.js';
 import { createTokenCipher } from './grants/token-cipher.js';
 import { openStorage } from './start.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const keys = config.tokenEncryptionKeys ?? devTokenKeys(config.dataDir);
   const cipher = createTokenCipher(keys);
   const storage = await openStorage(config, pino({ level: config.logLevel }));

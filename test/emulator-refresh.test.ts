@@ -5,6 +5,7 @@ import {
   OTHER_CLIENT,
   exchange,
   postForm,
+  refreshAt,
   startEmulator,
   type TokenResponse,
 } from './emulator/helpers.js';
@@ -57,12 +58,7 @@ async function codeTokens(
 }
 
 function refresh(refreshToken: string, client = CLIENT): Promise<Response> {
-  return postForm(`${emu.url}/token`, {
-    grant_type: 'refresh_token',
-    refresh_token: refreshToken,
-    client_id: client.clientId,
-    client_secret: client.clientSecret,
-  });
+  return refreshAt(emu.url, refreshToken, client);
 }
 
 function userinfo(accessToken: string): Promise<Response> {
@@ -200,13 +196,7 @@ describe('refresh faults on demand', () => {
     try {
       const code = testing.issueCode({ account: 'alice@example.com', clientId: CLIENT.clientId });
       const tokens = (await (await exchange(testing, code)).json()) as OfflineTokens;
-      const again = () =>
-        postForm(`${testing.url}/token`, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refresh_token ?? '',
-          client_id: CLIENT.clientId,
-          client_secret: CLIENT.clientSecret,
-        });
+      const again = () => refreshAt(testing.url, tokens.refresh_token ?? '');
       expect((await again()).status).toBe(200);
       now += 1000;
       expect((await again()).status).toBe(400);
@@ -231,17 +221,7 @@ describe('refresh faults on demand', () => {
   it('when a hang is planned for the refresh call, then the client meets its own deadline', async () => {
     const refreshToken = await liveRefreshToken();
     emu.inject('refresh', { kind: 'hang' });
-    const res = await fetch(`${emu.url}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      }).toString(),
-      signal: AbortSignal.timeout(200),
-    }).then(
+    const res = await refreshAt(emu.url, refreshToken, CLIENT, AbortSignal.timeout(200)).then(
       () => 'answered',
       (err: unknown) => (err as Error).name,
     );

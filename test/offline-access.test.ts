@@ -8,6 +8,8 @@ import Database from 'better-sqlite3';
 import type supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTokenCipher, parseTokenKeys } from '../src/grants/token-cipher.js';
+import type { GrantRow } from '../src/storage/grant-store.js';
+import { postForm, refreshAt } from './emulator/helpers.js';
 import { CLIENT, getState, signInOk } from './helpers/harness.js';
 import { useHarness } from './helpers/use-harness.js';
 
@@ -25,17 +27,6 @@ const s = useHarness({
 afterEach(() => {
   offset = 0;
 });
-
-interface GrantRow {
-  user_id: number;
-  refresh_token: string | null;
-  access_token: string | null;
-  access_token_expires_at: number | null;
-  scope: string;
-  status: string;
-  status_reason: string | null;
-  refreshed_at: string | null;
-}
 
 const cipher = createTokenCipher(parseTokenKeys(KEY1).keys);
 
@@ -66,23 +57,15 @@ async function forgetGrantAtEmulator(email: string): Promise<void> {
     clientId: CLIENT.clientId,
     accessType: 'online',
   });
-  const res = await fetch(`${s.h.emulator.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      code,
-      client_id: CLIENT.clientId,
-      client_secret: CLIENT.clientSecret,
-      grant_type: 'authorization_code',
-      redirect_uri: 'postmessage',
-    }),
+  const res = await postForm(`${s.h.emulator.url}/token`, {
+    code,
+    client_id: CLIENT.clientId,
+    client_secret: CLIENT.clientSecret,
+    grant_type: 'authorization_code',
+    redirect_uri: 'postmessage',
   });
   const { access_token } = (await res.json()) as { access_token: string };
-  await fetch(`${s.h.emulator.url}/revoke`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: access_token }),
-  });
+  await postForm(`${s.h.emulator.url}/revoke`, { token: access_token });
   s.h.emulator.resetCalls();
 }
 
@@ -279,16 +262,7 @@ describe('disconnect and delete', () => {
     expect(s.h.emulator.calls('revoke')).toHaveLength(1);
     expect(grantOf(userId)).toBeUndefined();
     await agent.get('/me').expect(401);
-    const refresh = await fetch(`${s.h.emulator.url}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-      }),
-    });
+    const refresh = await refreshAt(s.h.emulator.url, refreshToken, CLIENT);
     expect(refresh.status).toBe(400); // the whole grant is gone at Google
   });
 

@@ -62,7 +62,8 @@ export interface GrantStore {
   replaceSealed(userId: number, before: SealedTokens, after: SealedTokens): Promise<boolean>;
 }
 
-interface GrantRow {
+/** A google_grants row as SQLite returns it. */
+export interface GrantRow {
   user_id: number;
   refresh_token: string | null;
   access_token: string | null;
