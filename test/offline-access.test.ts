@@ -5,12 +5,14 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type supertest from 'supertest';
+import pino from 'pino';
+import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTokenCipher, parseTokenKeys } from '../src/grants/token-cipher.js';
 import type { GrantRow } from '../src/storage/grant-store.js';
+import { startServer } from '../src/start.js';
 import { postForm, refreshAt } from './emulator/helpers.js';
-import { CLIENT, getState, signInOk } from './helpers/harness.js';
+import { CLIENT, getState, sessionCookieOf, signInOk } from './helpers/harness.js';
 import { useHarness } from './helpers/use-harness.js';
 
 const KEY1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
@@ -152,6 +154,33 @@ describe('googleAccessToken through GET /account/google', () => {
     expect(s.h.emulator.calls('refresh')).toHaveLength(1);
   });
 
+  it('when two instances on one database get requests needing a refresh at once, then exactly one refresh call', async () => {
+    await forgetGrantAtEmulator('bob@example.org');
+    const signInResponse = await signInOk(s.h, s.h.client(), 'bob@example.org');
+    const cookie = (sessionCookieOf(signInResponse) ?? '').split(';')[0] ?? '';
+    s.h.emulator.resetCalls();
+    const second = await startServer(s.h.config, {
+      now: clock,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      offset += HOUR_MS;
+      s.h.emulator.inject('refresh', { kind: 'hang', ms: 300 });
+      const responses = await Promise.all(
+        [s.h.url, second.url, s.h.url, second.url].map((url) =>
+          supertest(url)
+            .get('/account/google')
+            .set('Accept', 'application/json')
+            .set('Cookie', cookie),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+    } finally {
+      await second.close(100);
+    }
+  });
+
   it('when Google answers invalid_grant, then the grant needs reconnecting and the user stays signed in', async () => {
     const { agent, userId } = await signedIn('alice@example.com');
     offset += HOUR_MS;
@@ -230,6 +259,7 @@ describe('encryption at rest', () => {
       // Every emulator access token starts ya29., every refresh token 1//0.
       expect(raw).not.toMatch(/ya29\.|1\/\/0/);
     }
+    expect(s.h.logs.join('\n')).not.toMatch(/ya29\.|1\/\/0/);
   });
 
   it('when ciphertexts are swapped between two users, then neither opens and Google is not called', async () => {
