@@ -47,7 +47,6 @@ export const Messages = {
   googleReconnect: 'Google access was revoked or expired; reconnect Google.',
   googleNotConnected: 'Google is not connected for this user.',
   scopeNotGranted: 'Google did not grant the access this needs.',
-  accountDeleted: 'Your account was deleted.',
   confirmDelete: 'Confirm the deletion first.',
   internal: 'Internal server error.',
 } as const;
