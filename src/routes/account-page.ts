@@ -32,11 +32,10 @@ export function googleConnection(deps: AccountPageDeps): RequestHandler {
   return async (_req, res) => {
     const user = signedInUser(res);
     res.set('Cache-Control', 'no-store');
-    let profile: UserInfo | null = null;
-    if ((await deps.grants.summary(user.id)).status === 'connected') {
-      profile = await fetchProfile(deps, user.id);
-    }
-    const { status, scopes } = await deps.grants.summary(user.id);
+    const before = await deps.grants.summary(user.id);
+    const profile = before.status === 'connected' ? await fetchProfile(deps, user.id) : null;
+    // Read again only when the call changed the status (invalid_grant: needs_reconnect).
+    const { status, scopes } = profile ? before : await deps.grants.summary(user.id);
     res.json({ status, scopes, profile });
   };
 }
