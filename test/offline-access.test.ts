@@ -322,7 +322,9 @@ describe('disconnect and delete', () => {
     expect(s.h.userRows().some((u) => u.id === userId)).toBe(false);
     expect(grantOf(userId)).toBeUndefined();
     const sessions = s.db.prepare('SELECT sess FROM sessions').all() as { sess: string }[];
-    expect(sessions.filter(({ sess }) => JSON.parse(sess).userId === userId)).toEqual([]);
+    expect(
+      sessions.filter(({ sess }) => (JSON.parse(sess) as { userId?: number }).userId === userId),
+    ).toEqual([]);
     await agent.get('/me').expect(401);
     await otherDevice.get('/me').expect(401);
     await bob.agent.get('/me').expect(200);

@@ -1,6 +1,7 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { SqliteDatabase } from './database.js';
+import { settle } from '../settle.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';
 
 /**
@@ -203,9 +204,7 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
     async clear() {
       stmts.clear.run();
     },
-    async removeByUser(userId) {
-      return stmts.removeByUser.run(userId).changes;
-    },
+    removeByUser: (userId) => settle(() => stmts.removeByUser.run(userId).changes),
   };
 }
 
