@@ -160,6 +160,7 @@ export function createApp(deps: AppDeps): Express {
         now,
       }),
       accounts: deps.accountSecurity,
+      grants,
       ledger: deps.securityEvents,
       logger,
       now,

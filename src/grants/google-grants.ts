@@ -43,6 +43,11 @@ export interface GoogleGrants {
   hasLiveRefreshToken(userId: number): Promise<boolean>;
   /** Revokes the grant at Google (once) and deletes it here; Google failing does not keep it. */
   revokeAndForget(userId: number): Promise<void>;
+  /**
+   * Deletes the grant here, without calling Google, when Google revoked the user's tokens at
+   * `revokedAtMs` (Cross-Account Protection). A grant stored later (a new sign-in) stays.
+   */
+  forgetRevoked(userId: number, revokedAtMs: number): Promise<void>;
 }
 
 export interface GoogleGrantsDeps {
@@ -224,6 +229,11 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         );
       }
       await store.delete(userId);
+    },
+
+    async forgetRevoked(userId, revokedAtMs) {
+      const grant = await store.find(userId);
+      if (grant && Date.parse(grant.updatedAt) <= revokedAtMs) await store.delete(userId);
     },
   };
 }
