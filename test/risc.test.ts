@@ -21,7 +21,10 @@ interface Delivery {
 let h: Harness;
 let db: ReturnType<typeof useHarness>['db'];
 let advanceClock: (ms: number) => void;
-useHarness({}, (s) => ({ h, db, advanceClock } = s));
+useHarness({}, (s) => {
+  ({ h, db } = s);
+  advanceClock = (ms) => s.advanceClock(ms);
+});
 
 async function serviceAccount(): Promise<ServiceAccountKey> {
   const res = await fetch(`${h.emulator.url}/emulator/risc/service-account`, { method: 'POST' });

@@ -10,6 +10,7 @@ import { createSqliteSessionTable } from './session-store.js';
 import { createSqliteStateLedger } from './state-ledger.js';
 import { pruneSharedTables, type Storage } from './storage.js';
 import { createSqliteUserStore } from './user-store.js';
+import { settle } from '../settle.js';
 
 export interface SqliteStorage extends Storage {
   /** The connection itself (tests make it read-only or full on purpose). */
@@ -30,12 +31,14 @@ export function openSqliteStorage(path: string, options: DatabaseOptions = {}): 
     securityEvents: createSqliteSecurityEventLedger(db),
     grants: createSqliteGrantStore(db),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
-    async migrationsCurrent() {
-      return isSchemaCurrent(db);
-    },
-    async close() {
-      db.close();
-    },
+    migrationsCurrent: () =>
+      settle(() => {
+        return isSchemaCurrent(db);
+      }),
+    close: () =>
+      settle(() => {
+        db.close();
+      }),
   };
   return storage;
 }
