@@ -182,13 +182,11 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
     delete: (userId) => settle(() => remove.run(userId).changes === 1),
     listSealed: () =>
       settle(() =>
-        all
-          .all()
-          .map((r) => ({
-            userId: r.user_id,
-            refreshToken: r.refresh_token,
-            accessToken: r.access_token,
-          })),
+        all.all().map((r) => ({
+          userId: r.user_id,
+          refreshToken: r.refresh_token,
+          accessToken: r.access_token,
+        })),
       ),
     replaceSealed: (userId, before, after) =>
       settle(
