@@ -62,7 +62,6 @@ function sessionJson(i: number, expires: number): string {
     },
     userId: i + 1,
     googleSub: subOf(i),
-    accessToken: `ya29.${randomBytes(32).toString('base64url')}`,
     signedInAt: expires - DAY_MS,
   };
   return JSON.stringify(sess);

@@ -141,7 +141,9 @@
     if (!codeClient) {
       codeClient = window.google.accounts.oauth2.initCodeClient({
         client_id: root.dataset.clientId,
-        scope: 'openid email profile',
+        scope: root.dataset.scope || 'openid email profile',
+        // Incremental authorization: the new code's tokens cover the scopes granted before too.
+        include_granted_scopes: true,
         ux_mode: 'popup',
         callback: onCode,
         error_callback: onError,

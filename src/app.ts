@@ -18,6 +18,11 @@ import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
+import { accountPage, googleConnection } from './routes/account-page.js';
+import { deleteAccount } from './routes/delete-account.js';
+import { requireSignIn } from './http/require-sign-in.js';
+import type { GoogleGrants } from './grants/google-grants.js';
+import type { UserSessions } from './storage/session-store.js';
 import { gconnect } from './routes/gconnect.js';
 import {
   CREDENTIAL_PATH,
@@ -58,6 +63,8 @@ export interface AppConfig {
   googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
+  /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
+  googleScopes?: string[];
   /** The Google button's and One Tap's options on the sign-in page. */
   gsi: GsiPageOptions;
 }
@@ -74,13 +81,15 @@ export interface GsiPageOptions {
 export interface AppDeps {
   config: AppConfig;
   users: UserStore;
-  sessionStore: session.Store;
+  sessionStore: session.Store & UserSessions;
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
   /** Cross-Account Protection: per-user signals and the security events already handled. */
   accountSecurity: AccountSecurityStore;
   securityEvents: SecurityEventLedger;
   google: GoogleClient;
+  /** The users' Google grants: tokens kept encrypted, googleAccessToken for the app's own calls. */
+  grants: GoogleGrants;
   logger: Logger;
   now?: () => number;
   /** What /readyz reports; by default never draining and ready while the users table answers. */
@@ -92,7 +101,7 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 
 /** Builds the app from its dependencies; it neither reads the environment nor listens. */
 export function createApp(deps: AppDeps): Express {
-  const { config, google, users, logger } = deps;
+  const { config, google, users, logger, grants } = deps;
   const now = deps.now ?? Date.now;
   const signInDeps = {
     google,
@@ -100,6 +109,8 @@ export function createApp(deps: AppDeps): Express {
     allowedAccounts: config.allowedAccounts,
     accountSecurity: deps.accountSecurity,
     ledger: deps.ledger,
+    grants,
+    scopes: config.googleScopes ?? [],
     now,
   };
   const app = express();
@@ -123,7 +134,9 @@ export function createApp(deps: AppDeps): Express {
     gsi: config.gsi,
     allowedDomains: config.allowedAccounts.domains,
   };
-  const accountDeps = { google, users, logger, cookie };
+  const accountDeps = { google, users, logger, cookie, grants };
+  const signedIn = requireSignIn(users);
+  const form = express.urlencoded({ extended: false, limit: '1kb' });
 
   app.use(requestLogger(logger));
   app.use(
@@ -147,6 +160,7 @@ export function createApp(deps: AppDeps): Express {
         now,
       }),
       accounts: deps.accountSecurity,
+      grants,
       ledger: deps.securityEvents,
       logger,
       now,
@@ -191,7 +205,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(flash());
 
   app.get('/', homePage(pageDeps));
-  app.get('/login', allowPopups, loginPage(pageDeps));
+  app.get('/login', allowPopups, loginPage({ ...pageDeps, scopes: config.googleScopes }));
   app.get(SIGN_IN_FAILED_PATH, signInFailedPage(config.allowedAccounts.domains));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
@@ -212,6 +226,15 @@ export function createApp(deps: AppDeps): Express {
   );
   app.post('/logout', logout(accountDeps));
   app.get('/me', me(accountDeps));
+  app.get('/account', signedIn, accountPage({ grants, google }));
+  app.get('/account/google', signedIn, googleConnection({ grants, google }));
+  app.post(
+    '/account/delete',
+    signedIn,
+    form,
+    express.json({ limit: '1kb' }),
+    deleteAccount({ grants, users, sessions: deps.sessionStore, cookie }),
+  );
 
   if (config.rateLimitPerMinute > 0) {
     app.use(signInPaths, countFailedSignIns(signInLimit));

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { parseTokenKeys, type TokenKey } from './grants/token-cipher.js';
 
 export interface Config {
   production: boolean;
@@ -21,7 +22,11 @@ export interface Config {
     /** Base URL of a Google emulator, without trailing slash; undefined means real Google. */
     emulatorUrl: string | undefined;
     timeoutMs: number;
+    /** Extra scopes beyond `openid email profile` (GOOGLE_SCOPES), asked for incrementally. */
+    scopes: string[];
   };
+  /** Encrypt Google tokens at rest; the first seals. Undefined outside production: generated. */
+  tokenEncryptionKeys: TokenKey[] | undefined;
   session: {
     /** A signed-in session ends after this long without a request. */
     idleTimeoutMs: number;
@@ -133,6 +138,8 @@ const envSchema = z.object({
   ONE_TAP_AUTO_SELECT: onOff('ONE_TAP_AUTO_SELECT'),
   SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS', 10_000),
   BASE_URL: z.string().optional(),
+  TOKEN_ENCRYPTION_KEYS: z.string().optional(),
+  GOOGLE_SCOPES: z.string().optional(),
 });
 
 /**
@@ -209,6 +216,8 @@ export function loadConfig(
   refuseExamplePlaceholders(client, problems);
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
   const baseUrl = readBaseUrl(e.BASE_URL, production, problems);
+  const tokenEncryptionKeys = readTokenKeys(e.TOKEN_ENCRYPTION_KEYS, production, problems);
+  const scopes = readScopes(e.GOOGLE_SCOPES, problems);
 
   const logLevel = e.LOG_LEVEL || 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -252,7 +261,9 @@ export function loadConfig(
       clientSecret: client.clientSecret,
       emulatorUrl,
       timeoutMs: e.GOOGLE_TIMEOUT_MS,
+      scopes,
     },
+    tokenEncryptionKeys,
     session: {
       idleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
@@ -291,6 +302,35 @@ function readList(
     if (!shape.test(entry)) problems.push(`${name}: "${entry}" is not ${expected}.`);
   }
   return entries;
+}
+
+function readTokenKeys(
+  value: string | undefined,
+  production: boolean,
+  problems: string[],
+): TokenKey[] | undefined {
+  if (!value) {
+    if (production) {
+      problems.push(
+        'TOKEN_ENCRYPTION_KEYS is required when NODE_ENV=production (comma-separated id:base64-32-bytes; the first encrypts).',
+      );
+    }
+    return undefined;
+  }
+  const ring = parseTokenKeys(value);
+  problems.push(...ring.problems);
+  return ring.keys;
+}
+
+/** A scope is a URL or a bare word (RFC 6749 §3.3: no spaces, quotes or backslashes). */
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+function readScopes(value: string | undefined, problems: string[]): string[] {
+  const scopes = (value ?? '').split(/\s+/).filter(Boolean);
+  for (const scope of scopes) {
+    if (!SCOPE.test(scope)) problems.push(`GOOGLE_SCOPES: "${scope}" is not a scope.`);
+  }
+  return scopes;
 }
 
 function readClientCredentials(

@@ -6,8 +6,14 @@ import { createEmulator } from './emulator/emulator.js';
 import { startServer } from './start.js';
 import { explainListenError } from './startup-errors.js';
 
+const DEV_ACCESS_TOKEN_SECONDS = 60;
+
 async function main(): Promise<void> {
-  const emulatorEnv = readEmulatorEnv(process.env);
+  const emulatorEnv = readEmulatorEnv({
+    // Short-lived access tokens, so /account shows a profile fetched after a refresh.
+    EMULATOR_ACCESS_TOKEN_SECONDS: String(DEV_ACCESS_TOKEN_SECONDS),
+    ...process.env,
+  });
   const emulator = await createEmulator({ ...emulatorEnv, clients: [{ ...DEV_CLIENT }] }).catch(
     (err: unknown) => {
       throw explainListenError(err, { ...emulatorEnv, variable: 'EMULATOR_PORT' });
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
       `  Sign in:   ${app.url}/login`,
       `  Emulator:  ${emulator.url}   (GOOGLE_EMULATOR_URL)`,
       `  Client ID: ${DEV_CLIENT.clientId}`,
+      `  Google access tokens live ${emulator.accessTokenLifetimeSeconds} s (EMULATOR_ACCESS_TOKEN_SECONDS): /account refreshes them.`,
       '',
       '  Test accounts:',
       ...accounts,

@@ -1,5 +1,5 @@
 /** The calls to Google, as error codes name them (`google_userinfo_timeout`). */
-export type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
+export type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke' | 'refresh';
 
 /** Why a request failed, for the log; never shown to the client. */
 export type ErrorCode =
@@ -26,8 +26,15 @@ export type ErrorCode =
   | 'account_not_allowed'
   | 'account_disabled'
   | 'not_connected'
+  // offline access (the stored Google grant)
+  | 'needs_reconnect'
+  | 'scope_not_granted'
+  | 'token_undecryptable'
+  | 'refresh_lease_timeout'
+  | 'delete_not_confirmed'
   // Google
   | 'google_token_refused'
+  | 'google_invalid_grant'
   | 'google_tokeninfo_error'
   | 'google_certs_unusable'
   | 'google_bad_response'
@@ -89,5 +96,9 @@ export const Messages = {
   malformedBody: 'Malformed request body.',
   unsupportedContentType: 'Unsupported content type.',
   unsupportedEncoding: 'Unsupported body encoding.',
+  googleReconnect: 'Google access was revoked or expired; reconnect Google.',
+  googleNotConnected: 'Google is not connected for this user.',
+  scopeNotGranted: 'Google did not grant the access this needs.',
+  confirmDelete: 'Confirm the deletion first.',
   internal: 'Internal server error.',
 } as const;

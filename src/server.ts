@@ -1,18 +1,9 @@
 // Entry point of production: reads the environment (as only the entry points do) and listens.
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config-or-exit.js';
 import { startServer } from './start.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const running = await startServer(config);
   running.logger.info(
     { url: running.url, google: config.google.emulatorUrl ?? 'accounts.google.com' },

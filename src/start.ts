@@ -25,6 +25,9 @@ import { openPgStorage } from './storage/pg/pg-storage.js';
 import { TableSessionStore } from './storage/session-store.js';
 import { openSqliteStorage } from './storage/sqlite-storage.js';
 import type { Storage } from './storage/storage.js';
+import { devTokenKeys } from './grants/dev-token-keys.js';
+import { createGoogleGrants } from './grants/google-grants.js';
+import { createTokenCipher } from './grants/token-cipher.js';
 
 export interface RunningServer {
   url: string;
@@ -105,6 +108,7 @@ export async function startServer(
       googleTimeoutMs: config.google.timeoutMs,
       allowedAccounts: config.allowedAccounts,
       gsi: config.gsi,
+      googleScopes: config.google.scopes,
       ...options.app,
     },
     users,
@@ -114,6 +118,14 @@ export async function startServer(
     accountSecurity: storage.accountSecurity,
     securityEvents: storage.securityEvents,
     google,
+    grants: createGoogleGrants({
+      store: storage.grants,
+      cipher: createTokenCipher(config.tokenEncryptionKeys ?? devTokenKeys(config.dataDir)),
+      google,
+      logger,
+      now,
+      googleTimeoutMs: config.google.timeoutMs,
+    }),
     logger,
     now,
     readiness: {
@@ -172,7 +184,7 @@ function logStartup(logger: Logger, config: Config): void {
 }
 
 /** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
-async function openStorage(
+export async function openStorage(
   config: Config,
   logger: Logger,
 ): Promise<Storage & { db?: SqliteDatabase }> {

@@ -22,6 +22,8 @@ function problemsOf(fn: () => unknown): string[] {
   throw new Error('expected a ConfigError');
 }
 
+const KEYS = `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`;
+
 describe('loadConfig', () => {
   it('when nothing is set but client_secrets.json exists, then the documented defaults apply', () => {
     const config = loadConfig({}, files({ './client_secrets.json': SECRETS }));
@@ -84,7 +86,8 @@ describe('loadConfig', () => {
     );
     expect(problems.join('\n')).toMatch(/DATABASE_URL/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
-    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/TOKEN_ENCRYPTION_KEYS is required/);
+    expect(problems).toHaveLength(5);
   });
 
   it('when DATABASE_URL is postgres:// or postgresql://, then PostgreSQL is chosen with the pool settings', () => {
@@ -147,11 +150,33 @@ describe('loadConfig', () => {
     const a = 'a'.repeat(40);
     const b = 'b'.repeat(40);
     const config = loadConfig(
-      { NODE_ENV: 'production', SESSION_SECRET: `${a}, ${b}` },
+      { NODE_ENV: 'production', SESSION_SECRET: `${a}, ${b}`, TOKEN_ENCRYPTION_KEYS: KEYS },
       files({ './client_secrets.json': SECRETS }),
     );
     expect(config.production).toBe(true);
     expect(config.sessionSecrets).toEqual([a, b]);
+    expect(config.tokenEncryptionKeys?.map((k) => k.id)).toEqual(['k2', 'k1']);
+  });
+
+  it('when TOKEN_ENCRYPTION_KEYS is malformed, then it is named; outside production it may be unset', () => {
+    const env = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    expect(problemsOf(() => loadConfig({ ...env, TOKEN_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }))).toEqual([
+      'TOKEN_ENCRYPTION_KEYS: key "k1" must be 32 bytes, base64-encoded.',
+    ]);
+    expect(loadConfig(env).tokenEncryptionKeys).toBeUndefined();
+  });
+
+  it('when GOOGLE_SCOPES lists extra scopes, then they are kept; a quote is refused', () => {
+    const env = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    const drive = 'https://www.googleapis.com/auth/drive.file';
+    expect(loadConfig({ ...env, GOOGLE_SCOPES: ` ${drive}  calendar ` }).google.scopes).toEqual([
+      drive,
+      'calendar',
+    ]);
+    expect(loadConfig(env).google.scopes).toEqual([]);
+    expect(problemsOf(() => loadConfig({ ...env, GOOGLE_SCOPES: 'a"b' }))).toEqual([
+      'GOOGLE_SCOPES: "a"b" is not a scope.',
+    ]);
   });
 
   it('when numbers are not numbers, then they are refused by name', () => {

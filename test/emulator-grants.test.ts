@@ -11,13 +11,13 @@ describe('grant store', () => {
       store.issueCode({ sub: '1', clientId: 'c', redirectUri: 'postmessage', scope: 'openid' });
       store.issueAccessToken({ sub: '1', clientId: 'c', scope: 'openid' });
     }
-    expect(store.size).toEqual({ codes: 100, tokens: 100 });
+    expect(store.size).toEqual({ codes: 100, tokens: 100, refreshTokens: 0 });
     now += 5 * 60 * 1000;
     store.prune();
-    expect(store.size).toEqual({ codes: 0, tokens: 100 });
+    expect(store.size).toEqual({ codes: 0, tokens: 100, refreshTokens: 0 });
     now += 3599 * 1000;
     store.prune();
-    expect(store.size).toEqual({ codes: 0, tokens: 0 });
+    expect(store.size).toEqual({ codes: 0, tokens: 0, refreshTokens: 0 });
   });
 
   it('when scopes use short names, then they are expanded like Google reports them', () => {

@@ -31,7 +31,11 @@ afterEach(() => {
 
 describe('token endpoint', () => {
   it('when a valid code is exchanged, then it answers Google-shaped tokens with a verifiable ID token', async () => {
-    const code = emu.issueCode({ account: 'alice@example.com', clientId: CLIENT.clientId });
+    const code = emu.issueCode({
+      account: 'alice@example.com',
+      clientId: CLIENT.clientId,
+      accessType: 'online', // no refresh token: see emulator-refresh.test.ts
+    });
     const res = await exchange(emu, code);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -140,8 +144,8 @@ describe('token endpoint', () => {
     expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
   });
 
-  it('when grant_type is not authorization_code, then unsupported_grant_type', async () => {
-    const res = await exchange(emu, 'x', { grant_type: 'refresh_token' });
+  it('when grant_type is neither authorization_code nor refresh_token, then unsupported_grant_type', async () => {
+    const res = await exchange(emu, 'x', { grant_type: 'client_credentials' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('unsupported_grant_type');
   });

@@ -22,6 +22,7 @@ describe('pages for a signed-in person', () => {
     const laterHome = (await later.get('/').expect(200)).text;
     expect(laterHome).toContain('<h1>Welcome back, Bob Builder</h1>');
     expect(laterHome).not.toContain('first sign-in');
+    expect(laterHome).toContain('<a href="/account">Your account</a>');
   });
 
   it('when the email is not verified by Google, then the greeting, home and the sign-in page say so', async () => {

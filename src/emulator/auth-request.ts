@@ -9,6 +9,9 @@ export interface AuthRequest {
   codeChallengeMethod?: 'S256' | 'plain';
   /** Popup mode (`redirect_uri=postmessage`): the opener's origin, the postMessage target. */
   origin?: string;
+  accessType?: 'online' | 'offline';
+  prompt?: string;
+  includeGrantedScopes?: boolean;
 }
 
 export interface RegisteredClient {
@@ -100,6 +103,13 @@ export function parseAuthRequest(
   }
   const scope = optional(params, 'scope');
   if (!scope) return { error: 'invalid_request', description: 'Missing required parameter: scope' };
+  const accessType = optional(params, 'access_type');
+  if (accessType !== undefined && accessType !== 'online' && accessType !== 'offline') {
+    return {
+      error: 'invalid_request',
+      description: `Invalid access_type: ${accessType}`,
+    };
+  }
   return {
     clientId,
     redirectUri,
@@ -109,6 +119,9 @@ export function parseAuthRequest(
     codeChallenge,
     codeChallengeMethod: codeChallenge ? method : undefined,
     origin: redirectUri === 'postmessage' ? origin : undefined,
+    accessType,
+    prompt: optional(params, 'prompt'),
+    includeGrantedScopes: params.get('include_granted_scopes') === 'true' || undefined,
   };
 }
 

@@ -73,6 +73,9 @@ export const approve: Handler = async (state, { params }) => {
     codeChallenge: request.codeChallenge,
     codeChallengeMethod: request.codeChallengeMethod,
     scope,
+    accessType: request.accessType,
+    prompt: request.prompt,
+    includeGrantedScopes: request.includeGrantedScopes,
   });
   return respond(request, { code, scope });
 };

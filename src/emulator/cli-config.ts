@@ -1,5 +1,6 @@
 import { DEV_CLIENT } from './dev-client.js';
 import type { EmulatorOptions } from './emulator.js';
+import { ACCESS_TOKEN_LIFETIME_S } from './grants.js';
 
 export class EmulatorConfigError extends Error {}
 
@@ -27,6 +28,16 @@ export function readEmulatorEnv(
   const problems: string[] = [];
   const port = integer(env, 'EMULATOR_PORT', 4000, 65_535, problems);
   const delayMs = integer(env, 'EMULATOR_DELAY_MS', 0, 60_000, problems);
+  const accessTokenLifetimeSeconds = integer(
+    env,
+    'EMULATOR_ACCESS_TOKEN_SECONDS',
+    ACCESS_TOKEN_LIFETIME_S,
+    86_400,
+    problems,
+  );
+  if (accessTokenLifetimeSeconds === 0) {
+    problems.push('EMULATOR_ACCESS_TOKEN_SECONDS must be at least 1');
+  }
   const host = env.EMULATOR_HOST || '127.0.0.1';
   const clientId = env.GOOGLE_CLIENT_ID || undefined;
   const clientSecret = env.GOOGLE_CLIENT_SECRET || undefined;
@@ -41,6 +52,7 @@ export function readEmulatorEnv(
     host,
     port,
     delayMs,
+    accessTokenLifetimeSeconds,
     nodeEnv: env.NODE_ENV,
     clients: [clientId && clientSecret ? { clientId, clientSecret } : { ...DEV_CLIENT }],
   };

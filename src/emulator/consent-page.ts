@@ -77,6 +77,9 @@ function requestFields(request: AuthRequest): string {
     hiddenField('code_challenge', request.codeChallenge),
     hiddenField('code_challenge_method', request.codeChallengeMethod),
     hiddenField('origin', request.origin),
+    hiddenField('access_type', request.accessType),
+    hiddenField('prompt', request.prompt),
+    hiddenField('include_granted_scopes', request.includeGrantedScopes ? 'true' : undefined),
   ].join('\n');
 }
 

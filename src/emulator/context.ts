@@ -18,6 +18,10 @@ export interface IssueCodeRequest {
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
   scope?: string;
+  /** Default: 'offline' for the popup code client (it always may get a refresh token), else online. */
+  accessType?: 'online' | 'offline';
+  prompt?: string;
+  includeGrantedScopes?: boolean;
 }
 
 /** A sign-in with Google's button or One Tap: an ID token straight to the page (no code). */

@@ -26,6 +26,9 @@ export const createCode: Handler = async (state, { params }) => {
       codeChallenge: form.get('code_challenge') ?? undefined,
       codeChallengeMethod: method,
       scope: form.get('scope') ?? undefined,
+      accessType: accessType(form.get('access_type')),
+      prompt: form.get('prompt') ?? undefined,
+      includeGrantedScopes: form.get('include_granted_scopes') === 'true',
     });
     return jsonReply(201, { code });
   } catch (error) {
@@ -59,6 +62,16 @@ export const createCredential: Handler = async (state, { params }) => {
   } catch (error) {
     return unknownClientOrAccount(error);
   }
+};
+
+function accessType(value: string | null): 'online' | 'offline' | undefined {
+  return value === 'online' || value === 'offline' ? value : undefined;
+}
+
+/** POST /emulator/expire-refresh-tokens — every refresh token ends now (Testing-status 7 days). */
+export const expireRefreshTokens: Handler = (state) => {
+  state.grants.expireRefreshTokens();
+  return noContent();
 };
 
 /** GET /emulator/accounts */

@@ -62,6 +62,13 @@ export interface EmulatorOptions {
   certsMaxAgeSeconds?: number;
   /** ms clock; default Date.now. */
   now?: () => number;
+  /** Access-token lifetime (expires_in); default 3599 like Google. Short values exercise refresh. */
+  accessTokenLifetimeSeconds?: number;
+  /**
+   * Refresh-token lifetime in ms; default none (a published app). Apps in "Testing" status get
+   * 7 days (TESTING_REFRESH_TOKEN_LIFETIME_MS); after it the refresh answers invalid_grant.
+   */
+  refreshTokenLifetimeMs?: number;
 }
 
 export interface Emulator {
@@ -79,6 +86,9 @@ export interface Emulator {
   /** A new signing key becomes current; returns its kid. keepOld (default true) keeps publishing the old keys. */
   rotateKey(opts?: { keepOld?: boolean }): string;
   readonly currentKid: string;
+  /** Every refresh token issued so far ends now, as after a Testing-status app's 7 days. */
+  expireRefreshTokens(): void;
+  readonly accessTokenLifetimeSeconds: number;
   close(): Promise<void>;
 }
 
@@ -159,6 +169,7 @@ const CONTENT_FAULTS = new Set<Fault['kind']>([
   'csrfMismatch',
   'claims',
   'extraKeys',
+  'invalidGrant',
 ]);
 
 interface Runtime {
@@ -190,13 +201,12 @@ async function dispatch(
   const route = findRoute(url.pathname);
   if (!route) return send(res, jsonReply(404, { error: 'not_found' }));
   const method = req.method ?? 'GET';
-  if (route.endpoint) {
-    recordCall(state.calls, {
-      endpoint: route.endpoint,
-      method,
-      path: url.pathname,
-      at: state.now(),
-    });
+  let params: Promise<URLSearchParams> | undefined;
+  const readParams = () =>
+    (params ??= readBody(req).then((b) => parseParams(req.headers['content-type'], b)));
+  const endpoint = route.endpointFor ? route.endpointFor(await readParams()) : route.endpoint;
+  if (endpoint) {
+    recordCall(state.calls, { endpoint, method, path: url.pathname, at: state.now() });
   }
   const handler = route.methods[method];
   if (!handler) {
@@ -208,7 +218,7 @@ async function dispatch(
     return send(res, jsonReply(403, { error: 'forbidden' }));
   }
 
-  const fault = route.endpoint ? state.faults.take(route.endpoint) : undefined;
+  const fault = endpoint ? state.faults.take(endpoint) : undefined;
   const needsSignal =
     (route.delayed && runtime.delayMs > 0) || (fault && !CONTENT_FAULTS.has(fault.kind));
   const signal = needsSignal ? requestSignal(runtime, req, res) : runtime.closing;
@@ -219,13 +229,11 @@ async function dispatch(
     await (fault.ms === undefined ? waitForAbort(signal) : sleep(fault.ms, undefined, { signal }));
   }
 
-  let params: Promise<URLSearchParams> | undefined;
   const reply = await handler(state, {
     req,
     url,
     fault: fault && CONTENT_FAULTS.has(fault.kind) ? fault : undefined,
-    params: () =>
-      (params ??= readBody(req).then((b) => parseParams(req.headers['content-type'], b))),
+    params: readParams,
   });
   if (fault?.kind === 'trickle') return sendTrickle(res, reply, fault.intervalMs, signal);
   send(res, reply);
@@ -248,7 +256,10 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
   const now = options.now ?? Date.now;
   const accounts = (options.accounts ?? DEFAULT_ACCOUNTS).map((a) => resolveAccount(a, url));
   const clients = options.clients.map((c) => ({ ...c }));
-  const grants = new GrantStore(now);
+  const grants = new GrantStore(now, {
+    accessTokenLifetimeS: options.accessTokenLifetimeSeconds,
+    refreshTokenLifetimeMs: options.refreshTokenLifetimeMs,
+  });
   const findClient = (clientId: string) => clients.find((c) => c.clientId === clientId);
   const find = (emailOrSub: string) => findAccount(accounts, emailOrSub);
   const faults = new FaultPlan();
@@ -272,10 +283,15 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
       if (!client) throw new UnknownClientError();
       const account = find(req.account);
       if (!account) throw new UnknownAccountError();
+      const redirectUri = req.redirectUri ?? 'postmessage';
       return grants.issueCode({
         sub: account.sub,
         clientId: client.clientId,
-        redirectUri: req.redirectUri ?? 'postmessage',
+        redirectUri,
+        // Google's popup code client is made for servers that keep a refresh token.
+        accessType: req.accessType ?? (redirectUri === 'postmessage' ? 'offline' : 'online'),
+        prompt: req.prompt,
+        includeGrantedScopes: req.includeGrantedScopes,
         scope: expandScope(req.scope),
         nonce: req.nonce,
         codeChallenge: req.codeChallenge,
@@ -346,6 +362,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     get currentKid() {
       return keys.current.kid;
     },
+    expireRefreshTokens: () => state.grants.expireRefreshTokens(),
+    accessTokenLifetimeSeconds: state.grants.accessTokenLifetimeS,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         closing.abort();

@@ -1,5 +1,7 @@
 export const ENDPOINTS = [
   'token',
+  // POST /token with grant_type=refresh_token: its own endpoint for faults and the call log.
+  'refresh',
   'tokeninfo',
   'userinfo',
   'certs',
@@ -38,7 +40,9 @@ export type Fault =
   /** tokeninfo/userinfo only: merged into the otherwise-correct response (null deletes). */
   | { kind: 'claims'; claims: Record<string, unknown> }
   /** certs only: extra JWKs beside the real keys in /oauth2/v3/certs. */
-  | { kind: 'extraKeys'; jwks: object[] };
+  | { kind: 'extraKeys'; jwks: object[] }
+  /** refresh only: 400 invalid_grant "Token has been expired or revoked." (grant kept). */
+  | { kind: 'invalidGrant' };
 
 export type FaultKind = Fault['kind'];
 
@@ -52,6 +56,7 @@ const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
   'csrfMismatch',
   'claims',
   'extraKeys',
+  'invalidGrant',
 ]);
 
 const SIGNINGS: ReadonlySet<string> = new Set<IdTokenSigning>([
@@ -69,6 +74,7 @@ const ONLY_ON: Partial<Record<FaultKind, readonly Endpoint[]>> = {
   csrfMismatch: ['gsi'],
   claims: ['tokeninfo', 'userinfo'],
   extraKeys: ['certs'],
+  invalidGrant: ['refresh'],
 };
 
 export function isEndpoint(value: unknown): value is Endpoint {

@@ -2,6 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const CODE_LIFETIME_MS = 5 * 60 * 1000;
 export const ACCESS_TOKEN_LIFETIME_S = 3599;
+/** Google's refresh-token life for apps whose consent screen is in "Testing" status: 7 days. */
+export const TESTING_REFRESH_TOKEN_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 export const DEFAULT_SCOPE =
   'openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile';
@@ -14,6 +16,12 @@ export interface CodeGrant {
   nonce?: string;
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
+  /** 'offline' asks for a refresh token (given on first consent, or again with prompt=consent). */
+  accessType?: 'online' | 'offline';
+  /** Space-separated; `consent` forces the consent screen, and so a new refresh token. */
+  prompt?: string;
+  /** include_granted_scopes=true: the tokens cover the scopes granted before as well. */
+  includeGrantedScopes?: boolean;
   expiresAt: number;
 }
 
@@ -22,6 +30,34 @@ export interface AccessGrant {
   clientId: string;
   scope: string;
   expiresAt: number;
+}
+
+/** A refresh token: the user's grant to a client, until revoked (or expired, in Testing status). */
+export interface RefreshGrant {
+  sub: string;
+  clientId: string;
+  scope: string;
+  /** undefined: never expires (a published app). */
+  expiresAt: number | undefined;
+}
+
+/** What a user granted a client: the scopes, and the refresh tokens issued for them. */
+interface Consent {
+  scopes: Set<string>;
+  refreshTokens: Set<string>;
+}
+
+/** The outcome of a code exchange's consent: the scope the tokens carry, a refresh token maybe. */
+export interface ConsentResult {
+  scope: string;
+  refreshToken: string | undefined;
+}
+
+export interface GrantStoreOptions {
+  /** Access-token lifetime in seconds; default 3599 like Google. */
+  accessTokenLifetimeS?: number;
+  /** Refresh-token lifetime in ms; default none (published app). */
+  refreshTokenLifetimeMs?: number;
 }
 
 const SHORT_SCOPES: Record<string, string> = {
@@ -49,17 +85,37 @@ export function verifyPkce(grant: CodeGrant, verifier: string | undefined): bool
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+function consentKey(sub: string, clientId: string): string {
+  return `${clientId} ${sub}`;
+}
+
+function wantsConsentPrompt(prompt: string | undefined): boolean {
+  return (prompt ?? '').split(/\s+/).includes('consent');
+}
+
 /**
- * One-time codes and access tokens, in memory with expiry. Expired entries are pruned by
- * `prune()`, which the emulator calls periodically so long benchmarks stay bounded.
+ * One-time codes, access tokens, refresh tokens and the consents behind them, in memory with
+ * expiry. Like Google, revoking any token of a grant revokes the whole grant (every token of
+ * that user and client). Expired codes and access tokens are pruned by `prune()`, which the
+ * emulator calls periodically so long benchmarks stay bounded.
  */
 export class GrantStore {
   readonly #codes = new Map<string, CodeGrant>();
   readonly #tokens = new Map<string, AccessGrant>();
+  readonly #refreshTokens = new Map<string, RefreshGrant>();
+  readonly #consents = new Map<string, Consent>();
   readonly #now: () => number;
+  readonly #accessTokenLifetimeS: number;
+  readonly #refreshTokenLifetimeMs: number | undefined;
 
-  constructor(now: () => number) {
+  constructor(now: () => number, options: GrantStoreOptions = {}) {
     this.#now = now;
+    this.#accessTokenLifetimeS = options.accessTokenLifetimeS ?? ACCESS_TOKEN_LIFETIME_S;
+    this.#refreshTokenLifetimeMs = options.refreshTokenLifetimeMs;
+  }
+
+  get accessTokenLifetimeS(): number {
+    return this.#accessTokenLifetimeS;
   }
 
   issueCode(grant: Omit<CodeGrant, 'expiresAt'>): string {
@@ -79,8 +135,69 @@ export class GrantStore {
 
   issueAccessToken(grant: Omit<AccessGrant, 'expiresAt'>): string {
     const token = `ya29.${randomBytes(32).toString('base64url')}`;
-    this.#tokens.set(token, { ...grant, expiresAt: this.#now() + ACCESS_TOKEN_LIFETIME_S * 1000 });
+    this.#tokens.set(token, {
+      ...grant,
+      expiresAt: this.#now() + this.#accessTokenLifetimeS * 1000,
+    });
     return token;
+  }
+
+  /**
+   * Records the user's approval behind an exchanged code: the scopes add up per user and client;
+   * with include_granted_scopes the tokens carry all of them, otherwise the requested ones. A
+   * refresh token comes with access_type=offline on the first consent, or again with
+   * prompt=consent; older refresh tokens stay valid.
+   */
+  consent(grant: CodeGrant): ConsentResult {
+    const key = consentKey(grant.sub, grant.clientId);
+    const consent = this.#consents.get(key) ?? { scopes: new Set(), refreshTokens: new Set() };
+    this.#consents.set(key, consent);
+    const requested = grant.scope.split(' ').filter(Boolean);
+    for (const s of requested) consent.scopes.add(s);
+    const scope = grant.includeGrantedScopes ? [...consent.scopes].join(' ') : grant.scope;
+    const firstConsent = consent.refreshTokens.size === 0;
+    if (grant.accessType !== 'offline' || !(firstConsent || wantsConsentPrompt(grant.prompt))) {
+      return { scope, refreshToken: undefined };
+    }
+    // Google's refresh tokens start with "1//".
+    const refreshToken = `1//0${randomBytes(32).toString('base64url')}`;
+    const lifetime = this.#refreshTokenLifetimeMs;
+    this.#refreshTokens.set(refreshToken, {
+      sub: grant.sub,
+      clientId: grant.clientId,
+      scope,
+      expiresAt: lifetime === undefined ? undefined : this.#now() + lifetime,
+    });
+    consent.refreshTokens.add(refreshToken);
+    return { scope, refreshToken };
+  }
+
+  /** The grant of a live refresh token; undefined when unknown, revoked or expired. */
+  findRefreshToken(token: string): RefreshGrant | undefined {
+    const grant = this.#refreshTokens.get(token);
+    if (!grant) return undefined;
+    return grant.expiresAt === undefined || grant.expiresAt > this.#now() ? grant : undefined;
+  }
+
+  /** Ends every refresh token now, as the 7-day limit of an app in Testing status does. */
+  expireRefreshTokens(): void {
+    const now = this.#now();
+    for (const grant of this.#refreshTokens.values()) grant.expiresAt = now;
+  }
+
+  /**
+   * Google's revoke: an access or refresh token names a grant, and the whole grant goes (all of
+   * that user's tokens for that client, and the consent, so the next approval is a first one).
+   */
+  revokeGrant(token: string): boolean {
+    const grant = this.findAccessToken(token) ?? this.findRefreshToken(token);
+    if (!grant) return false;
+    const key = consentKey(grant.sub, grant.clientId);
+    for (const [t, g] of this.#tokens)
+      if (consentKey(g.sub, g.clientId) === key) this.#tokens.delete(t);
+    for (const t of this.#consents.get(key)?.refreshTokens ?? []) this.#refreshTokens.delete(t);
+    this.#consents.delete(key);
+    return true;
   }
 
   findAccessToken(token: string): AccessGrant | undefined {
@@ -93,12 +210,6 @@ export class GrantStore {
     return grant;
   }
 
-  revokeAccessToken(token: string): boolean {
-    const known = this.findAccessToken(token) !== undefined;
-    this.#tokens.delete(token);
-    return known;
-  }
-
   prune(): void {
     const now = this.#now();
     for (const [code, grant] of this.#codes) if (grant.expiresAt <= now) this.#codes.delete(code);
@@ -109,9 +220,15 @@ export class GrantStore {
   clear(): void {
     this.#codes.clear();
     this.#tokens.clear();
+    this.#refreshTokens.clear();
+    this.#consents.clear();
   }
 
-  get size(): { codes: number; tokens: number } {
-    return { codes: this.#codes.size, tokens: this.#tokens.size };
+  get size(): { codes: number; tokens: number; refreshTokens: number } {
+    return {
+      codes: this.#codes.size,
+      tokens: this.#tokens.size,
+      refreshTokens: this.#refreshTokens.size,
+    };
   }
 }

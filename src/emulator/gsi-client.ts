@@ -29,6 +29,7 @@ export function renderGsiClientScript(emulatorBase: string): string {
     if (config.state) params.set('state', config.state);
     if (config.login_hint) params.set('login_hint', config.login_hint);
     if (config.hd) params.set('hd', config.hd);
+    if (config.include_granted_scopes !== false) params.set('include_granted_scopes', 'true');
     return EMULATOR_BASE + '/o/oauth2/v2/auth?' + params.toString();
   }
 

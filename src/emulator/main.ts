@@ -1,7 +1,8 @@
 /**
  * Runs the Google emulator on its own: `node --import tsx src/emulator/main.ts`.
  * Environment: EMULATOR_PORT (4000), EMULATOR_HOST (127.0.0.1), GOOGLE_CLIENT_ID and
- * GOOGLE_CLIENT_SECRET (default: the dev client), EMULATOR_DELAY_MS (0).
+ * GOOGLE_CLIENT_SECRET (default: the dev client), EMULATOR_DELAY_MS (0),
+ * EMULATOR_ACCESS_TOKEN_SECONDS (3599: access tokens' lifetime).
  */
 import { explainListenError } from '../startup-errors.js';
 import { readEmulatorEnv } from './cli-config.js';

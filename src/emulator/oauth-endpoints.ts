@@ -1,28 +1,72 @@
 import { verify } from 'node:crypto';
 import { authenticateClient } from './client-auth.js';
 import type { EmulatorState, Handler, RequestContext } from './context.js';
-import { ACCESS_TOKEN_LIFETIME_S, verifyPkce, type AccessGrant } from './grants.js';
+import { verifyPkce, type AccessGrant } from './grants.js';
 import { bearerToken, invalidRequest, jsonReply, type Reply } from './http.js';
 import { decodeJwt, mergeOrDelete, type JsonObject } from './jwt.js';
 
 const INVALID_GRANT = { error: 'invalid_grant', error_description: 'Bad Request' };
 const INVALID_CLIENT = { error: 'invalid_client', error_description: 'Unauthorized' };
+/** Google's answer to a refresh with a revoked, expired or unknown refresh token. */
+const EXPIRED_OR_REVOKED = {
+  error: 'invalid_grant',
+  error_description: 'Token has been expired or revoked.',
+};
 const TOKENINFO_INVALID = { error: 'invalid_token', error_description: 'Invalid Value' };
 
 function claimsFault(request: RequestContext): JsonObject | undefined {
   return request.fault?.kind === 'claims' ? request.fault.claims : undefined;
 }
 
-/** POST /token — the authorization code grant. */
+/** POST /token — the authorization code grant and the refresh token grant. */
 export const token: Handler = async (state, request) => {
   const params = await request.params();
   const grantType = params.get('grant_type') ?? '';
-  if (grantType !== 'authorization_code') {
-    return jsonReply(400, {
-      error: 'unsupported_grant_type',
-      error_description: `Invalid grant_type: ${grantType}`,
-    });
+  if (grantType === 'authorization_code') return codeGrant(state, request, params);
+  if (grantType === 'refresh_token') return refreshGrant(state, request, params);
+  return jsonReply(400, {
+    error: 'unsupported_grant_type',
+    error_description: `Invalid grant_type: ${grantType}`,
+  });
+};
+
+/**
+ * grant_type=refresh_token: a new access token for the grant, never a new refresh token (the
+ * one sent stays valid). An unknown, revoked or expired one is Google's invalid_grant.
+ */
+function refreshGrant(
+  state: EmulatorState,
+  request: RequestContext,
+  params: URLSearchParams,
+): Reply {
+  const client = authenticateClient(request.req, params, (id) => state.findClient(id));
+  if (!client) return jsonReply(401, INVALID_CLIENT);
+  const refreshToken = params.get('refresh_token');
+  if (!refreshToken) return invalidRequest('Missing required parameter: refresh_token');
+  if (request.fault?.kind === 'invalidGrant') return jsonReply(400, EXPIRED_OR_REVOKED);
+  const grant = state.grants.findRefreshToken(refreshToken);
+  if (!grant || grant.clientId !== client.clientId || !state.findAccount(grant.sub)) {
+    return jsonReply(400, EXPIRED_OR_REVOKED);
   }
+  const accessToken = state.grants.issueAccessToken({
+    sub: grant.sub,
+    clientId: grant.clientId,
+    scope: grant.scope,
+  });
+  return jsonReply(
+    200,
+    {
+      access_token: accessToken,
+      expires_in: state.grants.accessTokenLifetimeS,
+      scope: grant.scope,
+      token_type: 'Bearer',
+    },
+    { pragma: 'no-cache' },
+  );
+}
+
+/** grant_type=authorization_code: the one-time code for tokens (and the consent it stands for). */
+function codeGrant(state: EmulatorState, request: RequestContext, params: URLSearchParams): Reply {
   const client = authenticateClient(request.req, params, (id) => state.findClient(id));
   if (!client) return jsonReply(401, INVALID_CLIENT);
   const code = params.get('code');
@@ -41,16 +85,18 @@ export const token: Handler = async (state, request) => {
   const account = state.findAccount(grant.sub);
   if (!account) return jsonReply(400, INVALID_GRANT);
 
+  const consent = state.grants.consent(grant);
   const accessToken = state.grants.issueAccessToken({
     sub: account.sub,
     clientId: client.clientId,
-    scope: grant.scope,
+    scope: consent.scope,
   });
   const response: JsonObject = {
     access_token: accessToken,
-    expires_in: ACCESS_TOKEN_LIFETIME_S,
-    scope: grant.scope,
+    expires_in: state.grants.accessTokenLifetimeS,
+    scope: consent.scope,
     token_type: 'Bearer',
+    ...(consent.refreshToken ? { refresh_token: consent.refreshToken } : {}),
   };
   if (request.fault?.kind !== 'noIdToken') {
     response.id_token = state.idTokens.issue(
@@ -67,7 +113,7 @@ export const token: Handler = async (state, request) => {
     );
   }
   return jsonReply(200, response, { pragma: 'no-cache' });
-};
+}
 
 function accessTokenInfo(state: EmulatorState, grant: AccessGrant): JsonObject {
   const account = state.findAccount(grant.sub);
@@ -152,11 +198,11 @@ export const userinfo: Handler = (state, request) => {
   return jsonReply(200, mergeOrDelete(info, claimsFault(request)));
 };
 
-/** POST /revoke?token=… (or token in the form body). */
+/** POST /revoke?token=… (or token in the form body): an access or refresh token; the whole grant goes. */
 export const revoke: Handler = async (state, request) => {
   const body = request.req.method === 'POST' ? await request.params() : new URLSearchParams();
-  const accessToken = request.url.searchParams.get('token') ?? body.get('token');
-  if (!accessToken || !state.grants.revokeAccessToken(accessToken)) {
+  const token = request.url.searchParams.get('token') ?? body.get('token');
+  if (!token || !state.grants.revokeGrant(token)) {
     return jsonReply(400, {
       error: 'invalid_token',
       error_description: 'Token expired or revoked',

@@ -15,6 +15,8 @@ import * as risc from './risc.js';
 export interface Route {
   /** The Google endpoint this path belongs to (calls are recorded and faults applied), if any. */
   endpoint?: Endpoint;
+  /** When one path serves two endpoints (POST /token: code exchange and refresh), which one. */
+  endpointFor?: (params: URLSearchParams) => Endpoint;
   /** Subject to `delayMs` (the benchmark's simulated network latency). */
   delayed?: boolean;
   /** Only for same-machine tools: refused when a browser sends a non-loopback Origin. */
@@ -61,7 +63,12 @@ const avatar: Handler = (state, { url }) => {
 };
 
 const ROUTES: Record<string, Route> = {
-  '/token': { endpoint: 'token', delayed: true, methods: { POST: token } },
+  '/token': {
+    endpoint: 'token',
+    endpointFor: (params) => (params.get('grant_type') === 'refresh_token' ? 'refresh' : 'token'),
+    delayed: true,
+    methods: { POST: token },
+  },
   '/tokeninfo': {
     endpoint: 'tokeninfo',
     delayed: true,
@@ -110,6 +117,10 @@ const ROUTES: Record<string, Route> = {
     methods: { POST: risc.createServiceAccount },
   },
   '/emulator/risc/events': { control: true, methods: { POST: risc.emitEvent } },
+  '/emulator/expire-refresh-tokens': {
+    control: true,
+    methods: { POST: control.expireRefreshTokens },
+  },
 };
 
 const AVATAR_ROUTE: Route = { methods: { GET: avatar } };

@@ -29,6 +29,13 @@ export async function callGoogle<T>(
     }
     const status = err instanceof GaxiosError ? err.response?.status : undefined;
     if (status !== undefined && status >= 400 && status < 500) {
+      if (call === 'refresh' && oauthError(err) === 'invalid_grant') {
+        // The grant is gone (revoked, expired, Testing-status limit): the user must reconnect.
+        throw new AppError(409, Messages.googleReconnect, {
+          code: 'google_invalid_grant',
+          cause: redact(err),
+        });
+      }
       if (call === 'token') {
         throw new AppError(401, Messages.codeExchangeFailed, {
           code: 'google_token_refused',
@@ -67,6 +74,14 @@ function isTimeout(err: unknown): boolean {
 }
 
 /** Google's `error` field if it is a plain OAuth error code; never free upstream text. */
+function oauthError(err: unknown): string | undefined {
+  if (!(err instanceof GaxiosError)) return undefined;
+  const data = err.response?.data as unknown;
+  // Without a JSON response type gaxios keeps no body, but names the error after its `error`.
+  const code = data && typeof data === 'object' ? (data as { error?: unknown }).error : err.message;
+  return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined;
+}
+
 function tokenInfoError(err: unknown): string {
   return readGoogleRefusal(err)?.error ?? 'invalid_token';
 }

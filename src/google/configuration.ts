@@ -23,7 +23,7 @@ export interface GoogleConfiguration {
   clientId: string;
   endpoints: GoogleEndpoints;
   /** google-auth-library's client; its transporter carries the deadline, agents and no retries. */
-  oauth: OAuth2Client;
+  oauth: RefreshingOAuth2Client;
   /** Google's signing keys, as KeyObjects by key id. */
   keys: CertCache;
   /** Google's refusals go here (call-boundary.ts); undefined: not reported. */
@@ -38,6 +38,16 @@ const KEY_REFETCH_INTERVAL_MS = 60_000;
 const IDLE_SOCKET_MS = 30_000;
 /** Largest Google response we read; real ones are a few KiB. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/**
+ * google-auth-library's refresh without its per-client credentials and cache: one client serves
+ * every user, and the app's grant store (not the library) decides when a refresh happens.
+ */
+export class RefreshingOAuth2Client extends OAuth2Client {
+  refreshWith(refreshToken: string) {
+    return this.refreshTokenNoCache(refreshToken);
+  }
+}
 
 export function createGoogleConfiguration(options: GoogleClientOptions): GoogleConfiguration {
   const { clientId, endpoints } = options;
@@ -57,7 +67,7 @@ export function createGoogleConfiguration(options: GoogleClientOptions): GoogleC
   };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
-  const oauth = new OAuth2Client({
+  const oauth = new RefreshingOAuth2Client({
     clientId,
     clientSecret: options.clientSecret,
     endpoints: {

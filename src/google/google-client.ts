@@ -4,6 +4,7 @@ import { createGoogleConfiguration, type GoogleClientOptions } from './configura
 import type { GoogleEndpoints } from './endpoints.js';
 import { verifyIdToken } from './id-token.js';
 import { revoke } from './revoke.js';
+import { refreshAccessToken } from './token-refresh.js';
 
 export type { GoogleClientOptions } from './configuration.js';
 
@@ -18,7 +19,10 @@ export interface GoogleClient {
   verifyIdToken(idToken: string, expected?: { nonce?: string }): Promise<IdTokenClaims>;
   tokenInfo(accessToken: string): Promise<TokenInfo>;
   userInfo(accessToken: string): Promise<UserInfo>;
-  revoke(accessToken: string): Promise<void>;
+  /** A new access token for a stored refresh token; once, with the deadline, never retried. */
+  refreshAccessToken(refreshToken: string): Promise<RefreshedTokens>;
+  /** Revokes an access or refresh token: at Google, either one ends the whole grant. */
+  revoke(token: string): Promise<void>;
   readonly endpoints: GoogleEndpoints;
   readonly clientId: string;
   close(): void;
@@ -34,6 +38,20 @@ export interface CodeGrant {
 export interface GoogleTokens {
   accessToken: string;
   idToken: string | undefined;
+  /** Present on first consent (or with prompt=consent) for offline access. */
+  refreshToken?: string | undefined;
+  /** Seconds the access token lives. */
+  expiresIn?: number | undefined;
+  /** The granted scopes, space-separated, exactly as Google returned them. */
+  scope?: string | undefined;
+}
+
+export interface RefreshedTokens {
+  accessToken: string;
+  expiresIn: number | undefined;
+  scope: string | undefined;
+  /** Google rarely sends a new one on refresh; when it does, it is the newest. */
+  refreshToken: string | undefined;
 }
 
 /** The profile claims Google gives in both the ID token and userinfo (OIDC Core §5.1). */
@@ -67,7 +85,8 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     verifyIdToken: (idToken, expected) => verifyIdToken(config, idToken, expected),
     tokenInfo: (accessToken) => tokenInfo(config, accessToken),
     userInfo: (accessToken) => userInfo(config, accessToken),
-    revoke: (accessToken) => revoke(config, accessToken),
+    refreshAccessToken: (refreshToken) => refreshAccessToken(config, refreshToken),
+    revoke: (token) => revoke(config, token),
     close: () => config.close(),
   };
 }

@@ -1,8 +1,8 @@
 import { callGoogle } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
 
-/** Revokes the grant behind the token at Google (RFC 7009). */
-export async function revoke(config: GoogleConfiguration, accessToken: string): Promise<void> {
+/** Revokes the grant behind the token (access or refresh) at Google (RFC 7009). */
+export async function revoke(config: GoogleConfiguration, token: string): Promise<void> {
   await callGoogle(
     'revoke',
     () =>
@@ -10,7 +10,7 @@ export async function revoke(config: GoogleConfiguration, accessToken: string): 
         url: config.endpoints.revoke,
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        data: new URLSearchParams({ token: accessToken }).toString(),
+        data: new URLSearchParams({ token }).toString(),
       }),
     config.logger,
   );

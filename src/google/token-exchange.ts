@@ -3,10 +3,22 @@ import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
 import type { CodeGrant, GoogleTokens } from './google-client.js';
 
-const tokenResponse = z.object({
+export const tokenResponse = z.object({
   access_token: z.string().min(1),
   id_token: z.string().min(1).optional(),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().positive().optional(),
+  // google-auth-library turns expires_in into expiry_date (its own clock) in the body it returns.
+  expiry_date: z.number().optional(),
+  scope: z.string().optional(),
 });
+
+/** The access token's lifetime in seconds, from expires_in or the library's expiry_date. */
+export function lifetimeSeconds(tokens: z.infer<typeof tokenResponse>): number | undefined {
+  if (tokens.expires_in !== undefined) return tokens.expires_in;
+  if (tokens.expiry_date === undefined) return undefined;
+  return Math.max(0, Math.round((tokens.expiry_date - Date.now()) / 1000));
+}
 
 /** Trades a one-time code for tokens at Google's token endpoint; never retried. */
 export async function exchangeCode(
@@ -24,5 +36,11 @@ export async function exchangeCode(
     config.logger,
   );
   const tokens = expectResponse(tokenResponse, res.res?.data ?? res.tokens);
-  return { accessToken: tokens.access_token, idToken: tokens.id_token };
+  return {
+    accessToken: tokens.access_token,
+    idToken: tokens.id_token,
+    refreshToken: tokens.refresh_token,
+    expiresIn: lifetimeSeconds(tokens),
+    scope: tokens.scope,
+  };
 }

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 import type { SecurityEvent } from './security-events.js';
 
 export interface ApplyDeps {
   accounts: AccountSecurityStore;
+  /** The users' stored Google grants: Google revoking the tokens makes them useless. */
+  grants: Pick<GoogleGrants, 'forgetRevoked'>;
   logger: Logger;
 }
 
@@ -41,8 +44,12 @@ export async function applySecurityEvent(
   if (userId === undefined) return 'unknown-user';
   switch (event.type) {
     case 'sessions-revoked':
+      await deps.accounts.revokeSessions(userId, issuedAtMs);
+      break;
     case 'tokens-revoked':
       await deps.accounts.revokeSessions(userId, issuedAtMs);
+      // The stored refresh token is dead at Google: no refresh is tried with it again.
+      await deps.grants.forgetRevoked(userId, issuedAtMs);
       break;
     case 'account-disabled':
       // Hijacked: whoever holds a session may be the attacker. Otherwise only new sign-ins stop.

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, Messages } from '../errors.js';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { destroySession, type SessionCookie } from '../http/session.js';
 import type { UserStore } from '../storage/user-store.js';
@@ -11,6 +12,7 @@ export interface AccountDeps {
   users: UserStore;
   logger: Logger;
   cookie: SessionCookie;
+  grants: Pick<GoogleGrants, 'revokeAndForget'>;
 }
 
 /** GET /me: the signed-in user's profile; never a token. */
@@ -32,22 +34,17 @@ export function me(deps: AccountDeps): RequestHandler {
   };
 }
 
-/** POST /gdisconnect: revoke Google's token, then end the session even if Google failed. */
+/**
+ * POST /gdisconnect: revoke the grant at Google (the refresh token: the whole grant) and delete
+ * it here, then end the session, even if Google failed.
+ */
 export function gdisconnect(deps: AccountDeps): RequestHandler {
   return async (req, res) => {
-    const token = req.session.accessToken;
-    if (req.session.userId === undefined) {
+    const userId = req.session.userId;
+    if (userId === undefined) {
       throw new AppError(401, Messages.notConnected, { code: 'not_connected' });
     }
-    try {
-      // A sign-in by ID token (button, One Tap) got no access token: there is nothing to revoke.
-      if (token !== undefined) await deps.google.revoke(token);
-    } catch (err) {
-      deps.logger.warn(
-        { code: err instanceof AppError ? err.code : 'revoke_failed' },
-        'revoke at Google failed; session ended anyway',
-      );
-    }
+    await deps.grants.revokeAndForget(userId);
     await endSession(req, res, deps.cookie);
     if (isHtmlFormPost(req)) {
       res.redirect(303, '/');

@@ -5,6 +5,7 @@ import type { GoogleClient } from '../google/google-client.js';
 import { issueNonce, type NonceKeys } from '../signin/nonce.js';
 import { renderFailure } from '../http/error-handler.js';
 import { failureReason, failureStatus } from '../http/failure-page.js';
+import { requestedScope } from '../signin/authorization-url.js';
 import { safeReturnTo } from '../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../signin/state.js';
 import { CREDENTIAL_PATH } from './credential.js';
@@ -19,6 +20,8 @@ export interface PageDeps {
   gsi: GsiPageOptions;
   /** Named to an account the popup sign-in refuses. */
   allowedDomains: readonly string[];
+  /** Extra Google scopes (GOOGLE_SCOPES) the sign-in asks for. */
+  scopes?: readonly string[];
 }
 
 /**
@@ -52,6 +55,7 @@ export function loginPage(deps: PageDeps): RequestHandler {
       allowedDomains: deps.allowedDomains.join(', '),
       user: await currentUser(req, deps.users),
       clientId: deps.google.clientId,
+      scope: requestedScope(deps.scopes),
       gsiClientUrl: deps.google.endpoints.gsiClient,
       emulator: deps.emulator,
       // A redirect sign-in may come back here (?returnTo=/login): its welcome shows here, once.

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { SessionData } from 'express-session';
 import { AppError, Messages } from '../errors.js';
 import type { GoogleClient } from '../google/google-client.js';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import { authenticateWithGoogle } from '../signin/authenticate.js';
 import { buildAuthorizationUrl } from '../signin/authorization-url.js';
 import { saveSession } from '../http/session.js';
@@ -18,6 +19,9 @@ export interface RedirectFlowDeps extends SignInDeps {
   ledger: StateLedger;
   /** The public origin (BASE_URL); undefined: the request's. */
   baseUrl?: string | undefined;
+  grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken'>;
+  /** Extra scopes (GOOGLE_SCOPES). */
+  scopes: readonly string[];
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -51,9 +55,21 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
         state: pending.state,
         nonce: pending.nonce,
         codeChallenge: pkce.challenge,
+        scopes: deps.scopes,
+        promptConsent: await needsConsent(req, deps),
       }),
     );
   };
+}
+
+/**
+ * Google gives a refresh token only on first consent: a signed-in user whose grant has none
+ * alive (revoked, expired, never given) is sent through the consent screen again. Anonymous
+ * visitors are not (we do not know who they are yet, and most already have a live grant).
+ */
+async function needsConsent(req: Request, deps: RedirectFlowDeps): Promise<boolean> {
+  const userId = req.session.userId;
+  return userId !== undefined && !(await deps.grants.hasLiveRefreshToken(userId));
 }
 
 /**

@@ -1,6 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { Messages } from '../errors.js';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import { applySecurityEvent } from '../risc/apply-security-event.js';
 import {
   MAX_EVENT_AGE_S,
@@ -13,6 +14,7 @@ import type { AccountSecurityStore, SecurityEventLedger } from '../storage/accou
 export interface RiscDeps {
   verify: VerifySecurityEvent;
   accounts: AccountSecurityStore;
+  grants: Pick<GoogleGrants, 'forgetRevoked'>;
   ledger: SecurityEventLedger;
   logger: Logger;
   now: () => number;

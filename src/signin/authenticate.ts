@@ -42,6 +42,11 @@ export async function authenticateWithGoogle(
   }
   return {
     profile: profileFromGoogle(claims, user.value),
-    tokens: { accessToken: tokens.accessToken },
+    tokens: {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresIn: tokens.expiresIn,
+      scope: tokens.scope,
+    },
   };
 }

@@ -15,8 +15,6 @@ declare module 'express-session' {
     };
     userId?: number;
     googleSub?: string;
-    /** Google access token, kept server-side only, for revocation at disconnect. */
-    accessToken?: string;
     signedInAt?: number;
     /** How this session signed in: the flow and, for a credential, GIS's mode and select_by. */
     signInMethod?: { method: string; mode?: string; selectBy?: string | undefined };

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { Messages } from '../errors.js';
 import { regenerateSession, saveSession } from '../http/session.js';
+import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
@@ -9,11 +10,11 @@ import { refuseDisabledAccount } from './disabled-accounts.js';
 /** How the browser proved the account: popup code client, redirect flow, or a bare ID token. */
 export type SignInMethod = 'popup' | 'redirect' | 'credential';
 
-/** Google's tokens from a code exchange; kept server-side only, never logged or returned. */
-export interface SignInTokens {
-  /** Revoked at disconnect. */
-  accessToken: string;
-}
+/**
+ * Google's tokens from a code exchange: kept in the user's grant, encrypted (never in the
+ * session), never logged or returned.
+ */
+export type SignInTokens = GrantTokens;
 
 /** A Google account, already verified by one of the flows. */
 export interface GoogleIdentity {
@@ -33,6 +34,8 @@ export interface CredentialDelivery {
 
 export interface SignInDeps {
   users: UserStore;
+  /** Where the exchange's tokens go: the user's Google grant. */
+  grants: Pick<GoogleGrants, 'keep'>;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
   /** What Google's Cross-Account Protection reported about accounts (disabled ones). */
@@ -61,11 +64,11 @@ export async function signIn(
   if (isSignedInAs(req, identity.profile.sub)) return { status: 'already-connected' };
   const nowMs = deps.now();
   const user = await deps.users.upsertFromGoogle(identity.profile, new Date(nowMs));
+  if (identity.tokens) await deps.grants.keep(user.id, identity.tokens);
   // Regenerate the session when signing in to prevent fixation; only once the row is committed.
   await regenerateSession(req);
   req.session.userId = user.id;
   req.session.googleSub = user.googleSub;
-  req.session.accessToken = identity.tokens?.accessToken;
   req.session.signedInAt = nowMs;
   req.session.signInMethod = { method: identity.method, ...identity.delivery };
   req.flash('success', Messages.signedInAs(user.name ?? user.email));

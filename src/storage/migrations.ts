@@ -52,6 +52,22 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (client_key, window_start)
    ) WITHOUT ROWID;
    CREATE INDEX failed_sign_ins_window_start ON failed_sign_ins (window_start);`,
+  // 4: google_grants: the user's Google grant for offline access. Tokens only as AES-256-GCM
+  // envelopes (src/grants/token-cipher.ts), never plaintext. refresh_lease_until: one refresh
+  // at a time per user, across instances (src/grants/google-grants.ts).
+  `CREATE TABLE google_grants (
+     user_id                 INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+     refresh_token           TEXT,
+     access_token            TEXT,
+     access_token_expires_at INTEGER,
+     scope                   TEXT    NOT NULL,
+     status                  TEXT    NOT NULL CHECK (status IN ('connected', 'needs_reconnect')),
+     status_reason           TEXT,
+     created_at              TEXT    NOT NULL,
+     updated_at              TEXT    NOT NULL,
+     refreshed_at            TEXT,
+     refresh_lease_until     INTEGER
+   );`,
 ];
 
 /**

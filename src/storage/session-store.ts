@@ -19,6 +19,14 @@ export interface SessionTable {
   prune(nowMs: number): Promise<number>;
   count(nowMs: number): Promise<number>;
   clear(): Promise<void>;
+  /** Deletes every session signed in as this user (account deletion); returns how many. */
+  removeByUser(userId: number): Promise<number>;
+}
+
+/** The sessions of one user, for ending them all (account deletion). */
+export interface UserSessions {
+  /** Deletes every session signed in as this user; returns how many. */
+  destroyByUser(userId: number): Promise<number>;
 }
 
 export interface SessionStoreOptions {
@@ -51,7 +59,7 @@ const STORED_EXPIRY = '_storedExpiresAt';
  * express-session store over a SessionTable. The prune timer is unref'd so it never keeps the
  * process alive.
  */
-export class TableSessionStore extends session.Store {
+export class TableSessionStore extends session.Store implements UserSessions {
   private readonly table: SessionTable;
   private readonly now: () => number;
   private readonly defaultTtlMs: number;
@@ -115,6 +123,10 @@ export class TableSessionStore extends session.Store {
     this.run(cb, () => this.table.clear());
   }
 
+  destroyByUser(userId: number): Promise<number> {
+    return this.table.removeByUser(userId);
+  }
+
   /** Deletes expired sessions (and, through onPrune, other expired rows) now; returns how many sessions. */
   async prune(): Promise<number> {
     const now = this.now();
@@ -167,6 +179,7 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
       'SELECT count(*) AS n FROM sessions WHERE expires_at > ?',
     ),
     clear: db.prepare('DELETE FROM sessions'),
+    removeByUser: db.prepare("DELETE FROM sessions WHERE json_extract(sess, '$.userId') = ?"),
   };
   return {
     read: (sid, nowMs) =>
@@ -198,6 +211,7 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
       settle(() => {
         stmts.clear.run();
       }),
+    removeByUser: (userId) => settle(() => stmts.removeByUser.run(userId).changes),
   };
 }
 

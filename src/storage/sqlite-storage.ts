@@ -4,6 +4,7 @@ import {
 } from './account-security.js';
 import { openDatabase, type DatabaseOptions, type SqliteDatabase } from './database.js';
 import { createSqliteFailedSignIns } from './failed-sign-ins.js';
+import { createSqliteGrantStore } from './grant-store.js';
 import { isSchemaCurrent } from './migrations.js';
 import { createSqliteSessionTable } from './session-store.js';
 import { createSqliteStateLedger } from './state-ledger.js';
@@ -28,6 +29,7 @@ export function openSqliteStorage(path: string, options: DatabaseOptions = {}): 
     sessions: createSqliteSessionTable(db),
     accountSecurity: createSqliteAccountSecurityStore(db),
     securityEvents: createSqliteSecurityEventLedger(db),
+    grants: createSqliteGrantStore(db),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     migrationsCurrent: () =>
       settle(() => {

@@ -28,6 +28,8 @@ export interface UserStore {
   /** Creates or refreshes the user for this Google account, in one statement. */
   upsertFromGoogle(profile: GoogleProfile, now: Date): Promise<User>;
   findById(id: number): Promise<User | undefined>;
+  /** Deletes the user (the Google grant goes with it); false if there was none. */
+  delete(id: number): Promise<boolean>;
   /** Throws when the database does not answer (health check). */
   ping(): Promise<void>;
 }
@@ -79,6 +81,7 @@ export function createSqliteUserStore(db: SqliteDatabase): UserStore {
      RETURNING *`,
   );
   const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
+  const remove = db.prepare('DELETE FROM users WHERE id = ?');
   const ping = db.prepare('SELECT 1');
 
   return {
@@ -100,6 +103,7 @@ export function createSqliteUserStore(db: SqliteDatabase): UserStore {
         const row = byId.get(id);
         return row ? toUser(row) : undefined;
       }),
+    delete: (id) => settle(() => remove.run(id).changes === 1),
     ping: () =>
       settle(() => {
         ping.get();

@@ -41,6 +41,7 @@ describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefi
   const config = loadConfig({
     NODE_ENV: 'production',
     SESSION_SECRET: PRODUCTION_SECRET,
+    TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     TRUST_PROXY: 'loopback',
     GOOGLE_CLIENT_ID: CLIENT.clientId,
     GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,

@@ -32,6 +32,26 @@ export function postForm(
   });
 }
 
+/** grant_type=refresh_token at the emulator at `baseUrl`, as google-auth-library sends it. */
+export function refreshAt(
+  baseUrl: string,
+  refreshToken: string,
+  client: { clientId: string; clientSecret: string } = CLIENT,
+  signal?: AbortSignal,
+) {
+  return fetch(`${baseUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    }).toString(),
+    signal,
+  });
+}
+
 /** The token request google-auth-library makes for the popup flow (client_secret_post). */
 export function exchange(emu: Emulator, code: string, extra: Record<string, string> = {}) {
   return postForm(`${emu.url}/token`, {

@@ -48,6 +48,20 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (client_key, window_start)
    );
    CREATE INDEX failed_sign_ins_window_start ON failed_sign_ins (window_start);`,
+  // 4: google_grants (see ../migrations.ts): tokens only as AES-256-GCM envelopes.
+  `CREATE TABLE google_grants (
+     user_id                 BIGINT      PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+     refresh_token           TEXT,
+     access_token            TEXT,
+     access_token_expires_at BIGINT,
+     scope                   TEXT        NOT NULL,
+     status                  TEXT        NOT NULL CHECK (status IN ('connected', 'needs_reconnect')),
+     status_reason           TEXT,
+     created_at              TIMESTAMPTZ NOT NULL,
+     updated_at              TIMESTAMPTZ NOT NULL,
+     refreshed_at            TIMESTAMPTZ,
+     refresh_lease_until     BIGINT
+   );`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { pruneSharedTables, type Storage } from '../storage.js';
 import { createPgAccountSecurityStore, createPgSecurityEventLedger } from './account-security.js';
 import { createPgFailedSignIns } from './failed-sign-ins.js';
+import { createPgGrantStore } from './grant-store.js';
 import { currentVersion, migratePg, PG_SCHEMA_VERSION } from './migrations.js';
 import { createPgPool, type PgSettings } from './pool.js';
 import { createPgSessionTable } from './session-table.js';
@@ -25,6 +26,7 @@ export async function openPgStorage(settings: PgSettings, logger: Logger): Promi
     sessions: createPgSessionTable(pool),
     accountSecurity: createPgAccountSecurityStore(pool),
     securityEvents: createPgSecurityEventLedger(pool),
+    grants: createPgGrantStore(pool),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     async migrationsCurrent() {
       return (await currentVersion(pool)) === PG_SCHEMA_VERSION;

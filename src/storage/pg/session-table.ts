@@ -37,5 +37,13 @@ export function createPgSessionTable(pool: pg.Pool): SessionTable {
     async clear() {
       await pool.query('DELETE FROM sessions');
     },
+    async removeByUser(userId) {
+      // sess is JSON text; the user id is a number in it.
+      const { rowCount } = await pool.query(
+        "DELETE FROM sessions WHERE (sess::jsonb ->> 'userId') = $1",
+        [String(userId)],
+      );
+      return rowCount ?? 0;
+    },
   };
 }

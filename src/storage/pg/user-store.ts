@@ -47,6 +47,10 @@ export function createPgUserStore(pool: pg.Pool): UserStore {
       const { rows } = await pool.query<PgUserRow>('SELECT * FROM users WHERE id = $1', [id]);
       return rows[0] && toUser(rows[0]);
     },
+    async delete(id) {
+      const { rowCount } = await pool.query('DELETE FROM users WHERE id = $1', [id]);
+      return rowCount === 1;
+    },
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -1,0 +1,23 @@
+import { callGoogle, expectResponse } from './call-boundary.js';
+import type { GoogleConfiguration } from './configuration.js';
+import type { RefreshedTokens } from './google-client.js';
+import { lifetimeSeconds, tokenResponse } from './token-exchange.js';
+
+/**
+ * grant_type=refresh_token at Google's token endpoint, through google-auth-library with the
+ * deadline and no retries. Google's invalid_grant (revoked, expired) becomes a 409 the grant
+ * store records as "needs reconnect" (call-boundary.ts).
+ */
+export async function refreshAccessToken(
+  config: GoogleConfiguration,
+  refreshToken: string,
+): Promise<RefreshedTokens> {
+  const res = await callGoogle('refresh', () => config.oauth.refreshWith(refreshToken));
+  const tokens = expectResponse(tokenResponse, res.res?.data);
+  return {
+    accessToken: tokens.access_token,
+    expiresIn: lifetimeSeconds(tokens),
+    scope: tokens.scope,
+    refreshToken: tokens.refresh_token,
+  };
+}

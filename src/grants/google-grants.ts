@@ -1,0 +1,239 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { AppError, Messages } from '../errors.js';
+import type { GoogleClient, RefreshedTokens } from '../google/google-client.js';
+import type { GrantStatus, GrantStore, StoredGrant } from '../storage/grant-store.js';
+import { TokenCipherError, type TokenCipher, type TokenSlot } from './token-cipher.js';
+
+/** Refresh when the access token has less than this left, so it does not die in flight. */
+export const REFRESH_MARGIN_MS = 30_000;
+/** How often a request waiting for another one's refresh looks again. */
+const LEASE_POLL_MS = 25;
+/** Google's default access-token life, when a response does not say. */
+const DEFAULT_LIFETIME_S = 3600;
+
+/** The tokens of a code exchange, as a sign-in hands them over. */
+export interface GrantTokens {
+  accessToken: string;
+  refreshToken?: string | undefined;
+  expiresIn?: number | undefined;
+  scope?: string | undefined;
+}
+
+/** What the account page shows about the Google connection; never a token. */
+export interface GrantSummary {
+  status: GrantStatus | 'not_connected';
+  reason: string | null;
+  scopes: string[];
+  refreshedAt: string | null;
+  connectedAt: string | null;
+}
+
+export interface GoogleGrants {
+  /** Keeps the grant of a sign-in (the newest refresh token; older ones are not revoked). */
+  keep(userId: number, tokens: GrantTokens): Promise<void>;
+  /**
+   * A valid access token for the user's own calls to Google: the stored one, or a refreshed one
+   * when it has expired or is about to. `scopes` must all have been granted (403 otherwise).
+   * Throws 409 when the grant needs reconnecting, 502/504 when Google fails (nothing changes).
+   */
+  accessToken(userId: number, options?: { scopes?: readonly string[] }): Promise<string>;
+  summary(userId: number): Promise<GrantSummary>;
+  /** True when the user has a refresh token Google has not refused. */
+  hasLiveRefreshToken(userId: number): Promise<boolean>;
+  /** Revokes the grant at Google (once) and deletes it here; Google failing does not keep it. */
+  revokeAndForget(userId: number): Promise<void>;
+  /**
+   * Deletes the grant here, without calling Google, when Google revoked the user's tokens at
+   * `revokedAtMs` (Cross-Account Protection). A grant stored later (a new sign-in) stays.
+   */
+  forgetRevoked(userId: number, revokedAtMs: number): Promise<void>;
+}
+
+export interface GoogleGrantsDeps {
+  store: GrantStore;
+  cipher: TokenCipher;
+  google: Pick<GoogleClient, 'refreshAccessToken' | 'revoke'>;
+  logger: Logger;
+  now: () => number;
+  /** The deadline of one call to Google; a refresh lease outlives it a little. */
+  googleTimeoutMs: number;
+}
+
+const slot = (userId: number, column: TokenSlot['column']): TokenSlot => ({ userId, column });
+
+export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
+  const { store, cipher, google, now } = deps;
+  const leaseMs = deps.googleTimeoutMs + 1000;
+
+  const seal = (token: string | undefined, s: TokenSlot) =>
+    token === undefined ? null : cipher.seal(token, s);
+
+  function open(envelope: string, s: TokenSlot): string {
+    try {
+      return cipher.open(envelope, s);
+    } catch (err) {
+      if (!(err instanceof TokenCipherError)) throw err;
+      // Fail closed: a token we cannot open (unknown key id, tampered, moved) is never used.
+      throw new AppError(500, Messages.internal, { code: 'token_undecryptable', cause: err });
+    }
+  }
+
+  const expiry = (expiresIn: number | undefined) =>
+    now() + (expiresIn ?? DEFAULT_LIFETIME_S) * 1000;
+
+  /** The stored access token when it still has more than the margin left. */
+  function usableAccessToken(grant: StoredGrant): string | undefined {
+    if (grant.accessToken === null || grant.accessTokenExpiresAt === null) return undefined;
+    if (grant.accessTokenExpiresAt - now() <= REFRESH_MARGIN_MS) return undefined;
+    return open(grant.accessToken, slot(grant.userId, 'access_token'));
+  }
+
+  async function connectedGrant(userId: number, scopes: readonly string[]): Promise<StoredGrant> {
+    const grant = await store.find(userId);
+    if (!grant) throw new AppError(409, Messages.googleNotConnected, { code: 'not_connected' });
+    if (grant.status !== 'connected' || grant.refreshToken === null) {
+      throw new AppError(409, Messages.googleReconnect, { code: 'needs_reconnect' });
+    }
+    // The granted scope string decides, never what was asked for.
+    const granted = new Set(grant.scope.split(' '));
+    if (!scopes.every((s) => granted.has(s))) {
+      throw new AppError(403, Messages.scopeNotGranted, { code: 'scope_not_granted' });
+    }
+    return grant;
+  }
+
+  /** Holding the lease: refresh at Google and store the result, or record invalid_grant. */
+  async function refreshHoldingLease(grant: StoredGrant): Promise<string> {
+    const { userId } = grant;
+    let tokens: RefreshedTokens;
+    try {
+      tokens = await google.refreshAccessToken(
+        open(grant.refreshToken ?? '', slot(userId, 'refresh_token')),
+      );
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'google_invalid_grant') {
+        await store.markNeedsReconnect(
+          userId,
+          'Token has been expired or revoked.',
+          new Date(now()),
+        );
+        deps.logger.info({ userId }, 'Google refused the refresh token; the user must reconnect');
+      } else {
+        // 5xx, timeout, bad answer: this request fails, nothing stored changes.
+        await store.releaseRefreshLease(userId);
+      }
+      throw err;
+    }
+    await store.saveRefreshed(
+      userId,
+      {
+        accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
+        accessTokenExpiresAt: expiry(tokens.expiresIn),
+        refreshToken: seal(tokens.refreshToken, slot(userId, 'refresh_token')),
+        scope: tokens.scope ?? null,
+      },
+      new Date(now()),
+    );
+    return tokens.accessToken;
+  }
+
+  /**
+   * One refresh at a time per user, across instances: the lease is claimed with one conditional
+   * UPDATE, then the row is read again (another request may have refreshed meanwhile). Requests
+   * that lose wait for the winner's token instead of refreshing too. (A BEGIN IMMEDIATE held
+   * across the call to Google would block every writer of the synchronous SQLite driver, the
+   * winner's own response included.)
+   */
+  async function refreshOnce(userId: number, scopes: readonly string[]): Promise<string> {
+    const deadline = now() + leaseMs + deps.googleTimeoutMs;
+    for (;;) {
+      if (await store.claimRefreshLease(userId, now(), now() + leaseMs)) {
+        const grant = await connectedGrant(userId, scopes).catch(async (err: unknown) => {
+          await store.releaseRefreshLease(userId);
+          throw err;
+        });
+        const fresh = usableAccessToken(grant);
+        if (fresh !== undefined) {
+          await store.releaseRefreshLease(userId);
+          return fresh;
+        }
+        return refreshHoldingLease(grant);
+      }
+      if (now() > deadline) {
+        throw new AppError(504, Messages.googleTimeout, { code: 'refresh_lease_timeout' });
+      }
+      await sleep(LEASE_POLL_MS);
+      const fresh = usableAccessToken(await connectedGrant(userId, scopes));
+      if (fresh !== undefined) return fresh;
+    }
+  }
+
+  return {
+    async keep(userId, tokens) {
+      await store.saveFromSignIn(
+        userId,
+        {
+          refreshToken: seal(tokens.refreshToken, slot(userId, 'refresh_token')),
+          accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
+          accessTokenExpiresAt: expiry(tokens.expiresIn),
+          scope: tokens.scope ?? '',
+        },
+        new Date(now()),
+      );
+    },
+
+    async accessToken(userId, options = {}) {
+      const scopes = options.scopes ?? [];
+      const fresh = usableAccessToken(await connectedGrant(userId, scopes));
+      return fresh ?? refreshOnce(userId, scopes);
+    },
+
+    async summary(userId) {
+      const grant = await store.find(userId);
+      if (!grant) {
+        return {
+          status: 'not_connected',
+          reason: null,
+          scopes: [],
+          refreshedAt: null,
+          connectedAt: null,
+        };
+      }
+      return {
+        status: grant.status,
+        reason: grant.statusReason,
+        scopes: grant.scope.split(' ').filter(Boolean),
+        refreshedAt: grant.refreshedAt,
+        connectedAt: grant.createdAt,
+      };
+    },
+
+    async hasLiveRefreshToken(userId) {
+      const grant = await store.find(userId);
+      return grant?.status === 'connected' && grant.refreshToken !== null;
+    },
+
+    async revokeAndForget(userId) {
+      const grant = await store.find(userId);
+      if (!grant) return;
+      // Either token names the whole grant at Google; the refresh token outlives the other.
+      const sealed = grant.refreshToken ?? grant.accessToken;
+      const column = grant.refreshToken !== null ? 'refresh_token' : 'access_token';
+      try {
+        if (sealed !== null) await google.revoke(open(sealed, slot(userId, column)));
+      } catch (err) {
+        deps.logger.warn(
+          { code: err instanceof AppError ? err.code : 'revoke_failed' },
+          'revoke at Google failed; the grant is forgotten here anyway',
+        );
+      }
+      await store.delete(userId);
+    },
+
+    async forgetRevoked(userId, revokedAtMs) {
+      const grant = await store.find(userId);
+      if (grant && Date.parse(grant.updatedAt) <= revokedAtMs) await store.delete(userId);
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { settle } from '../settle.js';
+import type { SqliteDatabase } from './database.js';
+
+export type GrantStatus = 'connected' | 'needs_reconnect';
+
+/** A user's Google grant as stored: the tokens are sealed envelopes, never plaintext. */
+export interface StoredGrant {
+  userId: number;
+  refreshToken: string | null;
+  accessToken: string | null;
+  /** ms since the epoch. */
+  accessTokenExpiresAt: number | null;
+  /** Space-separated, exactly as Google returned it. */
+  scope: string;
+  status: GrantStatus;
+  statusReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  refreshedAt: string | null;
+}
+
+/** What a code exchange brings: a sealed access token, maybe a sealed refresh token. */
+export interface GrantFromSignIn {
+  refreshToken: string | null;
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  scope: string;
+}
+
+export interface RefreshedGrant {
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  /** A newer refresh token, when Google sent one; null keeps the stored one. */
+  refreshToken: string | null;
+  /** null keeps the stored scope. */
+  scope: string | null;
+}
+
+export interface SealedTokens {
+  refreshToken: string | null;
+  accessToken: string | null;
+}
+
+export interface GrantStore {
+  /**
+   * Stores the grant of a sign-in. A new refresh token replaces the stored one (the older one is
+   * not revoked: a revoke would end the whole grant) and makes the grant connected again; without
+   * one the stored refresh token and status stay.
+   */
+  saveFromSignIn(userId: number, grant: GrantFromSignIn, now: Date): Promise<void>;
+  find(userId: number): Promise<StoredGrant | undefined>;
+  /** Takes the user's refresh lease until `untilMs`; false while another request holds it. */
+  claimRefreshLease(userId: number, nowMs: number, untilMs: number): Promise<boolean>;
+  releaseRefreshLease(userId: number): Promise<void>;
+  /** Stores a refresh's result and releases the lease. */
+  saveRefreshed(userId: number, grant: RefreshedGrant, now: Date): Promise<void>;
+  /** Google refused the refresh token: the user must reconnect. Releases the lease. */
+  markNeedsReconnect(userId: number, reason: string, now: Date): Promise<void>;
+  delete(userId: number): Promise<boolean>;
+  /** Every row's sealed tokens (key rotation). */
+  listSealed(): Promise<(SealedTokens & { userId: number })[]>;
+  /** Replaces a row's sealed tokens only if they are still `before` (a refresh may have won). */
+  replaceSealed(userId: number, before: SealedTokens, after: SealedTokens): Promise<boolean>;
+}
+
+/** A google_grants row as SQLite returns it. */
+export interface GrantRow {
+  user_id: number;
+  refresh_token: string | null;
+  access_token: string | null;
+  access_token_expires_at: number | null;
+  scope: string;
+  status: GrantStatus;
+  status_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  refreshed_at: string | null;
+}
+
+function toGrant(row: GrantRow): StoredGrant {
+  return {
+    userId: row.user_id,
+    refreshToken: row.refresh_token,
+    accessToken: row.access_token,
+    accessTokenExpiresAt: row.access_token_expires_at,
+    scope: row.scope,
+    status: row.status,
+    statusReason: row.status_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    refreshedAt: row.refreshed_at,
+  };
+}
+
+export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
+  const upsert = db.prepare(
+    `INSERT INTO google_grants (user_id, refresh_token, access_token, access_token_expires_at,
+       scope, status, status_reason, created_at, updated_at)
+     VALUES (@userId, @refreshToken, @accessToken, @expiresAt, @scope,
+       CASE WHEN @refreshToken IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
+       CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now)
+     ON CONFLICT (user_id) DO UPDATE SET
+       refresh_token = coalesce(excluded.refresh_token, refresh_token),
+       access_token = excluded.access_token,
+       access_token_expires_at = excluded.access_token_expires_at,
+       scope = excluded.scope,
+       status = CASE WHEN @refreshToken IS NULL THEN status ELSE 'connected' END,
+       status_reason = CASE WHEN @refreshToken IS NULL THEN status_reason END,
+       updated_at = excluded.updated_at`,
+  );
+  const byUser = db.prepare<[number], GrantRow>('SELECT * FROM google_grants WHERE user_id = ?');
+  // One UPDATE decides who refreshes: SQLite runs it under its write lock, so of two instances
+  // racing for an expired lease exactly one sees changes === 1.
+  const claim = db.prepare(
+    `UPDATE google_grants SET refresh_lease_until = @untilMs
+     WHERE user_id = @userId AND (refresh_lease_until IS NULL OR refresh_lease_until <= @nowMs)`,
+  );
+  const release = db.prepare(
+    'UPDATE google_grants SET refresh_lease_until = NULL WHERE user_id = ?',
+  );
+  const refreshed = db.prepare(
+    `UPDATE google_grants SET access_token = @accessToken,
+       access_token_expires_at = @expiresAt,
+       refresh_token = coalesce(@refreshToken, refresh_token), scope = coalesce(@scope, scope),
+       refreshed_at = @now, updated_at = @now, refresh_lease_until = NULL
+     WHERE user_id = @userId`,
+  );
+  const needsReconnect = db.prepare(
+    `UPDATE google_grants SET status = 'needs_reconnect', status_reason = @reason,
+       access_token = NULL, access_token_expires_at = NULL, updated_at = @now,
+       refresh_lease_until = NULL
+     WHERE user_id = @userId`,
+  );
+  const remove = db.prepare('DELETE FROM google_grants WHERE user_id = ?');
+  const all = db.prepare<
+    [],
+    { user_id: number; refresh_token: string | null; access_token: string | null }
+  >('SELECT user_id, refresh_token, access_token FROM google_grants ORDER BY user_id');
+  const replace = db.prepare(
+    `UPDATE google_grants SET refresh_token = @newRefresh, access_token = @newAccess
+     WHERE user_id = @userId AND refresh_token IS @oldRefresh AND access_token IS @oldAccess`,
+  );
+
+  return {
+    saveFromSignIn: (userId, grant, now) =>
+      settle(() => {
+        upsert.run({
+          userId,
+          refreshToken: grant.refreshToken,
+          accessToken: grant.accessToken,
+          expiresAt: grant.accessTokenExpiresAt,
+          scope: grant.scope,
+          now: now.toISOString(),
+        });
+      }),
+    find: (userId) =>
+      settle(() => {
+        const row = byUser.get(userId);
+        return row ? toGrant(row) : undefined;
+      }),
+    claimRefreshLease: (userId, nowMs, untilMs) =>
+      settle(() => claim.run({ userId, nowMs, untilMs }).changes === 1),
+    releaseRefreshLease: (userId) =>
+      settle(() => {
+        release.run(userId);
+      }),
+    saveRefreshed: (userId, grant, now) =>
+      settle(() => {
+        refreshed.run({
+          userId,
+          accessToken: grant.accessToken,
+          expiresAt: grant.accessTokenExpiresAt,
+          refreshToken: grant.refreshToken,
+          scope: grant.scope,
+          now: now.toISOString(),
+        });
+      }),
+    markNeedsReconnect: (userId, reason, now) =>
+      settle(() => {
+        needsReconnect.run({ userId, reason, now: now.toISOString() });
+      }),
+    delete: (userId) => settle(() => remove.run(userId).changes === 1),
+    listSealed: () =>
+      settle(() =>
+        all.all().map((r) => ({
+          userId: r.user_id,
+          refreshToken: r.refresh_token,
+          accessToken: r.access_token,
+        })),
+      ),
+    replaceSealed: (userId, before, after) =>
+      settle(
+        () =>
+          replace.run({
+            userId,
+            oldRefresh: before.refreshToken,
+            oldAccess: before.accessToken,
+            newRefresh: after.refreshToken,
+            newAccess: after.accessToken,
+          }).changes === 1,
+      ),
+  };
+}

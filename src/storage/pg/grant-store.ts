@@ -1,0 +1,136 @@
+import type pg from 'pg';
+import type { GrantStatus, GrantStore, StoredGrant } from '../grant-store.js';
+
+interface PgGrantRow {
+  user_id: string;
+  refresh_token: string | null;
+  access_token: string | null;
+  access_token_expires_at: string | null;
+  scope: string;
+  status: GrantStatus;
+  status_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  refreshed_at: Date | null;
+}
+
+function toGrant(row: PgGrantRow): StoredGrant {
+  return {
+    userId: Number(row.user_id),
+    refreshToken: row.refresh_token,
+    accessToken: row.access_token,
+    accessTokenExpiresAt:
+      row.access_token_expires_at === null ? null : Number(row.access_token_expires_at),
+    scope: row.scope,
+    status: row.status,
+    statusReason: row.status_reason,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    refreshedAt: row.refreshed_at?.toISOString() ?? null,
+  };
+}
+
+/** The PostgreSQL twin of ../grant-store.ts: the same statements in PostgreSQL's dialect. */
+export function createPgGrantStore(pool: pg.Pool): GrantStore {
+  return {
+    async saveFromSignIn(userId, grant, now) {
+      await pool.query(
+        `INSERT INTO google_grants AS g (user_id, refresh_token, access_token,
+           access_token_expires_at, scope, status, status_reason, created_at, updated_at)
+         VALUES ($1, $2::text, $3, $4, $5,
+           CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
+           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6)
+         ON CONFLICT (user_id) DO UPDATE SET
+           refresh_token = coalesce(excluded.refresh_token, g.refresh_token),
+           access_token = excluded.access_token,
+           access_token_expires_at = excluded.access_token_expires_at,
+           scope = excluded.scope,
+           status = CASE WHEN $2::text IS NULL THEN g.status ELSE 'connected' END,
+           status_reason = CASE WHEN $2::text IS NULL THEN g.status_reason END,
+           updated_at = excluded.updated_at`,
+        [
+          userId,
+          grant.refreshToken,
+          grant.accessToken,
+          grant.accessTokenExpiresAt,
+          grant.scope,
+          now,
+        ],
+      );
+    },
+    async find(userId) {
+      const { rows } = await pool.query<PgGrantRow>(
+        'SELECT * FROM google_grants WHERE user_id = $1',
+        [userId],
+      );
+      return rows[0] && toGrant(rows[0]);
+    },
+    async claimRefreshLease(userId, nowMs, untilMs) {
+      // One UPDATE decides: PostgreSQL locks the row, and of two instances racing for an
+      // expired lease the second re-checks the WHERE after the first commits and matches nothing.
+      const { rowCount } = await pool.query(
+        `UPDATE google_grants SET refresh_lease_until = $3
+         WHERE user_id = $1 AND (refresh_lease_until IS NULL OR refresh_lease_until <= $2)`,
+        [userId, nowMs, untilMs],
+      );
+      return rowCount === 1;
+    },
+    async releaseRefreshLease(userId) {
+      await pool.query('UPDATE google_grants SET refresh_lease_until = NULL WHERE user_id = $1', [
+        userId,
+      ]);
+    },
+    async saveRefreshed(userId, grant, now) {
+      await pool.query(
+        `UPDATE google_grants SET access_token = $2, access_token_expires_at = $3,
+           refresh_token = coalesce($4, refresh_token), scope = coalesce($5, scope),
+           refreshed_at = $6, updated_at = $6, refresh_lease_until = NULL
+         WHERE user_id = $1`,
+        [
+          userId,
+          grant.accessToken,
+          grant.accessTokenExpiresAt,
+          grant.refreshToken,
+          grant.scope,
+          now,
+        ],
+      );
+    },
+    async markNeedsReconnect(userId, reason, now) {
+      await pool.query(
+        `UPDATE google_grants SET status = 'needs_reconnect', status_reason = $2,
+           access_token = NULL, access_token_expires_at = NULL, updated_at = $3,
+           refresh_lease_until = NULL
+         WHERE user_id = $1`,
+        [userId, reason, now],
+      );
+    },
+    async delete(userId) {
+      const { rowCount } = await pool.query('DELETE FROM google_grants WHERE user_id = $1', [
+        userId,
+      ]);
+      return rowCount === 1;
+    },
+    async listSealed() {
+      const { rows } = await pool.query<{
+        user_id: string;
+        refresh_token: string | null;
+        access_token: string | null;
+      }>('SELECT user_id, refresh_token, access_token FROM google_grants ORDER BY user_id');
+      return rows.map((r) => ({
+        userId: Number(r.user_id),
+        refreshToken: r.refresh_token,
+        accessToken: r.access_token,
+      }));
+    },
+    async replaceSealed(userId, before, after) {
+      const { rowCount } = await pool.query(
+        `UPDATE google_grants SET refresh_token = $4, access_token = $5
+         WHERE user_id = $1 AND refresh_token IS NOT DISTINCT FROM $2
+           AND access_token IS NOT DISTINCT FROM $3`,
+        [userId, before.refreshToken, before.accessToken, after.refreshToken, after.accessToken],
+      );
+      return rowCount === 1;
+    },
+  };
+}

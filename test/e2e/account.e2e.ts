@@ -1,0 +1,70 @@
+/**
+ * The account page in Chromium: sign in with the popup (coming back to /account), see the
+ * granted scopes, delete the account through its confirmation step.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
+
+const DRIVE = 'https://www.googleapis.com/auth/drive.file';
+
+let h: Harness;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let consoleWatch: ConsoleWatch;
+
+beforeAll(async () => {
+  h = await startHarness({ env: { GOOGLE_SCOPES: DRIVE } });
+  browser = await launchChromium();
+  context = await browser.newContext();
+  consoleWatch = await watchConsole(context);
+  page = await context.newPage();
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await h?.close();
+});
+
+describe('account page', () => {
+  it('when a user signs in from /account, then the page lists the granted scopes, and the confirmed delete removes the account', async () => {
+    await page.goto(`${h.url}/account`);
+    await page.waitForURL(`${h.url}/login?returnTo=%2Faccount`);
+    await expect.poll(() => page.locator('#google-signin').isEnabled()).toBe(true);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: 'Sign in with Google' }).click(),
+    ]);
+    await popup.waitForLoadState();
+    await popup.locator('button.account', { hasText: 'alice@example.com' }).click();
+    await page.waitForURL(`${h.url}/account`);
+
+    const scopes = await page.locator('ul.scopes li').allInnerTexts();
+    expect(scopes).toEqual([
+      'openid',
+      'https://www.googleapis.com/auth/userinfo.email',
+      'https://www.googleapis.com/auth/userinfo.profile',
+      DRIVE,
+    ]);
+    await expect
+      .poll(() => page.locator('#google-connection').getAttribute('data-status'))
+      .toBe('connected');
+    expect(await page.locator('.facts').first().innerText()).toContain('alice@example.com');
+
+    await page.locator('details.delete summary').click();
+    await page.getByLabel('Yes, delete my account').check();
+    await page.locator('details.delete').getByRole('button', { name: 'Delete my account' }).click();
+    await page.waitForURL(`${h.url}/`);
+    expect(h.userRows().map((u) => u.email)).not.toContain('alice@example.com');
+    expect(h.emulator.calls('revoke')).toHaveLength(1);
+    const me = await context.request.get(`${h.url}/me`, {
+      headers: { Accept: 'application/json' },
+    });
+    expect(me.status()).toBe(401);
+    // Like signing out: the sign-in page will keep One Tap from signing the account back in.
+    expect(await page.evaluate(() => window.localStorage.getItem('gconnect.signedOut'))).toBe('1');
+    expect(consoleWatch.unexpected()).toEqual([]);
+  });
+});

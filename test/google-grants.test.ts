@@ -1,0 +1,74 @@
+/** The grants service on a real SQLite store: what the granted scope string allows. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../src/errors.js';
+import { createGoogleGrants, type GoogleGrants } from '../src/grants/google-grants.js';
+import { createTokenCipher } from '../src/grants/token-cipher.js';
+import { openSqliteStorage } from '../src/storage/sqlite-storage.js';
+import type { Storage } from '../src/storage/storage.js';
+
+const DRIVE = 'https://www.googleapis.com/auth/drive.file';
+const googleUnused = {
+  refreshAccessToken: () => Promise.reject(new Error('no refresh expected')),
+  revoke: () => Promise.reject(new Error('no revoke expected')),
+};
+
+describe('googleAccessToken and the granted scopes', () => {
+  let dir: string;
+  let storage: Storage;
+  let grants: GoogleGrants;
+  let userId: number;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gconnect-grants-'));
+    storage = openSqliteStorage(join(dir, 'app.db'));
+    grants = createGoogleGrants({
+      store: storage.grants,
+      cipher: createTokenCipher([{ id: 'k', key: randomBytes(32) }]),
+      google: googleUnused,
+      logger: pino({ level: 'silent' }),
+      now: Date.now,
+      googleTimeoutMs: 1000,
+    });
+    const profile = { sub: '1', email: null, emailVerified: false, name: null, picture: null };
+    userId = (await storage.users.upsertFromGoogle(profile, new Date())).id;
+  });
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when a scope was asked for but not granted, then 403 and no token', async () => {
+    await grants.keep(userId, {
+      accessToken: 'ya29.a',
+      refreshToken: '1//0r',
+      expiresIn: 3599,
+      scope: 'openid email',
+    });
+    const refused = await grants.accessToken(userId, { scopes: [DRIVE] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ status: 403, code: 'scope_not_granted' });
+    expect(await grants.accessToken(userId, { scopes: ['email'] })).toBe('ya29.a');
+  });
+
+  it('when the scope was granted, then the stored access token', async () => {
+    await grants.keep(userId, {
+      accessToken: 'ya29.b',
+      refreshToken: '1//0r',
+      expiresIn: 3599,
+      scope: `openid ${DRIVE}`,
+    });
+    expect(await grants.accessToken(userId, { scopes: [DRIVE] })).toBe('ya29.b');
+  });
+
+  it('when the user has no grant, then 409 not connected', async () => {
+    await expect(grants.accessToken(userId)).rejects.toMatchObject({
+      status: 409,
+      code: 'not_connected',
+    });
+    expect(await grants.summary(userId)).toMatchObject({ status: 'not_connected', scopes: [] });
+  });
+});

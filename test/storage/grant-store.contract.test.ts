@@ -1,0 +1,167 @@
+/**
+ * The google_grants contract: the same cases against SQLite and PostgreSQL (the store keeps
+ * sealed envelopes; here any strings stand for them).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/storage/storage.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
+
+const T0 = 1_700_000_000_000;
+const at = (ms: number) => new Date(T0 + ms);
+const profile = (sub: string) => ({
+  sub,
+  email: `${sub}@example.com`,
+  emailVerified: true,
+  name: sub,
+  picture: null,
+});
+const signInGrant = (refreshToken: string | null, accessToken = 'a1', scope = 'openid email') => ({
+  refreshToken,
+  accessToken,
+  accessTokenExpiresAt: T0 + 3_600_000,
+  scope,
+});
+
+describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
+  let engine: EngineUnderTest;
+  let storage: Storage;
+  let userId: number;
+  beforeEach(async () => {
+    engine = await createEngine(engineName);
+    storage = await engine.open();
+    userId = (await storage.users.upsertFromGoogle(profile('alice'), at(0))).id;
+  });
+  afterEach(() => engine.destroy());
+
+  it('when a sign-in brings a refresh token, then the grant is connected with it, the scope as given', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    expect(await storage.grants.find(userId)).toMatchObject({
+      userId,
+      refreshToken: 'r1',
+      accessToken: 'a1',
+      accessTokenExpiresAt: T0 + 3_600_000,
+      scope: 'openid email',
+      status: 'connected',
+      statusReason: null,
+      createdAt: at(0).toISOString(),
+      refreshedAt: null,
+    });
+  });
+
+  it('when a later sign-in brings none, then the stored refresh token stays and the rest is replaced', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    await storage.grants.saveFromSignIn(userId, signInGrant(null, 'a2', 'openid drive'), at(5));
+    expect(await storage.grants.find(userId)).toMatchObject({
+      refreshToken: 'r1',
+      accessToken: 'a2',
+      scope: 'openid drive',
+      status: 'connected',
+      createdAt: at(0).toISOString(),
+      updatedAt: at(5).toISOString(),
+    });
+  });
+
+  it('when the first sign-in brings no refresh token, then the grant needs reconnecting', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant(null), at(0));
+    expect(await storage.grants.find(userId)).toMatchObject({
+      refreshToken: null,
+      status: 'needs_reconnect',
+      statusReason: 'no refresh token',
+    });
+  });
+
+  it('when Google refused the grant and a new sign-in brings a refresh token, then it is connected again', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    await storage.grants.markNeedsReconnect(userId, 'Token has been expired or revoked.', at(1));
+    expect(await storage.grants.find(userId)).toMatchObject({
+      status: 'needs_reconnect',
+      statusReason: 'Token has been expired or revoked.',
+      accessToken: null,
+    });
+    await storage.grants.saveFromSignIn(userId, signInGrant('r2'), at(2));
+    expect(await storage.grants.find(userId)).toMatchObject({
+      refreshToken: 'r2',
+      status: 'connected',
+      statusReason: null,
+    });
+  });
+
+  it('when the refresh lease is held, then nobody else gets it until released or expired', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    const other = await engine.open(); // another instance
+    expect(await storage.grants.claimRefreshLease(userId, T0, T0 + 1000)).toBe(true);
+    expect(await other.grants.claimRefreshLease(userId, T0 + 999, T0 + 2000)).toBe(false);
+    expect(await other.grants.claimRefreshLease(userId, T0 + 1000, T0 + 2000)).toBe(true);
+    await other.grants.releaseRefreshLease(userId);
+    expect(await storage.grants.claimRefreshLease(userId, T0 + 1001, T0 + 3000)).toBe(true);
+    expect(await storage.grants.claimRefreshLease(999_999, T0, T0 + 1000)).toBe(false);
+  });
+
+  it('when instances race for the lease, then exactly one wins', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    const instances = [storage, ...(await Promise.all([1, 2, 3].map(() => engine.open())))];
+    const won = await Promise.all(
+      instances.map((s) => s.grants.claimRefreshLease(userId, T0, T0 + 5000)),
+    );
+    expect(won.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('when a refresh is saved, then the new access token is stored, the lease released, a null refresh token keeps the old', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    await storage.grants.claimRefreshLease(userId, T0, T0 + 5000);
+    await storage.grants.saveRefreshed(
+      userId,
+      { accessToken: 'a2', accessTokenExpiresAt: T0 + 7_200_000, refreshToken: null, scope: null },
+      at(10),
+    );
+    expect(await storage.grants.find(userId)).toMatchObject({
+      refreshToken: 'r1',
+      accessToken: 'a2',
+      accessTokenExpiresAt: T0 + 7_200_000,
+      scope: 'openid email',
+      refreshedAt: at(10).toISOString(),
+    });
+    expect(await storage.grants.claimRefreshLease(userId, T0 + 11, T0 + 5000)).toBe(true);
+  });
+
+  it('when sealed values are replaced, then only if they are still the ones read', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    expect(await storage.grants.listSealed()).toEqual([
+      { userId, refreshToken: 'r1', accessToken: 'a1' },
+    ]);
+    const before = { refreshToken: 'r1', accessToken: 'a1' };
+    expect(
+      await storage.grants.replaceSealed(userId, before, { refreshToken: 'R1', accessToken: 'A1' }),
+    ).toBe(true);
+    expect(
+      await storage.grants.replaceSealed(userId, before, { refreshToken: 'x', accessToken: 'x' }),
+    ).toBe(false);
+    expect(await storage.grants.find(userId)).toMatchObject({
+      refreshToken: 'R1',
+      accessToken: 'A1',
+    });
+  });
+
+  it('when the user is deleted, then the grant and the user sessions go, other users keep theirs', async () => {
+    const bob = (await storage.users.upsertFromGoogle(profile('bob'), at(0))).id;
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    await storage.grants.saveFromSignIn(bob, signInGrant('rb'), at(0));
+    const session = (id: number) => JSON.stringify({ cookie: {}, userId: id });
+    await storage.sessions.write('s1', session(userId), T0 + 1000);
+    await storage.sessions.write('s2', session(userId), T0 + 1000);
+    await storage.sessions.write('s3', session(bob), T0 + 1000);
+    expect(await storage.users.delete(userId)).toBe(true);
+    expect(await storage.sessions.removeByUser(userId)).toBe(2);
+    expect(await storage.grants.find(userId)).toBeUndefined();
+    expect(await storage.grants.find(bob)).toBeDefined();
+    expect(await storage.sessions.read('s3', T0)).toBeDefined();
+    expect(await storage.users.delete(userId)).toBe(false);
+  });
+
+  it('when a grant is deleted, then it is gone and a second delete says so', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    expect(await storage.grants.delete(userId)).toBe(true);
+    expect(await storage.grants.find(userId)).toBeUndefined();
+    expect(await storage.grants.delete(userId)).toBe(false);
+  });
+});
