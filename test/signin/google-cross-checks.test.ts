@@ -43,6 +43,7 @@ function fakeGoogle(answers: FakeAnswers): GoogleClient & { calls: string[] } {
       return answer(answers.userInfo ?? { sub: 'S', name: 'Ann' });
     },
     revoke: () => Promise.reject(new Error('not expected')),
+    refreshAccessToken: () => Promise.reject(new Error('not expected')),
     close: () => undefined,
   };
 }
