@@ -23,6 +23,9 @@ describe('the redirect flow authorization request', () => {
       nonce: 'N',
       code_challenge: 'C',
       code_challenge_method: 'S256',
+      // Offline access: a refresh token, and scopes added to what was granted before.
+      access_type: 'offline',
+      include_granted_scopes: 'true',
     });
   });
 
