@@ -16,6 +16,8 @@ import { gdisconnect, logout, me } from './routes/account.js';
 import { accountPage, googleConnection } from './routes/account-page.js';
 import { deleteAccount } from './routes/delete-account.js';
 import { requireSignIn } from './http/require-sign-in.js';
+import { requireRecentSignIn } from './http/require-recent-sign-in.js';
+import { accountSessions, revokeOtherSessions, revokeSession } from './routes/account-sessions.js';
 import type { GoogleGrants } from './grants/google-grants.js';
 import type { UserSessions } from './storage/session-store.js';
 import { gconnect } from './routes/gconnect.js';
@@ -46,6 +48,10 @@ export interface AppConfig {
   allowedAccounts: AllowedAccounts;
   /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
   googleScopes?: string[];
+  /** Concurrent sessions per user; the oldest end at sign-in beyond it (MAX_SESSIONS_PER_USER). */
+  maxSessionsPerUser?: number;
+  /** How recent a sign-in must be to end sessions (ACCOUNT_REAUTH_MINUTES, in ms). */
+  accountReauthMs?: number;
 }
 
 export interface AppDeps {
@@ -75,6 +81,8 @@ export function createApp(deps: AppDeps): Express {
     ledger: deps.ledger,
     grants,
     scopes: config.googleScopes ?? [],
+    sessions: deps.sessionStore,
+    maxSessionsPerUser: config.maxSessionsPerUser ?? 20,
     now,
   };
   const app = express();
@@ -137,7 +145,22 @@ export function createApp(deps: AppDeps): Express {
   );
   app.post('/logout', logout(accountDeps));
   app.get('/me', me(accountDeps));
-  app.get('/account', signedIn, accountPage({ grants, google }));
+  const sessionsDeps = { sessions: deps.sessionStore, cookie };
+  const reauthMs = config.accountReauthMs ?? 10 * 60_000;
+  const recentSignIn = requireRecentSignIn(reauthMs, now);
+  app.get(
+    '/account',
+    signedIn,
+    accountPage({ grants, google, sessions: deps.sessionStore, reauthMs, now }),
+  );
+  app.get('/account/sessions', signedIn, accountSessions(sessionsDeps));
+  app.post(
+    '/account/sessions/revoke-others',
+    signedIn,
+    recentSignIn,
+    revokeOtherSessions(sessionsDeps),
+  );
+  app.post('/account/sessions/:id/revoke', signedIn, recentSignIn, revokeSession(sessionsDeps));
   app.get('/account/google', signedIn, googleConnection({ grants, google }));
   app.post(
     '/account/delete',

@@ -38,6 +38,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
+  /** Concurrent sessions per user; the oldest end at sign-in beyond it. */
+  maxSessionsPerUser: number;
+  /** Ending sessions needs a sign-in at most this old (ms); older must sign in again. */
+  accountReauthMs: number;
 }
 
 export type DatabaseConfig =
@@ -117,6 +121,8 @@ const envSchema = z.object({
   ALLOWED_EMAILS: z.string().optional(),
   TOKEN_ENCRYPTION_KEYS: z.string().optional(),
   GOOGLE_SCOPES: z.string().optional(),
+  MAX_SESSIONS_PER_USER: positiveInt('MAX_SESSIONS_PER_USER', 20),
+  ACCOUNT_REAUTH_MINUTES: positiveInt('ACCOUNT_REAUTH_MINUTES', 10),
 });
 
 const clientSecretsSchema = z.object({
@@ -226,6 +232,8 @@ export function loadConfig(
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     allowedAccounts,
+    maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
+    accountReauthMs: e.ACCOUNT_REAUTH_MINUTES * 60_000,
   };
 }
 

@@ -63,6 +63,8 @@ export async function startServer(
       rateLimitPerMinute: config.rateLimitPerMinute,
       allowedAccounts: config.allowedAccounts,
       googleScopes: config.google.scopes,
+      maxSessionsPerUser: config.maxSessionsPerUser,
+      accountReauthMs: config.accountReauthMs,
     },
     users,
     sessionStore,

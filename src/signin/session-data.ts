@@ -1,5 +1,6 @@
 /// <reference types="connect-flash" />
 import 'express-session';
+import type { SessionMeta } from '../sessions/session-meta.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -16,6 +17,10 @@ declare module 'express-session' {
     userId?: number;
     googleSub?: string;
     signedInAt?: number;
+    /** When Google last vouched for the account in this session (sign-in or re-authentication). */
+    authenticatedAt?: number;
+    /** How the user's session list shows this session (set at sign-in). */
+    meta?: SessionMeta;
     flash?: Record<string, string[]>;
   }
 }

@@ -2,6 +2,8 @@ import type { Request } from 'express';
 import { Messages } from '../errors.js';
 import { regenerateSession, saveSession } from '../http/session.js';
 import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
+import { describeSession } from '../sessions/session-meta.js';
+import type { UserSessions } from '../storage/session-store.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
 
@@ -28,12 +30,16 @@ export interface SignInDeps {
   grants: Pick<GoogleGrants, 'keep'>;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
+  /** Where the cap on concurrent sessions is applied. */
+  sessions: Pick<UserSessions, 'evictOldest'>;
+  /** The cap: the user's oldest sessions beyond this many end at sign-in. */
+  maxSessionsPerUser: number;
   now: () => number;
 }
 
 export type SignInOutcome =
   | { status: 'signed-in'; user: User }
-  /** This session is already signed in as that account: nothing was written. */
+  /** This session is already signed in as that account: only the re-authentication time moved. */
   | { status: 'already-connected' };
 
 /**
@@ -47,8 +53,13 @@ export async function signIn(
 ): Promise<SignInOutcome> {
   // Refused (403) before anything is written: no user row, no session change.
   assertAllowedAccount(identity.profile, deps.allowedAccounts);
-  if (isSignedInAs(req, identity.profile.sub)) return { status: 'already-connected' };
   const nowMs = deps.now();
+  if (isSignedInAs(req, identity.profile.sub)) {
+    // Google vouched for the account again: a re-authentication (ASVS 5.0 V7.5.2), which
+    // sensitive account actions ask for (requireRecentSignIn). The session id stays.
+    req.session.authenticatedAt = nowMs;
+    return { status: 'already-connected' };
+  }
   const user = await deps.users.upsertFromGoogle(identity.profile, new Date(nowMs));
   if (identity.tokens) await deps.grants.keep(user.id, identity.tokens);
   // Regenerate the session when signing in to prevent fixation; only once the row is committed.
@@ -56,10 +67,14 @@ export async function signIn(
   req.session.userId = user.id;
   req.session.googleSub = user.googleSub;
   req.session.signedInAt = nowMs;
+  req.session.authenticatedAt = nowMs;
+  req.session.meta = describeSession(req, identity.method);
   req.flash('success', Messages.signedInAs(user.name ?? user.email ?? Messages.unnamedUser));
   // Stored now, not when the response ends: if the store fails, the client gets the error
   // (503) instead of a welcome for a session that does not exist.
   await saveSession(req);
+  // After the save, so the new session counts among the newest it keeps.
+  await deps.sessions.evictOldest(user.id, deps.maxSessionsPerUser);
   return { status: 'signed-in', user };
 }
 

@@ -56,6 +56,17 @@ const MIGRATIONS: readonly string[] = [
      refreshed_at            TEXT,
      refresh_lease_until     INTEGER
    );`,
+  // 4: the session index: whose session it is, its public id (listed to the user instead of the
+  // session id), when it was created and last seen. Sessions signed in before get an id now.
+  `ALTER TABLE sessions ADD COLUMN user_id INTEGER;
+   ALTER TABLE sessions ADD COLUMN public_id TEXT;
+   ALTER TABLE sessions ADD COLUMN created_at INTEGER;
+   ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
+   UPDATE sessions SET user_id = json_extract(sess, '$.userId'),
+     public_id = lower(hex(randomblob(16)))
+     WHERE json_extract(sess, '$.userId') IS NOT NULL;
+   CREATE INDEX sessions_user_id ON sessions (user_id);
+   CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);`,
 ];
 
 /**

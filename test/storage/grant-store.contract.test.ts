@@ -146,10 +146,16 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
     const bob = (await storage.users.upsertFromGoogle(profile('bob'), at(0))).id;
     await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
     await storage.grants.saveFromSignIn(bob, signInGrant('rb'), at(0));
-    const session = (id: number) => JSON.stringify({ cookie: {}, userId: id });
-    await storage.sessions.write('s1', session(userId), T0 + 1000);
-    await storage.sessions.write('s2', session(userId), T0 + 1000);
-    await storage.sessions.write('s3', session(bob), T0 + 1000);
+    const write = (sid: string, id: number) =>
+      storage.sessions.write(sid, JSON.stringify({ cookie: {}, userId: id }), T0 + 1000, {
+        userId: id,
+        publicId: `public-${sid}`,
+        createdAt: T0,
+        lastSeenAt: T0,
+      });
+    await write('s1', userId);
+    await write('s2', userId);
+    await write('s3', bob);
     expect(await storage.users.delete(userId)).toBe(true);
     expect(await storage.sessions.removeByUser(userId)).toBe(2);
     expect(await storage.grants.find(userId)).toBeUndefined();

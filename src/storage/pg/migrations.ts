@@ -50,6 +50,14 @@ const MIGRATIONS: readonly string[] = [
      refreshed_at            TIMESTAMPTZ,
      refresh_lease_until     BIGINT
    );`,
+  // 4: the session index (see migrations.ts step 4).
+  `ALTER TABLE sessions ADD COLUMN user_id BIGINT, ADD COLUMN public_id TEXT,
+     ADD COLUMN created_at BIGINT, ADD COLUMN last_seen_at BIGINT;
+   UPDATE sessions SET user_id = (sess::jsonb ->> 'userId')::bigint,
+     public_id = replace(gen_random_uuid()::text, '-', '')
+     WHERE sess::jsonb ? 'userId';
+   CREATE INDEX sessions_user_id ON sessions (user_id);
+   CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */
