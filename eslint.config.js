@@ -3,9 +3,26 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'docs/'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'docs/', 'reports/', '.stryker-tmp/'],
+  },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  // Type-aware rules on the TypeScript: a promise nobody awaits is a crash waiting for a busy
+  // database (no-floating-promises), and an async callback where a void one is expected turns a
+  // rejection into an unhandled one (no-misused-promises).
+  {
+    files: ['**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // `void promise` is no excuse either: its rejection still crashes the process.
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
   {
     files: ['public/**/*.js'],
     languageOptions: {
@@ -20,11 +37,6 @@ export default tseslint.config(
         location: 'readonly',
         google: 'readonly',
       },
-    },
-  },
-  {
-    rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
   prettier,

@@ -9,6 +9,6 @@ export default defineConfig({
     // Each file starts its own emulator and database on port 0, so files can run in parallel.
     pool: 'forks',
     // One throwaway PostgreSQL cluster for the run; each file creates its own database in it.
-    globalSetup: ['test/helpers/pg-global-setup.ts'],
+    globalSetup: ['test/support/pg-global-setup.ts'],
   },
 });

@@ -9,4 +9,9 @@ import { serveParent } from './ipc.js';
 
 const server = await startServer(loadConfig(process.env));
 serveParent({}, { url: server.url });
-process.once('SIGTERM', () => void server.close(1000).then(() => process.exit(0)));
+process.once('SIGTERM', () => {
+  server.close(1000).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});

@@ -12,7 +12,8 @@ export class CodePool {
   ) {}
 
   async take(): Promise<string> {
-    if (this.codes.length < this.batch / 2) this.refill();
+    // Refill ahead of need; a failed refill is retried (and its error seen) by the loop below.
+    if (this.codes.length < this.batch / 2) this.refill().catch(() => undefined);
     while (this.codes.length === 0) await this.refill();
     return this.codes.pop() as string;
   }

@@ -29,4 +29,9 @@ serveParent(
   },
   { url: emulator.url },
 );
-process.once('SIGTERM', () => void emulator.close().then(() => process.exit(0)));
+process.once('SIGTERM', () => {
+  emulator.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});

@@ -34,16 +34,18 @@ export function serveParent(handlers: Record<string, Handler>, ready: Record<str
     usage: (m) => currentUsage(m.gc !== false),
     ...handlers,
   };
+  const answer = async (raw: Envelope) => {
+    const handler = all[raw.type];
+    try {
+      if (!handler) throw new Error(`unknown request ${raw.type}`);
+      process.send?.({ id: raw.id, ok: true, value: await handler(raw) });
+    } catch (err) {
+      process.send?.({ id: raw.id, ok: false, error: (err as Error).message });
+    }
+  };
+  // answer() catches everything it can; a failing process.send is the parent gone: exit.
   process.on('message', (raw: Envelope) => {
-    void (async () => {
-      const handler = all[raw.type];
-      try {
-        if (!handler) throw new Error(`unknown request ${raw.type}`);
-        process.send?.({ id: raw.id, ok: true, value: await handler(raw) });
-      } catch (err) {
-        process.send?.({ id: raw.id, ok: false, error: (err as Error).message });
-      }
-    })();
+    answer(raw).catch(() => process.exit(1));
   });
   // The parent's exit closes the channel: follow it rather than linger.
   process.on('disconnect', () => process.exit(0));

@@ -39,9 +39,12 @@ function callGoogle(
         res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () => {
           try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
+            resolve({
+              status: res.statusCode ?? 0,
+              json: JSON.parse(text) as Record<string, unknown>,
+            });
           } catch (err) {
-            reject(err as Error);
+            reject(new Error(`${method} ${path}: the answer is not JSON`, { cause: err }));
           }
         });
       },
@@ -106,8 +109,8 @@ async function gconnect(req: IncomingMessage, res: ServerResponse, url: URL): Pr
   if (info.status !== 200 || user.status !== 200 || info.json.sub !== user.json.sub) {
     return refuse(res, 401, 'Invalid ID token.');
   }
-  const name = escapeHtml(String(user.json.name ?? ''));
-  const picture = escapeHtml(String(user.json.picture ?? ''));
+  const name = escapeHtml(typeof user.json.name === 'string' ? user.json.name : '');
+  const picture = escapeHtml(typeof user.json.picture === 'string' ? user.json.picture : '');
   reply(
     res,
     200,

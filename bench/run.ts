@@ -10,7 +10,7 @@
  *   scale       user upsert and session lookup with 1 000 000 rows vs 1 000.
  * Progress goes to stderr; the table (or JSON) to stdout. Exits 1 if any request failed.
  */
-import { parseArgs } from 'node:util';
+import { PHASES, readBenchArgs, UsageError, USAGE, type BenchArgs } from './args.js';
 import { CodePool } from './code-pool.js';
 import { compareTargets } from './compare.js';
 import type { BenchChild } from './ipc.js';
@@ -20,29 +20,24 @@ import { describeMachine, errorCount, formatTable, type Results } from './report
 import { measureScale } from './scale.js';
 import { startApp, startEmulator, startLimit, type Target } from './targets.js';
 
-const PHASES = ['throughput', 'latency', 'memory', 'scale'] as const;
 const CONCURRENCY = 16;
 const ACCOUNTS = 300;
 const DELAY_MS = 40;
 
-const { values: args } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    only: { type: 'string', default: PHASES.join(',') },
-    seconds: { type: 'string', default: '10' },
-    'sign-ins': { type: 'string', default: '100000' },
-    rows: { type: 'string', default: '1000000' },
-    'log-level': { type: 'string', default: 'info' },
-    'cpu-prof': { type: 'string' },
-  },
-});
-const phases = new Set(args.only.split(','));
-for (const p of phases) {
-  if (!(PHASES as readonly string[]).includes(p)) {
-    throw new Error(`--only: unknown phase "${p}" (${PHASES.join(', ')})`);
-  }
+let args: BenchArgs;
+try {
+  args = readBenchArgs(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`bench: ${err.message} (see npm run bench -- --help)\n`);
+  process.exit(2);
 }
-const seconds = Number(args.seconds);
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const phases = args.phases;
+const seconds = args.seconds;
 const progress = new Progress();
 const results: Results = { machine: describeMachine() };
 const running: { stop(): Promise<void> }[] = [];
@@ -64,10 +59,8 @@ async function stopAll(): Promise<void> {
 async function throughput(): Promise<void> {
   progress.update('throughput: starting the emulator, the app and the limit server');
   const emulator = await started(startEmulator(0, ACCOUNTS));
-  const profile = args['cpu-prof']
-    ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`]
-    : undefined;
-  const options = { emulatorUrl: emulator.url, logLevel: args['log-level'] };
+  const profile = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : undefined;
+  const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
   const targets: Target[] = [
     await started(startApp('app', { ...options, nodeFlags: profile })),
     await started(startApp('app, LOG_LEVEL=warn', { ...options, logLevel: 'warn' })),
@@ -96,7 +89,7 @@ async function throughput(): Promise<void> {
 async function latency(): Promise<void> {
   progress.update(`latency: starting the emulator with ${DELAY_MS} ms per call`);
   const emulator = await started(startEmulator(DELAY_MS, ACCOUNTS));
-  const options = { emulatorUrl: emulator.url, logLevel: args['log-level'] };
+  const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
   const targets = [
     await started(startApp('app', options)),
     await started(startLimit('limit', options)),
@@ -121,12 +114,12 @@ async function memory(): Promise<void> {
   progress.update('memory: starting the emulator and the app');
   const emulator = await started(startEmulator(0, ACCOUNTS));
   const app = await started(
-    startApp('app', { emulatorUrl: emulator.url, logLevel: args['log-level'] }),
+    startApp('app', { emulatorUrl: emulator.url, logLevel: args.logLevel }),
   );
   results.memory = await measureMemory({
     target: app,
     codes: codesFrom(emulator),
-    signIns: Number(args['sign-ins']),
+    signIns: args.signIns,
     warmupSignIns: 10_000,
     concurrency: CONCURRENCY,
     progress,
@@ -135,9 +128,7 @@ async function memory(): Promise<void> {
 }
 
 async function scale(): Promise<void> {
-  results.scale = await measureScale(1000, Number(args.rows), (text) =>
-    progress.update(`scale: ${text}`),
-  );
+  results.scale = await measureScale(1000, args.rows, (text) => progress.update(`scale: ${text}`));
   progress.done('scale: done');
 }
 

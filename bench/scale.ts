@@ -59,7 +59,7 @@ function sessionJson(i: number, expires: number): string {
       httpOnly: true,
       path: '/',
       sameSite: 'lax',
-    } as SessionData['cookie'],
+    },
     userId: i + 1,
     googleSub: subOf(i),
     signedInAt: expires - DAY_MS,
@@ -109,7 +109,7 @@ async function timeSessionGets(store: SqliteSessionStore, sids: string[]): Promi
   const get = (sid: string) =>
     new Promise<void>((resolve, reject) =>
       store.get(sid, (err, sess) =>
-        err || !sess ? reject(err ?? new Error('no session')) : resolve(),
+        err || !sess ? reject(new Error('no session', { cause: err })) : resolve(),
       ),
     );
   const started = performance.now();

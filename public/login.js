@@ -1,13 +1,17 @@
 // The sign-in page: Google Identity Services' code client in popup mode, then POST /gconnect.
 // Loaded by <script src nonce>, so it runs under the page's CSP; it never evaluates strings.
+// gsi-sign-in.js (the Google button and One Tap) posts its credential through sendSignIn too.
 'use strict';
 (function () {
   const root = document.getElementById('signin');
   const button = document.getElementById('google-signin');
   const status = document.getElementById('status');
   const result = document.getElementById('result');
+  const form = document.getElementById('signin-form');
+  const redirectAlt = document.getElementById('redirect-alt');
+  // Where to go once signed in: the server put a checked same-origin path here.
+  const returnTo = root.dataset.returnTo || '/';
   const gsiScript = document.getElementById('gsi-client');
-  let state = root.dataset.state;
   let codeClient = null;
 
   function say(message, isError) {
@@ -19,21 +23,32 @@
     return Boolean(window.google && window.google.accounts && window.google.accounts.oauth2);
   }
 
-  // The state is single use: after any attempt, fetch a fresh one so the user can simply retry.
+  // State and nonce are single use: after any attempt, fetch fresh ones so the user can retry.
   async function refreshState() {
     const res = await fetch('/login', {
       headers: { Accept: 'application/json' },
       credentials: 'same-origin',
     });
     if (res.ok) {
-      state = (await res.json()).state;
-      root.dataset.state = state;
+      const fresh = await res.json();
+      root.dataset.state = fresh.state;
+      root.dataset.nonce = fresh.nonce;
+      root.dispatchEvent(new window.Event('gconnect:refreshed'));
     }
   }
 
-  function goHomeSoon() {
-    // Long enough to read the greeting; the home page then shows who is signed in.
-    setTimeout(() => window.location.assign(root.dataset.returnTo || '/'), 1200);
+  // The sign-in form gives way to the greeting, then the page goes on, saying where.
+  function goOnSoon(message) {
+    form.hidden = true;
+    redirectAlt.hidden = true;
+    say(
+      message +
+        (returnTo === '/'
+          ? ' Taking you to the home page…'
+          : ' Taking you back to ' + returnTo + '…'),
+    );
+    // Long enough to read the greeting.
+    setTimeout(() => window.location.assign(returnTo), 1200);
   }
 
   async function failed(message) {
@@ -42,22 +57,23 @@
     button.disabled = false;
   }
 
-  async function sendCode(code) {
-    // One code at a time: a second one would race the first for the single-use state.
+  // Posts a code (to /gconnect) or a credential (to /auth/google/credential) with the state.
+  async function sendSignIn(path, contentType, body) {
+    // One attempt at a time: a second one would race the first for the single-use state.
     button.disabled = true;
     say('Signing you in…');
     let res;
     try {
-      res = await fetch('/gconnect?state=' + encodeURIComponent(state), {
+      res = await fetch(path + '?state=' + encodeURIComponent(root.dataset.state), {
         method: 'POST',
         credentials: 'same-origin',
         headers: {
-          'Content-Type': 'application/octet-stream; charset=utf-8',
+          'Content-Type': contentType,
           // Google's advice for the popup flow; the server also accepts clients that omit it.
           'X-Requested-With': 'XMLHttpRequest',
           Accept: 'application/json',
         },
-        body: code,
+        body: body,
       });
     } catch {
       await failed('Could not reach the server. Check your connection and try again.');
@@ -67,19 +83,31 @@
     if (res.ok && type.startsWith('text/html')) {
       // The greeting is rendered by the server with every value escaped.
       result.innerHTML = await res.text();
-      say('');
-      goHomeSoon();
+      goOnSoon('You are signed in.');
       return;
     }
     const message = type.includes('json') ? await res.json().catch(() => null) : null;
     if (res.ok) {
-      say(typeof message === 'string' ? message : 'Signed in.');
-      goHomeSoon();
+      goOnSoon(typeof message === 'string' ? message : 'You are signed in.');
       return;
     }
-    await failed(
-      (typeof message === 'string' ? message : 'Sign-in failed.') + ' Please try again.',
-    );
+    await failed(explain(res.status, message));
+  }
+
+  // Words for a person; the server's technical message stays in its JSON answer and its log.
+  function explain(status, message) {
+    if (status === 401 && message === 'Invalid state parameter.') {
+      return 'This sign-in took too long or was already used. Please sign in again.';
+    }
+    if (status === 403 && message === 'This Google account is not allowed to sign in.') {
+      const domains = root.dataset.allowedDomains;
+      return (
+        'This Google account cannot sign in here.' +
+        (domains ? ' Only accounts of ' + domains + ' (and invited addresses) may sign in.' : '') +
+        ' Sign in with another Google account.'
+      );
+    }
+    return (typeof message === 'string' ? message : 'Sign-in failed.') + ' Please try again.';
   }
 
   function onCode(response) {
@@ -92,7 +120,7 @@
       );
       return;
     }
-    sendCode(response.code);
+    sendSignIn('/gconnect', 'application/octet-stream; charset=utf-8', response.code);
   }
 
   function onError(error) {
@@ -123,6 +151,8 @@
     }
     return codeClient;
   }
+
+  window.gconnectSignIn = { send: sendSignIn };
 
   button.addEventListener('click', () => {
     say('');

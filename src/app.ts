@@ -6,9 +6,14 @@ import type { Logger } from 'pino';
 import type { GoogleClient } from './google/google-client.js';
 import { parseCodeBody } from './http/code-body.js';
 import { refuseCrossSite } from './http/cross-origin.js';
-import { errorHandler, notFound } from './http/error-handler.js';
+import { errorHandler, formPostsAreApiCalls, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
-import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
+import {
+  countFailedSignIns,
+  createFixedWindowLimiter,
+  rateLimit,
+  refuseAfterFailedSignIns,
+} from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
@@ -21,16 +26,26 @@ import { accountSessions, revokeOtherSessions, revokeSession } from './routes/ac
 import type { GoogleGrants } from './grants/google-grants.js';
 import type { UserSessions } from './storage/session-store.js';
 import { gconnect } from './routes/gconnect.js';
-import { healthz } from './routes/health.js';
+import {
+  CREDENTIAL_PATH,
+  isCredentialFormPost,
+  signInWithCredential,
+} from './routes/credential.js';
+import { healthz, readyz, type Readiness } from './routes/health.js';
 import { httpUrl } from './http/safe-url.js';
-import { homePage, loginPage } from './routes/pages.js';
+import { homePage, loginPage, SIGN_IN_FAILED_PATH, signInFailedPage } from './routes/pages.js';
 import {
   CALLBACK_PATH,
   finishRedirectSignIn,
   startRedirectSignIn,
 } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
+import { deriveNonceKeys } from './signin/nonce.js';
 import './signin/session-data.js';
+import { STATE_TTL_MS } from './signin/state.js';
+import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
+import { createSecurityEventVerifier } from './risc/verify-security-event.js';
+import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
 import type { FailedSignInCounter } from './storage/failed-sign-ins.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
@@ -40,10 +55,14 @@ export interface AppConfig {
   sessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin; undefined: each request's own scheme and Host. */
+  baseUrl?: string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
   /** Failed sign-in attempts per client address and minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Deadline of each call to Google (here: Cross-Account Protection's keys). */
+  googleTimeoutMs: number;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
   /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
@@ -52,6 +71,17 @@ export interface AppConfig {
   maxSessionsPerUser?: number;
   /** How recent a sign-in must be to end sessions (ACCOUNT_REAUTH_MINUTES, in ms). */
   accountReauthMs?: number;
+  /** The Google button's and One Tap's options on the sign-in page. */
+  gsi: GsiPageOptions;
+}
+
+export interface GsiPageOptions {
+  /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
+  uxMode: 'popup' | 'redirect';
+  /** Show the One Tap prompt (ONE_TAP). */
+  oneTap: boolean;
+  /** Let One Tap sign a returning user in without a click (ONE_TAP_AUTO_SELECT). */
+  autoSelect: boolean;
 }
 
 export interface AppDeps {
@@ -60,11 +90,16 @@ export interface AppDeps {
   sessionStore: session.Store & UserSessions;
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
+  /** Cross-Account Protection: per-user signals and the security events already handled. */
+  accountSecurity: AccountSecurityStore;
+  securityEvents: SecurityEventLedger;
   google: GoogleClient;
   /** The users' Google grants: tokens kept encrypted, googleAccessToken for the app's own calls. */
   grants: GoogleGrants;
   logger: Logger;
   now?: () => number;
+  /** What /readyz reports; by default never draining and ready while the users table answers. */
+  readiness?: Readiness;
 }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
@@ -78,6 +113,7 @@ export function createApp(deps: AppDeps): Express {
     google,
     users,
     allowedAccounts: config.allowedAccounts,
+    accountSecurity: deps.accountSecurity,
     ledger: deps.ledger,
     grants,
     scopes: config.googleScopes ?? [],
@@ -95,7 +131,17 @@ export function createApp(deps: AppDeps): Express {
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 
   const cookie = sessionCookie(config.production);
-  const pageDeps = { users, google, now, emulator: config.emulator };
+  // The button's and One Tap's nonces are MACed with a key every instance derives alike.
+  const nonceKeys = deriveNonceKeys(config.sessionSecrets);
+  const pageDeps = {
+    users,
+    google,
+    now,
+    emulator: config.emulator,
+    nonceKeys,
+    gsi: config.gsi,
+    allowedDomains: config.allowedAccounts.domains,
+  };
   const accountDeps = { google, users, logger, cookie, grants };
   const signedIn = requireSignIn(users);
   const form = express.urlencoded({ extended: false, limit: '1kb' });
@@ -109,7 +155,35 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.get('/healthz', healthz(users));
-  app.use(refuseCrossSite());
+  // Google's security events: no session, no cookie; the token's signature is the authentication.
+  app.post(
+    '/risc',
+    rateLimit(createFixedWindowLimiter({ limit: 600, windowMs: 60_000, now })),
+    readSecurityEventToken,
+    riscReceiver({
+      verify: createSecurityEventVerifier({
+        discoveryUrl: google.endpoints.riscDiscovery,
+        audience: google.clientId,
+        timeoutMs: config.googleTimeoutMs,
+        now,
+      }),
+      accounts: deps.accountSecurity,
+      ledger: deps.securityEvents,
+      logger,
+      now,
+    }),
+  );
+  app.get(
+    '/readyz',
+    readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
+  );
+  // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+  // Marked before the checks below, so their refusals of /gconnect are JSON too.
+  app.use('/gconnect', formPostsAreApiCalls);
+  // Google's login_uri POST comes from Google's origin; it is held to the double-submit check.
+  app.use(refuseCrossSite(config.baseUrl, { exempt: isCredentialFormPost }));
+  const signInPaths = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
   const signInLimit = {
     limit: config.rateLimitPerMinute,
     counter: deps.failedSignIns,
@@ -119,7 +193,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.rateLimitPerMinute > 0) {
     // Per client, before the session store and Google are touched: each attempt costs a code
     // exchange and three more Google calls.
-    app.use(['/gconnect', CALLBACK_PATH], refuseAfterFailedSignIns(signInLimit));
+    app.use(signInPaths, refuseAfterFailedSignIns(signInLimit));
   }
   app.use(
     sessionMiddleware({
@@ -127,17 +201,31 @@ export function createApp(deps: AppDeps): Express {
       secrets: config.sessionSecrets,
       production: config.production,
       ...config.session,
+      anonymousMaxAgeMs: STATE_TTL_MS,
       now,
+      isRevoked: async (userId, signedInAt) => {
+        const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
+        return revokedAt != null && signedInAt <= revokedAt;
+      },
     }),
   );
   app.use(flash());
 
   app.get('/', homePage(pageDeps));
   app.get('/login', allowPopups, loginPage({ ...pageDeps, scopes: config.googleScopes }));
+  app.get(SIGN_IN_FAILED_PATH, signInFailedPage(config.allowedAccounts.domains));
   app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
-  app.get('/auth/google', startRedirectSignIn(signInDeps));
-  app.get(CALLBACK_PATH, finishRedirectSignIn(signInDeps));
+  const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
+  app.get('/auth/google', startRedirectSignIn(redirectDeps));
+  app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
+  // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
+  app.post(
+    CREDENTIAL_PATH,
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    express.json({ limit: '4kb' }),
+    signInWithCredential({ ...signInDeps, nonceKeys }),
+  );
   app.post(
     '/gdisconnect',
     express.urlencoded({ extended: false, limit: '1kb' }),
@@ -171,10 +259,16 @@ export function createApp(deps: AppDeps): Express {
   );
 
   if (config.rateLimitPerMinute > 0) {
-    app.use(['/gconnect', CALLBACK_PATH], countFailedSignIns(signInLimit));
+    app.use(signInPaths, countFailedSignIns(signInLimit));
   }
 
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(
+    errorHandler(logger, {
+      allowedDomains: config.allowedAccounts.domains,
+      // A failed callback must not leave Google's code and our state in the address bar.
+      cleanFailurePages: { [CALLBACK_PATH]: SIGN_IN_FAILED_PATH },
+    }),
+  );
   return app;
 }

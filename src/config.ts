@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseTokenKeys, type TokenKey } from './grants/token-cipher.js';
 
 export interface Config {
   production: boolean;
+  /** NODE_ENV as given (`development` when unset): the start-up report names unknown values. */
+  nodeEnv: string;
   port: number;
   host: string;
   /** First signs, all verify. Undefined outside production: the entry point makes a dev secret. */
@@ -31,6 +34,8 @@ export interface Config {
     absoluteTimeoutMs: number;
   };
   trustProxy: boolean | number | string | undefined;
+  /** The public origin (`https://app.example.com`); undefined: taken from each request. */
+  baseUrl: string | undefined;
   logLevel: string;
   /** How long a write waits for another connection's lock before giving up (ms). */
   databaseBusyTimeoutMs: number;
@@ -38,6 +43,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
+  /** The Google button's delivery mode and the One Tap prompt. */
+  gsi: { uxMode: 'popup' | 'redirect'; oneTap: boolean; autoSelect: boolean };
+  /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
+  shutdownGraceMs: number;
   /** Concurrent sessions per user; the oldest end at sign-in beyond it. */
   maxSessionsPerUser: number;
   /** Ending sessions needs a sign-in at most this old (ms); older must sign in again. */
@@ -92,6 +101,13 @@ const positiveInt = (name: string, fallback: number) =>
 const nonNegativeInt = (name: string, fallback: number) =>
   wholeNumber(name, fallback, 0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0');
 
+/** An optional on/off switch, off by default. */
+const onOff = (name: string) =>
+  z
+    .enum(['on', 'off', ''], { error: `${name} must be on or off` })
+    .optional()
+    .transform((v) => v === 'on');
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: wholeNumber('PORT', 3000, 0, 65535, 'a port number (0-65535)'),
@@ -119,11 +135,36 @@ const envSchema = z.object({
   DATABASE_APPLICATION_NAME: z.string().optional(),
   ALLOWED_DOMAINS: z.string().optional(),
   ALLOWED_EMAILS: z.string().optional(),
+  GSI_UX_MODE: z
+    .enum(['popup', 'redirect'], { error: 'GSI_UX_MODE must be popup or redirect' })
+    .optional(),
+  ONE_TAP: onOff('ONE_TAP'),
+  ONE_TAP_AUTO_SELECT: onOff('ONE_TAP_AUTO_SELECT'),
+  SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS', 10_000),
+  BASE_URL: z.string().optional(),
   TOKEN_ENCRYPTION_KEYS: z.string().optional(),
   GOOGLE_SCOPES: z.string().optional(),
   MAX_SESSIONS_PER_USER: positiveInt('MAX_SESSIONS_PER_USER', 20),
   ACCOUNT_REAUTH_MINUTES: positiveInt('ACCOUNT_REAUTH_MINUTES', 10),
 });
+
+/**
+ * The variables, each checked on its own: a bad one is named in `problems` and its default used,
+ * so the checks after it still run and one error names every problem (PORT=x and a missing
+ * secrets file together).
+ */
+function parseEnv(
+  env: Record<string, string | undefined>,
+  problems: string[],
+): z.infer<typeof envSchema> {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  problems.push(...parsed.error.issues.map((issue) => issue.message));
+  const invalid = new Set(parsed.error.issues.map((issue) => issue.path[0]));
+  return envSchema.parse(
+    Object.fromEntries(Object.entries(env).filter(([name]) => !invalid.has(name))),
+  );
+}
 
 const clientSecretsSchema = z.object({
   web: z.object({
@@ -143,11 +184,7 @@ export function loadConfig(
 ): Config {
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const problems: string[] = [];
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
-  }
-  const e = parsed.data;
+  const e = parseEnv(env, problems);
   const nodeEnv = e.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
 
@@ -182,6 +219,9 @@ export function loadConfig(
   }
 
   const client = readClientCredentials(e, readFile, problems);
+  refuseExamplePlaceholders(client, problems);
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+  const baseUrl = readBaseUrl(e.BASE_URL, production, problems);
   const tokenEncryptionKeys = readTokenKeys(e.TOKEN_ENCRYPTION_KEYS, production, problems);
   const scopes = readScopes(e.GOOGLE_SCOPES, problems);
 
@@ -207,9 +247,16 @@ export function loadConfig(
     ),
   };
 
+  if (e.ONE_TAP_AUTO_SELECT && !e.ONE_TAP) {
+    problems.push(
+      'ONE_TAP_AUTO_SELECT=on needs ONE_TAP=on (automatic sign-in is a One Tap feature).',
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
+    nodeEnv,
     port: e.PORT,
     host: e.HOST || '127.0.0.1',
     sessionSecrets,
@@ -227,11 +274,18 @@ export function loadConfig(
       idleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy,
+    baseUrl,
     logLevel,
     databaseBusyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     allowedAccounts,
+    gsi: {
+      uxMode: e.GSI_UX_MODE ?? 'popup',
+      oneTap: e.ONE_TAP,
+      autoSelect: e.ONE_TAP_AUTO_SELECT,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
     accountReauthMs: e.ACCOUNT_REAUTH_MINUTES * 60_000,
   };
@@ -356,10 +410,93 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
 }
 
-function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * BASE_URL: an origin only (the callback path is ours to add). In production it must be https,
+ * since the session cookie is Secure; plain http passes only for loopback, to try production
+ * mode on one machine.
+ */
+function readBaseUrl(
+  value: string | undefined,
+  production: boolean,
+  problems: string[],
+): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const example = 'an origin like https://app.example.com (scheme, host and port; no path)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`BASE_URL must be ${example}, got "${value}".`);
+    return undefined;
+  }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !bare) {
+    problems.push(`BASE_URL must be ${example}, got "${value}".`);
+    return undefined;
+  }
+  if (production && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    problems.push(
+      `BASE_URL must be https:// when NODE_ENV=production (the session cookie is Secure), got "${value}".`,
+    );
+  }
+  return url.origin;
+}
+
+/** Express's `trust proxy` names for address ranges. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY as Express's `trust proxy` takes it: true/false, a hop count, or a comma-separated
+ * list of range names, addresses and CIDR ranges. Express would throw on the first request for
+ * an address it cannot parse; refusing at start names the variable instead.
+ */
+function parseTrustProxy(value: string | undefined, problems: string[]): Config['trustProxy'] {
   if (value === undefined || value === '') return undefined;
   if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
+  const bad = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((entry) => !TRUST_PROXY_NAMES.has(entry) && !isAddressOrRange(entry));
+  if (bad.length > 0) {
+    problems.push(
+      `TRUST_PROXY: ${bad.map((b) => `"${b}"`).join(', ')} not understood. Use the number of proxies in front ` +
+        '(1 for one TLS-terminating proxy), true, loopback, linklocal, uniquelocal, or addresses/CIDR ranges, comma-separated.',
+    );
+  }
   return value;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/** The client of client_secrets.example.json: copied but not filled in. */
+const EXAMPLE_CLIENT = {
+  clientId: '1234567890-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-replace-with-your-client-secret',
+};
+
+function refuseExamplePlaceholders(
+  client: { clientId: string; clientSecret: string },
+  problems: string[],
+): void {
+  if (
+    client.clientId !== EXAMPLE_CLIENT.clientId &&
+    client.clientSecret !== EXAMPLE_CLIENT.clientSecret
+  ) {
+    return;
+  }
+  problems.push(
+    "Google client: the client ID or secret is still the placeholder of client_secrets.example.json. Put in your OAuth client's " +
+      'values from Google Cloud Console (APIs & Services > Credentials), or run `npm run dev` to use the built-in Google emulator.',
+  );
 }

@@ -4,18 +4,21 @@ import { readEmulatorEnv } from './emulator/cli-config.js';
 import { DEV_CLIENT } from './emulator/dev-client.js';
 import { createEmulator } from './emulator/emulator.js';
 import { startServer } from './start.js';
+import { explainListenError } from './startup-errors.js';
 
 const DEV_ACCESS_TOKEN_SECONDS = 60;
 
 async function main(): Promise<void> {
-  const emulator = await createEmulator({
-    ...readEmulatorEnv({
-      // Short-lived access tokens, so /account shows a profile fetched after a refresh.
-      EMULATOR_ACCESS_TOKEN_SECONDS: String(DEV_ACCESS_TOKEN_SECONDS),
-      ...process.env,
-    }),
-    clients: [{ ...DEV_CLIENT }],
+  const emulatorEnv = readEmulatorEnv({
+    // Short-lived access tokens, so /account shows a profile fetched after a refresh.
+    EMULATOR_ACCESS_TOKEN_SECONDS: String(DEV_ACCESS_TOKEN_SECONDS),
+    ...process.env,
   });
+  const emulator = await createEmulator({ ...emulatorEnv, clients: [{ ...DEV_CLIENT }] }).catch(
+    (err: unknown) => {
+      throw explainListenError(err, { ...emulatorEnv, variable: 'EMULATOR_PORT' });
+    },
+  );
   let config;
   try {
     config = loadConfig({
@@ -32,7 +35,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await startServer(config);
+  const app = await startServer(config).catch(async (err: unknown) => {
+    await emulator.close();
+    throw err;
+  });
+  const stop = () => {
+    Promise.all([app.close(), emulator.close()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  // Before the banner: whoever reads it may stop the process at once.
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const accounts = emulator.accounts.map(
     (a) => `    ${a.email.padEnd(30)} ${a.name}${a.emailVerified ? '' : ' (email not verified)'}`,
   );
@@ -53,14 +68,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-  const stop = () => {
-    Promise.all([app.close(), emulator.close()]).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {

@@ -1,3 +1,52 @@
+/** The calls to Google, as error codes name them (`google_userinfo_timeout`). */
+export type GoogleCall = 'token' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke' | 'refresh';
+
+/** Why a request failed, for the log; never shown to the client. */
+export type ErrorCode =
+  // the request
+  | 'cross_site'
+  | 'csrf_token_mismatch'
+  | 'rate_limited'
+  | 'body_too_large'
+  | 'body_malformed'
+  | 'body_encoding'
+  | 'unsupported_content_type'
+  | 'bad_host'
+  | 'not_found'
+  | `http_${number}`
+  // the sign-in
+  | 'invalid_state'
+  | 'missing_code'
+  | 'access_denied'
+  | 'authorization_error'
+  | 'invalid_id_token'
+  | 'tokeninfo_sub_mismatch'
+  | 'tokeninfo_aud_mismatch'
+  | 'userinfo_sub_mismatch'
+  | 'account_not_allowed'
+  | 'account_disabled'
+  | 'not_connected'
+  // offline access (the stored Google grant)
+  | 'needs_reconnect'
+  | 'scope_not_granted'
+  | 'token_undecryptable'
+  | 'refresh_lease_timeout'
+  | 'delete_not_confirmed'
+  // the user's sessions
+  | 'reauth_required'
+  | 'no_session'
+  // Google
+  | 'google_token_refused'
+  | 'google_invalid_grant'
+  | 'google_tokeninfo_error'
+  | 'google_certs_unusable'
+  | 'google_bad_response'
+  | `google_${GoogleCall}_timeout`
+  | `google_${GoogleCall}_failed`
+  // the server
+  | 'storage_unavailable'
+  | 'internal';
+
 /**
  * The one error type of the app. `status` and `publicMessage` are what the client sees;
  * `cause` keeps the underlying error for the log and never reaches a response.
@@ -5,12 +54,12 @@
 export class AppError extends Error {
   readonly status: number;
   readonly publicMessage: string;
-  readonly code: string;
+  readonly code: ErrorCode;
 
   constructor(
     status: number,
     publicMessage: string,
-    options: { code?: string; cause?: unknown } = {},
+    options: { code?: ErrorCode; cause?: unknown } = {},
   ) {
     super(publicMessage, { cause: options.cause });
     this.name = 'AppError';
@@ -28,8 +77,7 @@ export const Messages = {
   userIdMismatch: "Token's user ID doesn't match given user ID.",
   clientIdMismatch: "Token's client ID does not match app's.",
   alreadyConnected: 'Current user is already connected.',
-  signedInAs: (name: string) => `You are now logged in as ${name}`,
-  unnamedUser: 'Google user',
+  signedInAs: (name: string | null) => `You are now logged in as ${name ?? 'Google user'}`,
   notConnected: 'Current user not connected.',
   disconnected: 'Successfully disconnected.',
   notSignedIn: 'Not signed in.',
@@ -42,8 +90,15 @@ export const Messages = {
   tooLarge: 'Request body too large.',
   storageUnavailable: 'The database is unavailable; try again.',
   accountNotAllowed: 'This Google account is not allowed to sign in.',
+  accountDisabled: 'Google reported this account as disabled; sign-in with it is suspended.',
   tooManyRequests: 'Too many sign-in attempts; try again later.',
   notFound: 'Not found.',
+  setBodyExpected: 'Expected a SET body.',
+  invalidSecurityEventToken: 'The security event token is invalid.',
+  badRequest: 'Bad request.',
+  malformedBody: 'Malformed request body.',
+  unsupportedContentType: 'Unsupported content type.',
+  unsupportedEncoding: 'Unsupported body encoding.',
   googleReconnect: 'Google access was revoked or expired; reconnect Google.',
   googleNotConnected: 'Google is not connected for this user.',
   scopeNotGranted: 'Google did not grant the access this needs.',

@@ -1,4 +1,4 @@
-// Entry point: the only file that reads the environment and listens.
+// Entry point of production: reads the environment (as only the entry points do) and listens.
 import { loadConfigOrExit } from './config-or-exit.js';
 import { startServer } from './start.js';
 
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   );
   const stop = (signal: string) => {
     running.logger.info({ signal }, 'shutting down');
-    running.close().then(
+    running.close(config.shutdownGraceMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -1,12 +1,26 @@
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { createApp, type AppConfig } from './app.js';
+import { redactUrl, type Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
+import { watchForDrain } from './http/drain.js';
 import { createLogger } from './http/logger.js';
+import {
+  createTimedServer,
+  DEFAULT_SERVER_TIMEOUTS,
+  type ServerTimeouts,
+} from './http/server-timeouts.js';
 import { devSessionSecret } from './session-secret.js';
+import {
+  explainDatabaseError,
+  explainListenError,
+  explainPostgresError,
+} from './startup-errors.js';
+import { describeStartup, startupWarnings } from './startup-report.js';
+import type { SqliteDatabase } from './storage/database.js';
 import { openPgStorage } from './storage/pg/pg-storage.js';
 import { TableSessionStore } from './storage/session-store.js';
 import { openSqliteStorage } from './storage/sqlite-storage.js';
@@ -18,58 +32,93 @@ import { createTokenCipher } from './grants/token-cipher.js';
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The Express app the server runs (tests read its routes). */
+  app: Express;
   logger: Logger;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
+  /**
+   * The app's own SQLite connection (undefined on PostgreSQL) and session store: tests reach in
+   * to fail them on purpose.
+   */
+  db: SqliteDatabase | undefined;
+  sessionStore: TableSessionStore;
+  /**
+   * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
+   * in-flight requests finish (up to `graceMs`), then the database closes.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
-/** Wires the real dependencies from a validated config and listens. */
 export interface StartOptions {
   logger?: Logger;
   /** The clock, for tests of expiry. */
   now?: () => number;
+  /** Tests only: app settings the environment rightly refuses (production cookies against the emulator). */
+  app?: Partial<AppConfig>;
+  /** Tests only: another session store class on the same table (one that fails on demand). */
+  SessionStore?: typeof TableSessionStore;
+  /** Connection deadlines; tests shorten them. */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
+/** Wires the real dependencies from a validated config and listens. */
 export async function startServer(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
+  logStartup(logger, config);
   const storage = await openStorage(config, logger);
-  const { users, ledger } = storage;
-  const sessionStore = new TableSessionStore(storage.sessions, {
+  const { users } = storage;
+  const SessionStore = options.SessionStore ?? TableSessionStore;
+  const sessionStore = new SessionStore(storage.sessions, {
     now,
     // At most one expiry write per session every few minutes (see TableSessionStore).
     touchAfterMs: Math.min(5 * 60_000, config.session.idleTimeoutMs / 4),
-    onPrune: (nowMs) => storage.pruneExpired(nowMs),
-    onError: (err) =>
-      logger.warn({ err: { message: (err as Error).message } }, 'session prune failed'),
+    // A failed prune (a busy database) is logged; the next tick tries again. Never a crash.
+    onPrune: (nowMs) =>
+      storage.pruneExpired(nowMs).catch((err: unknown) => {
+        logPruneFailure(logger, 'state prune failed', err);
+      }),
+    onError: (err) => logPruneFailure(logger, 'session prune failed', err),
   });
+  // A server restarted more often than the prune interval would otherwise never prune.
+  sessionStore.pruneSafely();
   const google = createGoogleClient({
     clientId: config.google.clientId,
     clientSecret: config.google.clientSecret,
     endpoints: googleEndpoints(config.google.emulatorUrl),
     timeoutMs: config.google.timeoutMs,
     now,
+    logger,
   });
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
+  const server = createTimedServer(timeouts);
+  // Watching before the app handles a request, so a drain can mark every response.
+  const drain = watchForDrain(server);
   const app = createApp({
     config: {
       production: config.production,
       sessionSecrets: config.sessionSecrets ?? [devSessionSecret(config.dataDir)],
       session: config.session,
       trustProxy: config.trustProxy,
+      baseUrl: config.baseUrl,
       emulator: config.google.emulatorUrl !== undefined,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      googleTimeoutMs: config.google.timeoutMs,
       allowedAccounts: config.allowedAccounts,
+      gsi: config.gsi,
       googleScopes: config.google.scopes,
       maxSessionsPerUser: config.maxSessionsPerUser,
       accountReauthMs: config.accountReauthMs,
+      ...options.app,
     },
     users,
     sessionStore,
-    ledger,
+    ledger: storage.ledger,
     failedSignIns: storage.failedSignIns,
+    accountSecurity: storage.accountSecurity,
+    securityEvents: storage.securityEvents,
     google,
     grants: createGoogleGrants({
       store: storage.grants,
@@ -81,40 +130,93 @@ export async function startServer(
     }),
     logger,
     now,
+    readiness: {
+      isDraining: drain.isDraining,
+      checkDatabase: async () => {
+        await users.ping();
+        if (!(await storage.migrationsCurrent()))
+          throw new Error('database schema is not the expected version');
+      },
+    },
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) =>
-      err ? reject(err) : resolve(s),
-    );
+  server.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) =>
+      reject(explainListenError(err, { ...config, variable: 'PORT' }));
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  }).catch(async (err: unknown) => {
+    // Nothing listens: release what was opened, so the caller can exit or retry cleanly.
+    sessionStore.close();
+    google.close();
+    await closeStorage(storage, logger);
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        sessionStore.close();
-        google.close();
-        storage.close().then(resolve, (err: unknown) => {
-          logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
-          resolve();
-        });
-      });
-      // Keep-alive connections with no request in flight would hold close() open.
-      server.closeIdleConnections();
+    (closing ??= drain.drain(graceMs).then(() => {
+      sessionStore.close();
+      google.close();
+      return closeStorage(storage, logger);
     }));
 
-  return { url: `http://${host}:${port}`, server, logger, close };
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    app,
+    logger,
+    db: storage.db,
+    sessionStore,
+    close,
+  };
+}
+
+/** What the server runs as, then each setting that will not work as meant, with its fix. */
+function logStartup(logger: Logger, config: Config): void {
+  logger.info(describeStartup(config), 'starting');
+  for (const warning of startupWarnings(config)) logger.warn(warning);
 }
 
 /** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
-export function openStorage(config: Config, logger: Logger): Promise<Storage> | Storage {
+export async function openStorage(
+  config: Config,
+  logger: Logger,
+): Promise<Storage & { db?: SqliteDatabase }> {
   const { database } = config;
-  if (database.kind === 'postgres') return openPgStorage(database, logger);
-  return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  if (database.kind === 'postgres') {
+    try {
+      return await openPgStorage(database, logger);
+    } catch (err) {
+      throw explainPostgresError(err, redactUrl(database.url));
+    }
+  }
+  try {
+    return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  } catch (err) {
+    throw explainDatabaseError(err, database.path);
+  }
+}
+
+/** A database that fails to close is logged; shutdown goes on. */
+async function closeStorage(storage: Storage, logger: Logger): Promise<void> {
+  try {
+    await storage.close();
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
+  }
+}
+
+/**
+ * Background prunes are async: a rejection nobody handles (a busy database) would end the
+ * process, so it is logged instead and the next tick retries.
+ */
+function logPruneFailure(logger: Logger, message: string, err: unknown): void {
+  logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, message);
 }

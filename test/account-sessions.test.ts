@@ -3,12 +3,12 @@
  * public id (never the session id), and ends one or all others; ending needs a recent sign-in.
  * Each test signs in its own account, so the tests share the harness and run in any order.
  */
-import type supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { TestAccount } from '../src/emulator/accounts.js';
 import type { SessionView } from '../src/routes/account-sessions.js';
-import { sessionCookieOf, signInOk } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import type { Agent } from './support/harness.js';
+import { sessionCookieOf, sessionIdOf, signInOk } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const CHROME_WINDOWS =
@@ -38,19 +38,19 @@ function freshAccount(): string {
 }
 
 /** A client signed in as `account`, sending `userAgent` on every request. */
-async function signedInClient(account: string, userAgent: string): Promise<supertest.Agent> {
+async function signedInClient(account: string, userAgent: string): Promise<Agent> {
   const agent = scope.h.client().set('User-Agent', userAgent);
   await signInOk(scope.h, agent, account);
   return agent;
 }
 
-async function listOf(agent: supertest.Agent): Promise<SessionView[]> {
+async function listOf(agent: Agent): Promise<SessionView[]> {
   const res = await agent.get('/account/sessions').set('Accept', 'application/json').expect(200);
   return res.body as SessionView[];
 }
 
-const expectSignedOut = (agent: supertest.Agent) => agent.get('/me').expect(401);
-const expectSignedIn = (agent: supertest.Agent) => agent.get('/me').expect(200);
+const expectSignedOut = (agent: Agent) => agent.get('/me').expect(401);
+const expectSignedIn = (agent: Agent) => agent.get('/me').expect(200);
 
 describe('GET /account/sessions', () => {
   it('when signed in on two devices, then both are listed with device, network and method, the current one marked, and no session id anywhere', async () => {
@@ -58,7 +58,7 @@ describe('GET /account/sessions', () => {
     const laptop = await signedInClient(account, FIREFOX_LINUX);
     const desktop = scope.h.client().set('User-Agent', CHROME_WINDOWS);
     const signIn = await signInOk(scope.h, desktop, account);
-    const desktopSid = decodeURIComponent(sessionCookieOf(signIn)!.split(';')[0]!.split('=')[1]!);
+    const sid = sessionIdOf(sessionCookieOf(signIn)!);
 
     const res = await desktop.get('/account/sessions').set('Accept', 'application/json');
     expect(res.status).toBe(200);
@@ -76,7 +76,6 @@ describe('GET /account/sessions', () => {
       expect(Date.parse(s.createdAt)).not.toBeNaN();
     }
     // The session id (the cookie's "s:<sid>.<signature>") appears nowhere, in JSON or the page.
-    const sid = desktopSid.slice(2, desktopSid.lastIndexOf('.'));
     expect(res.text).not.toContain(sid);
     const page = await desktop.get('/account').expect(200);
     expect(page.text).not.toContain(sid);
@@ -186,7 +185,7 @@ describe('POST /account/sessions/:id/revoke and /account/sessions/revoke-others'
 describe('MAX_SESSIONS_PER_USER', () => {
   it('when a user signs in beyond the cap, then the oldest sessions end and the newest stay', async () => {
     const account = freshAccount();
-    const clients: supertest.Agent[] = [];
+    const clients: Agent[] = [];
     for (let i = 0; i < 5; i++) {
       clients.push(await signedInClient(account, FIREFOX_LINUX));
       scope.advanceClock(1000); // distinct creation times, so "oldest" is well defined

@@ -90,6 +90,62 @@ describe('loadConfig', () => {
     expect(problems).toHaveLength(5);
   });
 
+  it('when DATABASE_URL is postgres:// or postgresql://, then PostgreSQL is chosen with the pool settings', () => {
+    const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    for (const scheme of ['postgres', 'postgresql']) {
+      const config = loadConfig(
+        { ...base, DATABASE_URL: `${scheme}://app:pw@db.internal:5432/gconnect` },
+        files({}),
+      );
+      expect(config.database).toEqual({
+        kind: 'postgres',
+        url: `${scheme}://app:pw@db.internal:5432/gconnect`,
+        poolSize: 10,
+        connectTimeoutMs: 5000,
+        statementTimeoutMs: 5000,
+        idleInTransactionTimeoutMs: 10_000,
+        applicationName: 'gconnect',
+      });
+    }
+    const tuned = loadConfig(
+      {
+        ...base,
+        DATABASE_URL: 'postgres://db/x',
+        DATABASE_POOL_SIZE: '4',
+        DATABASE_CONNECT_TIMEOUT_MS: '250',
+        DATABASE_STATEMENT_TIMEOUT_MS: '750',
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '900',
+        DATABASE_APPLICATION_NAME: 'gconnect-eu1',
+      },
+      files({}),
+    );
+    expect(tuned.database).toMatchObject({
+      poolSize: 4,
+      connectTimeoutMs: 250,
+      statementTimeoutMs: 750,
+      idleInTransactionTimeoutMs: 900,
+      applicationName: 'gconnect-eu1',
+    });
+  });
+
+  it('when DATABASE_URL is neither file: nor postgres://, then startup names it without its password', () => {
+    const problems = problemsOf(() =>
+      loadConfig(
+        {
+          GOOGLE_CLIENT_ID: 'a',
+          GOOGLE_CLIENT_SECRET: 'b',
+          DATABASE_URL: 'mysql://app:s3cret@db/x',
+        },
+        files({}),
+      ),
+    );
+    expect(problems.join('\n')).toMatch(/DATABASE_URL must be file:PATH .* or postgres:\/\//);
+    expect(problems.join('\n')).not.toContain('s3cret');
+    expect(() =>
+      loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b', DATABASE_POOL_SIZE: '0' }),
+    ).toThrow(/DATABASE_POOL_SIZE must be a positive whole number/);
+  });
+
   it('when production has a long secret list, then they are split, first signs', () => {
     const a = 'a'.repeat(40);
     const b = 'b'.repeat(40);
@@ -136,6 +192,24 @@ describe('loadConfig', () => {
     ).toMatch(/GOOGLE_TIMEOUT_MS/);
   });
 
+  it('when a number is bad and the secrets file is missing, then one error names both', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ PORT: 'x', GOOGLE_TIMEOUT_MS: 'soon', LOG_LEVEL: 'loud' }, files({})),
+    );
+    expect(problems).toEqual([
+      'PORT must be a port number (0-65535), got "x"',
+      'GOOGLE_TIMEOUT_MS must be a positive whole number, got "soon"',
+      expect.stringContaining('GOOGLE_CLIENT_SECRETS: cannot read ./client_secrets.json'),
+      expect.stringContaining('LOG_LEVEL must be one of'),
+    ]);
+  });
+
+  it('when the secrets file is missing, then the ConfigError message lists a bad PORT too', () => {
+    expect(() => loadConfig({ PORT: '70000' }, files({}))).toThrow(
+      /Configuration is invalid:\n {2}- PORT must be a port number \(0-65535\), got "70000"\n {2}- GOOGLE_CLIENT_SECRETS: cannot read/,
+    );
+  });
+
   it('when the emulator URL has a trailing slash, then it is dropped (it is the exact issuer)', () => {
     const config = loadConfig({
       GOOGLE_EMULATOR_URL: 'http://127.0.0.1:4000/',
@@ -143,5 +217,28 @@ describe('loadConfig', () => {
       GOOGLE_CLIENT_SECRET: 'b',
     });
     expect(config.google.emulatorUrl).toBe('http://127.0.0.1:4000');
+  });
+
+  it('when the Google button and One Tap are not configured, then popup mode and both switches off', () => {
+    const config = loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' });
+    expect(config.gsi).toEqual({ uxMode: 'popup', oneTap: false, autoSelect: false });
+    const on = loadConfig({
+      GOOGLE_CLIENT_ID: 'a',
+      GOOGLE_CLIENT_SECRET: 'b',
+      GSI_UX_MODE: 'redirect',
+      ONE_TAP: 'on',
+      ONE_TAP_AUTO_SELECT: 'on',
+    });
+    expect(on.gsi).toEqual({ uxMode: 'redirect', oneTap: true, autoSelect: true });
+  });
+
+  it('when the One Tap settings are not on/off, or auto select is on without One Tap, then each is named', () => {
+    const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    expect(
+      problemsOf(() => loadConfig({ ...base, ONE_TAP: 'yes', GSI_UX_MODE: 'iframe' })),
+    ).toEqual(['GSI_UX_MODE must be popup or redirect', 'ONE_TAP must be on or off']);
+    expect(problemsOf(() => loadConfig({ ...base, ONE_TAP_AUTO_SELECT: 'on' }))).toEqual([
+      'ONE_TAP_AUTO_SELECT=on needs ONE_TAP=on (automatic sign-in is a One Tap feature).',
+    ]);
   });
 });

@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import vm from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../src/emulator/emulator.js';
-import { CLIENT, exchange, postForm, startEmulator } from './emulator/helpers.js';
+import { CLIENT } from './support/client.js';
+import { startEmulator, postForm, exchange } from './support/emulator.js';
+import { waitFor } from './support/wait.js';
 
 const APP = 'http://127.0.0.1:3000';
 const CALLBACK = `${APP}/oauth2callback`;
@@ -291,7 +293,8 @@ describe('GSI code client script', () => {
       })
       .requestCode();
     popup.closed = true;
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // The client polls the popup; wait for it to notice, however long a loaded machine takes.
+    await waitFor(() => errors.length > 1, 'popup_closed');
     expect(errors[1]).toEqual({ type: 'popup_closed', message: 'Popup window closed' });
   });
 });

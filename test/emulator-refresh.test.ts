@@ -1,14 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/emulator.js';
+import { CLIENT, OTHER_CLIENT } from './support/client.js';
 import {
-  CLIENT,
-  OTHER_CLIENT,
   exchange,
   postForm,
   refreshAt,
   startEmulator,
   type TokenResponse,
-} from './emulator/helpers.js';
+} from './support/emulator.js';
 
 interface OfflineTokens extends TokenResponse {
   refresh_token?: string;

@@ -2,19 +2,18 @@ import { createHash } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/emulator.js';
+import { CLIENT, OTHER_CLIENT } from './support/client.js';
 import {
-  CLIENT,
-  OTHER_CLIENT,
-  decodeJwt,
+  startEmulator,
+  postForm,
   exchange,
+  issueTokens,
+  decodeJwt,
   fetchJwks,
   fetchPems,
-  postForm,
-  signIn,
-  startEmulator,
   verifiesWithJwks,
   verifiesWithPem,
-} from './emulator/helpers.js';
+} from './support/emulator.js';
 
 const FULL_SCOPE =
   'openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile';
@@ -245,7 +244,7 @@ describe('codes and tokens over time', () => {
   });
 
   it('when an access token is older than 3599 s, then tokeninfo and userinfo refuse it', async () => {
-    const tokens = await signIn(clockEmu);
+    const tokens = await issueTokens(clockEmu);
     const { payload } = decodeJwt(String(tokens.id_token));
     expect(payload.iat).toBe(Math.floor(now / 1000));
     const info = await fetch(`${clockEmu.url}/tokeninfo?access_token=${tokens.access_token}`);
@@ -263,7 +262,7 @@ describe('codes and tokens over time', () => {
 
 describe('tokeninfo, userinfo and revoke', () => {
   it('when tokeninfo is asked with GET ?access_token, then it describes the token', async () => {
-    const tokens = await signIn(emu);
+    const tokens = await issueTokens(emu);
     const res = await fetch(
       `${emu.url}/tokeninfo?access_token=${encodeURIComponent(tokens.access_token)}`,
     );
@@ -284,7 +283,7 @@ describe('tokeninfo, userinfo and revoke', () => {
   });
 
   it('when tokeninfo is POSTed with a Bearer token, then it answers the same', async () => {
-    const tokens = await signIn(emu, 'dave.unverified@example.net');
+    const tokens = await issueTokens(emu, 'dave.unverified@example.net');
     const res = await fetch(`${emu.url}/tokeninfo`, {
       method: 'POST',
       headers: {
@@ -310,7 +309,7 @@ describe('tokeninfo, userinfo and revoke', () => {
   });
 
   it('when tokeninfo gets an id_token, then it answers its claims after checking the signature', async () => {
-    const tokens = await signIn(emu);
+    const tokens = await issueTokens(emu);
     const res = await fetch(`${emu.url}/tokeninfo?id_token=${tokens.id_token}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
@@ -319,12 +318,12 @@ describe('tokeninfo, userinfo and revoke', () => {
       alg: 'RS256',
     });
     emu.inject('token', { kind: 'idToken', sign: 'flip-signature' });
-    const forged = await signIn(emu);
+    const forged = await issueTokens(emu);
     expect((await fetch(`${emu.url}/tokeninfo?id_token=${forged.id_token}`)).status).toBe(400);
   });
 
   it('when userinfo gets a valid Bearer token, then it answers the profile', async () => {
-    const tokens = await signIn(emu, 'carol@example.com');
+    const tokens = await issueTokens(emu, 'carol@example.com');
     const res = await fetch(`${emu.url}/oauth2/v3/userinfo`, {
       headers: { authorization: `Bearer ${tokens.access_token}` },
     });
@@ -360,7 +359,7 @@ describe('tokeninfo, userinfo and revoke', () => {
   });
 
   it('when a token is revoked, then tokeninfo and userinfo refuse it and a second revoke fails', async () => {
-    const tokens = await signIn(emu);
+    const tokens = await issueTokens(emu);
     const res = await fetch(`${emu.url}/revoke?token=${encodeURIComponent(tokens.access_token)}`, {
       method: 'POST',
     });
@@ -382,7 +381,7 @@ describe('tokeninfo, userinfo and revoke', () => {
   });
 
   it('when the token to revoke is in the form body, then it is revoked', async () => {
-    const tokens = await signIn(emu);
+    const tokens = await issueTokens(emu);
     expect((await postForm(`${emu.url}/revoke`, { token: tokens.access_token })).status).toBe(200);
     expect((await fetch(`${emu.url}/tokeninfo?access_token=${tokens.access_token}`)).status).toBe(
       400,
@@ -441,12 +440,12 @@ describe('certs and discovery', () => {
   });
 
   it('when the key is rotated, then new tokens use the new kid and the old key stays published', async () => {
-    const before = await signIn(emu);
+    const before = await issueTokens(emu);
     const oldKid = emu.currentKid;
     const newKid = emu.rotateKey();
     expect(newKid).not.toBe(oldKid);
     expect(emu.currentKid).toBe(newKid);
-    const after = await signIn(emu);
+    const after = await issueTokens(emu);
     expect(decodeJwt(String(after.id_token)).header.kid).toBe(newKid);
     expect(Object.keys(await fetchPems(emu))).toEqual([newKid, oldKid]);
     expect(await verifiesWithJwks(emu, String(before.id_token))).toBe(true);
@@ -469,7 +468,7 @@ describe('routing', () => {
   });
 
   it('when requests arrive, then calls() lists them in order without tokens or codes', async () => {
-    const tokens = await signIn(emu);
+    const tokens = await issueTokens(emu);
     await fetch(`${emu.url}/tokeninfo?access_token=${tokens.access_token}`);
     await fetch(`${emu.url}/oauth2/v3/certs`);
     const calls = emu.calls();

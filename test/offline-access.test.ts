@@ -11,9 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTokenCipher, parseTokenKeys } from '../src/grants/token-cipher.js';
 import type { GrantRow } from '../src/storage/grant-store.js';
 import { startServer } from '../src/start.js';
-import { postForm, refreshAt } from './emulator/helpers.js';
-import { CLIENT, getState, sessionCookieOf, signInOk } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import { CLIENT } from './support/client.js';
+import { postForm, refreshAt } from './support/emulator.js';
+import { getState, sessionCookieOf, signInOk } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 const KEY1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 const DRIVE = 'https://www.googleapis.com/auth/drive.file';
@@ -321,7 +322,9 @@ describe('disconnect and delete', () => {
     expect(s.h.userRows().some((u) => u.id === userId)).toBe(false);
     expect(grantOf(userId)).toBeUndefined();
     const sessions = s.db.prepare('SELECT sess FROM sessions').all() as { sess: string }[];
-    expect(sessions.filter(({ sess }) => JSON.parse(sess).userId === userId)).toEqual([]);
+    expect(
+      sessions.filter(({ sess }) => (JSON.parse(sess) as { userId?: number }).userId === userId),
+    ).toEqual([]);
     await agent.get('/me').expect(401);
     await otherDevice.get('/me').expect(401);
     await bob.agent.get('/me').expect(200);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { s256Challenge } from '../src/signin/pkce.js';
 import { safeReturnTo } from '../src/signin/return-to.js';
-import { CLIENT, sessionCookieOf, startHarness, type Harness } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import { CLIENT } from './support/client.js';
+import { startHarness, type Harness } from './support/harness.js';
+import { sessionCookieOf } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 let h: Harness;
 const scope = useHarness({}, (s) => (h = s.h));
@@ -45,12 +47,28 @@ async function expectSignedOut(agent: Agent) {
   await agent.get('/me').expect(401, { error: 'Not signed in.' });
 }
 
-/** The friendly sign-in-failed page, with the given message and nothing secret. */
-function expectFailedPage(res: { status: number; text: string; headers: object }, message: string) {
+/**
+ * A failed callback, as a browser sees it: a 303 to the clean failure page (no code or state in
+ * the address bar), then that page, whose status and words are returned.
+ */
+async function failedCallback(agent: Agent, url: URL | string) {
+  const res = await callback(agent, url).expect(303);
+  const location = new URL(String(res.headers.location), h.url);
+  expect(location.pathname).toBe('/sign-in-failed');
+  expect([...location.searchParams.keys()].sort()).toEqual(['reason', 'status']);
+  return agent.get(`${location.pathname}${location.search}`).set('Accept', 'text/html');
+}
+
+/** The friendly failure page: its heading, an offer to start again, and no technical message. */
+function expectFailedPage(
+  res: { status: number; text: string; headers: object },
+  heading: string,
+  technical: string,
+) {
   expect(String((res.headers as Record<string, string>)['content-type'])).toMatch(/text\/html/);
-  expect(res.text).toContain('Sign-in failed');
-  expect(res.text).toContain(message);
+  expect(res.text).toContain(`<h1>${heading}</h1>`);
   expect(res.text).toContain('href="/login"');
+  expect(res.text).not.toContain(technical);
 }
 
 describe('GET /auth/google', () => {
@@ -123,7 +141,7 @@ describe('GET /auth/google/callback: success', () => {
     expect(me.body).toMatchObject({ email: ALICE, name: 'Alice Example', emailVerified: true });
     const home = await agent.get('/').expect(200);
     expect(home.text).toContain('You are now logged in as Alice Example');
-    expect((await agent.get('/').expect(200)).text).not.toContain('You are now logged in');
+    expect((await agent.get('/').expect(200)).text).not.toContain('You are now signed in');
     expect(h.emulator.calls().map((c) => c.endpoint)).toEqual(
       expect.arrayContaining(['auth', 'token', 'tokeninfo', 'userinfo']),
     );
@@ -143,9 +161,12 @@ describe('GET /auth/google/callback: success', () => {
       codeChallengeMethod: 'S256',
     });
     const state = authUrl.searchParams.get('state') ?? '';
-    const refused = await callback(agent, `/auth/google/callback?code=${stolen}&state=${state}`);
+    const refused = await failedCallback(
+      agent,
+      `/auth/google/callback?code=${stolen}&state=${state}`,
+    );
     expect(refused.status).toBe(401);
-    expectFailedPage(refused, 'Failed to upgrade the authorization code.');
+    expectFailedPage(refused, 'Sign-in failed', 'Failed to upgrade the authorization code.');
     await expectSignedOut(agent);
 
     // The same request with a code bound to the challenge the app sent succeeds.
@@ -176,11 +197,16 @@ describe('GET /auth/google/callback: state', () => {
     const back = await consent(await startSignIn(agent), { account: ALICE });
     h.emulator.resetCalls();
     const code = back.searchParams.get('code') ?? '';
-    const res = await callback(agent, `/auth/google/callback?code=${encodeURIComponent(code)}`);
+    const res = await failedCallback(
+      agent,
+      `/auth/google/callback?code=${encodeURIComponent(code)}`,
+    );
     expect(res.status).toBe(401);
-    expectFailedPage(res, 'Invalid state parameter.');
+    expectFailedPage(res, 'This sign-in has expired', 'Invalid state parameter.');
+    expect(res.text).toContain('The sign-in took too long or was already used');
+    expect(res.text).toContain('Start again');
     expect(res.text).not.toContain(code);
-    await callback(agent, back).expect(401);
+    expect((await failedCallback(agent, back)).status).toBe(401);
     expect(h.emulator.calls('token')).toHaveLength(0);
     await expectSignedOut(agent);
   });
@@ -190,8 +216,8 @@ describe('GET /auth/google/callback: state', () => {
     const back = await consent(await startSignIn(agent), { account: ALICE });
     const wrong = new URL(back);
     wrong.searchParams.set('state', 'x'.repeat(43));
-    expect((await callback(agent, wrong)).status).toBe(401);
-    expect((await callback(agent, back)).status).toBe(401);
+    expect((await failedCallback(agent, wrong)).status).toBe(401);
+    expect((await failedCallback(agent, back)).status).toBe(401);
     expect(h.emulator.calls('token')).toHaveLength(0);
     await expectSignedOut(agent);
   });
@@ -201,9 +227,9 @@ describe('GET /auth/google/callback: state', () => {
     const back = await consent(await startSignIn(agent), { account: ALICE });
     await callback(agent, back).expect(303);
     h.emulator.resetCalls();
-    const replay = await callback(agent, back);
+    const replay = await failedCallback(agent, back);
     expect(replay.status).toBe(401);
-    expectFailedPage(replay, 'Invalid state parameter.');
+    expectFailedPage(replay, 'This sign-in has expired', 'Invalid state parameter.');
     expect(h.emulator.calls('token')).toHaveLength(0);
   });
 
@@ -212,7 +238,7 @@ describe('GET /auth/google/callback: state', () => {
     const back = await consent(await startSignIn(victim), { account: ALICE });
     const attacker = h.client();
     await startSignIn(attacker);
-    expect((await callback(attacker, back)).status).toBe(401);
+    expect((await failedCallback(attacker, back)).status).toBe(401);
     await expectSignedOut(attacker);
   });
 
@@ -220,7 +246,7 @@ describe('GET /auth/google/callback: state', () => {
     const agent = h.client();
     const back = await consent(await startSignIn(agent), { account: ALICE });
     scope.advanceClock(10 * 60 * 1000 + 1000);
-    expect((await callback(agent, back)).status).toBe(401);
+    expect((await failedCallback(agent, back)).status).toBe(401);
     expect(h.emulator.calls('token')).toHaveLength(0);
   });
 
@@ -235,9 +261,10 @@ describe('GET /auth/google/callback: Google refuses or lies', () => {
     const agent = h.client();
     const back = await consent(await startSignIn(agent), 'cancel');
     expect(back.searchParams.get('error')).toBe('access_denied');
-    const res = await callback(agent, back);
+    const res = await failedCallback(agent, back);
     expect(res.status).toBe(401);
-    expectFailedPage(res, 'Sign-in was cancelled at Google.');
+    expectFailedPage(res, 'Sign-in cancelled', 'Sign-in was cancelled at Google.');
+    expect(res.text).toContain('You cancelled the sign-in at Google.');
     expect(h.emulator.calls('token')).toHaveLength(0);
     await expectSignedOut(agent);
   });
@@ -247,9 +274,9 @@ describe('GET /auth/google/callback: Google refuses or lies', () => {
     const rows = h.userRows().length;
     const back = await consent(await startSignIn(agent), { account: ALICE });
     h.emulator.inject('token', { kind: 'idToken', claims: { nonce: 'another-requests-nonce' } });
-    const res = await callback(agent, back);
+    const res = await failedCallback(agent, back);
     expect(res.status).toBe(401);
-    expectFailedPage(res, 'Invalid ID token.');
+    expectFailedPage(res, 'Sign-in failed', 'Invalid ID token.');
     // No userinfo call with the token of a bad ID token.
     expect(h.emulator.calls('userinfo')).toHaveLength(0);
     expect(h.userRows()).toHaveLength(rows);
@@ -260,7 +287,7 @@ describe('GET /auth/google/callback: Google refuses or lies', () => {
     const agent = h.client();
     const back = await consent(await startSignIn(agent), { account: ALICE });
     h.emulator.inject('token', { kind: 'idToken', claims: { nonce: null } });
-    expect((await callback(agent, back)).status).toBe(401);
+    expect((await failedCallback(agent, back)).status).toBe(401);
     await expectSignedOut(agent);
   });
 
@@ -268,15 +295,16 @@ describe('GET /auth/google/callback: Google refuses or lies', () => {
     const agent = h.client();
     const authUrl = await startSignIn(agent);
     const state = authUrl.searchParams.get('state') ?? '';
-    expect((await callback(agent, `/auth/google/callback?state=${state}`)).status).toBe(400);
+    expect((await failedCallback(agent, `/auth/google/callback?state=${state}`)).status).toBe(400);
   });
 
   it('when the token endpoint fails, then the page leaks no upstream text, code or state', async () => {
     const agent = h.client();
     const back = await consent(await startSignIn(agent), { account: ALICE });
     h.emulator.inject('token', { kind: 'status', status: 500, body: 'upstream secret detail' });
-    const res = await callback(agent, back);
+    const res = await failedCallback(agent, back);
     expect(res.status).toBe(502);
+    expect(res.text).toContain('<h1>Something went wrong</h1>');
     expect(res.text).not.toContain('upstream secret detail');
     expect(res.text).not.toContain(back.searchParams.get('code'));
     expect(res.text).not.toContain(back.searchParams.get('state'));
@@ -286,6 +314,52 @@ describe('GET /auth/google/callback: Google refuses or lies', () => {
   });
 });
 
+/**
+ * returnTo values that a naive check lets through to another host: scheme-relative, dot segments
+ * (plain, percent-encoded, mixed case) that normalize to `//host`, backslashes browsers read as
+ * slashes, tabs and newlines they drop, absolute URLs and other schemes.
+ */
+const OPEN_REDIRECTS = [
+  '//evil.example',
+  '///evil.example',
+  '/\\evil.example',
+  '/\\\\evil.example',
+  '\\\\evil.example',
+  '/\t/evil.example',
+  '/\n/evil.example',
+  '/\r\n/evil.example',
+  '/%09/evil.example',
+  '/.//evil.example/x',
+  '/./\\evil.example',
+  '/.\\/evil.example',
+  '/a/..//evil.example',
+  '/a/b/../..//evil.example',
+  '/../..//evil.example',
+  '/a/..\\/evil.example',
+  '/%2e//evil.example',
+  '/%2E//evil.example',
+  '/a/%2e%2e//evil.example',
+  '/a/.%2E//evil.example',
+  '/.%2f/evil.example',
+  '/%2f/evil.example',
+  '/%5c/evil.example',
+  '/.%5C/evil.example',
+  '/.\t//evil.example',
+  'https://evil.example/',
+  'HTTPS://evil.example/',
+  'https:evil.example',
+  'javascript:alert(1)',
+  'JaVaScRiPt:alert(1)',
+  'data:text/html,<script>alert(1)</script>',
+];
+
+/** A Location a browser resolves against our origin must stay on it. */
+function expectSameOrigin(location: string, asked: string) {
+  const base = 'http://app.invalid';
+  expect(new URL(location, base).origin, `${JSON.stringify(asked)} -> ${location}`).toBe(base);
+  expect(location, asked).toMatch(/^\/(?![/\\])/);
+}
+
 describe('returnTo', () => {
   it('when a same-origin path is given, then the sign-in ends there', async () => {
     const agent = h.client();
@@ -294,12 +368,23 @@ describe('returnTo', () => {
     expect(res.headers.location).toBe('/me?view=1');
   });
 
-  it('when an open redirect is attempted, then the sign-in ends at /', async () => {
-    for (const hostile of ['//evil.example', 'https://evil.example/', '/\\evil.example']) {
+  it('when an open redirect is attempted, then a fresh sign-in ends on this origin', async () => {
+    for (const hostile of OPEN_REDIRECTS) {
       const agent = h.client();
       const authUrl = await startSignIn(agent, `?returnTo=${encodeURIComponent(hostile)}`);
       const res = await callback(agent, await consent(authUrl, { account: ALICE })).expect(303);
-      expect(res.headers.location, hostile).toBe('/');
+      expectSameOrigin(String(res.headers.location), hostile);
+      await agent.get('/me').expect(200);
+    }
+  });
+
+  it('when an open redirect is attempted by a signed-in user, then "already connected" ends on this origin', async () => {
+    const agent = h.client();
+    await callback(agent, await consent(await startSignIn(agent), { account: ALICE })).expect(303);
+    for (const hostile of OPEN_REDIRECTS) {
+      const authUrl = await startSignIn(agent, `?returnTo=${encodeURIComponent(hostile)}`);
+      const res = await callback(agent, await consent(authUrl, { account: ALICE })).expect(303);
+      expectSameOrigin(String(res.headers.location), hostile);
     }
   });
 
@@ -308,6 +393,11 @@ describe('returnTo', () => {
       '//evil.example',
       '///evil.example',
       '/\\evil.example',
+      '/.//evil.example/x',
+      '/a/..//evil.example',
+      '/%2e//evil.example',
+      '/a/.%2E//evil.example',
+      '/./\\evil.example',
       '\\/evil.example',
       '/\t/evil.example',
       '/\n/evil.example',
@@ -324,5 +414,13 @@ describe('returnTo', () => {
     expect(safeReturnTo('/me')).toBe('/me');
     expect(safeReturnTo('/a/b?c=d#e')).toBe('/a/b?c=d#e');
     expect(safeReturnTo('/a/../b')).toBe('/b');
+  });
+
+  it('when a value normalizes to another host, then safeReturnTo answers / (dot segments, encodings)', () => {
+    for (const value of OPEN_REDIRECTS) {
+      const location = safeReturnTo(value);
+      expectSameOrigin(location, value);
+      expect(safeReturnTo(location), value).toBe(location);
+    }
   });
 });

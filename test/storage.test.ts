@@ -10,7 +10,7 @@ import { openDatabase, type SqliteDatabase } from '../src/storage/database.js';
 import { SQLITE_SCHEMA_VERSION } from '../src/storage/migrations.js';
 import { SqliteSessionStore } from '../src/storage/session-store.js';
 
-const CHILD = fileURLToPath(new URL('./helpers/open-database-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./support/open-database-child.ts', import.meta.url));
 
 let dir: string;
 let db: SqliteDatabase;
@@ -72,7 +72,7 @@ describe('two processes starting together', () => {
 describe('SqliteSessionStore', () => {
   const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
     new Promise<T | undefined>((resolve, reject) =>
-      fn((err, v) => (err ? reject(err) : resolve(v))),
+      fn((err, v) => (err ? reject(new Error('store call failed', { cause: err })) : resolve(v))),
     );
   it('when the database fails, then the callback gets the error instead of a throw', async () => {
     const store = new SqliteSessionStore(db, { now: () => now, pruneIntervalMs: 0 });

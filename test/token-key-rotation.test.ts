@@ -10,8 +10,9 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTokenKeys } from '../src/grants/token-cipher.js';
 import { startServer, type RunningServer } from '../src/start.js';
-import { CLIENT, sessionCookieOf, signInOk } from './helpers/harness.js';
-import { useHarness } from './helpers/use-harness.js';
+import { CLIENT } from './support/client.js';
+import { sessionCookieOf, signInOk } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
 
 const run = promisify(execFile);
 const KEY1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;

@@ -32,7 +32,7 @@ export const consent: Handler = (state, { url }) => {
  * (redirect_uri=postmessage) a page that posts it to the opener at the validated origin.
  */
 function respond(request: AuthRequest, result: Record<string, string>): Reply {
-  const state = request.state === undefined ? {} : { state: request.state };
+  const state: Record<string, string> = request.state === undefined ? {} : { state: request.state };
   if (request.redirectUri === 'postmessage' && request.origin) {
     const nonce = randomBytes(16).toString('base64');
     const message =

@@ -26,7 +26,7 @@ const STYLE = `
     padding: .5rem 1.25rem; color: #0b57d0; font: inherit; cursor: pointer; }
 `;
 
-interface PageOptions {
+export interface PageOptions {
   title: string;
   body: string;
   scriptNonce?: string;
@@ -34,7 +34,7 @@ interface PageOptions {
 }
 
 /** The emulator's page frame: a banner that makes clear no real Google account is involved. */
-function renderPage(opts: PageOptions): string {
+export function renderPage(opts: PageOptions): string {
   const script =
     opts.script && opts.scriptNonce
       ? `<script nonce="${escapeHtml(opts.scriptNonce)}">${opts.script}</script>`
@@ -60,7 +60,7 @@ ${script}
 `;
 }
 
-function hiddenField(name: string, value: string | undefined): string {
+export function hiddenField(name: string, value: string | undefined): string {
   if (value === undefined) return '';
   return `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
 }
@@ -83,7 +83,7 @@ function requestFields(request: AuthRequest): string {
   ].join('\n');
 }
 
-function accountButton(account: TestAccount): string {
+export function accountButton(account: TestAccount): string {
   const unverified = account.emailVerified ? '' : '<span class="tag">email not verified</span>';
   return `<li><button class="account" type="submit" name="account" value="${escapeHtml(account.sub)}">
 <img src="${escapeHtml(account.picture)}" alt="" width="36" height="36">

@@ -6,6 +6,7 @@ import type { GrantStore } from './grants.js';
 import type { Reply } from './http.js';
 import type { IdTokenIssuer } from './id-token.js';
 import type { KeyRing } from './keys.js';
+import type { RiscStreams } from './risc.js';
 
 export interface IssueCodeRequest {
   /** Email or sub of one of the emulator's accounts. */
@@ -21,6 +22,22 @@ export interface IssueCodeRequest {
   accessType?: 'online' | 'offline';
   prompt?: string;
   includeGrantedScopes?: boolean;
+}
+
+/** A sign-in with Google's button or One Tap: an ID token straight to the page (no code). */
+export interface IssueCredentialRequest {
+  /** Email or sub of one of the emulator's accounts. */
+  account: string;
+  clientId: string;
+  /** The nonce the page passed to google.accounts.id.initialize. */
+  nonce?: string;
+}
+
+/** What the button and One Tap deliver, with the fault planned for the `gsi` endpoint. */
+export interface IssuedCredential {
+  credential: string;
+  /** Fault `csrfMismatch`: the redirect mode's form field will not match the cookie. */
+  csrfMismatch: boolean;
 }
 
 /** One request received at a Google endpoint. Never holds tokens, codes or secrets. */
@@ -44,11 +61,15 @@ export interface EmulatorState {
   readonly faults: FaultPlan;
   readonly calls: CallRecord[];
   readonly certsMaxAgeSeconds: number;
+  /** Cross-Account Protection: the registered receiver and service accounts. */
+  readonly risc: RiscStreams;
   now(): number;
   findClient(clientId: string): RegisteredClient | undefined;
   findAccount(emailOrSub: string): TestAccount | undefined;
   /** Throws UnknownClientError / UnknownAccountError. */
   issueCode(req: IssueCodeRequest): string;
+  /** Takes the fault planned for `gsi`, if any. Throws UnknownClientError / UnknownAccountError. */
+  issueCredential(req: IssueCredentialRequest): IssuedCredential;
 }
 
 /** The request as handlers see it. */
@@ -58,7 +79,7 @@ export interface RequestContext {
   /** The fault planned for this request, when it changes the content rather than the transport. */
   readonly fault?: Fault;
   /** Form or JSON body parameters (read once). */
-  params(): Promise<URLSearchParams>;
+  readonly params: () => Promise<URLSearchParams>;
 }
 
 export type Handler = (state: EmulatorState, request: RequestContext) => Reply | Promise<Reply>;

@@ -32,16 +32,35 @@ export const createCode: Handler = async (state, { params }) => {
     });
     return jsonReply(201, { code });
   } catch (error) {
-    if (error instanceof UnknownClientError) {
-      return jsonReply(400, { error: 'invalid_client', error_description: 'Unknown client_id' });
-    }
-    if (error instanceof UnknownAccountError) {
-      return jsonReply(404, {
-        error: 'unknown_account',
-        error_description: 'No such test account',
-      });
-    }
-    throw error;
+    return unknownClientOrAccount(error);
+  }
+};
+
+function unknownClientOrAccount(error: unknown): Reply {
+  if (error instanceof UnknownClientError) {
+    return jsonReply(400, { error: 'invalid_client', error_description: 'Unknown client_id' });
+  }
+  if (error instanceof UnknownAccountError) {
+    return jsonReply(404, { error: 'unknown_account', error_description: 'No such test account' });
+  }
+  throw error;
+}
+
+/** POST /emulator/credentials — an ID token, as the button or One Tap would deliver it. */
+export const createCredential: Handler = async (state, { params }) => {
+  const form = await params();
+  const account = form.get('account');
+  const clientId = form.get('client_id');
+  if (!account || !clientId) return invalidRequest('account and client_id are required');
+  try {
+    const { credential } = state.issueCredential({
+      account,
+      clientId,
+      nonce: form.get('nonce') ?? undefined,
+    });
+    return jsonReply(201, { credential });
+  } catch (error) {
+    return unknownClientOrAccount(error);
   }
 };
 

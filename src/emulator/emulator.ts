@@ -4,6 +4,7 @@
  * (`npm run dev`) and the hostile Google of the test suites: `inject()` plans faults per endpoint.
  * Loopback only, never in production.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,7 @@ import {
   type CallRecord,
   type EmulatorState,
   type IssueCodeRequest,
+  type IssueCredentialRequest,
 } from './context.js';
 import { FaultPlan, type Endpoint, type Fault } from './faults.js';
 import { expandScope, GrantStore } from './grants.js';
@@ -30,10 +32,16 @@ import {
 } from './http.js';
 import { IdTokenIssuer } from './id-token.js';
 import { createSigningKey, KeyRing } from './keys.js';
+import { RiscStreams } from './risc.js';
 import { findRoute } from './routes.js';
 
 export type { TestAccount } from './accounts.js';
-export type { CallRecord, IssueCodeRequest } from './context.js';
+export type {
+  CallRecord,
+  IssueCodeRequest,
+  IssueCredentialRequest,
+  IssuedCredential,
+} from './context.js';
 export type { RegisteredClient } from './auth-request.js';
 export type { Endpoint, Fault, IdTokenSigning } from './faults.js';
 
@@ -69,6 +77,8 @@ export interface Emulator {
   readonly accounts: readonly TestAccount[];
   /** A one-time code, as the consent page would issue. */
   issueCode(req: IssueCodeRequest): string;
+  /** An ID token, as the button or One Tap would deliver it (with the fault planned for `gsi`). */
+  issueCredential(req: IssueCredentialRequest): string;
   inject(endpoint: Endpoint, fault: Fault, opts?: { times?: number }): void;
   clearFaults(): void;
   calls(endpoint?: Endpoint): CallRecord[];
@@ -124,8 +134,9 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
 /** Rejects when `signal` aborts: a hang "forever" that close() or a client disconnect ends. */
 function waitForAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    // An AbortSignal's reason is an Error (AbortError, or what abort() was given here).
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
   });
 }
 
@@ -155,6 +166,7 @@ function recordCall(calls: CallRecord[], call: CallRecord): void {
 const CONTENT_FAULTS = new Set<Fault['kind']>([
   'idToken',
   'noIdToken',
+  'csrfMismatch',
   'claims',
   'extraKeys',
   'invalidGrant',
@@ -250,16 +262,19 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
   });
   const findClient = (clientId: string) => clients.find((c) => c.clientId === clientId);
   const find = (emailOrSub: string) => findAccount(accounts, emailOrSub);
+  const faults = new FaultPlan();
+  const idTokens = new IdTokenIssuer(keys, { reuse: options.reuseIdTokens ?? false });
   return {
     url,
     accounts,
     clients,
     grants,
     keys,
-    idTokens: new IdTokenIssuer(keys, { reuse: options.reuseIdTokens ?? false }),
-    faults: new FaultPlan(),
+    idTokens,
+    faults,
     calls: [],
     certsMaxAgeSeconds: options.certsMaxAgeSeconds ?? 3600,
+    risc: new RiscStreams(),
     now,
     findClient,
     findAccount: find,
@@ -282,6 +297,26 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
         codeChallenge: req.codeChallenge,
         codeChallengeMethod: req.codeChallenge ? (req.codeChallengeMethod ?? 'plain') : undefined,
       });
+    },
+    issueCredential(req: IssueCredentialRequest) {
+      const client = findClient(req.clientId);
+      if (!client) throw new UnknownClientError();
+      const account = find(req.account);
+      if (!account) throw new UnknownAccountError();
+      const fault = faults.take('gsi');
+      const credential = idTokens.issue(
+        {
+          issuer: url,
+          account,
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          nonce: req.nonce,
+          jti: randomBytes(16).toString('hex'),
+          nowMs: now(),
+        },
+        fault?.kind === 'idToken' ? fault : undefined,
+      );
+      return { credential, csrfMismatch: fault?.kind === 'csrfMismatch' };
     },
   };
 }
@@ -313,6 +348,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     url,
     accounts: state.accounts,
     issueCode: (req) => state.issueCode(req),
+    issueCredential: (req) => state.issueCredential(req).credential,
     inject: (endpoint, fault, opts) => state.faults.add(endpoint, fault, opts?.times ?? 1),
     clearFaults: () => state.faults.clear(),
     calls: (endpoint) =>

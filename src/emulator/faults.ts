@@ -8,6 +8,7 @@ export const ENDPOINTS = [
   'revoke',
   'auth',
   'discovery',
+  'gsi',
 ] as const;
 
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -25,7 +26,7 @@ export type Fault =
   | { kind: 'trickle'; intervalMs: number }
   /** 200 application/json with a body of exactly `bytes` bytes, streamed. */
   | { kind: 'huge'; bytes: number }
-  /** token only: tamper with the ID token (claims/header merged; null deletes). */
+  /** token or gsi (the button's and One Tap's credential): tamper with the ID token (claims/header merged; null deletes). */
   | {
       kind: 'idToken';
       claims?: Record<string, unknown>;
@@ -34,6 +35,8 @@ export type Fault =
     }
   /** token only: successful response without id_token. */
   | { kind: 'noIdToken' }
+  /** gsi only: the redirect mode's form carries another g_csrf_token than the cookie. */
+  | { kind: 'csrfMismatch' }
   /** tokeninfo/userinfo only: merged into the otherwise-correct response (null deletes). */
   | { kind: 'claims'; claims: Record<string, unknown> }
   /** certs only: extra JWKs beside the real keys in /oauth2/v3/certs. */
@@ -50,6 +53,7 @@ const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
   'huge',
   'idToken',
   'noIdToken',
+  'csrfMismatch',
   'claims',
   'extraKeys',
   'invalidGrant',
@@ -65,8 +69,9 @@ const SIGNINGS: ReadonlySet<string> = new Set<IdTokenSigning>([
 
 /** Which endpoints each endpoint-specific fault applies to; others apply anywhere. */
 const ONLY_ON: Partial<Record<FaultKind, readonly Endpoint[]>> = {
-  idToken: ['token'],
+  idToken: ['token', 'gsi'],
   noIdToken: ['token'],
+  csrfMismatch: ['gsi'],
   claims: ['tokeninfo', 'userinfo'],
   extraKeys: ['certs'],
   invalidGrant: ['refresh'],
@@ -88,6 +93,10 @@ function isNonNegative(value: unknown): value is number {
 export function describeFaultProblem(endpoint: Endpoint, fault: unknown): string | undefined {
   if (!isRecord(fault) || typeof fault.kind !== 'string' || !FAULT_KINDS.has(fault.kind)) {
     return `fault.kind must be one of ${[...FAULT_KINDS].join(', ')}`;
+  }
+  // The credential is made in the emulator, not sent over a Google endpoint: no transport faults.
+  if (endpoint === 'gsi' && !ONLY_ON[fault.kind as FaultKind]?.includes('gsi')) {
+    return `fault ${fault.kind} does not apply to gsi (idToken or csrfMismatch do)`;
   }
   const only = ONLY_ON[fault.kind as FaultKind];
   if (only && !only.includes(endpoint)) {

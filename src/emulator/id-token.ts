@@ -22,10 +22,16 @@ export interface IdTokenRequest {
   account: TestAccount;
   clientId: string;
   clientSecret: string;
-  accessToken: string;
+  /** The code flow's access token, hashed into `at_hash`; the button's credentials have none. */
+  accessToken?: string;
   nonce?: string;
+  /** Google Identity Services' credentials (button, One Tap) carry a unique `jti` and `nbf`. */
+  jti?: string;
   nowMs: number;
 }
+
+/** How long before `iat` a GIS credential's `nbf` lies, as in Google's own credentials. */
+export const CREDENTIAL_NBF_LEAD_S = 300;
 
 /** Builds and signs Google-shaped ID tokens, honestly or (on request) in hostile ways. */
 export class IdTokenIssuer {
@@ -41,6 +47,9 @@ export class IdTokenIssuer {
 
   issue(req: IdTokenRequest, fault?: IdTokenFault): string {
     if (fault) return this.#forge(req, fault);
+    // Each credential has its own jti, so none can come from the benchmark's cache.
+    if (req.jti !== undefined)
+      return this.#sign(this.#header(this.#keys.current), this.#payload(req, true));
     if (!this.#reuse) return this.#sign(this.#header(this.#keys.current), this.#payload(req, true));
     return this.#reused(req);
   }
@@ -102,8 +111,11 @@ export class IdTokenIssuer {
       ...(account.hd ? { hd: account.hd } : {}),
       email: account.email,
       email_verified: account.emailVerified,
-      ...(withAtHash ? { at_hash: computeAtHash(req.accessToken) } : {}),
+      ...(withAtHash && req.accessToken !== undefined
+        ? { at_hash: computeAtHash(req.accessToken) }
+        : {}),
       ...(req.nonce !== undefined ? { nonce: req.nonce } : {}),
+      ...(req.jti !== undefined ? { jti: req.jti, nbf: iat - CREDENTIAL_NBF_LEAD_S } : {}),
       name: account.name,
       picture: account.picture,
       given_name: account.givenName,

@@ -4,10 +4,11 @@
  * GOOGLE_CLIENT_SECRET (default: the dev client), EMULATOR_DELAY_MS (0),
  * EMULATOR_ACCESS_TOKEN_SECONDS (3599: access tokens' lifetime).
  */
+import { explainListenError } from '../startup-errors.js';
 import { readEmulatorEnv } from './cli-config.js';
 import { createEmulator, type Emulator } from './emulator.js';
 
-function describe(emulator: Emulator, clientId: string): string {
+function describe(emulator: Emulator, client: { clientId: string; clientSecret: string }): string {
   const accounts = emulator.accounts.map(
     (a) =>
       `    ${a.name} <${a.email}>${a.emailVerified ? '' : ' (email not verified)'}${a.hd ? ` hd=${a.hd}` : ''}  sub=${a.sub}`,
@@ -15,7 +16,9 @@ function describe(emulator: Emulator, clientId: string): string {
   return [
     `Google emulator listening at ${emulator.url}`,
     `  GOOGLE_EMULATOR_URL=${emulator.url}`,
-    `  client_id: ${clientId}`,
+    `  client_id: ${client.clientId}`,
+    // The emulator's secret is not a credential of anything real: the app must be given this one.
+    `  client_secret: ${client.clientSecret}   (GOOGLE_CLIENT_SECRET for the app)`,
     `  GSI script: ${emulator.url}/gsi/client`,
     '  test accounts:',
     ...accounts,
@@ -25,8 +28,11 @@ function describe(emulator: Emulator, clientId: string): string {
 
 async function main(): Promise<void> {
   const options = readEmulatorEnv(process.env);
-  const emulator = await createEmulator(options);
-  process.stdout.write(describe(emulator, options.clients[0]?.clientId ?? ''));
+  const emulator = await createEmulator(options).catch((err: unknown) => {
+    throw explainListenError(err, { ...options, variable: 'EMULATOR_PORT' });
+  });
+  const client = options.clients[0] ?? { clientId: '', clientSecret: '' };
+  process.stdout.write(describe(emulator, client));
   const stop = (): void => {
     emulator.close().then(
       () => process.exit(0),

@@ -6,8 +6,11 @@ import * as control from './control.js';
 import { discovery } from './discovery.js';
 import type { Endpoint } from './faults.js';
 import { renderGsiClientScript } from './gsi-client.js';
+import { renderGsiIdScript } from './gsi-id-script.js';
+import { gsiApprove, gsiSelect } from './gsi-select.js';
 import { jsonReply } from './http.js';
 import { revoke, token, tokeninfo, userinfo } from './oauth-endpoints.js';
+import * as risc from './risc.js';
 
 export interface Route {
   /** The Google endpoint this path belongs to (calls are recorded and faults applied), if any. */
@@ -35,7 +38,8 @@ const gsiClient: Handler = (state, { req }) => {
       'cross-origin-resource-policy': 'cross-origin',
       'x-content-type-options': 'nosniff',
     },
-    body: renderGsiClientScript(base),
+    // One script, as Google's: the code client and google.accounts.id (button, One Tap).
+    body: renderGsiClientScript(base) + renderGsiIdScript(base),
   };
 };
 
@@ -87,6 +91,9 @@ const ROUTES: Record<string, Route> = {
   '/o/oauth2/v2/auth': { endpoint: 'auth', methods: { GET: consent } },
   '/o/oauth2/v2/auth/approve': { endpoint: 'auth', methods: { POST: approve } },
   '/gsi/client': { methods: { GET: gsiClient } },
+  '/gsi/select': { methods: { GET: gsiSelect } },
+  '/gsi/select/approve': { methods: { POST: gsiApprove } },
+  '/emulator/credentials': { control: true, methods: { POST: control.createCredential } },
   '/emulator/codes': { control: true, methods: { POST: control.createCode } },
   '/emulator/accounts': { control: true, methods: { GET: control.listAccounts } },
   '/emulator/faults': {
@@ -98,6 +105,18 @@ const ROUTES: Record<string, Route> = {
     methods: { GET: control.listCalls, DELETE: control.resetCalls },
   },
   '/emulator/rotate-key': { control: true, methods: { POST: control.rotateKey } },
+  // Cross-Account Protection: discovery, the management API, and the test control surface.
+  '/.well-known/risc-configuration': { methods: { GET: risc.riscConfiguration } },
+  '/v1beta/stream': { methods: { GET: risc.streamGet } },
+  '/v1beta/stream:update': { methods: { POST: risc.streamUpdate } },
+  '/v1beta/stream:verify': { methods: { POST: risc.streamVerify } },
+  '/v1beta/stream/status': { methods: { GET: risc.statusGet } },
+  '/v1beta/stream/status:update': { methods: { POST: risc.statusUpdate } },
+  '/emulator/risc/service-account': {
+    control: true,
+    methods: { POST: risc.createServiceAccount },
+  },
+  '/emulator/risc/events': { control: true, methods: { POST: risc.emitEvent } },
   '/emulator/expire-refresh-tokens': {
     control: true,
     methods: { POST: control.expireRefreshTokens },

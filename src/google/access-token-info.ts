@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { callGoogle, expectResponse, type GoogleCall } from './call-boundary.js';
+import type { GoogleCall } from '../errors.js';
+import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
 import type { TokenInfo, UserInfo } from './google-client.js';
 
@@ -53,13 +54,16 @@ async function bearerJson<T>(
   accessToken: string,
   schema: z.ZodType<T>,
 ): Promise<T> {
-  const res = await callGoogle(call, () =>
-    config.oauth.transporter.request({
-      url,
-      method,
-      headers: { authorization: `Bearer ${accessToken}` },
-      responseType: 'json',
-    }),
+  const res = await callGoogle(
+    call,
+    () =>
+      config.oauth.transporter.request({
+        url,
+        method,
+        headers: { authorization: `Bearer ${accessToken}` },
+        responseType: 'json',
+      }),
+    config.logger,
   );
   return expectResponse(schema, res.data);
 }

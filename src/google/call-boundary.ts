@@ -1,20 +1,26 @@
 import { GaxiosError } from 'gaxios';
 import type { z } from 'zod';
-import { AppError, Messages } from '../errors.js';
-
-/** Which call to Google failed: part of each error's `code` (e.g. `google_userinfo_timeout`). */
-export type GoogleCall = 'token' | 'refresh' | 'certs' | 'tokeninfo' | 'userinfo' | 'revoke';
+import type { Logger } from 'pino';
+import { AppError, Messages, type GoogleCall } from '../errors.js';
+import { logGoogleRefusal, readGoogleRefusal } from './oauth-error.js';
 
 /**
  * The boundary where library and network errors become AppErrors, once:
  * a refused code is the client's fault (401), a tokeninfo error is reported as Google gave it
  * (500, the classic contract), a passed deadline is 504, anything else from Google is 502.
  */
-export async function callGoogle<T>(call: GoogleCall, work: () => Promise<T>): Promise<T> {
+export async function callGoogle<T>(
+  call: GoogleCall,
+  work: () => Promise<T>,
+  logger?: Pick<Logger, 'warn'>,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (err instanceof AppError) throw err;
+    // Google's own words on a refusal (invalid_client, redirect_uri_mismatch…) make the first
+    // misconfiguration diagnosable; the request, which holds the code or a token, never goes.
+    if (logger) logGoogleRefusal(logger, call, err);
     if (isTimeout(err)) {
       throw new AppError(504, Messages.googleTimeout, {
         code: `google_${call}_timeout`,
@@ -77,7 +83,7 @@ function oauthError(err: unknown): string | undefined {
 }
 
 function tokenInfoError(err: unknown): string {
-  return oauthError(err) ?? 'invalid_token';
+  return readGoogleRefusal(err)?.error ?? 'invalid_token';
 }
 
 /** Errors keep their kind and status for the log, not the request (which holds tokens). */

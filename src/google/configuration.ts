@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { OAuth2Client } from 'google-auth-library';
+import type { Logger } from 'pino';
 import { CertCache } from './cert-cache.js';
 import type { GoogleEndpoints } from './endpoints.js';
 import { httpFetch } from './http-fetch.js';
@@ -13,6 +14,8 @@ export interface GoogleClientOptions {
   /** Deadline of each call to Google, connection to last byte (ms). */
   timeoutMs: number;
   now?: () => number;
+  /** Where Google's refusals (its OAuth error code, with a hint) are reported at warn. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** What every call to Google is made with (openid-client's Configuration): passed in, no singletons. */
@@ -23,6 +26,8 @@ export interface GoogleConfiguration {
   oauth: RefreshingOAuth2Client;
   /** Google's signing keys, as KeyObjects by key id. */
   keys: CertCache;
+  /** Google's refusals go here (call-boundary.ts); undefined: not reported. */
+  logger: Pick<Logger, 'warn'> | undefined;
   /** Closes the idle keep-alive sockets. */
   close(): void;
 }
@@ -50,7 +55,16 @@ export function createGoogleConfiguration(options: GoogleClientOptions): GoogleC
   // saves a handshake each. Node applies a server's `Keep-Alive: timeout=N` hint (closing idle
   // sockets a second early) only when the agent has a timeout of its own; without one, a call
   // could go out on a socket the server is just closing, and the code exchange is never retried.
-  const agentOptions = { keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS };
+  // No cap on sockets in use: under a cap, calls that hang at Google hold every socket and
+  // healthy sign-ins queue behind them until their own deadline passes. Each call is bounded by
+  // its deadline instead (http-fetch.ts destroys the socket when it passes), and the idle pool by
+  // maxFreeSockets.
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 64,
+    timeout: IDLE_SOCKET_MS,
+  };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
   const oauth = new RefreshingOAuth2Client({
@@ -86,6 +100,7 @@ export function createGoogleConfiguration(options: GoogleClientOptions): GoogleC
     endpoints,
     oauth,
     keys,
+    logger: options.logger,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

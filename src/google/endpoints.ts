@@ -9,6 +9,8 @@ export interface GoogleEndpoints {
   jwkCerts: string;
   revoke: string;
   discovery: string;
+  /** Cross-Account Protection's discovery document (issuer and keys of security events). */
+  riscDiscovery: string;
   /** Accepted `iss` values of ID tokens. */
   issuers: string[];
 }
@@ -23,6 +25,7 @@ const GOOGLE: GoogleEndpoints = {
   jwkCerts: 'https://www.googleapis.com/oauth2/v3/certs',
   revoke: 'https://oauth2.googleapis.com/revoke',
   discovery: 'https://accounts.google.com/.well-known/openid-configuration',
+  riscDiscovery: 'https://accounts.google.com/.well-known/risc-configuration',
   issuers: ['https://accounts.google.com', 'accounts.google.com'],
 };
 
@@ -39,6 +42,7 @@ export function googleEndpoints(emulatorUrl?: string): GoogleEndpoints {
     jwkCerts: onEmulator(GOOGLE.jwkCerts),
     revoke: onEmulator(GOOGLE.revoke),
     discovery: onEmulator(GOOGLE.discovery),
+    riscDiscovery: onEmulator(GOOGLE.riscDiscovery),
     // The emulator signs with its own base URL as issuer, exactly.
     issuers: [emulatorUrl],
   };

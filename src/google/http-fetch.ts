@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { settle } from '../settle.js';
 
 /** What gaxios passes to its fetch implementation (the parts this one reads). */
 interface FetchInit {
@@ -20,6 +21,8 @@ export interface BufferedResponse {
   url: string;
   headers: Headers;
   redirected: false;
+  /** True once the body was read: gaxios keeps an error response's parsed body only then. */
+  bodyUsed: boolean;
   text(): Promise<string>;
   json(): Promise<unknown>;
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -44,7 +47,7 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
   return new Promise((resolve, reject) => {
     const signal = init.signal;
     let settled = false;
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(signal.reason as Error);
     const req = transport.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
       const encoding = res.headers['content-encoding'];
       if (encoding !== undefined && encoding !== 'identity') {
@@ -77,18 +80,28 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
           if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
           else if (value !== undefined) responseHeaders.set(name, value);
         }
-        resolve({
+        const response: BufferedResponse = {
           status,
           statusText: res.statusMessage ?? '',
           ok: status >= 200 && status < 300,
           url: url.href,
           headers: responseHeaders,
           redirected: false,
-          text: async () => buffer.toString('utf8'),
-          json: async () => JSON.parse(buffer.toString('utf8')) as unknown,
-          arrayBuffer: async () =>
-            buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength),
-        });
+          bodyUsed: false,
+          // The body is already read: each reader settles at once, and a parse error rejects.
+          // Each marks the body used, as fetch does: gaxios keeps an error's body only then.
+          text: () => settle(() => used(buffer.toString('utf8'))),
+          json: () => settle(() => used(JSON.parse(buffer.toString('utf8')) as unknown)),
+          arrayBuffer: () =>
+            settle(() =>
+              used(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)),
+            ),
+        };
+        const used = <T>(body: T): T => {
+          response.bodyUsed = true;
+          return body;
+        };
+        resolve(response);
       });
     });
     function fail(err: Error) {

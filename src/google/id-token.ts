@@ -23,7 +23,7 @@ export async function verifyIdToken(
   const header = decodeHeader(idToken);
   // RS256 only: `none` and HMAC (keyed with our own client secret) are forgeries.
   if (header.alg !== 'RS256') throw invalidIdToken('alg is not RS256');
-  const known = await callGoogle('certs', () => config.keys.keysFor(header.kid));
+  const known = await callGoogle('certs', () => config.keys.keysFor(header.kid), config.logger);
   const payload = await checkSignedJwt(config, idToken, candidateKeys(header.kid, known));
   if (!payload || typeof payload.sub !== 'string' || payload.sub === '')
     throw invalidIdToken('no sub');

@@ -25,12 +25,15 @@ export async function exchangeCode(
   config: GoogleConfiguration,
   grant: CodeGrant,
 ): Promise<GoogleTokens> {
-  const res = await callGoogle('token', () =>
-    config.oauth.getToken({
-      code: grant.code,
-      redirect_uri: grant.redirectUri,
-      codeVerifier: grant.codeVerifier,
-    }),
+  const res = await callGoogle(
+    'token',
+    () =>
+      config.oauth.getToken({
+        code: grant.code,
+        redirect_uri: grant.redirectUri,
+        codeVerifier: grant.codeVerifier,
+      }),
+    config.logger,
   );
   const tokens = expectResponse(tokenResponse, res.res?.data ?? res.tokens);
   return {

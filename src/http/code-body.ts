@@ -15,7 +15,7 @@ export function parseCodeBody(): RequestHandler[] {
   const onlyAccepted: RequestHandler = (req, _res, next) => {
     if (req.headers['content-type'] !== undefined && !req.is(ACCEPTED)) {
       return next(
-        new AppError(415, 'Unsupported content type.', { code: 'unsupported_content_type' }),
+        new AppError(415, Messages.unsupportedContentType, { code: 'unsupported_content_type' }),
       );
     }
     next();

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AppError, Messages } from '../errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -8,16 +8,25 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * browsers send Sec-Fetch-Site (or at least Origin); clients that send neither, like curl,
  * are not browsers and carry no ambient cookies of a victim, so they pass.
  */
-export function refuseCrossSite(): RequestHandler {
+export function refuseCrossSite(
+  baseUrl?: string,
+  options: {
+    /** Requests another check guards instead (and that must enforce it itself). */
+    exempt?: (req: Request) => boolean;
+  } = {},
+): RequestHandler {
+  // With BASE_URL the site is that origin, scheme included; without it, the request's Host.
+  const isThisSite = (origin: string, host: string | undefined) =>
+    baseUrl !== undefined ? origin === baseUrl : hostOf(origin) === host;
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
+    if (SAFE_METHODS.has(req.method) || options.exempt?.(req)) return next();
     const site = req.get('sec-fetch-site');
     if (site !== undefined) {
       return next(site === 'same-origin' || site === 'none' ? undefined : crossSite());
     }
     const origin = req.get('origin');
     if (origin === undefined) return next();
-    return next(hostOf(origin) === req.get('host') ? undefined : crossSite());
+    return next(isThisSite(origin, req.get('host')) ? undefined : crossSite());
   };
 }
 

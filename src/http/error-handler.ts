@@ -2,9 +2,20 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
+import { describeFailure } from './failure-page.js';
+
+export interface ErrorPageOptions {
+  /** Named on the page of a refused account. */
+  allowedDomains?: readonly string[];
+  /**
+   * Paths whose failures a browser sees at a clean address instead (path → page), because
+   * their own URL holds secrets: the redirect callback's `code` and `state`.
+   */
+  cleanFailurePages?: Record<string, string>;
+}
 
 /** Turns any error into the contract's response: a JSON string, or a page for browsers. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, options: ErrorPageOptions = {}): ErrorRequestHandler {
   return (err, req, res, next) => {
     const appError = toAppError(err);
     if (appError.status >= 500) {
@@ -19,36 +30,63 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // logged above; handing it on would make Express destroy the socket under the sent response.
     if (res.writableEnded) return;
     if (res.headersSent) return next(err);
-    sendError(req, res, appError);
+    sendError(req, res, appError, options);
   };
 }
+
+/**
+ * For a route whose form posts are API calls, not browser forms (Google's sample posts
+ * `code=` to /gconnect by fetch): its errors stay JSON strings instead of an error page.
+ */
+export const formPostsAreApiCalls: RequestHandler = (_req, res, next) => {
+  res.locals.formPostsAreApiCalls = true;
+  next();
+};
 
 export const notFound: RequestHandler = (_req, _res, next) => {
   next(new AppError(404, Messages.notFound, { code: 'not_found' }));
 };
 
-function sendError(req: Request, res: Response, error: AppError): void {
-  res.status(error.status);
-  if (wantsPage(req)) {
-    res.render('error', { status: error.status, message: error.publicMessage });
+function sendError(req: Request, res: Response, error: AppError, options: ErrorPageOptions): void {
+  if (!wantsPage(req, res)) {
+    res.status(error.status).json(error.publicMessage);
     return;
   }
-  res.json(error.publicMessage);
+  const cleanPage = options.cleanFailurePages?.[req.path];
+  if (cleanPage !== undefined) {
+    const query = new URLSearchParams({ reason: error.code, status: String(error.status) });
+    res.set('Cache-Control', 'no-store');
+    res.redirect(303, `${cleanPage}?${query}`);
+    return;
+  }
+  res.status(error.status);
+  renderFailure(res, error.code, error.status, options.allowedDomains ?? [], error.publicMessage);
+}
+
+/** The error page: plain words first; the technical message, if any, small underneath. */
+export function renderFailure(
+  res: Response,
+  code: string,
+  status: number,
+  allowedDomains: readonly string[],
+  detail?: string,
+): void {
+  res.render('error', { status, detail, page: describeFailure(code, status, allowedDomains) });
 }
 
 /** Browsers navigating to a page get a page; fetch() and curl get the JSON string. */
-function wantsPage(req: Request): boolean {
+function wantsPage(req: Request, res: Response): boolean {
   return (
-    (req.method === 'GET' || req.method === 'HEAD' || isFormPost(req)) &&
+    (req.method === 'GET' || req.method === 'HEAD' || isFormPost(req, res)) &&
     req.accepts(['json', 'html']) === 'html'
   );
 }
 
-function isFormPost(req: Request): boolean {
+function isFormPost(req: Request, res: Response): boolean {
   return (
     req.method === 'POST' &&
     req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' &&
-    req.path !== '/gconnect'
+    res.locals.formPostsAreApiCalls !== true
   );
 }
 
@@ -67,10 +105,10 @@ export function toAppError(err: unknown): AppError {
     case 'entity.too.large':
       return new AppError(413, Messages.tooLarge, { code: 'body_too_large', cause: err });
     case 'entity.parse.failed':
-      return new AppError(400, 'Malformed request body.', { code: 'body_malformed', cause: err });
+      return new AppError(400, Messages.malformedBody, { code: 'body_malformed', cause: err });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'Unsupported body encoding.', { code: 'body_encoding', cause: err });
+      return new AppError(415, Messages.unsupportedEncoding, { code: 'body_encoding', cause: err });
   }
   const status =
     typeof e?.status === 'number'
@@ -79,7 +117,7 @@ export function toAppError(err: unknown): AppError {
         ? e.statusCode
         : 500;
   if (status >= 400 && status < 500)
-    return new AppError(status, 'Bad request.', { code: `http_${status}`, cause: err });
+    return new AppError(status, Messages.badRequest, { code: `http_${status}`, cause: err });
   return new AppError(500, Messages.internal, { code: 'internal', cause: err });
 }
 

@@ -63,6 +63,74 @@ function windowStartOf(at: number): number {
   return at - (at % FAILED_SIGN_IN_WINDOW_MS);
 }
 
+/** Counts every request per client, in this process's memory (e.g. /risc's flood limit). */
+export interface RateLimiter {
+  /** Counts one request of `key`: allowed, or refused with the seconds until it may retry. */
+  take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+}
+
+export interface FixedWindowOptions {
+  /** Requests allowed per key and window. */
+  limit: number;
+  windowMs: number;
+  now: () => number;
+  /** Most keys remembered at once: memory stays bounded whatever the number of clients. */
+  maxKeys?: number;
+}
+
+/**
+ * A fixed-window counter in memory. Expired windows are pruned lazily, at most once per window,
+ * so there is no timer to stop; when more keys than `maxKeys` are live, the oldest are forgotten
+ * (an attacker with that many addresses gets a fresh budget, the process keeps its memory).
+ */
+export function createFixedWindowLimiter(options: FixedWindowOptions): RateLimiter {
+  const { limit, windowMs, now } = options;
+  const maxKeys = options.maxKeys ?? 100_000;
+  const windows = new Map<string, { startedAt: number; count: number }>();
+  let nextPruneAt = 0;
+
+  const prune = (at: number) => {
+    for (const [key, w] of windows) if (at - w.startedAt >= windowMs) windows.delete(key);
+    nextPruneAt = at + windowMs;
+  };
+
+  return {
+    take(key) {
+      const at = now();
+      if (at >= nextPruneAt) prune(at);
+      let w = windows.get(key);
+      if (!w || at - w.startedAt >= windowMs) {
+        windows.delete(key);
+        if (windows.size >= maxKeys) {
+          const oldest = windows.keys().next().value;
+          if (oldest !== undefined) windows.delete(oldest);
+        }
+        w = { startedAt: at, count: 0 };
+        windows.set(key, w);
+      }
+      w.count += 1;
+      if (w.count <= limit) return { allowed: true };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((w.startedAt + windowMs - at) / 1000)),
+      };
+    },
+  };
+}
+
+/**
+ * Refuses a client's request with 429 and Retry-After once it is over its budget (OWASP ASVS
+ * V2.4 anti-automation), before the request reaches the session store or Google.
+ */
+export function rateLimit(limiter: RateLimiter): RequestHandler {
+  return (req, res, next) => {
+    const verdict = limiter.take(clientKey(req));
+    if (verdict.allowed) return next();
+    res.set('Retry-After', String(verdict.retryAfterSeconds));
+    next(new AppError(429, Messages.tooManyRequests, { code: 'rate_limited' }));
+  };
+}
+
 /**
  * The client's address as Express sees it (`trust proxy` decides whether X-Forwarded-For
  * counts). An IPv6 client usually owns a whole /64, so it is counted by its /64.

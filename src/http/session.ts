@@ -1,6 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import { STATE_TTL_MS } from '../signin/state.js';
 
 export interface SessionOptions {
   store: session.Store;
@@ -9,7 +8,11 @@ export interface SessionOptions {
   production: boolean;
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
+  /** Cookie life of an anonymous session, which holds no more than a pending sign-in. */
+  anonymousMaxAgeMs: number;
   now: () => number;
+  /** True when the user's sessions signed in at `signedInAt` were ended elsewhere (all devices). */
+  isRevoked?: (userId: number, signedInAt: number) => Promise<boolean>;
 }
 
 export interface SessionCookie {
@@ -44,20 +47,26 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
       maxAge: options.idleTimeoutMs,
     },
   });
-  // The absolute lifetime: a signed-in session ends this long after sign-in, however active.
-  const absoluteLifetime: RequestHandler = async (req, res, next) => {
+  // The absolute lifetime: a signed-in session ends this long after sign-in, however active;
+  // and at once when all of the user's sessions were revoked (sign out everywhere, Google's RISC).
+  const endExpiredSessions: RequestHandler = async (req, res, next) => {
     const signedInAt = req.session?.signedInAt;
-    if (signedInAt !== undefined && options.now() - signedInAt > options.absoluteTimeoutMs) {
+    const userId = req.session?.userId;
+    const over =
+      signedInAt !== undefined &&
+      (options.now() - signedInAt > options.absoluteTimeoutMs ||
+        (userId !== undefined && (await options.isRevoked?.(userId, signedInAt)) === true));
+    if (over) {
       await destroySession(req);
       cookie.clear(res);
       // Go on as an anonymous request with a fresh, empty session. express-session stores it
       // (its id changed), so give it an anonymous visitor's short life, not a signed-in one's.
       req.sessionStore.generate(req);
-      req.session.cookie.maxAge = STATE_TTL_MS;
+      req.session.cookie.maxAge = options.anonymousMaxAgeMs;
     }
     next();
   };
-  return [sessions, absoluteLifetime];
+  return [sessions, endExpiredSessions];
 }
 
 /** Gives the browser a new session id, keeping nothing of the old session. */
@@ -67,10 +76,20 @@ export function regenerateSession(req: Request): Promise<void> {
   );
 }
 
-/** Writes the session to the store now, instead of when the response ends. */
+/**
+ * Writes the session to the store now rather than when the response ends, so a failure becomes
+ * this request's error (503) instead of a 200 for something that was not stored. On failure the
+ * request lets go of its session: express-session would otherwise try the same write again as
+ * the error response ends, and might store, after the 503, what the client was told did not
+ * happen.
+ */
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) =>
-    req.session.save((err) => (err ? reject(err as Error) : resolve())),
+    req.session.save((err) => {
+      if (!err) return resolve();
+      (req as { session: unknown }).session = null;
+      reject(err as Error);
+    }),
   );
 }
 

@@ -7,5 +7,8 @@ import express, { type RequestHandler } from 'express';
  */
 export function staticFiles(root: string, options: { maxAge: string | number }): RequestHandler {
   const serve = express.static(root, { index: false, maxAge: options.maxAge });
-  return (req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? serve(req, res, next) : next());
+  return (req, res, next) => {
+    if (/\.[A-Za-z0-9]+$/.test(req.path)) serve(req, res, next);
+    else next();
+  };
 }

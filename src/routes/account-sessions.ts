@@ -39,7 +39,7 @@ function viewOf(session: ListedSession, currentPublicId: string | undefined): Se
     lastSeenAt: new Date(session.lastSeenAt).toISOString(),
     device: meta?.device ?? null,
     address: meta?.address ?? null,
-    method: meta?.method ?? null,
+    method: session.data.signInMethod?.method ?? null,
   };
 }
 

@@ -5,6 +5,7 @@ import type { GoogleClient } from '../google/google-client.js';
 import type { GoogleGrants } from '../grants/google-grants.js';
 import { authenticateWithGoogle } from '../signin/authenticate.js';
 import { buildAuthorizationUrl } from '../signin/authorization-url.js';
+import { saveSession } from '../http/session.js';
 import { createPkcePair } from '../signin/pkce.js';
 import { safeReturnTo } from '../signin/return-to.js';
 import { signIn, type SignInDeps } from '../signin/sign-in.js';
@@ -16,6 +17,8 @@ export const CALLBACK_PATH = '/auth/google/callback';
 export interface RedirectFlowDeps extends SignInDeps {
   google: GoogleClient;
   ledger: StateLedger;
+  /** The public origin (BASE_URL); undefined: the request's. */
+  baseUrl?: string | undefined;
   grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken'>;
   /** Extra scopes (GOOGLE_SCOPES). */
   scopes: readonly string[];
@@ -41,12 +44,14 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
     req.session.redirectLogin = pending;
     // A visitor who never comes back keeps an anonymous session only as long as the request lives.
     if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
+    // Not to Google with a state we could not store: the callback would refuse it.
+    await saveSession(req);
     res.set('Cache-Control', 'no-store');
     res.redirect(
       302,
       buildAuthorizationUrl(deps.google.endpoints.authorization, {
         clientId: deps.google.clientId,
-        redirectUri: callbackUrl(req),
+        redirectUri: callbackUrl(req, deps.baseUrl),
         state: pending.state,
         nonce: pending.nonce,
         codeChallenge: pkce.challenge,
@@ -77,7 +82,7 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
     const code = authorizationCode(req);
     const identity = await authenticateWithGoogle(
       deps.google,
-      { code, redirectUri: callbackUrl(req), codeVerifier: pending.codeVerifier },
+      { code, redirectUri: callbackUrl(req, deps.baseUrl), codeVerifier: pending.codeVerifier },
       { nonce: pending.nonce },
     );
     const outcome = await signIn(req, deps, { method: 'redirect', ...identity });
@@ -120,13 +125,14 @@ function authorizationCode(req: Request): string {
 }
 
 /**
- * Our callback URL, from the request's scheme and host (X-Forwarded-* only when `trust proxy`
- * says so). It must be the same in the authorization request and the code exchange, and
- * registered at Google, which refuses any other.
+ * Our callback URL: BASE_URL's, or else from the request's scheme and host (X-Forwarded-* only
+ * when `trust proxy` says so). It must be the same in the authorization request and the code
+ * exchange, and registered at Google, which refuses any other.
  */
-export function callbackUrl(req: Request): string {
+export function callbackUrl(req: Request, baseUrl?: string): string {
+  if (baseUrl !== undefined) return `${baseUrl}${CALLBACK_PATH}`;
   const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
-  if (!url) throw new AppError(400, 'Bad request.', { code: 'bad_host' });
+  if (!url) throw new AppError(400, Messages.badRequest, { code: 'bad_host' });
   return `${url.origin}${CALLBACK_PATH}`;
 }
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { SignInMethod } from '../signin/sign-in.js';
 import { truncatedAddress } from './client-address.js';
 import { deviceLabel } from './device-label.js';
 
@@ -11,16 +10,14 @@ export interface SessionMeta {
    * session id, so listing sessions never hands out a cookie's value.
    */
   publicId: string;
-  method: SignInMethod;
   device: string | null;
   address: string | null;
 }
 
 /** Describes the browser signing in now. */
-export function describeSession(req: Request, method: SignInMethod): SessionMeta {
+export function describeSession(req: Request): SessionMeta {
   return {
     publicId: randomBytes(16).toString('base64url'),
-    method,
     device: deviceLabel(req.get('user-agent')),
     address: truncatedAddress(req.ip),
   };

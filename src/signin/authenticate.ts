@@ -4,7 +4,7 @@ import { profileFromGoogle } from './profile.js';
 import type { GoogleIdentity } from './sign-in.js';
 
 /** What a code flow learns from Google; the flow adds its `method`. */
-export type CodeGrantIdentity = Required<Omit<GoogleIdentity, 'method'>>;
+export type CodeGrantIdentity = Required<Omit<GoogleIdentity, 'method' | 'delivery'>>;
 
 /**
  * Google's part of a code-flow sign-in, in DESIGN.md's order: one code exchange, the ID token,

@@ -4,9 +4,8 @@ import { randomToken } from './state.js';
 export interface PkcePair {
   /** Kept server-side in the session; sent only to the token endpoint. */
   verifier: string;
-  /** Sent in the authorization URL. */
+  /** Sent in the authorization URL, with method S256. */
   challenge: string;
-  method: 'S256';
 }
 
 /**
@@ -15,7 +14,7 @@ export interface PkcePair {
  */
 export function createPkcePair(): PkcePair {
   const verifier = randomToken();
-  return { verifier, challenge: s256Challenge(verifier), method: 'S256' };
+  return { verifier, challenge: s256Challenge(verifier) };
 }
 
 export function s256Challenge(verifier: string): string {

@@ -2,25 +2,45 @@
 export const DEFAULT_RETURN_TO = '/';
 
 const PLACEHOLDER_ORIGIN = 'http://return-to.invalid';
+const MAX_LENGTH = 2048;
 
 /**
- * A same-origin path to go to after sign-in, or `/`. Only relative paths pass: anything that a
- * browser would resolve to another origin (`//evil`, `/\evil`, `https://…`, tabs or newlines
- * inside `//`) is refused, so the sign-in can never be turned into an open redirect.
+ * A same-origin path to go to after sign-in, or `/`. The check runs on the value that will be
+ * sent in `Location`, after normalization: dot segments, encoded dots and backslashes all
+ * normalize, and `/.//evil` becomes `//evil`, which a browser reads as another host. A client
+ * must not be an open redirector (RFC 9700 §4.11.1).
  */
 export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 2048) return DEFAULT_RETURN_TO;
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
+  // Only absolute paths are asked for; `evil.example` or `\\evil` are not ours to resolve.
+  if (typeof value !== 'string' || value.length > MAX_LENGTH || !value.startsWith('/')) {
     return DEFAULT_RETURN_TO;
   }
-  // Resolve it as a browser would (backslashes as slashes, tabs and newlines dropped)...
+  const normalized = normalizePath(value);
+  return normalized !== undefined && staysOnOrigin(normalized) ? normalized : DEFAULT_RETURN_TO;
+}
+
+/** The path as a browser resolves it (backslashes as slashes, tabs and newlines dropped). */
+function normalizePath(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value, PLACEHOLDER_ORIGIN);
   } catch {
-    return DEFAULT_RETURN_TO;
+    return undefined;
   }
-  // ...and keep it only if it stays on our origin; hand back the normalized form.
-  if (url.origin !== PLACEHOLDER_ORIGIN) return DEFAULT_RETURN_TO;
+  if (url.origin !== PLACEHOLDER_ORIGIN) return undefined;
   return url.pathname + url.search + url.hash;
+}
+
+/**
+ * True when `location`, sent as is, resolves on our origin and is already in its final form: a
+ * path, not a scheme-relative `//host` or `/\host`, that normalizes to itself.
+ */
+function staysOnOrigin(location: string): boolean {
+  return (
+    location.length <= MAX_LENGTH &&
+    location.startsWith('/') &&
+    !location.startsWith('//') &&
+    !location.startsWith('/\\') &&
+    normalizePath(location) === location
+  );
 }

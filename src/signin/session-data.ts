@@ -17,6 +17,8 @@ declare module 'express-session' {
     userId?: number;
     googleSub?: string;
     signedInAt?: number;
+    /** How this session signed in: the flow and, for a credential, GIS's mode and select_by. */
+    signInMethod?: { method: string; mode?: string; selectBy?: string | undefined };
     /** When Google last vouched for the account in this session (sign-in or re-authentication). */
     authenticatedAt?: number;
     /** How the user's session list shows this session (set at sign-in). */

@@ -5,7 +5,9 @@ import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
 import { describeSession } from '../sessions/session-meta.js';
 import type { UserSessions } from '../storage/session-store.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
+import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
+import { refuseDisabledAccount } from './disabled-accounts.js';
 
 /** How the browser proved the account: popup code client, redirect flow, or a bare ID token. */
 export type SignInMethod = 'popup' | 'redirect' | 'credential';
@@ -22,6 +24,14 @@ export interface GoogleIdentity {
   profile: GoogleProfile;
   /** Absent when the flow verified an ID token on its own (no code exchange, no access token). */
   tokens?: SignInTokens | undefined;
+  /** method 'credential': how Google Identity Services delivered the ID token. */
+  delivery?: CredentialDelivery | undefined;
+}
+
+/** GIS's delivery mode (form POST to login_uri, or our page's callback) and its `select_by`. */
+export interface CredentialDelivery {
+  mode: 'redirect' | 'callback';
+  selectBy: string | undefined;
 }
 
 export interface SignInDeps {
@@ -34,6 +44,8 @@ export interface SignInDeps {
   sessions: Pick<UserSessions, 'evictOldest'>;
   /** The cap: the user's oldest sessions beyond this many end at sign-in. */
   maxSessionsPerUser: number;
+  /** What Google's Cross-Account Protection reported about accounts (disabled ones). */
+  accountSecurity: AccountSecurityStore;
   now: () => number;
 }
 
@@ -53,6 +65,8 @@ export async function signIn(
 ): Promise<SignInOutcome> {
   // Refused (403) before anything is written: no user row, no session change.
   assertAllowedAccount(identity.profile, deps.allowedAccounts);
+  // Google reported the account disabled (hijacked or otherwise): no sign-in until re-enabled.
+  await refuseDisabledAccount(deps.accountSecurity, identity.profile.sub);
   const nowMs = deps.now();
   if (isSignedInAs(req, identity.profile.sub)) {
     // Google vouched for the account again: a re-authentication (ASVS 5.0 V7.5.2), which
@@ -68,8 +82,9 @@ export async function signIn(
   req.session.googleSub = user.googleSub;
   req.session.signedInAt = nowMs;
   req.session.authenticatedAt = nowMs;
-  req.session.meta = describeSession(req, identity.method);
-  req.flash('success', Messages.signedInAs(user.name ?? user.email ?? Messages.unnamedUser));
+  req.session.signInMethod = { method: identity.method, ...identity.delivery };
+  req.session.meta = describeSession(req);
+  req.flash('success', Messages.signedInAs(user.name ?? user.email));
   // Stored now, not when the response ends: if the store fails, the client gets the error
   // (503) instead of a welcome for a session that does not exist.
   await saveSession(req);

@@ -26,11 +26,3 @@ export function openDatabase(path: string, options: DatabaseOptions = {}): Sqlit
   migrate(db);
   return db;
 }
-
-/** `file:./data/app.db` → `./data/app.db` (DATABASE_URL's SQLite form). */
-export function sqlitePathFromUrl(url: string): string {
-  if (!url.startsWith('file:')) throw new Error(`not a file: URL: ${url}`);
-  const path = url.slice('file:'.length);
-  if (path.startsWith('//')) return new URL(url).pathname;
-  return path;
-}

@@ -1,3 +1,4 @@
+import { settle } from '../settle.js';
 import type { SqliteDatabase } from './database.js';
 
 export type GrantStatus = 'connected' | 'needs_reconnect';
@@ -141,59 +142,62 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
   );
 
   return {
-    async saveFromSignIn(userId, grant, now) {
-      upsert.run({
-        userId,
-        refreshToken: grant.refreshToken,
-        accessToken: grant.accessToken,
-        expiresAt: grant.accessTokenExpiresAt,
-        scope: grant.scope,
-        now: now.toISOString(),
-      });
-    },
-    async find(userId) {
-      const row = byUser.get(userId);
-      return row ? toGrant(row) : undefined;
-    },
-    async claimRefreshLease(userId, nowMs, untilMs) {
-      return claim.run({ userId, nowMs, untilMs }).changes === 1;
-    },
-    async releaseRefreshLease(userId) {
-      release.run(userId);
-    },
-    async saveRefreshed(userId, grant, now) {
-      refreshed.run({
-        userId,
-        accessToken: grant.accessToken,
-        expiresAt: grant.accessTokenExpiresAt,
-        refreshToken: grant.refreshToken,
-        scope: grant.scope,
-        now: now.toISOString(),
-      });
-    },
-    async markNeedsReconnect(userId, reason, now) {
-      needsReconnect.run({ userId, reason, now: now.toISOString() });
-    },
-    async delete(userId) {
-      return remove.run(userId).changes === 1;
-    },
-    async listSealed() {
-      return all.all().map((r) => ({
-        userId: r.user_id,
-        refreshToken: r.refresh_token,
-        accessToken: r.access_token,
-      }));
-    },
-    async replaceSealed(userId, before, after) {
-      return (
-        replace.run({
+    saveFromSignIn: (userId, grant, now) =>
+      settle(() => {
+        upsert.run({
           userId,
-          oldRefresh: before.refreshToken,
-          oldAccess: before.accessToken,
-          newRefresh: after.refreshToken,
-          newAccess: after.accessToken,
-        }).changes === 1
-      );
-    },
+          refreshToken: grant.refreshToken,
+          accessToken: grant.accessToken,
+          expiresAt: grant.accessTokenExpiresAt,
+          scope: grant.scope,
+          now: now.toISOString(),
+        });
+      }),
+    find: (userId) =>
+      settle(() => {
+        const row = byUser.get(userId);
+        return row ? toGrant(row) : undefined;
+      }),
+    claimRefreshLease: (userId, nowMs, untilMs) =>
+      settle(() => claim.run({ userId, nowMs, untilMs }).changes === 1),
+    releaseRefreshLease: (userId) =>
+      settle(() => {
+        release.run(userId);
+      }),
+    saveRefreshed: (userId, grant, now) =>
+      settle(() => {
+        refreshed.run({
+          userId,
+          accessToken: grant.accessToken,
+          expiresAt: grant.accessTokenExpiresAt,
+          refreshToken: grant.refreshToken,
+          scope: grant.scope,
+          now: now.toISOString(),
+        });
+      }),
+    markNeedsReconnect: (userId, reason, now) =>
+      settle(() => {
+        needsReconnect.run({ userId, reason, now: now.toISOString() });
+      }),
+    delete: (userId) => settle(() => remove.run(userId).changes === 1),
+    listSealed: () =>
+      settle(() =>
+        all.all().map((r) => ({
+          userId: r.user_id,
+          refreshToken: r.refresh_token,
+          accessToken: r.access_token,
+        })),
+      ),
+    replaceSealed: (userId, before, after) =>
+      settle(
+        () =>
+          replace.run({
+            userId,
+            oldRefresh: before.refreshToken,
+            oldAccess: before.accessToken,
+            newRefresh: after.refreshToken,
+            newAccess: after.accessToken,
+          }).changes === 1,
+      ),
   };
 }

@@ -32,7 +32,19 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX used_states_expires_at ON used_states (expires_at);`,
-  // 2: failed sign-in attempts per client address and minute (the rate limiter).
+  // 2: Cross-Account Protection: per-user signals from Google, and the SET ids already acted on.
+  `CREATE TABLE account_security (
+     user_id                       INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+     sessions_revoked_at           INTEGER,
+     signin_disabled_reason        TEXT,
+     credential_change_required_at INTEGER
+   );
+   CREATE TABLE security_events (
+     jti_hash   TEXT    PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX security_events_expires_at ON security_events (expires_at);`,
+  // 3: failed sign-in attempts per client address and minute (the rate limiter).
   `CREATE TABLE failed_sign_ins (
      client_key   TEXT    NOT NULL,
      window_start INTEGER NOT NULL,
@@ -40,7 +52,7 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (client_key, window_start)
    ) WITHOUT ROWID;
    CREATE INDEX failed_sign_ins_window_start ON failed_sign_ins (window_start);`,
-  // 3: google_grants: the user's Google grant for offline access. Tokens only as AES-256-GCM
+  // 4: google_grants: the user's Google grant for offline access. Tokens only as AES-256-GCM
   // envelopes (src/grants/token-cipher.ts), never plaintext. refresh_lease_until: one refresh
   // at a time per user, across instances (src/grants/google-grants.ts).
   `CREATE TABLE google_grants (
@@ -92,3 +104,8 @@ export function migrate(db: Database.Database): number {
 
 /** The schema version this code expects (readiness: migrations current). */
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** True when the database is at the schema version this code expects (readiness). */
+export function isSchemaCurrent(db: Database.Database): boolean {
+  return db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION;
+}

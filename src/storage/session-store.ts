@@ -1,6 +1,7 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { SqliteDatabase } from './database.js';
+import { settle } from '../settle.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';
 
 /**
@@ -195,7 +196,8 @@ export class TableSessionStore extends session.Store implements UserSessions {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private pruneSafely(): void {
+  /** prune(), with a failure (a busy database) reported to onError instead of thrown. */
+  pruneSafely(): void {
     this.prune().catch((err: unknown) => this.onError(err));
   }
 
@@ -289,21 +291,14 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
     async clear() {
       stmts.clear.run();
     },
-    async removeByUser(userId) {
-      return stmts.removeByUser.run(userId).changes;
-    },
-    async listByUser(userId, nowMs) {
-      return stmts.listByUser.all(userId, nowMs);
-    },
-    async removeByPublicId(userId, publicId) {
-      return stmts.removeByPublicId.run(userId, publicId).changes;
-    },
-    async removeOthers(userId, keepPublicId) {
-      return stmts.removeOthers.run(userId, keepPublicId).changes;
-    },
-    async evictOldest(userId, keep, nowMs) {
-      return stmts.evictOldest.run(userId, nowMs, keep).changes;
-    },
+    removeByUser: (userId) => settle(() => stmts.removeByUser.run(userId).changes),
+    listByUser: (userId, nowMs) => settle(() => stmts.listByUser.all(userId, nowMs)),
+    removeByPublicId: (userId, publicId) =>
+      settle(() => stmts.removeByPublicId.run(userId, publicId).changes),
+    removeOthers: (userId, keepPublicId) =>
+      settle(() => stmts.removeOthers.run(userId, keepPublicId).changes),
+    evictOldest: (userId, keep, nowMs) =>
+      settle(() => stmts.evictOldest.run(userId, nowMs, keep).changes),
   };
 }
 

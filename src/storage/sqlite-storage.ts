@@ -1,25 +1,37 @@
-import { openDatabase, type DatabaseOptions } from './database.js';
+import {
+  createSqliteAccountSecurityStore,
+  createSqliteSecurityEventLedger,
+} from './account-security.js';
+import { openDatabase, type DatabaseOptions, type SqliteDatabase } from './database.js';
 import { createSqliteFailedSignIns } from './failed-sign-ins.js';
 import { createSqliteGrantStore } from './grant-store.js';
-import { SQLITE_SCHEMA_VERSION } from './migrations.js';
+import { isSchemaCurrent } from './migrations.js';
 import { createSqliteSessionTable } from './session-store.js';
 import { createSqliteStateLedger } from './state-ledger.js';
 import { pruneSharedTables, type Storage } from './storage.js';
 import { createSqliteUserStore } from './user-store.js';
 
+export interface SqliteStorage extends Storage {
+  /** The connection itself (tests make it read-only or full on purpose). */
+  db: SqliteDatabase;
+}
+
 /** Every store on one SQLite file (opened, migrated): the embedded default, one host. */
-export function openSqliteStorage(path: string, options: DatabaseOptions = {}): Storage {
+export function openSqliteStorage(path: string, options: DatabaseOptions = {}): SqliteStorage {
   const db = openDatabase(path, options);
-  const storage: Storage = {
+  const storage: SqliteStorage = {
     engine: 'sqlite',
+    db,
     users: createSqliteUserStore(db),
     ledger: createSqliteStateLedger(db),
     failedSignIns: createSqliteFailedSignIns(db),
     sessions: createSqliteSessionTable(db),
+    accountSecurity: createSqliteAccountSecurityStore(db),
+    securityEvents: createSqliteSecurityEventLedger(db),
     grants: createSqliteGrantStore(db),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     async migrationsCurrent() {
-      return db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION;
+      return isSchemaCurrent(db);
     },
     async close() {
       db.close();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { settle } from '../settle.js';
 import type { SqliteDatabase } from './database.js';
 
 /**
@@ -22,11 +23,11 @@ export function createSqliteStateLedger(db: SqliteDatabase): StateLedger {
   );
   const prune = db.prepare('DELETE FROM used_states WHERE expires_at <= ?');
   return {
-    async claim(state, expiresAtMs) {
-      return insert.run(hashState(state), expiresAtMs).changes === 1;
-    },
-    async prune(nowMs) {
-      prune.run(nowMs);
-    },
+    claim: (state, expiresAtMs) =>
+      settle(() => insert.run(hashState(state), expiresAtMs).changes === 1),
+    prune: (nowMs) =>
+      settle(() => {
+        prune.run(nowMs);
+      }),
   };
 }

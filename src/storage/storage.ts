@@ -1,3 +1,4 @@
+import type { AccountSecurityStore, SecurityEventLedger } from './account-security.js';
 import type { FailedSignInCounter } from './failed-sign-ins.js';
 import type { GrantStore } from './grant-store.js';
 import type { SessionTable } from './session-store.js';
@@ -15,6 +16,8 @@ export interface Storage {
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
   sessions: SessionTable;
+  accountSecurity: AccountSecurityStore;
+  securityEvents: SecurityEventLedger;
   /** The users' Google grants (tokens sealed by the app before they get here). */
   grants: GrantStore;
   /** Deletes the expired rows of every table but sessions (the session store prunes those). */
@@ -31,4 +34,5 @@ export const FAILED_SIGN_IN_WINDOW_MS = 60_000;
 export async function pruneSharedTables(storage: Storage, nowMs: number): Promise<void> {
   await storage.ledger.prune(nowMs);
   await storage.failedSignIns.prune(nowMs - FAILED_SIGN_IN_WINDOW_MS);
+  await storage.securityEvents.prune(nowMs);
 }

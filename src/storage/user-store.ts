@@ -1,3 +1,4 @@
+import { settle } from '../settle.js';
 import type { SqliteDatabase } from './database.js';
 
 /** What Google tells us about a person; `sub` is the identity, the rest are attributes. */
@@ -84,27 +85,28 @@ export function createSqliteUserStore(db: SqliteDatabase): UserStore {
   const ping = db.prepare('SELECT 1');
 
   return {
-    async upsertFromGoogle(profile, now) {
-      const row = upsert.get({
-        sub: profile.sub,
-        email: profile.email,
-        emailVerified: profile.emailVerified ? 1 : 0,
-        name: profile.name,
-        picture: profile.picture,
-        now: now.toISOString(),
-      });
-      if (!row) throw new Error('upsert returned no row');
-      return toUser(row);
-    },
-    async findById(id) {
-      const row = byId.get(id);
-      return row ? toUser(row) : undefined;
-    },
-    async delete(id) {
-      return remove.run(id).changes === 1;
-    },
-    async ping() {
-      ping.get();
-    },
+    upsertFromGoogle: (profile, now) =>
+      settle(() => {
+        const row = upsert.get({
+          sub: profile.sub,
+          email: profile.email,
+          emailVerified: profile.emailVerified ? 1 : 0,
+          name: profile.name,
+          picture: profile.picture,
+          now: now.toISOString(),
+        });
+        if (!row) throw new Error('upsert returned no row');
+        return toUser(row);
+      }),
+    findById: (id) =>
+      settle(() => {
+        const row = byId.get(id);
+        return row ? toUser(row) : undefined;
+      }),
+    delete: (id) => settle(() => remove.run(id).changes === 1),
+    ping: () =>
+      settle(() => {
+        ping.get();
+      }),
   };
 }

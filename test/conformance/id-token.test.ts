@@ -11,9 +11,12 @@ import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/emulator/emulator.js';
 import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../../src/google/id-token.js';
-import { CLIENT, type Harness } from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import { attemptSignIn, expectRefused, snapshot, type Agent } from '../security/support.js';
+import { CLIENT } from '../support/client.js';
+import { type Harness, type Agent } from '../support/harness.js';
+import { signIn } from '../support/sign-in.js';
+import { snapshot } from '../support/database.js';
+import { expectRefused } from '../support/expectations.js';
+import { useHarness } from '../support/use-harness.js';
 
 let h: Harness;
 let db: Database.Database;
@@ -29,7 +32,7 @@ async function expectIdTokenRefused(fault: Fault): Promise<void> {
   h.emulator.inject('token', fault);
   const agent: Agent = h.client();
   const before = snapshot(db);
-  const res = await attemptSignIn(h.emulator, agent, TARGET);
+  const res = await signIn(h, agent, TARGET);
   await expectRefused(res, { status: 401, message: 'Invalid ID token.' }, agent, db, before);
   expect(h.emulator.calls('token')).toHaveLength(1);
   // §3.1.3.7 comes before any use of the tokens: no userinfo (or tokeninfo) call for a bad one.
@@ -40,7 +43,7 @@ async function expectIdTokenRefused(fault: Fault): Promise<void> {
 async function expectAccepted(fault: Fault, account = ALICE): Promise<void> {
   h.emulator.inject('token', fault);
   const agent = h.client();
-  const res = await attemptSignIn(h.emulator, agent, account);
+  const res = await signIn(h, agent, account);
   expect(res.status, res.text).toBe(200);
   await agent.get('/me').expect(200);
 }
@@ -192,7 +195,7 @@ describe('oidcc-client-basic: ID token signature (§3.1.3.7 items 6-8, RFC 8725 
     });
     const agent = h.client();
     const before = snapshot(db);
-    const res = await attemptSignIn(h.emulator, agent, TARGET);
+    const res = await signIn(h, agent, TARGET);
     await expectRefused(res, { status: 401, message: 'Invalid ID token.' }, agent, db, before);
     expect(h.emulator.calls('userinfo')).toHaveLength(0);
   });
@@ -210,7 +213,7 @@ describe('oidcc-client-basic: UserInfo (OpenID Connect Core §5.3.2)', () => {
     });
     const agent = h.client();
     const before = snapshot(db);
-    const res = await attemptSignIn(h.emulator, agent, TARGET);
+    const res = await signIn(h, agent, TARGET);
     await expectRefused(res, { status: 401, message: 'Invalid ID token.' }, agent, db, before);
     const rows = db
       .prepare('SELECT count(*) AS n FROM users WHERE email = ?')
@@ -222,7 +225,7 @@ describe('oidcc-client-basic: UserInfo (OpenID Connect Core §5.3.2)', () => {
     h.emulator.inject('userinfo', { kind: 'claims', claims: { sub: null } });
     const agent = h.client();
     const before = snapshot(db);
-    const res = await attemptSignIn(h.emulator, agent, TARGET);
+    const res = await signIn(h, agent, TARGET);
     await expectRefused(
       res,
       { status: 502, message: 'Google answered with an error; try again.' },

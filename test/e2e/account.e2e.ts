@@ -4,8 +4,8 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { launchChromium, watchConsole, type ConsoleWatch } from './browser.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
 
 const DRIVE = 'https://www.googleapis.com/auth/drive.file';
 

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { launchChromium, watchConsole, type ConsoleWatch } from './browser.js';
+import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
+import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 let browser: Browser;
@@ -81,6 +81,26 @@ async function signInWithPopup(account = ALICE): Promise<void> {
 }
 
 describe('popup flow (Google Identity Services code client)', () => {
+  it('when signed in from /login?returnTo, then the greeting replaces the form, says where it goes, and the home page welcomes', async () => {
+    await page.goto(`${h.url}/login?returnTo=${encodeURIComponent('/?from=login')}`);
+    await expect.poll(() => page.locator('#google-signin').isEnabled()).toBe(true);
+    await answerPopup(await openPopup(), { account: ALICE.email });
+    await expect
+      .poll(() => page.locator('#status').innerText())
+      .toBe('You are signed in. Taking you back to /?from=login…');
+    expect(await page.locator('#result h1').textContent()).toBe(`Welcome, ${ALICE.name}!`);
+    expect(await page.locator('#signin-form').isVisible()).toBe(false);
+    expect(await page.locator('#redirect-alt').isVisible()).toBe(false);
+
+    await page.waitForURL(`${h.url}/?from=login`);
+    expect(await page.locator('h1').innerText()).toMatch(
+      new RegExp(`^Welcome( back)?, ${ALICE.name}$`),
+    );
+    expect(await page.locator('.user .email').innerText()).toBe(ALICE.email);
+    // No console errors on the way: a missing favicon would be one.
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
   it('when an account is picked in the popup, then the greeting shows, home shows the user, and the flash shows once', async () => {
     const res = await page.goto(`${h.url}/login`);
     expect(res?.headers()['cross-origin-opener-policy']).toBe('same-origin-allow-popups');
@@ -198,10 +218,13 @@ describe('redirect flow (no JavaScript needed)', () => {
   it('when Cancel is pressed on the consent page, then a friendly sign-in-failed page', async () => {
     await page.goto(`${h.url}/auth/google`);
     await page.locator('button.cancel').click();
-    await page.waitForURL(`${h.url}/auth/google/callback?**`);
-    expect(await page.locator('h1').innerText()).toBe('Sign-in failed');
-    expect(await page.locator('main').innerText()).toContain('Sign-in was cancelled at Google.');
-    await page.getByRole('link', { name: 'Try again' }).click();
+    // A clean address: Google's answer does not stay in the address bar.
+    await page.waitForURL(`${h.url}/sign-in-failed?reason=access_denied&status=401`);
+    expect(await page.locator('h1').innerText()).toBe('Sign-in cancelled');
+    expect(await page.locator('main').innerText()).toContain(
+      'You cancelled the sign-in at Google.',
+    );
+    await page.getByRole('link', { name: 'Start again' }).click();
     await page.waitForURL(`${h.url}/login`);
     expect(consoleWatch.unexpected('status of 401')).toEqual([]);
   });
@@ -244,9 +267,12 @@ describe('pages', () => {
   it('when Google fails during a redirect sign-in, then the page leaks neither code nor upstream text', async () => {
     await page.goto(`${h.url}/auth/google`);
     h.emulator.inject('token', { kind: 'status', status: 503, body: 'upstream detail' });
+    const callback = page.waitForRequest(`${h.url}/auth/google/callback?**`);
     await page.locator('button.account', { hasText: ALICE.email }).click();
-    await page.waitForURL(`${h.url}/auth/google/callback?**`);
-    const code = new URL(page.url()).searchParams.get('code') ?? '';
+    await page.waitForURL(`${h.url}/sign-in-failed?**`);
+    const code = new URL((await callback).url()).searchParams.get('code') ?? '';
+    expect(code).not.toBe('');
+    expect(page.url()).not.toContain(code);
     expect(await page.locator('h1').innerText()).toBe('Something went wrong');
     const html = await page.content();
     expect(html).not.toContain('upstream detail');

@@ -1,7 +1,7 @@
 // `npm run screenshots`: the login page and the signed-in home page, for the README (docs/*.png).
 import { mkdirSync } from 'node:fs';
-import { startHarness } from '../helpers/harness.js';
-import { launchChromium } from './browser.js';
+import { launchChromium } from '../support/browser.js';
+import { startHarness } from '../support/harness.js';
 
 const OUT = new URL('../../docs/', import.meta.url);
 const VIEWPORT = { width: 720, height: 560 };

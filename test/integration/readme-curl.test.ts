@@ -1,10 +1,10 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 
@@ -18,68 +18,50 @@ function readmeRecipe(): string {
   return block[1];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
+/** `npm run dev` on ports the system picks (0), read back from what it prints. */
+async function startDev(dataDir: string) {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
+    cwd: new URL('../..', import.meta.url),
+    env: {
+      ...process.env,
+      PORT: '0',
+      EMULATOR_PORT: '0',
+      DATABASE_URL: `file:${join(dataDir, 'app.db')}`,
+      BASE_URL: '', // Vitest puts Vite's BASE_URL=/ in process.env; the app reads BASE_URL too
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-}
-
-async function waitFor(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`dev server exited: ${output()}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${url}: ${output()}`);
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`dev server exited: ${out}`);
+    return /Emulator: +http/.test(out);
+  }, 'npm run dev to print its URLs');
+  const app = /Sign in: +(http:\/\/[^/\s]+)\/login/.exec(out)?.[1] ?? '';
+  const emu = /Emulator: +(http:\/\/[^\s]+)/.exec(out)?.[1] ?? '';
+  return { child, app, emu, output: () => out };
 }
 
 describe('the README curl recipe against `npm run dev`', () => {
-  let child: ChildProcess;
-  let out = '';
-  let app = '';
-  let emu = '';
+  let dev: Awaited<ReturnType<typeof startDev>>;
   let dataDir = '';
 
   beforeAll(async () => {
-    const [appPort, emuPort] = [await freePort(), await freePort()];
-    app = `http://127.0.0.1:${appPort}`;
-    emu = `http://127.0.0.1:${emuPort}`;
     dataDir = mkdtempSync(join(tmpdir(), 'gconnect-curl-'));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
-      cwd: new URL('../..', import.meta.url),
-      env: {
-        ...process.env,
-        PORT: String(appPort),
-        EMULATOR_PORT: String(emuPort),
-        DATABASE_URL: `file:${join(dataDir, 'app.db')}`,
-        LOG_LEVEL: 'info',
-        NODE_ENV: 'development',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(`${app}/healthz`, child, () => out);
+    dev = await startDev(dataDir);
   }, 30_000);
 
   afterAll(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('when run as printed, then it signs in, reads /me and disconnects', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', readmeRecipe()], {
-      env: { ...process.env, APP: app, EMU: emu },
+      env: { ...process.env, APP: dev.app, EMU: dev.emu },
       timeout: 20_000,
     });
     const lines = stdout.trim().split('\n');
@@ -95,17 +77,18 @@ describe('the README curl recipe against `npm run dev`', () => {
   });
 
   it('prints where to go and which test accounts exist', () => {
-    expect(out).toContain(`${app}/login`);
-    expect(out).toContain('alice@example.com');
+    expect(dev.app).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(dev.output()).toContain('alice@example.com');
   });
 
   it('when sent SIGTERM, then it closes the database and exits 0', async () => {
+    // Its own process: stopping the shared one would break the other tests in any order.
+    const own = await startDev(mkdtempSync(join(tmpdir(), 'gconnect-sigterm-')));
     const exited = new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => resolve(code)),
+      own.child.once('exit', (code) => resolve(code)),
     );
-    child.kill('SIGTERM');
+    own.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const logged = out;
-    expect(logged).not.toMatch(/ya29\.|"code":"/);
+    expect(dev.output() + own.output()).not.toMatch(/ya29\.|"code":"/);
   });
 });

@@ -5,18 +5,13 @@
  * responses as untrusted input; ASVS 5.0 V16.5 on failing securely).
  */
 import type Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Endpoint, Fault } from '../../src/emulator/emulator.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import {
-  attemptSignIn,
-  errorLogs,
-  expectHarnessHealthy,
-  expectRefused,
-  snapshot,
-  type Agent,
-} from './support.js';
+import { startHarness, type Harness, type Agent } from '../support/harness.js';
+import { signIn } from '../support/sign-in.js';
+import { snapshot } from '../support/database.js';
+import { expectRefused, expectHarnessHealthy } from '../support/expectations.js';
+import { useHarness } from '../support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const TARGET = 'dave.unverified@example.net';
@@ -79,7 +74,7 @@ describe.each<Endpoint>(['token', 'tokeninfo', 'userinfo'])('when %s misbehaves'
       h.emulator.inject(endpoint, fault);
       const agent: Agent = h.client();
       const before = snapshot(db);
-      const res = await attemptSignIn(h.emulator, agent, TARGET);
+      const res = await signIn(h, agent, TARGET);
       await expectRefused(res, { status, message }, agent, db, before);
       expect(res.text).not.toMatch(/html|Service Unavailable|access_token|internal_failure/i);
       // The code is exchanged once, never retried.
@@ -87,8 +82,13 @@ describe.each<Endpoint>(['token', 'tokeninfo', 'userinfo'])('when %s misbehaves'
     });
   }
 
-  it('then no error log quotes Google', () => {
-    for (const line of errorLogs(h.logs)) {
+  it('when it answers an HTML error page, then the log records the failure without quoting Google', async () => {
+    const logged = h.logs.length;
+    h.emulator.inject(endpoint, FAULTS[1]![1]);
+    expect((await signIn(h, h.client(), TARGET)).status).toBe(502);
+    const lines = h.logs.slice(logged);
+    expect(lines.join('')).toMatch(new RegExp(`"code":"google_${endpoint}_failed"`));
+    for (const line of lines) {
       expect(line).not.toMatch(/Service Unavailable|<html|ya29\.|"access_token"/);
     }
   });
@@ -107,45 +107,49 @@ describe("Google's signing keys (certs) misbehave", () => {
   useHarness({ env: { GOOGLE_TIMEOUT_MS: '700' } }, (s) => ({ h, db } = s));
   const passMaxAge = () => vi.setSystemTime(Date.now() + 3601_000); // max-age is 3600 s
 
-  // No sign-in has succeeded yet, so the app has no keys: each of these is a cold cache.
-  for (const [name, fault, status, message] of [
-    ...FAULTS,
-    [
-      'a JWK Set without one usable RSA signing key',
-      { kind: 'status', status: 200, body: { keys: [{ kty: 'EC', kid: 'x', crv: 'P-256' }] } },
-      502,
-      BAD_GATEWAY,
-    ] as [string, Fault, number, string],
-  ]) {
-    it(`with a cold cache and ${name}, then ${status}, nothing written, no userinfo call`, async () => {
-      h.emulator.inject('certs', fault);
-      const agent = h.client();
-      const before = snapshot(db);
-      const res = await attemptSignIn(h.emulator, agent, TARGET);
-      await expectRefused(res, { status, message }, agent, db, before);
-      expect(h.emulator.calls('userinfo')).toHaveLength(0);
-    });
-  }
+  describe('with a cold cache', () => {
+    // A restarted app has fetched no keys yet: each of these starts from a cold cache.
+    beforeEach(() => h.restart());
+    for (const [name, fault, status, message] of [
+      ...FAULTS,
+      [
+        'a JWK Set without one usable RSA signing key',
+        { kind: 'status', status: 200, body: { keys: [{ kty: 'EC', kid: 'x', crv: 'P-256' }] } },
+        502,
+        BAD_GATEWAY,
+      ] as [string, Fault, number, string],
+    ]) {
+      it(`with a cold cache and ${name}, then ${status}, nothing written, no userinfo call`, async () => {
+        h.emulator.inject('certs', fault);
+        const agent = h.client();
+        const before = snapshot(db);
+        const res = await signIn(h, agent, TARGET);
+        await expectRefused(res, { status, message }, agent, db, before);
+        expect(h.emulator.calls('userinfo')).toHaveLength(0);
+      });
+    }
+  });
 
   it('with a warm cache past its max-age and certs unreachable (503), then sign-in still works on the known keys', async () => {
     const agent = h.client();
-    const ok = await attemptSignIn(h.emulator, agent, ALICE);
+    const ok = await signIn(h, agent, ALICE);
     expect(ok.status, ok.text).toBe(200);
     h.emulator.resetCalls();
     passMaxAge();
     h.emulator.inject('certs', { kind: 'status', status: 503 }, { times: Infinity });
-    const res = await attemptSignIn(h.emulator, h.client(), ALICE);
+    const res = await signIn(h, h.client(), ALICE);
     expect(res.status, res.text).toBe(200);
     expect(h.emulator.calls('certs')).toHaveLength(1);
     // The failed refetch is not repeated for every sign-in.
-    await attemptSignIn(h.emulator, h.client(), ALICE).then((r) => expect(r.status).toBe(200));
+    await signIn(h, h.client(), ALICE).then((r) => expect(r.status).toBe(200));
     expect(h.emulator.calls('certs')).toHaveLength(1);
   });
 
   it('with a warm cache past its max-age and certs hanging, then sign-in still works after the deadline', async () => {
+    expect((await signIn(h, h.client(), ALICE)).status).toBe(200); // warms the cache
     passMaxAge();
     h.emulator.inject('certs', { kind: 'hang' }, { times: Infinity });
-    const res = await attemptSignIn(h.emulator, h.client(), ALICE);
+    const res = await signIn(h, h.client(), ALICE);
     expect(res.status, res.text).toBe(200);
   });
 });
@@ -164,7 +168,7 @@ describe('revoke misbehaves at disconnect', () => {
   ] as [string, Fault][]) {
     it(`when revoke ${name}, then the session still ends within the deadline`, async () => {
       const agent = h.client();
-      expect((await attemptSignIn(h.emulator, agent, ALICE)).status).toBe(200);
+      expect((await signIn(h, agent, ALICE)).status).toBe(200);
       h.emulator.inject('revoke', fault);
       await agent.post('/gdisconnect').expect(200, '"Successfully disconnected."');
       await agent.get('/me').expect(401);

@@ -9,19 +9,12 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { STATE_TTL_MS } from '../../src/signin/state.js';
 import { startServer } from '../../src/start.js';
-import {
-  CLIENT,
-  getState,
-  sessionCookieOf,
-  signInOk,
-  startHarness,
-  type Harness,
-} from '../helpers/harness.js';
-import { useHarness } from '../helpers/use-harness.js';
-import { buildApp, sessionIdOf, type BuiltApp } from './support.js';
+import { CLIENT } from '../support/client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { getState, signInOk, sessionCookieOf, sessionIdOf } from '../support/sign-in.js';
+import { useHarness } from '../support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const PRODUCTION_SECRET = 'production-secret-0123456789abcdef-0123';
@@ -43,37 +36,26 @@ function sessionRow(db: Database.Database, sid: string) {
 }
 
 describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefix)', () => {
-  let emulator: Emulator;
-  let app: BuiltApp;
+  // The production configuration as the operator writes it; production refuses the emulator,
+  // so its app settings are given to the test harness as overrides instead.
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    SESSION_SECRET: PRODUCTION_SECRET,
+    TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    TRUST_PROXY: 'loopback',
+    GOOGLE_CLIENT_ID: CLIENT.clientId,
+    GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
+  });
+  const productionApp = {
+    production: config.production,
+    sessionSecrets: config.sessionSecrets ?? [],
+    session: config.session,
+    trustProxy: config.trustProxy,
+    emulator: false,
+  };
+  let h: Harness;
   const https = { 'X-Forwarded-Proto': 'https' };
-
-  beforeAll(async () => {
-    emulator = await createEmulator({ clients: [CLIENT] });
-    // The production configuration as the operator writes it; production refuses the emulator,
-    // so only Google's endpoints are pointed at it here, by building the app directly.
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      SESSION_SECRET: PRODUCTION_SECRET,
-      TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-      TRUST_PROXY: 'loopback',
-      GOOGLE_CLIENT_ID: CLIENT.clientId,
-      GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
-    });
-    app = await buildApp({
-      emulator,
-      config: {
-        production: config.production,
-        sessionSecrets: config.sessionSecrets ?? [],
-        session: config.session,
-        trustProxy: config.trustProxy,
-        emulator: false,
-      },
-    });
-  });
-  afterAll(async () => {
-    await app.close();
-    await emulator.close();
-  });
+  useHarness({ app: productionApp }, (s) => (h = s.h));
 
   it('when NODE_ENV=production names the emulator, then the configuration is refused', () => {
     expect(() =>
@@ -82,20 +64,17 @@ describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefi
         SESSION_SECRET: PRODUCTION_SECRET,
         GOOGLE_CLIENT_ID: CLIENT.clientId,
         GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
-        GOOGLE_EMULATOR_URL: emulator.url,
+        GOOGLE_EMULATOR_URL: h.emulator.url,
       }),
     ).toThrow(ConfigError);
   });
 
   it('when a forwarded https request signs in, then the cookie is __Host-sid; Secure; HttpOnly; SameSite=Lax; Path=/ and has no Domain', async () => {
-    const login = await supertest(app.url)
-      .get('/login')
-      .set(https)
-      .set('Accept', 'application/json');
+    const login = await supertest(h.url).get('/login').set(https).set('Accept', 'application/json');
     const anonymous = sessionCookieOf(login)!;
     const state = (login.body as { state: string }).state;
-    const code = emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId });
-    const res = await supertest(app.url)
+    const code = h.emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId });
+    const res = await supertest(h.url)
       .post(`/gconnect?state=${state}`)
       .set(https)
       .set('Cookie', anonymous.split(';')[0]!)
@@ -107,19 +86,19 @@ describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefi
     const attributes = attributesOf(cookie);
     expect(attributes).toMatchObject({ path: '/', httponly: true, secure: true, samesite: 'Lax' });
     expect(attributes).not.toHaveProperty('domain');
-    await supertest(app.url).get('/me').set(https).set('Cookie', cookie.split(';')[0]!).expect(200);
+    await supertest(h.url).get('/me').set(https).set('Cookie', cookie.split(';')[0]!).expect(200);
   });
 
   it('when the same proxied request arrives over plain http, then no session cookie is set at all', async () => {
-    const res = await supertest(app.url).get('/login').set('Accept', 'application/json');
+    const res = await supertest(h.url).get('/login').set('Accept', 'application/json');
     expect(res.status).toBe(200);
     expect(sessionCookieOf(res)).toBeUndefined();
   });
 
   it('when logging out in production, then the cookie is cleared with the same __Host- attributes', async () => {
-    const login = await supertest(app.url).get('/login').set(https);
+    const login = await supertest(h.url).get('/login').set(https);
     const cookie = sessionCookieOf(login)!.split(';')[0]!;
-    const res = await supertest(app.url).post('/logout').set(https).set('Cookie', cookie);
+    const res = await supertest(h.url).post('/logout').set(https).set('Cookie', cookie);
     expect(res.status).toBe(303);
     const cleared = sessionCookieOf(res)!;
     expect(cleared).toMatch(/^__Host-sid=;/);
@@ -127,10 +106,7 @@ describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefi
   });
 
   it('when X-Forwarded-Proto comes from a proxy that is not trusted, then it is ignored', async () => {
-    const untrusted = await buildApp({
-      emulator,
-      config: { production: true, sessionSecrets: [PRODUCTION_SECRET], trustProxy: undefined },
-    });
+    const untrusted = await startHarness({ app: { ...productionApp, trustProxy: undefined } });
     try {
       const res = await supertest(untrusted.url).get('/login').set(https);
       expect(res.status).toBe(200);
@@ -169,15 +145,26 @@ describe('idle and absolute lifetime (ASVS 5.0 V7.3)', () => {
     expect(readme).toMatch(/`SESSION_ABSOLUTE_HOURS`[^\n]*`24`/);
   });
 
-  it('when a signed-in session is idle longer than SESSION_IDLE_MINUTES, then it is over; activity before that extends it', async () => {
-    const agent = h.client();
-    await signInOk(h, agent, ALICE);
+  /** /me with the session's cookie sent by hand: a cookie jar drops an expired cookie, and
+   * then the server, whose expiry this is, would never be asked. */
+  async function signedInMe() {
+    const res = await signInOk(h, h.client(), ALICE);
+    const cookie = sessionCookieOf(res)!.split(';')[0]!;
+    return () => supertest(h.url).get('/me').set('Cookie', cookie);
+  }
+
+  it('when a signed-in session is idle longer than SESSION_IDLE_MINUTES, then the server ends it', async () => {
+    const me = await signedInMe();
+    vi.setSystemTime(Date.now() + minutes(31)); // idle, and well inside the absolute hour
+    await me().expect(401, { error: 'Not signed in.' });
+  });
+
+  it('when a signed-in session is active within SESSION_IDLE_MINUTES, then each request extends it', async () => {
+    const me = await signedInMe();
     vi.setSystemTime(Date.now() + minutes(25));
-    await agent.get('/me').expect(200);
+    await me().expect(200);
     vi.setSystemTime(Date.now() + minutes(25)); // 50 min after sign-in, 25 idle
-    await agent.get('/me').expect(200);
-    vi.setSystemTime(Date.now() + minutes(31));
-    await agent.get('/me').expect(401, { error: 'Not signed in.' });
+    await me().expect(200);
   });
 
   it('when a session stays active past SESSION_ABSOLUTE_HOURS, then it ends anyway and its row is deleted', async () => {
@@ -278,66 +265,65 @@ describe('session termination (ASVS 5.0 V7.2.4, V7.4.1)', () => {
 });
 
 describe('anonymous sessions stay bounded (DESIGN: expired rows pruned)', () => {
-  let emulator: Emulator;
-  let app: BuiltApp;
-  let offset = 0;
-  beforeAll(async () => {
-    emulator = await createEmulator({ clients: [CLIENT] });
-    app = await buildApp({ emulator, now: () => Date.now() + offset });
-  });
-  afterAll(async () => {
-    await app.close();
-    await emulator.close();
-  });
+  let h: Harness;
+  const scope = useHarness({ reset: 'nothing' }, (s) => (h = s.h));
 
-  const liveRows = () =>
-    (app.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  const liveRows = () => h.sessionCount();
+  /** Rows left of these sessions, however old. */
+  const rowsOf = (sids: string[]) =>
+    (
+      scope.db
+        .prepare(`SELECT count(*) AS n FROM sessions WHERE sid IN (${sids.map(() => '?').join()})`)
+        .get(...sids) as { n: number }
+    ).n;
 
   it('when many clients view /login and never sign in, then their sessions live no longer than a state and prune() removes them', async () => {
     const before = liveRows();
     const views = await Promise.all(
-      Array.from({ length: 40 }, () => supertest(app.url).get('/login').expect(200)),
+      Array.from({ length: 40 }, () => supertest(h.url).get('/login').expect(200)),
     );
     expect(liveRows() - before).toBe(40);
     for (const res of views) {
       const expires = Date.parse(String(attributesOf(sessionCookieOf(res)!).expires));
       expect(expires - Date.now()).toBeLessThanOrEqual(STATE_TTL_MS);
     }
+    const sids = views.map((res) => sessionIdOf(sessionCookieOf(res)!));
     const maxExpiry = (
-      app.db.prepare('SELECT max(expires_at) AS m FROM sessions').get() as { m: number }
+      scope.db
+        .prepare(
+          `SELECT max(expires_at) AS m FROM sessions WHERE sid IN (${sids.map(() => '?').join()})`,
+        )
+        .get(...sids) as { m: number }
     ).m;
     expect(maxExpiry - Date.now()).toBeLessThanOrEqual(STATE_TTL_MS);
 
-    offset = STATE_TTL_MS + 1000;
+    scope.advanceClock(STATE_TTL_MS + 1000);
     // Expired rows are already invisible to reads, before any prune.
     const stale = views[0]!;
-    await supertest(app.url)
+    await supertest(h.url)
       .post('/gconnect?state=x')
       .set('Cookie', sessionCookieOf(stale)!.split(';')[0]!)
       .type('text/plain')
       .send('code')
       .expect(401);
-    expect(await app.sessionStore.prune()).toBeGreaterThanOrEqual(40);
-    expect(liveRows()).toBe(0);
+    expect(await h.sessionStore.prune()).toBeGreaterThanOrEqual(40);
+    expect(rowsOf(sids)).toBe(0);
   });
 
   it('when anonymous clients view other pages, then no session row is written', async () => {
     const before = liveRows();
-    await Promise.all(
-      ['/', '/me', '/healthz', '/nope'].map((path) => supertest(app.url).get(path)),
-    );
+    await Promise.all(['/', '/me', '/healthz', '/nope'].map((path) => supertest(h.url).get(path)));
     expect(liveRows()).toBe(before);
   });
 
   it('a state survives as long as its session: a sign-in 9 minutes after /login works', async () => {
-    offset = 0;
-    const agent = app.client();
+    const agent = h.client();
     const state = await getState(agent);
-    offset = 9 * 60_000;
+    scope.advanceClock(9 * 60_000);
     await agent
       .post(`/gconnect?state=${state}`)
       .type('text/plain')
-      .send(emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId }))
+      .send(h.emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId }))
       .expect(200);
   });
 });

@@ -7,7 +7,7 @@ import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TableSessionStore } from '../../src/storage/session-store.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { createEngine, ENGINES, type EngineUnderTest } from '../helpers/storage-engines.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 
 const T0 = 1_700_000_000_000;
 const profile = {
@@ -196,7 +196,7 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
           cookie: { expires: new Date(expiresAt) },
           userId,
           signedInAt,
-          meta: { publicId, method: 'popup', device: 'Firefox on Linux', address: '10.0.0.0/24' },
+          meta: { publicId, device: 'Firefox on Linux', address: '10.0.0.0/24' },
         }) as unknown as SessionData;
       const ids = async (store: TableSessionStore, userId: number) =>
         (await store.listByUser(userId)).map((s) => s.publicId);
@@ -263,6 +263,27 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
       expect(await call<SessionData | null>((cb) => other.get('shared', cb))).toMatchObject({
         userId: 7,
       });
+    });
+  });
+
+  describe('pruning', () => {
+    it('when five instances prune at once, then none fails and only expired rows are gone', async () => {
+      const instances = [storage, ...(await Promise.all([1, 2, 3, 4].map(() => engine.open())))];
+      const store = (s: Storage) =>
+        new TableSessionStore(s.sessions, {
+          now: () => now,
+          pruneIntervalMs: 0,
+          onPrune: (nowMs) => s.pruneExpired(nowMs),
+        });
+      for (let i = 0; i < 50; i++) {
+        await call((cb) => store(storage).set(`dead${i}`, sess(now - 1), cb));
+        await storage.ledger.claim(`used${i}`, now - 1);
+      }
+      await call((cb) => store(storage).set('live', sess(now + 60_000), cb));
+      const pruned = await Promise.all(instances.map((s) => store(s).prune()));
+      expect(pruned.reduce((a, b) => a + b, 0)).toBe(50);
+      expect(await engine.rows('SELECT sid FROM sessions')).toEqual([{ sid: 'live' }]);
+      expect(await count('used_states')).toBe(0);
     });
   });
 

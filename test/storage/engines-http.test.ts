@@ -4,8 +4,9 @@
  */
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionCookieOf, signInOk, startHarness, type Harness } from '../helpers/harness.js';
-import { createEngine, ENGINES, type EngineUnderTest } from '../helpers/storage-engines.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { sessionCookieOf, signInOk } from '../support/sign-in.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 
 const ALICE = 'alice@example.com';
 const TOO_MANY = 'Too many sign-in attempts; try again later.';

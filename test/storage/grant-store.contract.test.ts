@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/storage/storage.js';
-import { createEngine, ENGINES, type EngineUnderTest } from '../helpers/storage-engines.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 
 const T0 = 1_700_000_000_000;
 const at = (ms: number) => new Date(T0 + ms);

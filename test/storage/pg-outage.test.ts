@@ -3,10 +3,15 @@
  * timeout (no hang, no crash), and the server serves again by itself once the database is
  * back, with the sessions it had. A cluster of its own, since this test stops it.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInOk, startHarness, type Harness } from '../helpers/harness.js';
-import { startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { createTestDatabase } from '../helpers/pg-database.js';
+import { loadConfig } from '../../src/config.js';
+import { startServer } from '../../src/start.js';
+import { CLIENT } from '../support/client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { sessionCookieOf, sessionIdOf, signInOk } from '../support/sign-in.js';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { createTestDatabase } from '../support/pg-database.js';
 
 const UNAVAILABLE = 'The database is unavailable; try again.';
 
@@ -31,7 +36,8 @@ describe('when PostgreSQL stops and comes back', () => {
 
   it('then requests answer 503, the process keeps running, and it recovers on its own', async () => {
     const agent = h.client();
-    await signInOk(h, agent, 'alice@example.com');
+    const signedIn = await signInOk(h, agent, 'alice@example.com');
+    const sessionId = sessionIdOf(sessionCookieOf(signedIn) ?? '');
     await agent.get('/me').expect(200);
 
     cluster.stop(); // immediate: every open connection breaks
@@ -46,8 +52,30 @@ describe('when PostgreSQL stops and comes back', () => {
     expect(again.body).toMatchObject({ email: 'alice@example.com' });
     const logged = h.logs.join('\n');
     expect(logged).toMatch(/storage_unavailable/);
-    expect(logged).not.toMatch(/sid=|Cookie/i);
+    expect(sessionId.length).toBeGreaterThan(10);
+    expect(logged).not.toContain(sessionId);
   }, 60_000);
+});
+
+describe('when PostgreSQL cannot be reached at start', () => {
+  it('then startup fails naming DATABASE_URL and what to check, never printing the password', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const config = loadConfig({
+      PORT: '0',
+      DATABASE_URL: 'postgres://app:s3cret-pw@127.0.0.1:1/gconnect',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      GOOGLE_CLIENT_ID: CLIENT.clientId,
+      GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
+      SESSION_SECRET: 'unreachable-database-secret-0123456789',
+    });
+    const err = (await startServer(config, { logger }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(
+      /^DATABASE_URL: cannot open the PostgreSQL database postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/gconnect \(ECONNREFUSED/,
+    );
+    expect(`${err.message}\n${lines.join('')}`).not.toContain('s3cret-pw');
+    expect(lines.join('')).toContain('"engine":"postgres"');
+  });
 });
 
 async function pollUntil(condition: () => Promise<boolean>, deadlineMs = 30_000): Promise<void> {

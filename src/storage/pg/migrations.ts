@@ -28,7 +28,19 @@ const MIGRATIONS: readonly string[] = [
      expires_at BIGINT NOT NULL
    );
    CREATE INDEX used_states_expires_at ON used_states (expires_at);`,
-  // 2: failed sign-in attempts per client address and minute (the rate limiter).
+  // 2: Cross-Account Protection: per-user signals from Google, and the SET ids already acted on.
+  `CREATE TABLE account_security (
+     user_id                       BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+     sessions_revoked_at           BIGINT,
+     signin_disabled_reason        TEXT,
+     credential_change_required_at BIGINT
+   );
+   CREATE TABLE security_events (
+     jti_hash   TEXT   PRIMARY KEY,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE INDEX security_events_expires_at ON security_events (expires_at);`,
+  // 3: failed sign-in attempts per client address and minute (the rate limiter).
   `CREATE TABLE failed_sign_ins (
      client_key   TEXT    NOT NULL,
      window_start BIGINT  NOT NULL,
@@ -36,7 +48,7 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (client_key, window_start)
    );
    CREATE INDEX failed_sign_ins_window_start ON failed_sign_ins (window_start);`,
-  // 3: google_grants (see ../migrations.ts): tokens only as AES-256-GCM envelopes.
+  // 4: google_grants (see ../migrations.ts): tokens only as AES-256-GCM envelopes.
   `CREATE TABLE google_grants (
      user_id                 BIGINT      PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
      refresh_token           TEXT,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { pruneSharedTables, type Storage } from '../storage.js';
+import { createPgAccountSecurityStore, createPgSecurityEventLedger } from './account-security.js';
 import { createPgFailedSignIns } from './failed-sign-ins.js';
 import { createPgGrantStore } from './grant-store.js';
 import { currentVersion, migratePg, PG_SCHEMA_VERSION } from './migrations.js';
@@ -23,6 +24,8 @@ export async function openPgStorage(settings: PgSettings, logger: Logger): Promi
     ledger: createPgStateLedger(pool),
     failedSignIns: createPgFailedSignIns(pool),
     sessions: createPgSessionTable(pool),
+    accountSecurity: createPgAccountSecurityStore(pool),
+    securityEvents: createPgSecurityEventLedger(pool),
     grants: createPgGrantStore(pool),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     async migrationsCurrent() {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { openReader } from '../security/support.js';
+import { openReader } from './database.js';
 import { sqlitePathOf, startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 /** What useHarness gives a suite once its beforeAll has run. */

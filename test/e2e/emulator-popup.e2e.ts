@@ -1,18 +1,18 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/emulator.js';
-import { CLIENT, exchange, startEmulator } from './emulator/helpers.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import type { Emulator } from '../../src/emulator/emulator.js';
+import { launchChromium } from '../support/browser.js';
+import { CLIENT } from '../support/client.js';
+import { exchange, startEmulator } from '../support/emulator.js';
 
 /**
- * A real browser drives the popup code client against a page with a strict CSP, as the app's
- * sign-in page will. Skipped where no Chromium is installed.
+ * A real browser drives the emulator's popup code client against a page with a strict CSP, as
+ * the app's sign-in page does. Runs in `npm run test:e2e`, which needs Chromium: a missing one
+ * fails the suite rather than skipping it.
  */
-describe.skipIf(!existsSync(CHROMIUM))('GSI popup flow in a real browser', () => {
+describe('GSI popup flow in a real browser', () => {
   let emu: Emulator;
   let app: Server;
   let appUrl: string;
@@ -47,8 +47,8 @@ describe.skipIf(!existsSync(CHROMIUM))('GSI popup flow in a real browser', () =>
     });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     appUrl = `http://localhost:${(app.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  }, 30_000);
+    browser = await launchChromium();
+  });
 
   afterAll(async () => {
     await browser?.close();

@@ -1,3 +1,4 @@
+/** Direct calls to the emulator, as google-auth-library and a browser make them. */
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import {
   createEmulator,
@@ -5,14 +6,7 @@ import {
   type EmulatorOptions,
 } from '../../src/emulator/emulator.js';
 
-export const CLIENT = {
-  clientId: 'test-client.apps.googleusercontent.com',
-  clientSecret: 'test-secret',
-};
-export const OTHER_CLIENT = {
-  clientId: 'other-client.apps.googleusercontent.com',
-  clientSecret: 'other-secret',
-};
+import { CLIENT, OTHER_CLIENT } from './client.js';
 
 export function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
   return createEmulator({ clients: [CLIENT, OTHER_CLIENT], ...options });
@@ -70,7 +64,11 @@ export function exchange(emu: Emulator, code: string, extra: Record<string, stri
   });
 }
 
-export async function signIn(emu: Emulator, account = 'alice@example.com'): Promise<TokenResponse> {
+/** The tokens the emulator gives for a fresh code of `account` (no app involved). */
+export async function issueTokens(
+  emu: Emulator,
+  account = 'alice@example.com',
+): Promise<TokenResponse> {
   const res = await exchange(emu, emu.issueCode({ account, clientId: CLIENT.clientId }));
   if (res.status !== 200) throw new Error(`token exchange failed: ${res.status}`);
   return (await res.json()) as TokenResponse;

@@ -1,18 +1,22 @@
+/**
+ * The app as production starts it (src/start.ts startServer, on a temporary SQLite database),
+ * against a fresh Google emulator, with the test overrides the environment cannot give.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
-import { startServer, type RunningServer } from '../../src/start.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/start.js';
+import type { SqliteDatabase } from '../../src/storage/database.js';
+import type { TableSessionStore } from '../../src/storage/session-store.js';
+import { CLIENT } from './client.js';
+import { openReader } from './database.js';
 
-export const CLIENT = {
-  clientId: 'test-client.apps.googleusercontent.com',
-  clientSecret: 'test-secret-value',
-};
+export type Agent = ReturnType<typeof supertest.agent>;
 
 export interface Harness {
   url: string;
@@ -20,10 +24,13 @@ export interface Harness {
   server: RunningServer;
   config: Config;
   dataDir: string;
+  /** The app's own database connection (per-connection pragmas make it read-only or full). */
+  readonly appDb: SqliteDatabase;
+  readonly sessionStore: TableSessionStore;
   /** Everything the app logged, as raw JSON lines. */
   logs: string[];
   /** A browser-like client that keeps its cookies. */
-  client(): supertest.Agent;
+  client(): Agent;
   /** Rows of the users table, read through a separate connection. */
   userRows(): { id: number; google_sub: string; email: string | null; name: string | null }[];
   sessionCount(): number;
@@ -36,6 +43,9 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   now?: () => number;
   emulatorOptions?: Partial<Parameters<typeof createEmulator>[0]>;
+  /** App settings the configuration refuses, e.g. production cookies against the emulator. */
+  app?: StartOptions['app'];
+  SessionStore?: StartOptions['SessionStore'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -58,26 +68,39 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     GOOGLE_CLIENT_ID: CLIENT.clientId,
     GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
     GOOGLE_EMULATOR_URL: emulator.url,
-    GOOGLE_TIMEOUT_MS: '1500',
+    // Generous for a loaded machine; the deadline tests set their own.
+    GOOGLE_TIMEOUT_MS: '3000',
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     // Suites sign in far more often than a person would; the limit has its own tests.
     RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   });
-  const start = () => startServer(config, { logger, ...(options.now ? { now: options.now } : {}) });
+  const start = () =>
+    startServer(config, {
+      logger,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.app ? { app: options.app } : {}),
+      ...(options.SessionStore ? { SessionStore: options.SessionStore } : {}),
+    });
   let server = await start();
   // Opened on first use: a harness on PostgreSQL (DATABASE_URL postgres://) has no file to read.
-  let reader: Database.Database | undefined;
-  const read = () =>
-    (reader ??= new Database(sqlitePathOf(config), { readonly: true, fileMustExist: true }));
+  let reader: SqliteDatabase | undefined;
+  const read = () => (reader ??= openReader(sqlitePathOf(config)));
 
-  const harness: Harness = {
+  return {
     get url() {
       return server.url;
     },
     emulator,
     get server() {
       return server;
+    },
+    get appDb() {
+      if (!server.db) throw new Error('appDb: this harness runs on PostgreSQL');
+      return server.db;
+    },
+    get sessionStore() {
+      return server.sessionStore;
     },
     config,
     dataDir,
@@ -98,47 +121,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  return harness;
-}
-
-/** GET /login as JSON: the state for this client's session. */
-export async function getState(agent: supertest.Agent): Promise<string> {
-  const res = await agent.get('/login').set('Accept', 'application/json').expect(200);
-  return (res.body as { state: string }).state;
-}
-
-/** A full popup-flow sign-in for `account` (email), as the page's script does it. */
-export async function signIn(
-  h: Harness,
-  agent: supertest.Agent,
-  account: string,
-): Promise<supertest.Response> {
-  const state = await getState(agent);
-  const code = h.emulator.issueCode({ account, clientId: CLIENT.clientId });
-  return agent
-    .post(`/gconnect?state=${encodeURIComponent(state)}`)
-    .type('application/octet-stream')
-    .send(code);
-}
-
-/** The cookie value named `sid` in a response's Set-Cookie, if any. */
-export function sessionCookieOf(res: supertest.Response): string | undefined {
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  return cookies.find((c) => /^(__Host-)?sid=/.test(c));
-}
-
-/** signIn that must succeed (200, and the given content type, HTML by default). */
-export async function signInOk(
-  h: Harness,
-  agent: supertest.Agent,
-  account: string,
-  contentType: RegExp = /text\/html/,
-): Promise<supertest.Response> {
-  const res = await signIn(h, agent, account);
-  if (res.status !== 200 || !contentType.test(String(res.headers['content-type']))) {
-    throw new Error(`sign-in as ${account} failed: ${res.status} ${res.text.slice(0, 200)}`);
-  }
-  return res;
 }
 
 /** The SQLite file of a harness's config (the suites that read rows run on SQLite). */

@@ -1,0 +1,97 @@
+import type { TestAccount } from './accounts.js';
+import { accountButton, hiddenField, renderPage } from './consent-page.js';
+import type { GsiRequest } from './gsi-request.js';
+import { escapeHtml, jsonForScript } from './html.js';
+
+/** How the credential was chosen, as Google's CredentialResponse.select_by says it. */
+export type SelectBy = 'btn' | 'user_1tap' | 'auto';
+
+export type GsiMessage =
+  | {
+      type: 'emulator-credential-response';
+      credential: string;
+      select_by: SelectBy;
+      /** Fault `csrfMismatch` in One Tap's login_uri mode: the script posts a wrong field. */
+      csrf_mismatch?: true;
+    }
+  | { type: 'emulator-credential-response'; error: 'cancelled' };
+
+/** Hidden fields that carry the chooser's request to the approve step. */
+function requestFields(request: GsiRequest): string {
+  return [
+    hiddenField('client_id', request.clientId),
+    hiddenField('origin', request.origin),
+    hiddenField('mode', request.mode),
+    hiddenField('nonce', request.nonce),
+    hiddenField('login_uri', request.loginUri),
+    hiddenField('g_csrf_token', request.csrfToken),
+  ].join('\n');
+}
+
+/** The account chooser of the button (popup or full page) and of One Tap (in an iframe). */
+export function renderGsiChooser(request: GsiRequest, accounts: readonly TestAccount[]): string {
+  const host = new URL(request.origin).host;
+  const title = request.mode === 'onetap' ? `Sign in to ${host} with Google` : 'Choose an account';
+  return renderPage({
+    title: 'Emulated Google — sign in with Google',
+    body: `<h1>${escapeHtml(title)}</h1>
+<p>to continue to <code>${escapeHtml(host)}</code></p>
+<form method="post" action="/gsi/select/approve">
+${requestFields(request)}
+<ul>
+${accounts.map(accountButton).join('\n')}
+</ul>
+<div class="actions"><button class="cancel" type="submit" name="action" value="cancel">Cancel</button></div>
+</form>`,
+  });
+}
+
+/**
+ * The page that hands the result to the window that asked: the popup's opener or One Tap's
+ * parent, only at the page's origin (never `*`, which would give the credential to anyone).
+ */
+export function renderGsiMessagePage(
+  message: GsiMessage,
+  origin: string,
+  target: 'opener' | 'parent',
+  nonce: string,
+): string {
+  const script = `(function () {
+  var message = ${jsonForScript(message)};
+  var origin = ${jsonForScript(origin)};
+  var target = ${jsonForScript(target)} === 'opener' ? window.opener : window.parent;
+  if (target && target !== window) {
+    target.postMessage(message, origin);
+    if (window.opener) setTimeout(function () { window.close(); }, 50);
+  } else {
+    document.getElementById('status').textContent = 'The window that asked for sign-in is gone.';
+  }
+})();`;
+  return renderPage({
+    title: 'Emulated Google — returning to the app',
+    body: `<h1>Returning to the app…</h1><p id="status">One moment.</p>`,
+    scriptNonce: nonce,
+    script,
+  });
+}
+
+/** Redirect mode: Google's page posts the credential to the app's login_uri as a form. */
+export function renderGsiFormPost(
+  loginUri: string,
+  fields: Record<string, string>,
+  nonce: string,
+): string {
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => hiddenField(name, value))
+    .join('\n');
+  return renderPage({
+    title: 'Emulated Google — returning to the app',
+    body: `<h1>Returning to the app…</h1>
+<form id="gsi-post" method="post" action="${escapeHtml(loginUri)}">
+${inputs}
+<noscript><button type="submit">Continue</button></noscript>
+</form>`,
+    scriptNonce: nonce,
+    script: `document.getElementById('gsi-post').submit();`,
+  });
+}

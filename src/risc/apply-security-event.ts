@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { AccountSecurityStore } from '../storage/account-security.js';
+import type { SecurityEvent } from './security-events.js';
+
+export interface ApplyDeps {
+  accounts: AccountSecurityStore;
+  logger: Logger;
+}
+
+/** What an event did, for the log: never a token or token identifier. */
+export type Outcome = 'applied' | 'unknown-user' | 'logged' | 'unsupported';
+
+/**
+ * Acts on one Cross-Account Protection event. Every action is idempotent and keyed to the
+ * token's `iat`, not the arrival time: a late or repeated `sessions-revoked` ends the sessions
+ * that existed when Google revoked them, never a session the user started afterwards.
+ */
+export async function applySecurityEvent(
+  deps: ApplyDeps,
+  event: SecurityEvent,
+  issuedAtMs: number,
+): Promise<Outcome> {
+  switch (event.type) {
+    case 'verification':
+      deps.logger.info(
+        { risc: { type: event.type, state: event.state } },
+        'RISC verification event',
+      );
+      return 'logged';
+    case 'unknown':
+      deps.logger.warn({ risc: { uri: event.uri } }, 'RISC event of an unknown type ignored');
+      return 'unsupported';
+    case 'token-revoked':
+      // Matching one refresh token needs the stored grant's token hashes (offline access).
+      deps.logger.info({ risc: { type: event.type } }, 'RISC token-revoked event received');
+      return 'logged';
+    default:
+      break;
+  }
+  const userId = event.googleSub ? await deps.accounts.findUserId(event.googleSub) : undefined;
+  if (userId === undefined) return 'unknown-user';
+  switch (event.type) {
+    case 'sessions-revoked':
+    case 'tokens-revoked':
+      await deps.accounts.revokeSessions(userId, issuedAtMs);
+      break;
+    case 'account-disabled':
+      // Hijacked: whoever holds a session may be the attacker. Otherwise only new sign-ins stop.
+      if (event.reason === 'hijacking') await deps.accounts.revokeSessions(userId, issuedAtMs);
+      await deps.accounts.setSignInDisabled(userId, event.reason ?? 'disabled');
+      break;
+    case 'account-enabled':
+      await deps.accounts.setSignInDisabled(userId, null);
+      break;
+    case 'account-credential-change-required':
+      await deps.accounts.flagCredentialChange(userId, issuedAtMs);
+      break;
+  }
+  deps.logger.info({ risc: { type: event.type, userId } }, 'RISC event applied');
+  return 'applied';
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { SqliteDatabase } from './database.js';
+
+/** What Cross-Account Protection told us about one user's Google account. */
+export interface AccountSecurity {
+  /** Sessions signed in at or before this instant (ms) are over (`sessions-revoked` & co). */
+  sessionsRevokedAt: number | null;
+  /** Set while Google reports the account disabled: Google sign-in is refused. */
+  signInDisabledReason: string | null;
+  /** Google asked the user to change their credentials (`account-credential-change-required`). */
+  credentialChangeRequiredAt: number | null;
+}
+
+export interface AccountSecurityStore {
+  /** Our user for Google's `sub` (the subject of a security event), if we have one. */
+  findUserId(googleSub: string): Promise<number | undefined>;
+  get(userId: number): Promise<AccountSecurity | undefined>;
+  /** Ends every session signed in at or before `atMs`: one write, whatever the number of sessions. */
+  revokeSessions(userId: number, atMs: number): Promise<void>;
+  setSignInDisabled(userId: number, reason: string | null): Promise<void>;
+  flagCredentialChange(userId: number, atMs: number): Promise<void>;
+}
+
+/**
+ * Remembers the `jti` of every Security Event Token acted on, so a replay does nothing twice.
+ * Claimed before acting; released when acting failed, so Google's retry is not mistaken for one.
+ */
+export interface SecurityEventLedger {
+  claim(jti: string, expiresAtMs: number): Promise<boolean>;
+  release(jti: string): Promise<void>;
+  prune(nowMs: number): Promise<void>;
+}
+
+export function jtiHash(jti: string): string {
+  return createHash('sha256').update(jti).digest('base64url');
+}
+
+interface Row {
+  sessions_revoked_at: number | null;
+  signin_disabled_reason: string | null;
+  credential_change_required_at: number | null;
+}
+
+export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSecurityStore {
+  const byUser = db.prepare<[number], Row>(
+    `SELECT sessions_revoked_at, signin_disabled_reason, credential_change_required_at
+     FROM account_security WHERE user_id = ?`,
+  );
+  // MAX keeps the latest revocation when events arrive out of order.
+  const revoke = db.prepare(
+    `INSERT INTO account_security (user_id, sessions_revoked_at) VALUES (?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET sessions_revoked_at =
+       MAX(COALESCE(sessions_revoked_at, 0), excluded.sessions_revoked_at)`,
+  );
+  const disable = db.prepare(
+    `INSERT INTO account_security (user_id, signin_disabled_reason) VALUES (?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET signin_disabled_reason = excluded.signin_disabled_reason`,
+  );
+  const flag = db.prepare(
+    `INSERT INTO account_security (user_id, credential_change_required_at) VALUES (?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET
+       credential_change_required_at = excluded.credential_change_required_at`,
+  );
+  const userIdBySub = db.prepare<[string], { id: number }>(
+    'SELECT id FROM users WHERE google_sub = ?',
+  );
+  return {
+    async findUserId(googleSub) {
+      return userIdBySub.get(googleSub)?.id;
+    },
+    async get(userId) {
+      const row = byUser.get(userId);
+      if (!row) return undefined;
+      return {
+        sessionsRevokedAt: row.sessions_revoked_at,
+        signInDisabledReason: row.signin_disabled_reason,
+        credentialChangeRequiredAt: row.credential_change_required_at,
+      };
+    },
+    async revokeSessions(userId, atMs) {
+      revoke.run(userId, atMs);
+    },
+    async setSignInDisabled(userId, reason) {
+      disable.run(userId, reason);
+    },
+    async flagCredentialChange(userId, atMs) {
+      flag.run(userId, atMs);
+    },
+  };
+}
+
+export function createSqliteSecurityEventLedger(db: SqliteDatabase): SecurityEventLedger {
+  const insert = db.prepare(
+    'INSERT INTO security_events (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  );
+  const remove = db.prepare('DELETE FROM security_events WHERE jti_hash = ?');
+  const prune = db.prepare('DELETE FROM security_events WHERE expires_at <= ?');
+  return {
+    async claim(jti, expiresAtMs) {
+      return insert.run(jtiHash(jti), expiresAtMs).changes === 1;
+    },
+    async release(jti) {
+      remove.run(jtiHash(jti));
+    },
+    async prune(nowMs) {
+      prune.run(nowMs);
+    },
+  };
+}

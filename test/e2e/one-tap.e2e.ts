@@ -1,0 +1,172 @@
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/**
+ * The Google button and One Tap (google.accounts.id) in Chromium against the emulator's
+ * stand-in: the credential reaches POST /auth/google/credential in both delivery modes.
+ */
+const ALICE = { email: 'alice@example.com', name: 'Alice Example' };
+const GSI_BUTTON = 'Continue with Google';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let consoleWatch: ConsoleWatch;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  // A fresh browser profile per test: no cookies or storage carried over.
+  context = await browser.newContext();
+  consoleWatch = await watchConsole(context);
+  page = await context.newPage();
+});
+afterEach(async () => {
+  await context.close();
+});
+
+/** One app + emulator per describe block, with its own environment. */
+function useApp(env: Record<string, string>): () => Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness({ env });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  return () => {
+    if (!h) throw new Error('the harness starts in beforeAll');
+    return h;
+  };
+}
+
+async function me(h: Harness): Promise<{ status: number; body: unknown }> {
+  const res = await context.request.get(`${h.url}/me`, { headers: { Accept: 'application/json' } });
+  return { status: res.status(), body: await res.json() };
+}
+
+function accountIn(chooser: Page | FrameLocator, email: string) {
+  return chooser.locator('button.account', { hasText: email });
+}
+
+function oneTap(): FrameLocator {
+  return page.frameLocator('#credential_picker_iframe');
+}
+
+async function expectHomeAs(h: Harness, name: string): Promise<void> {
+  await page.waitForURL(`${h.url}/`);
+  expect(await page.locator('.user .name').innerText()).toBe(name);
+  expect(await me(h)).toMatchObject({ status: 200, body: { email: ALICE.email } });
+}
+
+describe('the Google button, callback mode (GSI_UX_MODE=popup, the default)', () => {
+  const app = useApp({});
+
+  it('when an account is picked in the popup, then the page posts the credential and greets the user', async () => {
+    const h = app();
+    await page.goto(`${h.url}/login`);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: GSI_BUTTON }).click(),
+    ]);
+    await popup.waitForLoadState();
+    expect(await popup.title()).toBe('Emulated Google — sign in with Google');
+    await accountIn(popup, ALICE.email).click();
+    await expect
+      .poll(() => page.locator('#result h1').textContent())
+      .toBe(`Welcome, ${ALICE.name}!`);
+    await expectHomeAs(h, ALICE.name);
+    // No One Tap unless ONE_TAP=on.
+    expect(await page.locator('#credential_picker_iframe').count()).toBe(0);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+});
+
+describe('the Google button, redirect mode (GSI_UX_MODE=redirect: Google posts to login_uri)', () => {
+  const app = useApp({ GSI_UX_MODE: 'redirect' });
+
+  it('when an account is picked, then Google posts the form with g_csrf_token and the user lands home', async () => {
+    const h = app();
+    await page.goto(`${h.url}/login`);
+    await page.getByRole('button', { name: GSI_BUTTON }).click();
+    await page.waitForURL(new RegExp(`^${h.emulator.url}/gsi/select`));
+    const [post] = await Promise.all([
+      page.waitForRequest(`${h.url}/auth/google/credential`),
+      accountIn(page, ALICE.email).click(),
+    ]);
+    // Google's page posted it (no-referrer: Origin "null"), a cross-origin form that the
+    // cross-site rule alone would refuse, carrying our cookie and the same field.
+    expect(await post.headerValue('origin')).not.toBe(h.url);
+    expect(post.isNavigationRequest()).toBe(true);
+    const field = new URLSearchParams(post.postData() ?? '').get('g_csrf_token');
+    expect(await post.headerValue('cookie')).toContain(`g_csrf_token=${field}`);
+    await expectHomeAs(h, ALICE.name);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when Google posts a g_csrf_token that differs from the cookie, then 403 and nobody is signed in', async () => {
+    const h = app();
+    h.emulator.inject('gsi', { kind: 'csrfMismatch' });
+    await page.goto(`${h.url}/login`);
+    await page.getByRole('button', { name: GSI_BUTTON }).click();
+    await page.waitForURL(new RegExp(`^${h.emulator.url}/gsi/select`));
+    const [response] = await Promise.all([
+      page.waitForResponse(`${h.url}/auth/google/credential`),
+      accountIn(page, ALICE.email).click(),
+    ]);
+    expect(response.status()).toBe(403);
+    expect((await me(h)).status).toBe(401);
+    // The browser logs the failed navigation's 403 itself; nothing else may go wrong.
+    expect(consoleWatch.unexpected('status of 403')).toEqual([]);
+  });
+});
+
+describe('One Tap (ONE_TAP=on, ONE_TAP_AUTO_SELECT=on)', () => {
+  const app = useApp({ ONE_TAP: 'on', ONE_TAP_AUTO_SELECT: 'on' });
+
+  async function signInWithOneTap(h: Harness): Promise<void> {
+    await page.goto(`${h.url}/login`);
+    await accountIn(oneTap(), ALICE.email).click();
+    await expectHomeAs(h, ALICE.name);
+  }
+
+  it('when the prompt is answered, then the user is signed in without leaving the page', async () => {
+    const h = app();
+    await signInWithOneTap(h);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when a returning user comes back, then auto select signs them in without a click', async () => {
+    const h = app();
+    await signInWithOneTap(h);
+    // The session ends without a sign-out (it expired, say): Google still knows the account.
+    await context.clearCookies({ name: 'sid' });
+    expect((await me(h)).status).toBe(401);
+    await page.goto(`${h.url}/login`);
+    await expectHomeAs(h, ALICE.name);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+
+  it('when the user signed out, then the sign-in page calls disableAutoSelect and One Tap waits for a click', async () => {
+    const h = app();
+    await signInWithOneTap(h);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${h.url}/`);
+    await page.goto(`${h.url}/login`);
+    // The prompt shows the chooser instead of signing straight back in.
+    await expect.poll(() => accountIn(oneTap(), ALICE.email).isVisible()).toBe(true);
+    expect(page.url()).toBe(`${h.url}/login`);
+    expect((await me(h)).status).toBe(401);
+    expect(await page.evaluate(() => document.cookie)).toContain('g_state=');
+    // And a click still signs in.
+    await accountIn(oneTap(), ALICE.email).click();
+    await expectHomeAs(h, ALICE.name);
+    expect(consoleWatch.problems).toEqual([]);
+  });
+});

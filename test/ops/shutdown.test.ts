@@ -1,0 +1,136 @@
+/**
+ * Graceful shutdown, as an orchestrator or a rolling restart exercises it: SIGTERM turns /readyz
+ * 503 at once, requests already accepted finish (a code already exchanged at Google is not thrown
+ * away) and their responses say `Connection: close`, and the process exits 0 within the grace
+ * period, also when started with `npm start`, whose npm process is the one that gets the signal.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import supertest from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLIENT } from '../support/client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { getState } from '../support/sign-in.js';
+import { waitUntil } from '../support/wait-until.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ALICE = 'alice@example.com';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** A sign-in whose userinfo call hangs for `hangMs`: in flight, past the code exchange. */
+async function signInHeldAtUserinfo(harness: Harness, hangMs?: number) {
+  harness.emulator.inject('userinfo', { kind: 'hang', ...(hangMs ? { ms: hangMs } : {}) });
+  const agent = harness.client();
+  const state = await getState(agent);
+  const response = agent
+    .post(`/gconnect?state=${state}`)
+    .type('text/plain')
+    .send(harness.emulator.issueCode({ account: ALICE, clientId: CLIENT.clientId }))
+    .then(
+      (res) => res,
+      (err: unknown) => err as Error,
+    );
+  await waitUntil('the code exchange', () => harness.emulator.calls('userinfo').length === 1);
+  return { response };
+}
+
+describe('draining', () => {
+  it('when shutdown starts during a sign-in, then /readyz is 503 at once and the sign-in still completes, with Connection: close', async () => {
+    h = await startHarness({ env: { GOOGLE_TIMEOUT_MS: '20000' } });
+    const { response } = await signInHeldAtUserinfo(h, 1000);
+    expect(h.emulator.calls('token')).toHaveLength(1);
+    const closed = h.server.close(30_000);
+
+    const ready = await supertest(h.url).get('/readyz').expect(503, { status: 'draining' });
+    expect(ready.headers.connection).toBe('close');
+    const res = await response;
+    if (res instanceof Error) throw res;
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain('Welcome');
+    expect(res.headers.connection).toBe('close');
+    await closed;
+    // The exchanged code became a user and a stored, signed-in session.
+    expect(h.userRows().map((u) => u.email)).toEqual([ALICE]);
+    expect(h.sessionCount()).toBe(1);
+  });
+
+  it('when nothing is in flight, then the listener closes at once', async () => {
+    h = await startHarness();
+    const port = Number(new URL(h.url).port);
+    await h.server.close(30_000);
+    expect(await refusesConnections(port)).toBe(true);
+  });
+
+  it('when a request outlives the grace period, then its connection is cut and the close completes', async () => {
+    h = await startHarness({ env: { GOOGLE_TIMEOUT_MS: '60000' } });
+    const { response } = await signInHeldAtUserinfo(h);
+    await h.server.close(200);
+    expect(await response).toBeInstanceOf(Error);
+  });
+});
+
+describe('npm start', () => {
+  it('when the npm process gets SIGTERM, then the server drains, exits 0 and its port closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gconnect-npm-start-'));
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: '0',
+        DATABASE_URL: `file:${join(dir, 'app.db')}`,
+        GOOGLE_CLIENT_ID: CLIENT.clientId,
+        GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
+        GOOGLE_EMULATOR_URL: 'http://127.0.0.1:9',
+        SESSION_SECRET: 'npm-start-test-secret-0123456789abcdef',
+        BASE_URL: '', // Vitest puts Vite's BASE_URL=/ in process.env; the app reads BASE_URL too
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const url = await waitUntil(
+        'the server to listen',
+        () => /listening on (http:\/\/\S+?)"/.exec(out)?.[1],
+        { timeoutMs: 60_000 },
+      );
+      await supertest(url).get('/readyz').expect(200);
+      const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+      child.kill('SIGTERM'); // the npm process, not the server
+      expect(await exited).toEqual([0, null]);
+      expect(out).toContain('"signal":"SIGTERM"');
+      expect(await refusesConnections(Number(new URL(url).port))).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // npm itself takes seconds to start on a loaded machine: a generous deadline, not a timing.
+  }, 90_000);
+});
+
+/** True when nothing listens on the port any more (the server process is gone). */
+async function refusesConnections(port: number): Promise<boolean> {
+  return waitUntil('the port to close', async () => {
+    const socket = connect(port, '127.0.0.1');
+    try {
+      await once(socket, 'connect');
+      return false;
+    } catch {
+      return true;
+    } finally {
+      socket.destroy();
+    }
+  });
+}

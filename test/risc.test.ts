@@ -1,0 +1,269 @@
+/**
+ * Cross-Account Protection over real HTTP: the emulator signs Security Event Tokens and pushes
+ * them to the app's POST /risc, as Google does once the receiver is registered.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { updateStream, type ServiceAccountKey } from '../src/risc/register-receiver.js';
+import type { Harness } from './support/harness.js';
+import { signInOk } from './support/sign-in.js';
+import { useHarness } from './support/use-harness.js';
+
+const ALICE = 'alice@example.com';
+const BOB = 'bob@example.org';
+
+interface Delivery {
+  statuses: number[];
+}
+
+let h: Harness;
+let db: ReturnType<typeof useHarness>['db'];
+let advanceClock: (ms: number) => void;
+useHarness({}, (s) => ({ h, db, advanceClock } = s));
+
+async function serviceAccount(): Promise<ServiceAccountKey> {
+  const res = await fetch(`${h.emulator.url}/emulator/risc/service-account`, { method: 'POST' });
+  return (await res.json()) as ServiceAccountKey;
+}
+
+async function register(): Promise<void> {
+  await updateStream(
+    { key: await serviceAccount(), apiBase: h.emulator.url, timeoutMs: 5000 },
+    `${h.url}/risc`,
+  );
+}
+
+async function emit(event: Record<string, unknown>): Promise<Delivery> {
+  const res = await fetch(`${h.emulator.url}/emulator/risc/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as Delivery;
+}
+
+async function signedInAs(agent: ReturnType<Harness['client']>): Promise<string | undefined> {
+  const res = await agent.get('/me');
+  return res.status === 200 ? (res.body as { email: string }).email : undefined;
+}
+
+let minutesAhead = 0;
+/**
+ * Moves the app's clock past the receiver's one-refetch-a-minute ration, whatever an earlier
+ * test (in any order) spent it on: each call goes further ahead than any call before.
+ */
+function pastRefetchRation(): void {
+  minutesAhead += 10;
+  advanceClock(minutesAhead * 60_000);
+}
+
+function loggedEvents(message: string): number {
+  return h.logs.filter((l) => (JSON.parse(l) as { msg?: string }).msg === message).length;
+}
+
+beforeEach(register);
+
+describe('when a valid security event arrives', () => {
+  it('then sessions-revoked signs the user out on every device, and a later sign-in stays', async () => {
+    const laptop = h.client();
+    const phone = h.client();
+    const other = h.client();
+    await signInOk(h, laptop, ALICE);
+    await signInOk(h, phone, ALICE);
+    await signInOk(h, other, BOB);
+
+    expect(await emit({ type: 'sessions-revoked', account: ALICE })).toEqual({ statuses: [202] });
+
+    expect(await signedInAs(laptop)).toBeUndefined();
+    expect(await signedInAs(phone)).toBeUndefined();
+    expect(await signedInAs(other)).toBe(BOB);
+    await signInOk(h, laptop, ALICE);
+    expect(await signedInAs(laptop)).toBe(ALICE);
+  });
+
+  it('then tokens-revoked ends the sessions too', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    await emit({ type: 'tokens-revoked', account: ALICE });
+    expect(await signedInAs(agent)).toBeUndefined();
+  });
+
+  it('then account-disabled for hijacking ends the sessions and refuses sign-in until account-enabled', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    try {
+      await emit({ type: 'account-disabled', account: ALICE, reason: 'hijacking' });
+      expect(await signedInAs(agent)).toBeUndefined();
+      await expect(signInOk(h, h.client(), ALICE)).rejects.toThrow(/403/);
+    } finally {
+      await emit({ type: 'account-enabled', account: ALICE });
+    }
+    await signInOk(h, agent, ALICE);
+    expect(await signedInAs(agent)).toBe(ALICE);
+  });
+
+  it('then account-disabled for another reason keeps sessions but refuses new sign-ins', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, BOB);
+    try {
+      await emit({ type: 'account-disabled', account: BOB, reason: 'bulk-account' });
+      expect(await signedInAs(agent)).toBe(BOB);
+      await expect(signInOk(h, h.client(), BOB)).rejects.toThrow(/403/);
+    } finally {
+      await emit({ type: 'account-enabled', account: BOB });
+    }
+    await signInOk(h, h.client(), BOB);
+  });
+
+  it('then account-credential-change-required is recorded for the account page', async () => {
+    await signInOk(h, h.client(), ALICE);
+    await emit({ type: 'account-credential-change-required', account: ALICE });
+    const row = db
+      .prepare(
+        `SELECT credential_change_required_at AS at FROM account_security
+         JOIN users ON users.id = account_security.user_id WHERE users.email = ?`,
+      )
+      .get(ALICE) as { at: number | null } | undefined;
+    expect(row?.at).toBeGreaterThan(0);
+  });
+
+  it('then a verification event is logged with its state', async () => {
+    await emit({ type: 'verification', state: 'state-1234' });
+    expect(
+      h.logs.some((l) => l.includes('RISC verification event') && l.includes('state-1234')),
+    ).toBe(true);
+  });
+
+  it('then an event for an unknown Google account is accepted and changes nothing', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    await emit({ type: 'sessions-revoked', account: 'carol@example.com' });
+    expect(await signedInAs(agent)).toBe(ALICE);
+  });
+});
+
+describe('when the same event is delivered twice', () => {
+  it('then both answers are 202 and it acts once', async () => {
+    await signInOk(h, h.client(), ALICE);
+    const before = loggedEvents('RISC event applied');
+    expect(await emit({ type: 'sessions-revoked', account: ALICE, twice: true })).toEqual({
+      statuses: [202, 202],
+    });
+    expect(loggedEvents('RISC event applied') - before).toBe(1);
+  });
+});
+
+describe('when the token is not a valid security event', () => {
+  const refusals: [string, Record<string, unknown>, string][] = [
+    ['a bad signature', { badSignature: true }, 'invalid_key'],
+    ['a key Google does not publish', { unknownKey: true }, 'invalid_key'],
+    ['alg none', { unsigned: true }, 'invalid_key'],
+    ['another audience', { audience: 'other.apps.googleusercontent.com' }, 'invalid_audience'],
+    ['another issuer', { issuer: 'https://evil.example/' }, 'invalid_issuer'],
+  ];
+  for (const [name, fault, code] of refusals) {
+    it(`then ${name} gives 400 ${code} and nothing changes`, async () => {
+      const agent = h.client();
+      await signInOk(h, agent, ALICE);
+      const events = db.prepare('SELECT count(*) AS n FROM security_events').get() as { n: number };
+      expect(await emit({ type: 'sessions-revoked', account: ALICE, ...fault })).toEqual({
+        statuses: [400],
+      });
+      expect(await signedInAs(agent)).toBe(ALICE);
+      expect(db.prepare('SELECT count(*) AS n FROM security_events').get()).toEqual(events);
+      expect(h.logs.some((l) => l.includes('RISC event refused') && l.includes(code))).toBe(true);
+    });
+  }
+
+  it('then a flood of unknown kids costs one refetch of the keys a minute', async () => {
+    await emit({ type: 'verification', state: 'warm' });
+    pastRefetchRation();
+    h.emulator.resetCalls();
+    for (let i = 0; i < 3; i++) {
+      expect(await emit({ type: 'sessions-revoked', account: ALICE, unknownKey: true })).toEqual({
+        statuses: [400],
+      });
+    }
+    expect(h.emulator.calls('certs')).toHaveLength(1);
+  });
+
+  it('then after Google rotates its key, an event signed with the new key costs one refetch and is applied', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    await emit({ type: 'verification', state: 'warm' });
+    pastRefetchRation();
+    h.emulator.rotateKey();
+    h.emulator.resetCalls();
+    expect(await emit({ type: 'sessions-revoked', account: ALICE })).toEqual({ statuses: [202] });
+    expect(h.emulator.calls('certs')).toHaveLength(1);
+    expect(await signedInAs(agent)).toBeUndefined();
+  });
+
+  it.each([
+    ['garbage', 'application/secevent+jwt', 'not a jwt'],
+    ['an empty body', 'application/secevent+jwt', ''],
+    ['JSON', 'application/json', '{"events":{}}'],
+  ])('then %s gives 400', async (_name, type, body) => {
+    const res = await fetch(`${h.url}/risc`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { err: string }).err).toBe('invalid_request');
+  });
+
+  it('then a body over 8 KiB gives 413', async () => {
+    const res = await fetch(`${h.url}/risc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/secevent+jwt' },
+      body: 'a'.repeat(9 * 1024),
+    });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('npm run risc:register', () => {
+  it('then it registers the receiver with a service-account key and Google sends a verification event', async () => {
+    const keyFile = join(h.dataDir, 'service-account.json');
+    writeFileSync(keyFile, JSON.stringify(await serviceAccount()));
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/risc/register-cli.ts',
+        '--key-file',
+        keyFile,
+        '--receiver-url',
+        `${h.url}/risc`,
+      ],
+      {
+        env: { ...process.env, GOOGLE_EMULATOR_URL: h.emulator.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain('status: {"status":"enabled"}');
+    const state = /state ([0-9a-f]{16})/.exec(out)?.[1];
+    expect(state).toBeDefined();
+    expect(h.logs.some((l) => l.includes('RISC verification event') && l.includes(state!))).toBe(
+      true,
+    );
+  });
+
+  it('then a key the emulator never issued is refused', async () => {
+    const key = await serviceAccount();
+    const forged = { ...key, client_email: 'someone-else@emulator.iam.gserviceaccount.com' };
+    await expect(
+      updateStream({ key: forged, apiBase: h.emulator.url, timeoutMs: 5000 }, `${h.url}/risc`),
+    ).rejects.toThrow(/401/);
+  });
+});
