@@ -168,6 +168,7 @@ export function createApp(deps: AppDeps): Express {
         now,
       }),
       accounts: deps.accountSecurity,
+      grants,
       ledger: deps.securityEvents,
       logger,
       now,

@@ -84,11 +84,19 @@ describe('when a valid security event arrives', () => {
     expect(await signedInAs(laptop)).toBe(ALICE);
   });
 
-  it('then tokens-revoked ends the sessions too', async () => {
+  it('then tokens-revoked deletes the stored Google grant and ends the sessions too', async () => {
     const agent = h.client();
     await signInOk(h, agent, ALICE);
+    const grants = () =>
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?',
+        )
+        .get(ALICE) as { n: number };
+    expect(grants().n).toBe(1);
     await emit({ type: 'tokens-revoked', account: ALICE });
     expect(await signedInAs(agent)).toBeUndefined();
+    expect(grants().n).toBe(0);
   });
 
   it('then account-disabled for hijacking ends the sessions and refuses sign-in until account-enabled', async () => {

@@ -43,6 +43,8 @@ export interface GoogleGrants {
   hasLiveRefreshToken(userId: number): Promise<boolean>;
   /** Revokes the grant at Google (once) and deletes it here; Google failing does not keep it. */
   revokeAndForget(userId: number): Promise<void>;
+  /** Deletes the grant here only: Google already revoked it (Cross-Account Protection). */
+  forget(userId: number): Promise<void>;
 }
 
 export interface GoogleGrantsDeps {
@@ -223,6 +225,10 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           'revoke at Google failed; the grant is forgotten here anyway',
         );
       }
+      await store.delete(userId);
+    },
+
+    async forget(userId) {
       await store.delete(userId);
     },
   };

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 import type { SecurityEvent } from './security-events.js';
 
 export interface ApplyDeps {
   accounts: AccountSecurityStore;
+  /** The users' stored Google grants: tokens-revoked deletes the user's. */
+  grants: Pick<GoogleGrants, 'forget'>;
   logger: Logger;
 }
 
@@ -41,7 +44,11 @@ export async function applySecurityEvent(
   if (userId === undefined) return 'unknown-user';
   switch (event.type) {
     case 'sessions-revoked':
+      await deps.accounts.revokeSessions(userId, issuedAtMs);
+      break;
     case 'tokens-revoked':
+      // Google revoked every token it issued us for the user: the stored ones are dead weight.
+      await deps.grants.forget(userId);
       await deps.accounts.revokeSessions(userId, issuedAtMs);
       break;
     case 'account-disabled':

@@ -8,11 +8,13 @@ import {
   SecurityEventUnavailableError,
   type VerifySecurityEvent,
 } from '../risc/verify-security-event.js';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import type { AccountSecurityStore, SecurityEventLedger } from '../storage/account-security.js';
 
 export interface RiscDeps {
   verify: VerifySecurityEvent;
   accounts: AccountSecurityStore;
+  grants: Pick<GoogleGrants, 'forget'>;
   ledger: SecurityEventLedger;
   logger: Logger;
   now: () => number;

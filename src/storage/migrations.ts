@@ -68,7 +68,7 @@ const MIGRATIONS: readonly string[] = [
      refreshed_at            TEXT,
      refresh_lease_until     INTEGER
    );`,
-  // 4: the session index: whose session it is, its public id (listed to the user instead of the
+  // 5: the session index: whose session it is, its public id (listed to the user instead of the
   // session id), when it was created and last seen. Sessions signed in before get an id now.
   `ALTER TABLE sessions ADD COLUMN user_id INTEGER;
    ALTER TABLE sessions ADD COLUMN public_id TEXT;

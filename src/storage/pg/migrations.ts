@@ -62,7 +62,7 @@ const MIGRATIONS: readonly string[] = [
      refreshed_at            TIMESTAMPTZ,
      refresh_lease_until     BIGINT
    );`,
-  // 4: the session index (see migrations.ts step 4).
+  // 5: the session index (see migrations.ts step 5).
   `ALTER TABLE sessions ADD COLUMN user_id BIGINT, ADD COLUMN public_id TEXT,
      ADD COLUMN created_at BIGINT, ADD COLUMN last_seen_at BIGINT;
    UPDATE sessions SET user_id = (sess::jsonb ->> 'userId')::bigint,
