@@ -25,6 +25,7 @@ import { requireRecentSignIn } from './http/require-recent-sign-in.js';
 import { accountSessions, revokeOtherSessions, revokeSession } from './routes/account-sessions.js';
 import type { GoogleGrants } from './grants/google-grants.js';
 import type { UserSessions } from './storage/session-store.js';
+import type { SecurityLog } from './storage/security-log.js';
 import { gconnect } from './routes/gconnect.js';
 import {
   CREDENTIAL_PATH,
@@ -93,6 +94,8 @@ export interface AppDeps {
   /** Cross-Account Protection: per-user signals and the security events already handled. */
   accountSecurity: AccountSecurityStore;
   securityEvents: SecurityEventLedger;
+  /** The users' security logs (sign-ins, sign-outs, sessions ended, Google's events). */
+  securityLog: SecurityLog;
   google: GoogleClient;
   /** The users' Google grants: tokens kept encrypted, googleAccessToken for the app's own calls. */
   grants: GoogleGrants;
@@ -119,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
     scopes: config.googleScopes ?? [],
     sessions: deps.sessionStore,
     maxSessionsPerUser: config.maxSessionsPerUser ?? 20,
+    securityLog: deps.securityLog,
     now,
   };
   const app = express();
@@ -142,7 +146,7 @@ export function createApp(deps: AppDeps): Express {
     gsi: config.gsi,
     allowedDomains: config.allowedAccounts.domains,
   };
-  const accountDeps = { google, users, logger, cookie, grants };
+  const accountDeps = { google, users, logger, cookie, grants, securityLog: deps.securityLog, now };
   const signedIn = requireSignIn(users);
   const form = express.urlencoded({ extended: false, limit: '1kb' });
 
@@ -169,6 +173,7 @@ export function createApp(deps: AppDeps): Express {
       }),
       accounts: deps.accountSecurity,
       grants,
+      securityLog: deps.securityLog,
       ledger: deps.securityEvents,
       logger,
       now,
@@ -234,13 +239,20 @@ export function createApp(deps: AppDeps): Express {
   );
   app.post('/logout', logout(accountDeps));
   app.get('/me', me(accountDeps));
-  const sessionsDeps = { sessions: deps.sessionStore, cookie };
+  const sessionsDeps = { sessions: deps.sessionStore, cookie, securityLog: deps.securityLog, now };
   const reauthMs = config.accountReauthMs ?? 10 * 60_000;
   const recentSignIn = requireRecentSignIn(reauthMs, now);
   app.get(
     '/account',
     signedIn,
-    accountPage({ grants, google, sessions: deps.sessionStore, reauthMs, now }),
+    accountPage({
+      grants,
+      google,
+      sessions: deps.sessionStore,
+      securityLog: deps.securityLog,
+      reauthMs,
+      now,
+    }),
   );
   app.get('/account/sessions', signedIn, accountSessions(sessionsDeps));
   app.post(

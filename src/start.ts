@@ -119,6 +119,7 @@ export async function startServer(
     failedSignIns: storage.failedSignIns,
     accountSecurity: storage.accountSecurity,
     securityEvents: storage.securityEvents,
+    securityLog: storage.securityLog,
     google,
     grants: createGoogleGrants({
       store: storage.grants,

@@ -196,3 +196,21 @@ describe('MAX_SESSIONS_PER_USER', () => {
     expect(await listOf(clients[4]!)).toHaveLength(3);
   });
 });
+
+describe('security log on /account', () => {
+  it('when the user signs in, ends a session and signs out, then the account page lists each, newest first', async () => {
+    const account = freshAccount();
+    const other = await signedInClient(account, FIREFOX_LINUX);
+    const me = await signedInClient(account, CHROME_WINDOWS);
+    await me.post('/account/sessions/revoke-others').expect(200);
+    await other.post('/logout').expect(303); // signed out already: nothing to record
+    const page = await me.get('/account').expect(200);
+    const kinds = [...page.text.matchAll(/<li data-kind="([\w-]+)">/g)].map((m) => m[1]);
+    expect(kinds).toEqual(['sessions-revoked', 'sign-in', 'sign-in']);
+    await me.post('/logout').expect(303);
+    const again = await signedInClient(account, CHROME_WINDOWS);
+    const later = await again.get('/account').expect(200);
+    const after = [...later.text.matchAll(/<li data-kind="([\w-]+)">/g)].map((m) => m[1]);
+    expect(after.slice(0, 3)).toEqual(['sign-in', 'sign-out', 'sessions-revoked']);
+  });
+});

@@ -97,6 +97,13 @@ describe('when a valid security event arrives', () => {
     await emit({ type: 'tokens-revoked', account: ALICE });
     expect(await signedInAs(agent)).toBeUndefined();
     expect(grants().n).toBe(0);
+    const logged = db
+      .prepare(
+        `SELECT l.detail FROM security_log l JOIN users u ON u.id = l.user_id
+         WHERE u.email = ? AND l.kind = 'google-event' ORDER BY l.id DESC LIMIT 1`,
+      )
+      .get(ALICE) as { detail: string } | undefined;
+    expect(logged?.detail).toBe('tokens-revoked');
   });
 
   it('then account-disabled for hijacking ends the sessions and refuses sign-in until account-enabled', async () => {

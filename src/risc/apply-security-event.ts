@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { GoogleGrants } from '../grants/google-grants.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
+import type { SecurityLog } from '../storage/security-log.js';
 import type { SecurityEvent } from './security-events.js';
 
 export interface ApplyDeps {
   accounts: AccountSecurityStore;
   /** The users' stored Google grants: tokens-revoked deletes the user's. */
   grants: Pick<GoogleGrants, 'forget'>;
+  securityLog: Pick<SecurityLog, 'record'>;
   logger: Logger;
 }
 
@@ -63,6 +65,11 @@ export async function applySecurityEvent(
       await deps.accounts.flagCredentialChange(userId, issuedAtMs);
       break;
   }
+  await deps.securityLog.record(userId, {
+    kind: 'google-event',
+    detail: event.type,
+    atMs: issuedAtMs,
+  });
   deps.logger.info({ risc: { type: event.type, userId } }, 'RISC event applied');
   return 'applied';
 }

@@ -4,6 +4,7 @@ import type { GoogleGrants } from '../grants/google-grants.js';
 import type { GoogleClient, UserInfo } from '../google/google-client.js';
 import { isRecentSignIn } from '../http/require-recent-sign-in.js';
 import { signedInUser } from '../http/require-sign-in.js';
+import type { SecurityLog } from '../storage/security-log.js';
 import type { UserSessions } from '../storage/session-store.js';
 import { listSessions } from './account-sessions.js';
 import { takeFlash } from './pages.js';
@@ -15,6 +16,7 @@ export interface AccountPageDeps {
 
 export interface AccountPageViewDeps extends AccountPageDeps {
   sessions: Pick<UserSessions, 'listByUser'>;
+  securityLog: Pick<SecurityLog, 'list'>;
   /** Ending sessions needs a sign-in at most this old (ms); else the page offers a sign-in. */
   reauthMs: number;
   now: () => number;
@@ -29,6 +31,10 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
       user,
       grant: await deps.grants.summary(user.id),
       sessions: await listSessions(req, deps.sessions, user.id),
+      securityLog: (await deps.securityLog.list(user.id)).map((e) => ({
+        ...e,
+        at: new Date(e.atMs).toISOString(),
+      })),
       recentSignIn: isRecentSignIn(req.session.authenticatedAt, deps.reauthMs, deps.now()),
       flash: takeFlash(req),
     });

@@ -2,11 +2,14 @@ import type { Request, RequestHandler, Response } from 'express';
 import { AppError, Messages } from '../errors.js';
 import { destroySession, type SessionCookie } from '../http/session.js';
 import { signedInUser, wantsJson } from '../http/require-sign-in.js';
+import type { SecurityLog } from '../storage/security-log.js';
 import type { ListedSession, UserSessions } from '../storage/session-store.js';
 
 export interface AccountSessionsDeps {
   sessions: UserSessions;
   cookie: SessionCookie;
+  securityLog: Pick<SecurityLog, 'record'>;
+  now: () => number;
 }
 
 /** One row of GET /account/sessions: named by its public id, never by its session id. */
@@ -64,6 +67,7 @@ export function revokeSession(deps: AccountSessionsDeps): RequestHandler {
     const user = signedInUser(res);
     const publicId = String(req.params.id);
     if (publicId === req.session.meta?.publicId) {
+      await logRevoked(deps, user.id, 1);
       // Through express-session, or the response's end would write the session back.
       await destroySession(req);
       deps.cookie.clear(res);
@@ -72,6 +76,7 @@ export function revokeSession(deps: AccountSessionsDeps): RequestHandler {
     }
     const revoked = await deps.sessions.destroyByPublicId(user.id, publicId);
     if (revoked === 0) throw new AppError(404, Messages.sessionNotFound, { code: 'no_session' });
+    await logRevoked(deps, user.id, revoked);
     answer(req, res, revoked, '/account#sessions');
   };
 }
@@ -82,8 +87,14 @@ export function revokeOtherSessions(deps: AccountSessionsDeps): RequestHandler {
     const user = signedInUser(res);
     const current = req.session.meta?.publicId ?? '';
     const revoked = await deps.sessions.destroyOthers(user.id, current);
+    await logRevoked(deps, user.id, revoked);
     answer(req, res, revoked, '/account#sessions');
   };
+}
+
+function logRevoked(deps: AccountSessionsDeps, userId: number, count: number): Promise<void> {
+  const entry = { kind: 'sessions-revoked', detail: String(count), atMs: deps.now() } as const;
+  return deps.securityLog.record(userId, entry);
 }
 
 /** JSON clients get the count; an HTML form goes back to the page. */

@@ -3,6 +3,7 @@ import { Messages } from '../errors.js';
 import { regenerateSession, saveSession } from '../http/session.js';
 import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
 import { describeSession } from '../sessions/session-meta.js';
+import type { SecurityLog } from '../storage/security-log.js';
 import type { UserSessions } from '../storage/session-store.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
@@ -44,6 +45,7 @@ export interface SignInDeps {
   sessions: Pick<UserSessions, 'evictOldest'>;
   /** The cap: the user's oldest sessions beyond this many end at sign-in. */
   maxSessionsPerUser: number;
+  securityLog: Pick<SecurityLog, 'record'>;
   /** What Google's Cross-Account Protection reported about accounts (disabled ones). */
   accountSecurity: AccountSecurityStore;
   now: () => number;
@@ -90,6 +92,7 @@ export async function signIn(
   await saveSession(req);
   // After the save, so the new session counts among the newest it keeps.
   await deps.sessions.evictOldest(user.id, deps.maxSessionsPerUser);
+  await deps.securityLog.record(user.id, { kind: 'sign-in', detail: identity.method, atMs: nowMs });
   return { status: 'signed-in', user };
 }
 

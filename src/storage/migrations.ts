@@ -79,6 +79,16 @@ const MIGRATIONS: readonly string[] = [
      WHERE json_extract(sess, '$.userId') IS NOT NULL;
    CREATE INDEX sessions_user_id ON sessions (user_id);
    CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);`,
+  // 6: the user's security log (sign-ins, sign-outs, sessions ended, Google's events), bounded
+  // per user by the store; deleted with the user.
+  `CREATE TABLE security_log (
+     id      INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     kind    TEXT    NOT NULL,
+     detail  TEXT,
+     at      INTEGER NOT NULL
+   );
+   CREATE INDEX security_log_user_at ON security_log (user_id, at);`,
 ];
 
 /**

@@ -128,6 +128,32 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
     });
   });
 
+  describe('security log', () => {
+    it('when entries are recorded, then the user lists their own newest first, only the newest `keep`, and they go with the user', async () => {
+      const alice = (await storage.users.upsertFromGoogle(profile, new Date(now))).id;
+      const bob = (await storage.users.upsertFromGoogle({ ...profile, sub: '5678' }, new Date(now)))
+        .id;
+      for (let i = 0; i < 5; i++) {
+        await storage.securityLog.record(
+          alice,
+          { kind: 'sign-in', detail: `n${i}`, atMs: T0 + i },
+          3,
+        );
+      }
+      await storage.securityLog.record(bob, { kind: 'sign-out', detail: null, atMs: T0 }, 3);
+      expect((await storage.securityLog.list(alice)).map((e) => e.detail)).toEqual([
+        'n4',
+        'n3',
+        'n2',
+      ]);
+      expect(await storage.securityLog.list(bob)).toEqual([
+        { kind: 'sign-out', detail: null, atMs: T0 },
+      ]);
+      await storage.users.delete(alice);
+      expect(await count('security_log')).toBe(1);
+    });
+  });
+
   describe('session store', () => {
     const storeOf = (s: Storage) =>
       new TableSessionStore(s.sessions, { now: () => now, pruneIntervalMs: 0 });

@@ -70,6 +70,15 @@ const MIGRATIONS: readonly string[] = [
      WHERE sess::jsonb ? 'userId';
    CREATE INDEX sessions_user_id ON sessions (user_id);
    CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);`,
+  // 6: the user's security log (see migrations.ts step 6).
+  `CREATE TABLE security_log (
+     id      BIGSERIAL PRIMARY KEY,
+     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     kind    TEXT   NOT NULL,
+     detail  TEXT,
+     at      BIGINT NOT NULL
+   );
+   CREATE INDEX security_log_user_at ON security_log (user_id, at);`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */
