@@ -15,7 +15,7 @@ import type { AccountSecurityStore, SecurityEventLedger } from '../storage/accou
 export interface RiscDeps {
   verify: VerifySecurityEvent;
   accounts: AccountSecurityStore;
-  grants: Pick<GoogleGrants, 'forget'>;
+  grants: Pick<GoogleGrants, 'forget' | 'forgetByRefreshToken'>;
   securityLog: Pick<SecurityLog, 'record'>;
   ledger: SecurityEventLedger;
   logger: Logger;

@@ -89,6 +89,12 @@ const MIGRATIONS: readonly string[] = [
      at      INTEGER NOT NULL
    );
    CREATE INDEX security_log_user_at ON security_log (user_id, at);`,
+  // 7: keyed hashes (HMAC) of the refresh token's two Google identifiers, so a Cross-Account
+  // Protection token-revoked event finds its grant (src/grants/refresh-token-macs.ts).
+  `ALTER TABLE google_grants ADD COLUMN refresh_prefix_mac TEXT;
+   ALTER TABLE google_grants ADD COLUMN refresh_hash_mac TEXT;
+   CREATE INDEX google_grants_refresh_prefix_mac ON google_grants (refresh_prefix_mac);
+   CREATE INDEX google_grants_refresh_hash_mac ON google_grants (refresh_hash_mac);`,
 ];
 
 /**

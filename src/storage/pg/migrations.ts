@@ -79,6 +79,10 @@ const MIGRATIONS: readonly string[] = [
      at      BIGINT NOT NULL
    );
    CREATE INDEX security_log_user_at ON security_log (user_id, at);`,
+  // 7: keyed hashes of the refresh token's Google identifiers (see migrations.ts step 7).
+  `ALTER TABLE google_grants ADD COLUMN refresh_prefix_mac TEXT, ADD COLUMN refresh_hash_mac TEXT;
+   CREATE INDEX google_grants_refresh_prefix_mac ON google_grants (refresh_prefix_mac);
+   CREATE INDEX google_grants_refresh_hash_mac ON google_grants (refresh_hash_mac);`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */
