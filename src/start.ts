@@ -135,7 +135,7 @@ export async function startServer(
     logger,
     now,
     readiness: {
-      isDraining: drain.isDraining,
+      isDraining: () => drain.isDraining(),
       checkDatabase: async () => {
         await users.ping();
         if (!(await storage.migrationsCurrent()))

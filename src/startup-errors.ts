@@ -20,7 +20,7 @@ export interface ListenTarget {
 }
 
 /** A failed listen(), in words: which variable to change and to what. */
-export function explainListenError(err: unknown, target: ListenTarget): unknown {
+export function explainListenError<E>(err: E, target: ListenTarget): StartupError | E {
   const code = errorCode(err);
   const where = `${target.host}:${target.port}`;
   switch (code) {

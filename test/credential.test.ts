@@ -88,7 +88,7 @@ function storedSignInMethod(): unknown[] {
 }
 
 /** A refusal: status and message, no user, nobody signed in, and no session row written. */
-async function expectRefusal(res: supertest.Response, status: number, message: string) {
+function expectRefusal(res: supertest.Response, status: number, message: string): void {
   expect({ status: res.status, body: res.body as unknown }).toEqual({ status, body: message });
 }
 
@@ -139,7 +139,7 @@ describe('POST /auth/google/credential, redirect mode (Google posts the form to 
       .set('Sec-Fetch-Site', 'cross-site')
       .set('Cookie', 'g_csrf_token=a')
       .send({ credential: credential(await freshNonce()), g_csrf_token: 'a' });
-    await expectRefusal(res, 403, CROSS_SITE);
+    expectRefusal(res, 403, CROSS_SITE);
   });
 
   it('when the same credential is posted twice, then the second is 401 and signs nobody in', async () => {
@@ -201,7 +201,7 @@ describe('POST /auth/google/credential, callback mode (our page posts JSON with 
       .post(`${PATH}?state=${state}`)
       .set('Origin', 'https://evil.example')
       .send({ credential: credential(nonce) });
-    await expectRefusal(res, 403, CROSS_SITE);
+    expectRefusal(res, 403, CROSS_SITE);
   });
 
   it('when signed in by credential, then /gdisconnect ends the session with nothing to revoke at Google', async () => {

@@ -48,7 +48,7 @@ describe('Google refusals, logged with a hint', () => {
       google: { call: 'token', status: 400, error: 'invalid_grant' },
       msg: expect.stringMatching(
         /^Google refused the token call: invalid_grant: the code was already used/,
-      ),
+      ) as unknown,
     });
     expect(h.logs.slice(before).join('')).not.toContain(code);
   });
@@ -65,7 +65,7 @@ describe('Google refusals, logged with a hint', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({
       google: { call: 'token', status: 400, description: 'Bad Request' },
-      hint: expect.stringContaining('authorized redirect URI'),
+      hint: expect.stringContaining('authorized redirect URI') as unknown,
     });
   });
 
@@ -109,7 +109,7 @@ describe('Google refusals of a wrong client secret', () => {
     const [warning] = refusalsIn(h);
     expect(warning).toMatchObject({
       google: { call: 'token', status: 401, error: 'invalid_client' },
-      hint: expect.stringContaining('GOOGLE_CLIENT_SECRET'),
+      hint: expect.stringContaining('GOOGLE_CLIENT_SECRET') as unknown,
     });
     const all = h.logs.join('');
     expect(all).not.toContain('wrong-secret-value');

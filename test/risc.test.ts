@@ -24,7 +24,10 @@ interface Delivery {
 let h: Harness;
 let db: ReturnType<typeof useHarness>['db'];
 let advanceClock: (ms: number) => void;
-useHarness({}, (s) => ({ h, db, advanceClock } = s));
+useHarness({}, (s) => {
+  ({ h, db } = s);
+  advanceClock = (ms) => s.advanceClock(ms);
+});
 
 async function serviceAccount(): Promise<ServiceAccountKey> {
   const res = await fetch(`${h.emulator.url}/emulator/risc/service-account`, { method: 'POST' });
@@ -65,6 +68,17 @@ function pastRefetchRation(): void {
 
 function loggedEvents(message: string): number {
   return h.logs.filter((l) => (JSON.parse(l) as { msg?: string }).msg === message).length;
+}
+
+function userIdOf(email: string): number {
+  const user = h.userRows().find((u) => u.email === email);
+  if (!user) throw new Error(`no user ${email}`);
+  return user.id;
+}
+
+function grantCount(userId: number): number {
+  const row = db.prepare('SELECT count(*) AS n FROM google_grants WHERE user_id = ?').get(userId);
+  return (row as { n: number }).n;
 }
 
 beforeEach(register);
@@ -166,6 +180,32 @@ describe('when a valid security event arrives', () => {
         expect(await signedInAs(agent)).toBe(DAVE);
       },
     );
+  });
+
+  it('then tokens-revoked deletes the stored Google grant, with no call to Google', async () => {
+    await signInOk(h, h.client(), ALICE);
+    const userId = userIdOf(ALICE);
+    expect(grantCount(userId)).toBe(1);
+
+    await emit({ type: 'tokens-revoked', account: ALICE });
+
+    expect(grantCount(userId)).toBe(0);
+    expect(h.emulator.calls('revoke')).toHaveLength(0);
+  });
+
+  it('then tokens-revoked keeps a grant stored after Google revoked, and sessions-revoked keeps the grant', async () => {
+    await signInOk(h, h.client(), BOB);
+    const userId = userIdOf(BOB);
+    await emit({ type: 'sessions-revoked', account: BOB });
+    expect(grantCount(userId)).toBe(1);
+
+    // A sign-in after the revocation (the app's clock ahead of the token's iat): its grant is new.
+    advanceClock(60_000);
+    const agent = h.client();
+    await signInOk(h, agent, BOB);
+    await emit({ type: 'tokens-revoked', account: BOB });
+    expect(grantCount(userId)).toBe(1);
+    expect(await signedInAs(agent)).toBe(BOB);
   });
 
   it('then account-disabled for hijacking ends the sessions and refuses sign-in until account-enabled', async () => {

@@ -25,6 +25,13 @@ function tempDir(): string {
   return dir;
 }
 
+/** What production requires besides the settings under test: the session and token keys. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  SESSION_SECRET: 'x'.repeat(32),
+  TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+};
+
 /** A config as `npm start` would load it: real Google (nothing is called at start), port 0. */
 function configWith(env: Record<string, string>): Config {
   return loadConfig({
@@ -148,8 +155,7 @@ describe('at start, the server says what it runs as', () => {
   it('when production is set up behind a proxy with BASE_URL and a real client ID, then there is no warning', async () => {
     const lines = await startupLog(
       configWith({
-        NODE_ENV: 'production',
-        SESSION_SECRET: 'x'.repeat(32),
+        ...PRODUCTION,
         TRUST_PROXY: '1',
         BASE_URL: 'https://app.example.com',
       }),
@@ -173,8 +179,7 @@ describe('at start, the server warns about settings that will not work', () => {
     const warnings = warningsOf(
       await startupLog(
         configWith({
-          NODE_ENV: 'production',
-          SESSION_SECRET: 'x'.repeat(32),
+          ...PRODUCTION,
           BASE_URL: 'https://app.example.com',
         }),
       ),
@@ -185,11 +190,7 @@ describe('at start, the server warns about settings that will not work', () => {
   });
 
   it('when production has no BASE_URL, then it says to set one', async () => {
-    const warnings = warningsOf(
-      await startupLog(
-        configWith({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), TRUST_PROXY: '1' }),
-      ),
-    );
+    const warnings = warningsOf(await startupLog(configWith({ ...PRODUCTION, TRUST_PROXY: '1' })));
     expect(warnings).toEqual([expect.stringContaining('Set BASE_URL to the public origin')]);
   });
 

@@ -90,7 +90,8 @@ function tokenInfoError(err: unknown): string {
 function redact(err: unknown): Error {
   const status = err instanceof GaxiosError ? err.response?.status : undefined;
   const name = err instanceof Error ? err.name : 'Error';
-  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  const raw = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? raw : undefined;
   return Object.assign(
     new Error(`${name}${status ? ` status=${status}` : ''}${code ? ` code=${String(code)}` : ''}`),
     {

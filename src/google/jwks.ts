@@ -42,7 +42,7 @@ export function signingKeysFromJwks(data: unknown): SigningKeys | undefined {
     if (use !== undefined && use !== 'sig') continue;
     if (alg !== undefined && alg !== 'RS256') continue;
     if (Object.hasOwn(keys, kid)) continue; // a second key under one id is ambiguous: the first stands
-    const key = rsaSigningKey(jwk as JsonWebKey);
+    const key = rsaSigningKey(jwk);
     if (key) keys[kid] = key;
   }
   return keys;

@@ -37,7 +37,8 @@ const OAUTH_ERROR = /^[a-z_]{1,64}$/;
 /** Google's OAuth error in a 4xx answer, if there is one; descriptions are cleaned and cut. */
 export function readGoogleRefusal(err: unknown): GoogleRefusal | undefined {
   if (!(err instanceof GaxiosError) || err.response === undefined) return undefined;
-  const { status, data } = err.response;
+  const { status } = err.response;
+  const data: unknown = err.response.data;
   if (status < 400 || status >= 500 || !data || typeof data !== 'object') return undefined;
   const { error, error_description: description } = data as Record<string, unknown>;
   if (typeof error !== 'string' || !OAUTH_ERROR.test(error)) return undefined;

@@ -44,8 +44,11 @@ export interface GoogleGrants {
   hasLiveRefreshToken(userId: number): Promise<boolean>;
   /** Revokes the grant at Google (once) and deletes it here; Google failing does not keep it. */
   revokeAndForget(userId: number): Promise<void>;
-  /** Deletes the grant here only: Google already revoked it (Cross-Account Protection). */
-  forget(userId: number): Promise<void>;
+  /**
+   * Deletes the grant here, without calling Google, when Google revoked the user's tokens at
+   * `revokedAtMs` (Cross-Account Protection). A grant stored later (a new sign-in) stays.
+   */
+  forgetRevoked(userId: number, revokedAtMs: number): Promise<void>;
   /**
    * Deletes the grant holding the refresh token Google names in a `token-revoked` event (its
    * prefix or double SHA-512); returns its user, or undefined when none matched.
@@ -240,8 +243,9 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
       await store.delete(userId);
     },
 
-    async forget(userId) {
-      await store.delete(userId);
+    async forgetRevoked(userId, revokedAtMs) {
+      const grant = await store.find(userId);
+      if (grant && Date.parse(grant.updatedAt) <= revokedAtMs) await store.delete(userId);
     },
 
     forgetByRefreshToken(alg, identifier) {

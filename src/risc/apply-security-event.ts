@@ -6,8 +6,8 @@ import type { SecurityEvent, TokenIdentifier } from './security-events.js';
 
 export interface ApplyDeps {
   accounts: AccountSecurityStore;
-  /** The users' stored Google grants: tokens-revoked deletes the user's. */
-  grants: Pick<GoogleGrants, 'forget' | 'forgetByRefreshToken'>;
+  /** The users' stored Google grants: Google revoking the tokens makes them useless. */
+  grants: Pick<GoogleGrants, 'forgetRevoked' | 'forgetByRefreshToken'>;
   securityLog: Pick<SecurityLog, 'record'>;
   logger: Logger;
 }
@@ -47,9 +47,9 @@ export async function applySecurityEvent(
       await deps.accounts.revokeSessions(userId, issuedAtMs);
       break;
     case 'tokens-revoked':
-      // Google revoked every token it issued us for the user: the stored ones are dead weight.
-      await deps.grants.forget(userId);
       await deps.accounts.revokeSessions(userId, issuedAtMs);
+      // The stored refresh token is dead at Google: no refresh is tried with it again.
+      await deps.grants.forgetRevoked(userId, issuedAtMs);
       break;
     case 'account-disabled':
       // Hijacked: whoever holds a session may be the attacker. Otherwise only new sign-ins stop.

@@ -1,6 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { Messages } from '../errors.js';
+import type { GoogleGrants } from '../grants/google-grants.js';
 import { applySecurityEvent } from '../risc/apply-security-event.js';
 import {
   MAX_EVENT_AGE_S,
@@ -8,14 +9,13 @@ import {
   SecurityEventUnavailableError,
   type VerifySecurityEvent,
 } from '../risc/verify-security-event.js';
-import type { GoogleGrants } from '../grants/google-grants.js';
 import type { SecurityLog } from '../storage/security-log.js';
 import type { AccountSecurityStore, SecurityEventLedger } from '../storage/account-security.js';
 
 export interface RiscDeps {
   verify: VerifySecurityEvent;
   accounts: AccountSecurityStore;
-  grants: Pick<GoogleGrants, 'forget' | 'forgetByRefreshToken'>;
+  grants: Pick<GoogleGrants, 'forgetRevoked' | 'forgetByRefreshToken'>;
   securityLog: Pick<SecurityLog, 'record'>;
   ledger: SecurityEventLedger;
   logger: Logger;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from './database.js';
+import { settle } from '../settle.js';
 
 /** What Cross-Account Protection told us about one user's Google account. */
 export interface AccountSecurity {
@@ -65,27 +66,32 @@ export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSec
     'SELECT id FROM users WHERE google_sub = ?',
   );
   return {
-    async findUserId(googleSub) {
-      return userIdBySub.get(googleSub)?.id;
-    },
-    async get(userId) {
-      const row = byUser.get(userId);
-      if (!row) return undefined;
-      return {
-        sessionsRevokedAt: row.sessions_revoked_at,
-        signInDisabledReason: row.signin_disabled_reason,
-        credentialChangeRequiredAt: row.credential_change_required_at,
-      };
-    },
-    async revokeSessions(userId, atMs) {
-      revoke.run(userId, atMs);
-    },
-    async setSignInDisabled(userId, reason) {
-      disable.run(userId, reason);
-    },
-    async flagCredentialChange(userId, atMs) {
-      flag.run(userId, atMs);
-    },
+    findUserId: (googleSub) =>
+      settle(() => {
+        return userIdBySub.get(googleSub)?.id;
+      }),
+    get: (userId) =>
+      settle(() => {
+        const row = byUser.get(userId);
+        if (!row) return undefined;
+        return {
+          sessionsRevokedAt: row.sessions_revoked_at,
+          signInDisabledReason: row.signin_disabled_reason,
+          credentialChangeRequiredAt: row.credential_change_required_at,
+        };
+      }),
+    revokeSessions: (userId, atMs) =>
+      settle(() => {
+        revoke.run(userId, atMs);
+      }),
+    setSignInDisabled: (userId, reason) =>
+      settle(() => {
+        disable.run(userId, reason);
+      }),
+    flagCredentialChange: (userId, atMs) =>
+      settle(() => {
+        flag.run(userId, atMs);
+      }),
   };
 }
 
@@ -96,14 +102,17 @@ export function createSqliteSecurityEventLedger(db: SqliteDatabase): SecurityEve
   const remove = db.prepare('DELETE FROM security_events WHERE jti_hash = ?');
   const prune = db.prepare('DELETE FROM security_events WHERE expires_at <= ?');
   return {
-    async claim(jti, expiresAtMs) {
-      return insert.run(jtiHash(jti), expiresAtMs).changes === 1;
-    },
-    async release(jti) {
-      remove.run(jtiHash(jti));
-    },
-    async prune(nowMs) {
-      prune.run(nowMs);
-    },
+    claim: (jti, expiresAtMs) =>
+      settle(() => {
+        return insert.run(jtiHash(jti), expiresAtMs).changes === 1;
+      }),
+    release: (jti) =>
+      settle(() => {
+        remove.run(jtiHash(jti));
+      }),
+    prune: (nowMs) =>
+      settle(() => {
+        prune.run(nowMs);
+      }),
   };
 }

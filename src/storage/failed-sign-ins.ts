@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './database.js';
+import { settle } from '../settle.js';
 
 /**
  * Failed sign-in attempts per client address and fixed window (the rate limiter's memory).
@@ -24,14 +25,17 @@ export function createSqliteFailedSignIns(db: SqliteDatabase): FailedSignInCount
   );
   const prune = db.prepare('DELETE FROM failed_sign_ins WHERE window_start < ?');
   return {
-    async count(clientKey, windowStart) {
-      return count.get(clientKey, windowStart)?.failures ?? 0;
-    },
-    async add(clientKey, windowStart) {
-      return add.get(clientKey, windowStart)?.failures ?? 1;
-    },
-    async prune(windowStart) {
-      prune.run(windowStart);
-    },
+    count: (clientKey, windowStart) =>
+      settle(() => {
+        return count.get(clientKey, windowStart)?.failures ?? 0;
+      }),
+    add: (clientKey, windowStart) =>
+      settle(() => {
+        return add.get(clientKey, windowStart)?.failures ?? 1;
+      }),
+    prune: (windowStart) =>
+      settle(() => {
+        prune.run(windowStart);
+      }),
   };
 }

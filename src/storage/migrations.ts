@@ -112,6 +112,9 @@ export function migrate(db: Database.Database): number {
     db.pragma(`user_version = ${version + 1}`);
     return true;
   });
+  // Up to date: nothing to lock (a start must not wait on, or fail for, another writer's lock).
+  // Behind: each step takes the write lock first and re-reads the version inside it.
+  if (isSchemaCurrent(db)) return MIGRATIONS.length;
   while (applyNextStep.immediate()) {
     // one committed step per round
   }

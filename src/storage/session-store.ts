@@ -1,8 +1,8 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { SqliteDatabase } from './database.js';
-import { settle } from '../settle.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';
+import { settle } from '../settle.js';
 
 /**
  * The rows behind the session store, one implementation per engine (SQLite here, PostgreSQL in
@@ -269,28 +269,35 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
     ),
   };
   return {
-    async read(sid, nowMs) {
-      const row = stmts.read.get(sid, nowMs);
-      return row && { sess: row.sess, expiresAt: row.expires_at };
-    },
-    async write(sid, sess, expiresAt, index) {
-      stmts.write.run(sid, sess, expiresAt, ...indexColumns(index));
-    },
-    async extend(sid, expiresAt, seenAt) {
-      stmts.extend.run(expiresAt, seenAt, sid);
-    },
-    async remove(sid) {
-      stmts.remove.run(sid);
-    },
-    async prune(nowMs) {
-      return stmts.prune.run(nowMs).changes;
-    },
-    async count(nowMs) {
-      return stmts.count.get(nowMs)?.n ?? 0;
-    },
-    async clear() {
-      stmts.clear.run();
-    },
+    read: (sid, nowMs) =>
+      settle(() => {
+        const row = stmts.read.get(sid, nowMs);
+        return row && { sess: row.sess, expiresAt: row.expires_at };
+      }),
+    write: (sid, sess, expiresAt, index) =>
+      settle(() => {
+        stmts.write.run(sid, sess, expiresAt, ...indexColumns(index));
+      }),
+    extend: (sid, expiresAt, seenAt) =>
+      settle(() => {
+        stmts.extend.run(expiresAt, seenAt, sid);
+      }),
+    remove: (sid) =>
+      settle(() => {
+        stmts.remove.run(sid);
+      }),
+    prune: (nowMs) =>
+      settle(() => {
+        return stmts.prune.run(nowMs).changes;
+      }),
+    count: (nowMs) =>
+      settle(() => {
+        return stmts.count.get(nowMs)?.n ?? 0;
+      }),
+    clear: () =>
+      settle(() => {
+        stmts.clear.run();
+      }),
     removeByUser: (userId) => settle(() => stmts.removeByUser.run(userId).changes),
     listByUser: (userId, nowMs) => settle(() => stmts.listByUser.all(userId, nowMs)),
     removeByPublicId: (userId, publicId) =>

@@ -11,6 +11,7 @@ import { createSqliteStateLedger } from './state-ledger.js';
 import { pruneSharedTables, type Storage } from './storage.js';
 import { createSqliteUserStore } from './user-store.js';
 import { createSqliteSecurityLog } from './security-log.js';
+import { settle } from '../settle.js';
 
 export interface SqliteStorage extends Storage {
   /** The connection itself (tests make it read-only or full on purpose). */
@@ -32,12 +33,14 @@ export function openSqliteStorage(path: string, options: DatabaseOptions = {}): 
     grants: createSqliteGrantStore(db),
     securityLog: createSqliteSecurityLog(db),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
-    async migrationsCurrent() {
-      return isSchemaCurrent(db);
-    },
-    async close() {
-      db.close();
-    },
+    migrationsCurrent: () =>
+      settle(() => {
+        return isSchemaCurrent(db);
+      }),
+    close: () =>
+      settle(() => {
+        db.close();
+      }),
   };
   return storage;
 }

@@ -63,6 +63,8 @@ describe('account page', () => {
       headers: { Accept: 'application/json' },
     });
     expect(me.status()).toBe(401);
+    // Like signing out: the sign-in page will keep One Tap from signing the account back in.
+    expect(await page.evaluate(() => window.localStorage.getItem('gconnect.signedOut'))).toBe('1');
     expect(consoleWatch.unexpected()).toEqual([]);
   });
 });

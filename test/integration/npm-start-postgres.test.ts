@@ -91,7 +91,9 @@ describe('DATABASE_URL=postgres://… npm start', () => {
     await client.connect();
     try {
       const users = await client.query('SELECT google_sub, email FROM users');
-      expect(users.rows).toEqual([{ google_sub: expect.any(String), email: 'alice@example.com' }]);
+      expect(users.rows).toEqual([
+        { google_sub: expect.any(String) as unknown, email: 'alice@example.com' },
+      ]);
     } finally {
       await client.end();
     }

@@ -25,7 +25,7 @@ export interface Instance {
   output(): string;
 }
 
-/** The environment of an instance: this database, this emulator, a fixed secret shared by all. */
+/** The environment of an instance: this database, this emulator, fixed keys shared by all. */
 export function instanceEnv(databaseUrl: string, emulatorUrl: string, extra = {}) {
   return {
     NODE_ENV: 'test',
@@ -36,6 +36,8 @@ export function instanceEnv(databaseUrl: string, emulatorUrl: string, extra = {}
     GOOGLE_TIMEOUT_MS: '10000',
     // Every instance must verify the others' cookies.
     SESSION_SECRET: 'multi-instance-secret-0123456789abcdef',
+    // ...and open the Google tokens the others sealed.
+    TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
     // Vitest puts Vite's BASE_URL=/ in process.env; the app would read it as its public origin.
     BASE_URL: '',
     ...extra,
@@ -50,8 +52,8 @@ export async function startInstance(env: Record<string, string>, port = 0): Prom
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000)));
-  child.stderr!.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000)));
+  child.stdout.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000)));
+  child.stderr.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000)));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const url = await waitUntil(
     'the instance to listen',

@@ -19,7 +19,11 @@ const profile = {
 };
 
 const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
-  new Promise<T | undefined>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+  new Promise<T | undefined>((resolve, reject) =>
+    fn((err, v) =>
+      err ? reject(err instanceof Error ? err : new Error('store callback error')) : resolve(v),
+    ),
+  );
 const sess = (expiresAt: number, userId = 1) =>
   ({ cookie: { expires: new Date(expiresAt) }, userId }) as unknown as SessionData;
 

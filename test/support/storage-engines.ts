@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { settle } from '../../src/settle.js';
 import pg from 'pg';
 import pino from 'pino';
 import type { PgSettings } from '../../src/storage/pg/pool.js';
@@ -51,15 +52,17 @@ function createSqliteEngine(): EngineUnderTest {
   let reader: Database.Database | undefined;
   return {
     url: `file:${path}`,
-    async open() {
-      const storage = openSqliteStorage(path);
-      opened.push(storage);
-      return storage;
-    },
-    async rows<T>(sql: string, ...params: unknown[]) {
-      reader ??= new Database(path, { readonly: true });
-      return reader.prepare(sql).all(...params) as T[];
-    },
+    open: () =>
+      settle(() => {
+        const storage = openSqliteStorage(path);
+        opened.push(storage);
+        return storage;
+      }),
+    rows: <T>(sql: string, ...params: unknown[]) =>
+      settle(() => {
+        reader ??= new Database(path, { readonly: true });
+        return reader.prepare(sql).all(...params) as T[];
+      }),
     async destroy() {
       reader?.close();
       for (const s of opened) await s.close();
