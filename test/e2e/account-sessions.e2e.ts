@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, signInFromAccountPage } from '../support/browser.js';
 
 let h: Harness;
 let browser: Browser;
@@ -26,16 +26,7 @@ async function signedInOnAccountPage(): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
-  await page.goto(`${h.url}/account`);
-  await page.waitForURL(`${h.url}/login?returnTo=%2Faccount`);
-  await expect.poll(() => page.locator('#google-signin').isEnabled()).toBe(true);
-  const [popup] = await Promise.all([
-    page.waitForEvent('popup'),
-    page.getByRole('button', { name: 'Sign in with Google' }).click(),
-  ]);
-  await popup.waitForLoadState();
-  await popup.locator('button.account', { hasText: 'alice@example.com' }).click();
-  await page.waitForURL(`${h.url}/account`);
+  await signInFromAccountPage(page, h.url, 'alice@example.com');
   return page;
 }
 
