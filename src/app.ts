@@ -21,8 +21,11 @@ import { gdisconnect, logout, me } from './routes/account.js';
 import { accountPage, googleConnection } from './routes/account-page.js';
 import { deleteAccount } from './routes/delete-account.js';
 import { requireSignIn } from './http/require-sign-in.js';
+import { requireRecentSignIn } from './http/require-recent-sign-in.js';
+import { accountSessions, revokeOtherSessions, revokeSession } from './routes/account-sessions.js';
 import type { GoogleGrants } from './grants/google-grants.js';
 import type { UserSessions } from './storage/session-store.js';
+import type { SecurityLog } from './storage/security-log.js';
 import { gconnect } from './routes/gconnect.js';
 import {
   CREDENTIAL_PATH,
@@ -65,6 +68,10 @@ export interface AppConfig {
   allowedAccounts: AllowedAccounts;
   /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
   googleScopes?: string[];
+  /** Concurrent sessions per user; the oldest end at sign-in beyond it (MAX_SESSIONS_PER_USER). */
+  maxSessionsPerUser?: number;
+  /** How recent a sign-in must be to end sessions (ACCOUNT_REAUTH_MINUTES, in ms). */
+  accountReauthMs?: number;
   /** The Google button's and One Tap's options on the sign-in page. */
   gsi: GsiPageOptions;
 }
@@ -87,6 +94,8 @@ export interface AppDeps {
   /** Cross-Account Protection: per-user signals and the security events already handled. */
   accountSecurity: AccountSecurityStore;
   securityEvents: SecurityEventLedger;
+  /** The users' security logs (sign-ins, sign-outs, sessions ended, Google's events). */
+  securityLog: SecurityLog;
   google: GoogleClient;
   /** The users' Google grants: tokens kept encrypted, googleAccessToken for the app's own calls. */
   grants: GoogleGrants;
@@ -111,6 +120,9 @@ export function createApp(deps: AppDeps): Express {
     ledger: deps.ledger,
     grants,
     scopes: config.googleScopes ?? [],
+    sessions: deps.sessionStore,
+    maxSessionsPerUser: config.maxSessionsPerUser ?? 20,
+    securityLog: deps.securityLog,
     now,
   };
   const app = express();
@@ -134,7 +146,7 @@ export function createApp(deps: AppDeps): Express {
     gsi: config.gsi,
     allowedDomains: config.allowedAccounts.domains,
   };
-  const accountDeps = { google, users, logger, cookie, grants };
+  const accountDeps = { google, users, logger, cookie, grants, securityLog: deps.securityLog, now };
   const signedIn = requireSignIn(users);
   const form = express.urlencoded({ extended: false, limit: '1kb' });
 
@@ -161,6 +173,7 @@ export function createApp(deps: AppDeps): Express {
       }),
       accounts: deps.accountSecurity,
       grants,
+      securityLog: deps.securityLog,
       ledger: deps.securityEvents,
       logger,
       now,
@@ -226,7 +239,29 @@ export function createApp(deps: AppDeps): Express {
   );
   app.post('/logout', logout(accountDeps));
   app.get('/me', me(accountDeps));
-  app.get('/account', signedIn, accountPage({ grants, google }));
+  const sessionsDeps = { sessions: deps.sessionStore, cookie, securityLog: deps.securityLog, now };
+  const reauthMs = config.accountReauthMs ?? 10 * 60_000;
+  const recentSignIn = requireRecentSignIn(reauthMs, now);
+  app.get(
+    '/account',
+    signedIn,
+    accountPage({
+      grants,
+      google,
+      sessions: deps.sessionStore,
+      securityLog: deps.securityLog,
+      reauthMs,
+      now,
+    }),
+  );
+  app.get('/account/sessions', signedIn, accountSessions(sessionsDeps));
+  app.post(
+    '/account/sessions/revoke-others',
+    signedIn,
+    recentSignIn,
+    revokeOtherSessions(sessionsDeps),
+  );
+  app.post('/account/sessions/:id/revoke', signedIn, recentSignIn, revokeSession(sessionsDeps));
   app.get('/account/google', signedIn, googleConnection({ grants, google }));
   app.post(
     '/account/delete',

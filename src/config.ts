@@ -47,6 +47,10 @@ export interface Config {
   gsi: { uxMode: 'popup' | 'redirect'; oneTap: boolean; autoSelect: boolean };
   /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
   shutdownGraceMs: number;
+  /** Concurrent sessions per user; the oldest end at sign-in beyond it. */
+  maxSessionsPerUser: number;
+  /** Ending sessions needs a sign-in at most this old (ms); older must sign in again. */
+  accountReauthMs: number;
 }
 
 export type DatabaseConfig =
@@ -140,6 +144,8 @@ const envSchema = z.object({
   BASE_URL: z.string().optional(),
   TOKEN_ENCRYPTION_KEYS: z.string().optional(),
   GOOGLE_SCOPES: z.string().optional(),
+  MAX_SESSIONS_PER_USER: positiveInt('MAX_SESSIONS_PER_USER', 20),
+  ACCOUNT_REAUTH_MINUTES: positiveInt('ACCOUNT_REAUTH_MINUTES', 10),
 });
 
 /**
@@ -280,6 +286,8 @@ export function loadConfig(
       autoSelect: e.ONE_TAP_AUTO_SELECT,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
+    accountReauthMs: e.ACCOUNT_REAUTH_MINUTES * 60_000,
   };
 }
 

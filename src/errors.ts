@@ -32,6 +32,9 @@ export type ErrorCode =
   | 'token_undecryptable'
   | 'refresh_lease_timeout'
   | 'delete_not_confirmed'
+  // the user's sessions
+  | 'reauth_required'
+  | 'no_session'
   // Google
   | 'google_token_refused'
   | 'google_invalid_grant'
@@ -100,5 +103,7 @@ export const Messages = {
   googleNotConnected: 'Google is not connected for this user.',
   scopeNotGranted: 'Google did not grant the access this needs.',
   confirmDelete: 'Confirm the deletion first.',
+  reauthRequired: 'Sign in again first: ending sessions needs a recent sign-in.',
+  sessionNotFound: 'No such session.',
   internal: 'Internal server error.',
 } as const;

@@ -28,6 +28,7 @@ import type { Storage } from './storage/storage.js';
 import { devTokenKeys } from './grants/dev-token-keys.js';
 import { createGoogleGrants } from './grants/google-grants.js';
 import { createTokenCipher } from './grants/token-cipher.js';
+import { createRefreshTokenMacer } from './grants/refresh-token-macs.js';
 
 export interface RunningServer {
   url: string;
@@ -96,6 +97,7 @@ export async function startServer(
   const server = createTimedServer(timeouts);
   // Watching before the app handles a request, so a drain can mark every response.
   const drain = watchForDrain(server);
+  const tokenKeys = config.tokenEncryptionKeys ?? devTokenKeys(config.dataDir);
   const app = createApp({
     config: {
       production: config.production,
@@ -109,6 +111,8 @@ export async function startServer(
       allowedAccounts: config.allowedAccounts,
       gsi: config.gsi,
       googleScopes: config.google.scopes,
+      maxSessionsPerUser: config.maxSessionsPerUser,
+      accountReauthMs: config.accountReauthMs,
       ...options.app,
     },
     users,
@@ -117,10 +121,12 @@ export async function startServer(
     failedSignIns: storage.failedSignIns,
     accountSecurity: storage.accountSecurity,
     securityEvents: storage.securityEvents,
+    securityLog: storage.securityLog,
     google,
     grants: createGoogleGrants({
       store: storage.grants,
-      cipher: createTokenCipher(config.tokenEncryptionKeys ?? devTokenKeys(config.dataDir)),
+      cipher: createTokenCipher(tokenKeys),
+      macer: createRefreshTokenMacer(tokenKeys),
       google,
       logger,
       now,

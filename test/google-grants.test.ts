@@ -10,6 +10,7 @@ import { createGoogleGrants, type GoogleGrants } from '../src/grants/google-gran
 import { createTokenCipher } from '../src/grants/token-cipher.js';
 import { openSqliteStorage } from '../src/storage/sqlite-storage.js';
 import type { Storage } from '../src/storage/storage.js';
+import { createRefreshTokenMacer } from '../src/grants/refresh-token-macs.js';
 
 const DRIVE = 'https://www.googleapis.com/auth/drive.file';
 const googleUnused = {
@@ -25,9 +26,11 @@ describe('googleAccessToken and the granted scopes', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gconnect-grants-'));
     storage = openSqliteStorage(join(dir, 'app.db'));
+    const keys = [{ id: 'k', key: randomBytes(32) }];
     grants = createGoogleGrants({
       store: storage.grants,
-      cipher: createTokenCipher([{ id: 'k', key: randomBytes(32) }]),
+      cipher: createTokenCipher(keys),
+      macer: createRefreshTokenMacer(keys),
       google: googleUnused,
       logger: pino({ level: 'silent' }),
       now: Date.now,

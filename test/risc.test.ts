@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { updateStream, type ServiceAccountKey } from '../src/risc/register-receiver.js';
 import type { Harness } from './support/harness.js';
-import { signInOk } from './support/sign-in.js';
+import { devTokenKeys } from '../src/grants/dev-token-keys.js';
+import { createTokenCipher } from '../src/grants/token-cipher.js';
+import { CLIENT } from './support/client.js';
+import { getState, signInOk } from './support/sign-in.js';
 import { useHarness } from './support/use-harness.js';
 
 const ALICE = 'alice@example.com';
@@ -99,11 +102,85 @@ describe('when a valid security event arrives', () => {
     expect(await signedInAs(laptop)).toBe(ALICE);
   });
 
-  it('then tokens-revoked ends the sessions too', async () => {
+  it('then tokens-revoked deletes the stored Google grant and ends the sessions too', async () => {
     const agent = h.client();
     await signInOk(h, agent, ALICE);
+    const grants = () =>
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?',
+        )
+        .get(ALICE) as { n: number };
+    expect(grants().n).toBe(1);
     await emit({ type: 'tokens-revoked', account: ALICE });
     expect(await signedInAs(agent)).toBeUndefined();
+    expect(grants().n).toBe(0);
+    const logged = db
+      .prepare(
+        `SELECT l.detail FROM security_log l JOIN users u ON u.id = l.user_id
+         WHERE u.email = ? AND l.kind = 'google-event' ORDER BY l.id DESC LIMIT 1`,
+      )
+      .get(ALICE) as { detail: string } | undefined;
+    expect(logged?.detail).toBe('tokens-revoked');
+  });
+
+  describe('token-revoked', () => {
+    const DAVE = 'dave.unverified@example.net';
+
+    /** Signs DAVE in with a fresh consent (a new refresh token) and returns that token. */
+    async function signInWithRefreshToken(agent: ReturnType<Harness['client']>): Promise<string> {
+      const state = await getState(agent);
+      const code = h.emulator.issueCode({
+        account: DAVE,
+        clientId: CLIENT.clientId,
+        prompt: 'consent',
+      });
+      await agent
+        .post(`/gconnect?state=${encodeURIComponent(state)}`)
+        .type('application/octet-stream')
+        .send(code)
+        .expect(200);
+      const row = grantOf(DAVE);
+      if (!row?.refresh_token) throw new Error('no refresh token stored');
+      const cipher = createTokenCipher(devTokenKeys(h.config.dataDir));
+      return cipher.open(row.refresh_token, { userId: row.user_id, column: 'refresh_token' });
+    }
+
+    function grantOf(email: string) {
+      return db
+        .prepare(
+          `SELECT g.user_id, g.refresh_token, g.refresh_prefix_mac, g.refresh_hash_mac
+           FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?`,
+        )
+        .get(email) as
+        | {
+            user_id: number;
+            refresh_token: string | null;
+            refresh_prefix_mac: string | null;
+            refresh_hash_mac: string | null;
+          }
+        | undefined;
+    }
+
+    it.each(['hash_base64_sha512_sha512', 'prefix'] as const)(
+      'then a token-revoked naming the stored refresh token by %s deletes that grant, and the sessions stay',
+      async (alg) => {
+        const agent = h.client();
+        const token = await signInWithRefreshToken(agent);
+        const stored = grantOf(DAVE)!;
+        // Only keyed hashes are stored, never the identifiers themselves.
+        expect(stored.refresh_prefix_mac).toMatch(/^[\w-]{43}$/);
+        expect(stored.refresh_prefix_mac).not.toBe(token.slice(0, 16));
+        expect(stored.refresh_hash_mac).toMatch(/^[\w-]{43}$/);
+
+        // Another token (another prefix, another hash) matches nothing.
+        await emit({ type: 'token-revoked', token: `x${token}`, tokenIdentifierAlg: alg });
+        expect(grantOf(DAVE)).toBeDefined();
+        await emit({ type: 'token-revoked', token, tokenIdentifierAlg: alg });
+        expect(grantOf(DAVE)).toBeUndefined();
+        expect(await signedInAs(agent)).toBe(DAVE);
+      },
+    );
   });
 
   it('then tokens-revoked deletes the stored Google grant, with no call to Google', async () => {

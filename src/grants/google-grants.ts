@@ -4,6 +4,7 @@ import { AppError, Messages } from '../errors.js';
 import type { GoogleClient, RefreshedTokens } from '../google/google-client.js';
 import type { GrantStatus, GrantStore, StoredGrant } from '../storage/grant-store.js';
 import { TokenCipherError, type TokenCipher, type TokenSlot } from './token-cipher.js';
+import type { RefreshTokenMacer, TokenIdentifierAlg } from './refresh-token-macs.js';
 
 /** Refresh when the access token has less than this left, so it does not die in flight. */
 export const REFRESH_MARGIN_MS = 30_000;
@@ -48,6 +49,11 @@ export interface GoogleGrants {
    * `revokedAtMs` (Cross-Account Protection). A grant stored later (a new sign-in) stays.
    */
   forgetRevoked(userId: number, revokedAtMs: number): Promise<void>;
+  /**
+   * Deletes the grant holding the refresh token Google names in a `token-revoked` event (its
+   * prefix or double SHA-512); returns its user, or undefined when none matched.
+   */
+  forgetByRefreshToken(alg: TokenIdentifierAlg, identifier: string): Promise<number | undefined>;
 }
 
 export interface GoogleGrantsDeps {
@@ -58,6 +64,8 @@ export interface GoogleGrantsDeps {
   now: () => number;
   /** The deadline of one call to Google; a refresh lease outlives it a little. */
   googleTimeoutMs: number;
+  /** Keyed hashes of each refresh token's Google identifiers, stored with it. */
+  macer: RefreshTokenMacer;
 }
 
 const slot = (userId: number, column: TokenSlot['column']): TokenSlot => ({ userId, column });
@@ -68,6 +76,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
 
   const seal = (token: string | undefined, s: TokenSlot) =>
     token === undefined ? null : cipher.seal(token, s);
+  const macsOf = (token: string | undefined) =>
+    token === undefined ? null : deps.macer.macsOf(token);
 
   function open(envelope: string, s: TokenSlot): string {
     try {
@@ -131,6 +141,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
         accessTokenExpiresAt: expiry(tokens.expiresIn),
         refreshToken: seal(tokens.refreshToken, slot(userId, 'refresh_token')),
+        refreshTokenMacs: macsOf(tokens.refreshToken),
         scope: tokens.scope ?? null,
       },
       new Date(now()),
@@ -175,6 +186,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         userId,
         {
           refreshToken: seal(tokens.refreshToken, slot(userId, 'refresh_token')),
+          refreshTokenMacs: macsOf(tokens.refreshToken),
           accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
           accessTokenExpiresAt: expiry(tokens.expiresIn),
           scope: tokens.scope ?? '',
@@ -234,6 +246,10 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     async forgetRevoked(userId, revokedAtMs) {
       const grant = await store.find(userId);
       if (grant && Date.parse(grant.updatedAt) <= revokedAtMs) await store.delete(userId);
+    },
+
+    forgetByRefreshToken(alg, identifier) {
+      return store.deleteByRefreshTokenMac(deps.macer.candidates(alg, identifier));
     },
   };
 }

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { GoogleGrants } from '../grants/google-grants.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
-import type { SecurityEvent } from './security-events.js';
+import type { SecurityLog } from '../storage/security-log.js';
+import type { SecurityEvent, TokenIdentifier } from './security-events.js';
 
 export interface ApplyDeps {
   accounts: AccountSecurityStore;
   /** The users' stored Google grants: Google revoking the tokens makes them useless. */
-  grants: Pick<GoogleGrants, 'forgetRevoked'>;
+  grants: Pick<GoogleGrants, 'forgetRevoked' | 'forgetByRefreshToken'>;
+  securityLog: Pick<SecurityLog, 'record'>;
   logger: Logger;
 }
 
@@ -34,9 +36,7 @@ export async function applySecurityEvent(
       deps.logger.warn({ risc: { uri: event.uri } }, 'RISC event of an unknown type ignored');
       return 'unsupported';
     case 'token-revoked':
-      // Matching one refresh token needs the stored grant's token hashes (offline access).
-      deps.logger.info({ risc: { type: event.type } }, 'RISC token-revoked event received');
-      return 'logged';
+      return forgetRevokedToken(deps, event.tokenIdentifier, issuedAtMs);
     default:
       break;
   }
@@ -63,6 +63,36 @@ export async function applySecurityEvent(
       await deps.accounts.flagCredentialChange(userId, issuedAtMs);
       break;
   }
+  await deps.securityLog.record(userId, {
+    kind: 'google-event',
+    detail: event.type,
+    atMs: issuedAtMs,
+  });
   deps.logger.info({ risc: { type: event.type, userId } }, 'RISC event applied');
+  return 'applied';
+}
+
+/**
+ * token-revoked names one refresh token, by prefix or double SHA-512: the grant whose stored
+ * keyed hash matches is deleted (Google no longer honours it). The sessions stay.
+ */
+async function forgetRevokedToken(
+  deps: ApplyDeps,
+  identifier: TokenIdentifier | undefined,
+  issuedAtMs: number,
+): Promise<Outcome> {
+  const userId = identifier
+    ? await deps.grants.forgetByRefreshToken(identifier.alg, identifier.value)
+    : undefined;
+  if (userId === undefined) {
+    deps.logger.info({ risc: { type: 'token-revoked' } }, 'RISC token-revoked matched no grant');
+    return 'unknown-user';
+  }
+  await deps.securityLog.record(userId, {
+    kind: 'google-event',
+    detail: 'token-revoked',
+    atMs: issuedAtMs,
+  });
+  deps.logger.info({ risc: { type: 'token-revoked', userId } }, 'RISC event applied');
   return 'applied';
 }

@@ -2,7 +2,11 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import type { GoogleGrants } from '../grants/google-grants.js';
 import type { GoogleClient, UserInfo } from '../google/google-client.js';
+import { isRecentSignIn } from '../http/require-recent-sign-in.js';
 import { signedInUser } from '../http/require-sign-in.js';
+import type { SecurityLog } from '../storage/security-log.js';
+import type { UserSessions } from '../storage/session-store.js';
+import { listSessions } from './account-sessions.js';
 import { takeFlash } from './pages.js';
 
 export interface AccountPageDeps {
@@ -10,14 +14,28 @@ export interface AccountPageDeps {
   google: Pick<GoogleClient, 'userInfo'>;
 }
 
+export interface AccountPageViewDeps extends AccountPageDeps {
+  sessions: Pick<UserSessions, 'listByUser'>;
+  securityLog: Pick<SecurityLog, 'list'>;
+  /** Ending sessions needs a sign-in at most this old (ms); else the page offers a sign-in. */
+  reauthMs: number;
+  now: () => number;
+}
+
 /** GET /account (behind requireSignIn): what is stored about the user, and the Google grant. */
-export function accountPage(deps: AccountPageDeps): RequestHandler {
+export function accountPage(deps: AccountPageViewDeps): RequestHandler {
   return async (req, res) => {
     const user = signedInUser(res);
     res.set('Cache-Control', 'no-store');
     res.render('account', {
       user,
       grant: await deps.grants.summary(user.id),
+      sessions: await listSessions(req, deps.sessions, user.id),
+      securityLog: (await deps.securityLog.list(user.id)).map((e) => ({
+        ...e,
+        at: new Date(e.atMs).toISOString(),
+      })),
+      recentSignIn: isRecentSignIn(req.session.authenticatedAt, deps.reauthMs, deps.now()),
       flash: takeFlash(req),
     });
   };

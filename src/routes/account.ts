@@ -6,6 +6,7 @@ import type { GoogleClient } from '../google/google-client.js';
 import { destroySession, type SessionCookie } from '../http/session.js';
 import type { UserStore } from '../storage/user-store.js';
 import { currentUser } from './pages.js';
+import type { SecurityLog } from '../storage/security-log.js';
 
 export interface AccountDeps {
   google: GoogleClient;
@@ -13,6 +14,8 @@ export interface AccountDeps {
   logger: Logger;
   cookie: SessionCookie;
   grants: Pick<GoogleGrants, 'revokeAndForget'>;
+  securityLog: Pick<SecurityLog, 'record'>;
+  now: () => number;
 }
 
 /** GET /me: the signed-in user's profile; never a token. */
@@ -45,6 +48,7 @@ export function gdisconnect(deps: AccountDeps): RequestHandler {
       throw new AppError(401, Messages.notConnected, { code: 'not_connected' });
     }
     await deps.grants.revokeAndForget(userId);
+    await deps.securityLog.record(userId, { kind: 'disconnect', detail: null, atMs: deps.now() });
     await endSession(req, res, deps.cookie);
     if (isHtmlFormPost(req)) {
       res.redirect(303, '/');
@@ -57,6 +61,10 @@ export function gdisconnect(deps: AccountDeps): RequestHandler {
 /** POST /logout: end the session, keep Google's grant. */
 export function logout(deps: AccountDeps): RequestHandler {
   return async (req, res) => {
+    const userId = req.session.userId;
+    if (userId !== undefined) {
+      await deps.securityLog.record(userId, { kind: 'sign-out', detail: null, atMs: deps.now() });
+    }
     await endSession(req, res, deps.cookie);
     res.redirect(303, '/');
   };

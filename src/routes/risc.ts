@@ -9,12 +9,14 @@ import {
   SecurityEventUnavailableError,
   type VerifySecurityEvent,
 } from '../risc/verify-security-event.js';
+import type { SecurityLog } from '../storage/security-log.js';
 import type { AccountSecurityStore, SecurityEventLedger } from '../storage/account-security.js';
 
 export interface RiscDeps {
   verify: VerifySecurityEvent;
   accounts: AccountSecurityStore;
-  grants: Pick<GoogleGrants, 'forgetRevoked'>;
+  grants: Pick<GoogleGrants, 'forgetRevoked' | 'forgetByRefreshToken'>;
+  securityLog: Pick<SecurityLog, 'record'>;
   ledger: SecurityEventLedger;
   logger: Logger;
   now: () => number;

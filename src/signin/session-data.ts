@@ -1,5 +1,6 @@
 /// <reference types="connect-flash" />
 import 'express-session';
+import type { SessionMeta } from '../sessions/session-meta.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -18,6 +19,10 @@ declare module 'express-session' {
     signedInAt?: number;
     /** How this session signed in: the flow and, for a credential, GIS's mode and select_by. */
     signInMethod?: { method: string; mode?: string; selectBy?: string | undefined };
+    /** When Google last vouched for the account in this session (sign-in or re-authentication). */
+    authenticatedAt?: number;
+    /** How the user's session list shows this session (set at sign-in). */
+    meta?: SessionMeta;
     flash?: Record<string, string[]>;
   }
 }

@@ -2,6 +2,9 @@ import type { Request } from 'express';
 import { Messages } from '../errors.js';
 import { regenerateSession, saveSession } from '../http/session.js';
 import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
+import { describeSession } from '../sessions/session-meta.js';
+import type { SecurityLog } from '../storage/security-log.js';
+import type { UserSessions } from '../storage/session-store.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
@@ -38,6 +41,11 @@ export interface SignInDeps {
   grants: Pick<GoogleGrants, 'keep'>;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
+  /** Where the cap on concurrent sessions is applied. */
+  sessions: Pick<UserSessions, 'evictOldest'>;
+  /** The cap: the user's oldest sessions beyond this many end at sign-in. */
+  maxSessionsPerUser: number;
+  securityLog: Pick<SecurityLog, 'record'>;
   /** What Google's Cross-Account Protection reported about accounts (disabled ones). */
   accountSecurity: AccountSecurityStore;
   now: () => number;
@@ -45,7 +53,7 @@ export interface SignInDeps {
 
 export type SignInOutcome =
   | { status: 'signed-in'; user: User }
-  /** This session is already signed in as that account: nothing was written. */
+  /** This session is already signed in as that account: only the re-authentication time moved. */
   | { status: 'already-connected' };
 
 /**
@@ -61,8 +69,13 @@ export async function signIn(
   assertAllowedAccount(identity.profile, deps.allowedAccounts);
   // Google reported the account disabled (hijacked or otherwise): no sign-in until re-enabled.
   await refuseDisabledAccount(deps.accountSecurity, identity.profile.sub);
-  if (isSignedInAs(req, identity.profile.sub)) return { status: 'already-connected' };
   const nowMs = deps.now();
+  if (isSignedInAs(req, identity.profile.sub)) {
+    // Google vouched for the account again: a re-authentication (ASVS 5.0 V7.5.2), which
+    // sensitive account actions ask for (requireRecentSignIn). The session id stays.
+    req.session.authenticatedAt = nowMs;
+    return { status: 'already-connected' };
+  }
   const user = await deps.users.upsertFromGoogle(identity.profile, new Date(nowMs));
   if (identity.tokens) await deps.grants.keep(user.id, identity.tokens);
   // Regenerate the session when signing in to prevent fixation; only once the row is committed.
@@ -70,11 +83,16 @@ export async function signIn(
   req.session.userId = user.id;
   req.session.googleSub = user.googleSub;
   req.session.signedInAt = nowMs;
+  req.session.authenticatedAt = nowMs;
   req.session.signInMethod = { method: identity.method, ...identity.delivery };
+  req.session.meta = describeSession(req);
   req.flash('success', Messages.signedInAs(user.name ?? user.email));
   // Stored now, not when the response ends: if the store fails, the client gets the error
   // (503) instead of a welcome for a session that does not exist.
   await saveSession(req);
+  // After the save, so the new session counts among the newest it keeps.
+  await deps.sessions.evictOldest(user.id, deps.maxSessionsPerUser);
+  await deps.securityLog.record(user.id, { kind: 'sign-in', detail: identity.method, atMs: nowMs });
   return { status: 'signed-in', user };
 }
 

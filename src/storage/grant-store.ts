@@ -1,4 +1,5 @@
 import { settle } from '../settle.js';
+import type { RefreshTokenMacs } from '../grants/refresh-token-macs.js';
 import type { SqliteDatabase } from './database.js';
 
 export type GrantStatus = 'connected' | 'needs_reconnect';
@@ -25,6 +26,8 @@ export interface GrantFromSignIn {
   accessToken: string;
   accessTokenExpiresAt: number;
   scope: string;
+  /** Keyed hashes of the refresh token's Google identifiers (Cross-Account Protection). */
+  refreshTokenMacs?: RefreshTokenMacs | null;
 }
 
 export interface RefreshedGrant {
@@ -34,6 +37,8 @@ export interface RefreshedGrant {
   refreshToken: string | null;
   /** null keeps the stored scope. */
   scope: string | null;
+  /** The new refresh token's keyed identifier hashes; null keeps the stored ones. */
+  refreshTokenMacs?: RefreshTokenMacs | null;
 }
 
 export interface SealedTokens {
@@ -57,6 +62,11 @@ export interface GrantStore {
   /** Google refused the refresh token: the user must reconnect. Releases the lease. */
   markNeedsReconnect(userId: number, reason: string, now: Date): Promise<void>;
   delete(userId: number): Promise<boolean>;
+  /**
+   * Deletes the grant whose refresh token has one of these keyed identifier hashes (a
+   * `token-revoked` event); returns its user, or undefined when no grant matched.
+   */
+  deleteByRefreshTokenMac(macs: readonly string[]): Promise<number | undefined>;
   /** Every row's sealed tokens (key rotation). */
   listSealed(): Promise<(SealedTokens & { userId: number })[]>;
   /** Replaces a row's sealed tokens only if they are still `before` (a refresh may have won). */
@@ -95,12 +105,17 @@ function toGrant(row: GrantRow): StoredGrant {
 export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
   const upsert = db.prepare(
     `INSERT INTO google_grants (user_id, refresh_token, access_token, access_token_expires_at,
-       scope, status, status_reason, created_at, updated_at)
+       scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac)
      VALUES (@userId, @refreshToken, @accessToken, @expiresAt, @scope,
        CASE WHEN @refreshToken IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
-       CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now)
+       CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now,
+       @prefixMac, @hashMac)
      ON CONFLICT (user_id) DO UPDATE SET
        refresh_token = coalesce(excluded.refresh_token, refresh_token),
+       refresh_prefix_mac = CASE WHEN @refreshToken IS NULL THEN refresh_prefix_mac
+         ELSE excluded.refresh_prefix_mac END,
+       refresh_hash_mac = CASE WHEN @refreshToken IS NULL THEN refresh_hash_mac
+         ELSE excluded.refresh_hash_mac END,
        access_token = excluded.access_token,
        access_token_expires_at = excluded.access_token_expires_at,
        scope = excluded.scope,
@@ -122,6 +137,9 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
     `UPDATE google_grants SET access_token = @accessToken,
        access_token_expires_at = @expiresAt,
        refresh_token = coalesce(@refreshToken, refresh_token), scope = coalesce(@scope, scope),
+       refresh_prefix_mac = CASE WHEN @refreshToken IS NULL THEN refresh_prefix_mac
+         ELSE @prefixMac END,
+       refresh_hash_mac = CASE WHEN @refreshToken IS NULL THEN refresh_hash_mac ELSE @hashMac END,
        refreshed_at = @now, updated_at = @now, refresh_lease_until = NULL
      WHERE user_id = @userId`,
   );
@@ -132,6 +150,12 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
      WHERE user_id = @userId`,
   );
   const remove = db.prepare('DELETE FROM google_grants WHERE user_id = ?');
+  const removeByMac = db.prepare<[string, string], { user_id: number }>(
+    `DELETE FROM google_grants
+     WHERE refresh_prefix_mac IN (SELECT value FROM json_each(?))
+        OR refresh_hash_mac IN (SELECT value FROM json_each(?))
+     RETURNING user_id`,
+  );
   const all = db.prepare<
     [],
     { user_id: number; refresh_token: string | null; access_token: string | null }
@@ -151,6 +175,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           expiresAt: grant.accessTokenExpiresAt,
           scope: grant.scope,
           now: now.toISOString(),
+          ...macParams(grant.refreshTokenMacs),
         });
       }),
     find: (userId) =>
@@ -173,6 +198,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           refreshToken: grant.refreshToken,
           scope: grant.scope,
           now: now.toISOString(),
+          ...macParams(grant.refreshTokenMacs),
         });
       }),
     markNeedsReconnect: (userId, reason, now) =>
@@ -180,6 +206,11 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
         needsReconnect.run({ userId, reason, now: now.toISOString() });
       }),
     delete: (userId) => settle(() => remove.run(userId).changes === 1),
+    deleteByRefreshTokenMac: (macs) =>
+      settle(() => {
+        const list = JSON.stringify(macs);
+        return removeByMac.all(list, list)[0]?.user_id;
+      }),
     listSealed: () =>
       settle(() =>
         all.all().map((r) => ({
@@ -200,4 +231,12 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           }).changes === 1,
       ),
   };
+}
+
+/** The keyed identifier hashes as statement parameters (null when there is no new refresh token). */
+export function macParams(macs: RefreshTokenMacs | null | undefined): {
+  prefixMac: string | null;
+  hashMac: string | null;
+} {
+  return { prefixMac: macs?.prefix ?? null, hashMac: macs?.hash ?? null };
 }

@@ -68,6 +68,33 @@ const MIGRATIONS: readonly string[] = [
      refreshed_at            TEXT,
      refresh_lease_until     INTEGER
    );`,
+  // 5: the session index: whose session it is, its public id (listed to the user instead of the
+  // session id), when it was created and last seen. Sessions signed in before get an id now.
+  `ALTER TABLE sessions ADD COLUMN user_id INTEGER;
+   ALTER TABLE sessions ADD COLUMN public_id TEXT;
+   ALTER TABLE sessions ADD COLUMN created_at INTEGER;
+   ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
+   UPDATE sessions SET user_id = json_extract(sess, '$.userId'),
+     public_id = lower(hex(randomblob(16)))
+     WHERE json_extract(sess, '$.userId') IS NOT NULL;
+   CREATE INDEX sessions_user_id ON sessions (user_id);
+   CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);`,
+  // 6: the user's security log (sign-ins, sign-outs, sessions ended, Google's events), bounded
+  // per user by the store; deleted with the user.
+  `CREATE TABLE security_log (
+     id      INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     kind    TEXT    NOT NULL,
+     detail  TEXT,
+     at      INTEGER NOT NULL
+   );
+   CREATE INDEX security_log_user_at ON security_log (user_id, at);`,
+  // 7: keyed hashes (HMAC) of the refresh token's two Google identifiers, so a Cross-Account
+  // Protection token-revoked event finds its grant (src/grants/refresh-token-macs.ts).
+  `ALTER TABLE google_grants ADD COLUMN refresh_prefix_mac TEXT;
+   ALTER TABLE google_grants ADD COLUMN refresh_hash_mac TEXT;
+   CREATE INDEX google_grants_refresh_prefix_mac ON google_grants (refresh_prefix_mac);
+   CREATE INDEX google_grants_refresh_hash_mac ON google_grants (refresh_hash_mac);`,
 ];
 
 /**

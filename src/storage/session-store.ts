@@ -11,9 +11,10 @@ import { settle } from '../settle.js';
 export interface SessionTable {
   /** The live session (expired rows are never returned, so expiry holds between prunes). */
   read(sid: string, nowMs: number): Promise<{ sess: string; expiresAt: number } | undefined>;
-  write(sid: string, sess: string, expiresAt: number): Promise<void>;
-  /** Moves only the expiry; the data is unchanged. */
-  extend(sid: string, expiresAt: number): Promise<void>;
+  /** `index` files a signed-in session under its user; anonymous sessions have none. */
+  write(sid: string, sess: string, expiresAt: number, index?: SessionIndex): Promise<void>;
+  /** Moves only the expiry and the last-seen time; the data is unchanged. */
+  extend(sid: string, expiresAt: number, seenAt: number): Promise<void>;
   remove(sid: string): Promise<void>;
   /** Deletes every expired row in one statement (safe when several instances run it at once). */
   prune(nowMs: number): Promise<number>;
@@ -21,12 +22,50 @@ export interface SessionTable {
   clear(): Promise<void>;
   /** Deletes every session signed in as this user (account deletion); returns how many. */
   removeByUser(userId: number): Promise<number>;
+  /** The user's live sessions, newest first. */
+  listByUser(userId: number, nowMs: number): Promise<IndexedSession[]>;
+  /** Deletes the user's session with this public id; returns how many (0 or 1). */
+  removeByPublicId(userId: number, publicId: string): Promise<number>;
+  /** Deletes every session of the user but the one with this public id; returns how many. */
+  removeOthers(userId: number, keepPublicId: string): Promise<number>;
+  /** Deletes the user's oldest live sessions beyond the newest `keep`; returns how many. */
+  evictOldest(userId: number, keep: number, nowMs: number): Promise<number>;
 }
 
-/** The sessions of one user, for ending them all (account deletion). */
+/** The index columns beside a signed-in session's data (all times in ms since the epoch). */
+export interface SessionIndex {
+  userId: number;
+  /** Shown to the user instead of the session id: random, not derived from it. */
+  publicId: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** One of a user's sessions as the index lists it; `sess` is the data as JSON. */
+export interface IndexedSession {
+  publicId: string;
+  sess: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** The sessions of one user: listed by public id, ended one, all but one, or all at once. */
 export interface UserSessions {
   /** Deletes every session signed in as this user; returns how many. */
   destroyByUser(userId: number): Promise<number>;
+  listByUser(userId: number): Promise<ListedSession[]>;
+  destroyByPublicId(userId: number, publicId: string): Promise<number>;
+  destroyOthers(userId: number, keepPublicId: string): Promise<number>;
+  /** Ends the user's oldest sessions beyond the newest `keep` (the per-user cap). */
+  evictOldest(userId: number, keep: number): Promise<number>;
+}
+
+/** A session as the user sees it: never its session id. */
+export interface ListedSession {
+  publicId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  data: SessionData;
 }
 
 export interface SessionStoreOptions {
@@ -97,6 +136,7 @@ export class TableSessionStore extends session.Store implements UserSessions {
         sid,
         JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined }),
         this.expiryOf(sess),
+        this.indexOf(sess),
       ),
     );
   }
@@ -107,7 +147,8 @@ export class TableSessionStore extends session.Store implements UserSessions {
       const expiresAt = this.expiryOf(sess);
       const stored = (sess as unknown as Record<string, unknown>)[STORED_EXPIRY];
       if (typeof stored === 'number' && expiresAt - stored < this.touchAfterMs) return;
-      await this.table.extend(sid, expiresAt);
+      // Last seen rides on this throttled write: a page view never costs a write of its own.
+      await this.table.extend(sid, expiresAt, this.now());
     });
   }
 
@@ -127,6 +168,23 @@ export class TableSessionStore extends session.Store implements UserSessions {
     return this.table.removeByUser(userId);
   }
 
+  async listByUser(userId: number): Promise<ListedSession[]> {
+    const rows = await this.table.listByUser(userId, this.now());
+    return rows.map(({ sess, ...row }) => ({ ...row, data: JSON.parse(sess) as SessionData }));
+  }
+
+  destroyByPublicId(userId: number, publicId: string): Promise<number> {
+    return this.table.removeByPublicId(userId, publicId);
+  }
+
+  destroyOthers(userId: number, keepPublicId: string): Promise<number> {
+    return this.table.removeOthers(userId, keepPublicId);
+  }
+
+  evictOldest(userId: number, keep: number): Promise<number> {
+    return this.table.evictOldest(userId, keep, this.now());
+  }
+
   /** Deletes expired sessions (and, through onPrune, other expired rows) now; returns how many sessions. */
   async prune(): Promise<number> {
     const now = this.now();
@@ -141,6 +199,17 @@ export class TableSessionStore extends session.Store implements UserSessions {
   /** prune(), with a failure (a busy database) reported to onError instead of thrown. */
   pruneSafely(): void {
     this.prune().catch((err: unknown) => this.onError(err));
+  }
+
+  private indexOf(sess: SessionData): SessionIndex | undefined {
+    if (sess.userId === undefined) return undefined;
+    const now = this.now();
+    return {
+      userId: sess.userId,
+      publicId: sess.meta?.publicId ?? null,
+      createdAt: sess.signedInAt ?? now,
+      lastSeenAt: now,
+    };
   }
 
   private expiryOf(sess: SessionData): number {
@@ -169,17 +238,35 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
       'SELECT sess, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
     ),
     write: db.prepare(
-      `INSERT INTO sessions (sid, sess, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires_at = excluded.expires_at`,
+      `INSERT INTO sessions (sid, sess, expires_at, user_id, public_id, created_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires_at = excluded.expires_at,
+         user_id = excluded.user_id, public_id = excluded.public_id,
+         created_at = excluded.created_at, last_seen_at = excluded.last_seen_at`,
     ),
-    extend: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),
+    extend: db.prepare('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE sid = ?'),
     remove: db.prepare('DELETE FROM sessions WHERE sid = ?'),
     prune: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     count: db.prepare<[number], { n: number }>(
       'SELECT count(*) AS n FROM sessions WHERE expires_at > ?',
     ),
     clear: db.prepare('DELETE FROM sessions'),
-    removeByUser: db.prepare("DELETE FROM sessions WHERE json_extract(sess, '$.userId') = ?"),
+    removeByUser: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
+    listByUser: db.prepare<
+      [number, number],
+      { publicId: string; sess: string; createdAt: number; lastSeenAt: number }
+    >(
+      `SELECT public_id AS publicId, sess, created_at AS createdAt, last_seen_at AS lastSeenAt
+       FROM sessions WHERE user_id = ? AND expires_at > ? AND public_id IS NOT NULL
+       ORDER BY created_at DESC, public_id`,
+    ),
+    removeByPublicId: db.prepare('DELETE FROM sessions WHERE user_id = ? AND public_id = ?'),
+    removeOthers: db.prepare('DELETE FROM sessions WHERE user_id = ? AND public_id IS NOT ?'),
+    evictOldest: db.prepare(
+      `DELETE FROM sessions WHERE sid IN (
+         SELECT sid FROM sessions WHERE user_id = ? AND expires_at > ?
+         ORDER BY created_at DESC, sid LIMIT -1 OFFSET ?)`,
+    ),
   };
   return {
     read: (sid, nowMs) =>
@@ -187,13 +274,13 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
         const row = stmts.read.get(sid, nowMs);
         return row && { sess: row.sess, expiresAt: row.expires_at };
       }),
-    write: (sid, sess, expiresAt) =>
+    write: (sid, sess, expiresAt, index) =>
       settle(() => {
-        stmts.write.run(sid, sess, expiresAt);
+        stmts.write.run(sid, sess, expiresAt, ...indexColumns(index));
       }),
-    extend: (sid, expiresAt) =>
+    extend: (sid, expiresAt, seenAt) =>
       settle(() => {
-        stmts.extend.run(expiresAt, sid);
+        stmts.extend.run(expiresAt, seenAt, sid);
       }),
     remove: (sid) =>
       settle(() => {
@@ -212,7 +299,20 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
         stmts.clear.run();
       }),
     removeByUser: (userId) => settle(() => stmts.removeByUser.run(userId).changes),
+    listByUser: (userId, nowMs) => settle(() => stmts.listByUser.all(userId, nowMs)),
+    removeByPublicId: (userId, publicId) =>
+      settle(() => stmts.removeByPublicId.run(userId, publicId).changes),
+    removeOthers: (userId, keepPublicId) =>
+      settle(() => stmts.removeOthers.run(userId, keepPublicId).changes),
+    evictOldest: (userId, keep, nowMs) =>
+      settle(() => stmts.evictOldest.run(userId, nowMs, keep).changes),
   };
+}
+
+/** The index columns in table order (user_id, public_id, created_at, last_seen_at). */
+export function indexColumns(index: SessionIndex | undefined): (number | string | null)[] {
+  if (!index) return [null, null, null, null];
+  return [index.userId, index.publicId, index.createdAt, index.lastSeenAt];
 }
 
 /** The session store on the app's SQLite database. */

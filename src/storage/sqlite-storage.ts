@@ -10,6 +10,7 @@ import { createSqliteSessionTable } from './session-store.js';
 import { createSqliteStateLedger } from './state-ledger.js';
 import { pruneSharedTables, type Storage } from './storage.js';
 import { createSqliteUserStore } from './user-store.js';
+import { createSqliteSecurityLog } from './security-log.js';
 import { settle } from '../settle.js';
 
 export interface SqliteStorage extends Storage {
@@ -30,6 +31,7 @@ export function openSqliteStorage(path: string, options: DatabaseOptions = {}): 
     accountSecurity: createSqliteAccountSecurityStore(db),
     securityEvents: createSqliteSecurityEventLedger(db),
     grants: createSqliteGrantStore(db),
+    securityLog: createSqliteSecurityLog(db),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     migrationsCurrent: () =>
       settle(() => {

@@ -1,6 +1,7 @@
 import type { AccountSecurityStore, SecurityEventLedger } from './account-security.js';
 import type { FailedSignInCounter } from './failed-sign-ins.js';
 import type { GrantStore } from './grant-store.js';
+import type { SecurityLog } from './security-log.js';
 import type { SessionTable } from './session-store.js';
 import type { StateLedger } from './state-ledger.js';
 import type { UserStore } from './user-store.js';
@@ -20,6 +21,8 @@ export interface Storage {
   securityEvents: SecurityEventLedger;
   /** The users' Google grants (tokens sealed by the app before they get here). */
   grants: GrantStore;
+  /** The users' security logs, shown on the account page. */
+  securityLog: SecurityLog;
   /** Deletes the expired rows of every table but sessions (the session store prunes those). */
   pruneExpired(nowMs: number): Promise<void>;
   /** True when the database's schema is the version this code expects (readiness). */

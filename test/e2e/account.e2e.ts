@@ -5,7 +5,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
+import {
+  launchChromium,
+  signInFromAccountPage,
+  watchConsole,
+  type ConsoleWatch,
+} from '../support/browser.js';
 
 const DRIVE = 'https://www.googleapis.com/auth/drive.file';
 
@@ -30,16 +35,7 @@ afterAll(async () => {
 
 describe('account page', () => {
   it('when a user signs in from /account, then the page lists the granted scopes, and the confirmed delete removes the account', async () => {
-    await page.goto(`${h.url}/account`);
-    await page.waitForURL(`${h.url}/login?returnTo=%2Faccount`);
-    await expect.poll(() => page.locator('#google-signin').isEnabled()).toBe(true);
-    const [popup] = await Promise.all([
-      page.waitForEvent('popup'),
-      page.getByRole('button', { name: 'Sign in with Google' }).click(),
-    ]);
-    await popup.waitForLoadState();
-    await popup.locator('button.account', { hasText: 'alice@example.com' }).click();
-    await page.waitForURL(`${h.url}/account`);
+    await signInFromAccountPage(page, h.url, 'alice@example.com');
 
     const scopes = await page.locator('ul.scopes li').allInnerTexts();
     expect(scopes).toEqual([

@@ -40,6 +40,9 @@ export function instanceEnv(databaseUrl: string, emulatorUrl: string, extra = {}
     TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
     // Vitest puts Vite's BASE_URL=/ in process.env; the app would read it as its public origin.
     BASE_URL: '',
+    // The load signs the same three accounts in hundreds of times and then checks that every
+    // session survived; the per-user cap (test/account-sessions.test.ts) would end the early ones.
+    MAX_SESSIONS_PER_USER: '100000',
     ...extra,
   };
 }

@@ -132,6 +132,32 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
     });
   });
 
+  describe('security log', () => {
+    it('when entries are recorded, then the user lists their own newest first, only the newest `keep`, and they go with the user', async () => {
+      const alice = (await storage.users.upsertFromGoogle(profile, new Date(now))).id;
+      const bob = (await storage.users.upsertFromGoogle({ ...profile, sub: '5678' }, new Date(now)))
+        .id;
+      for (let i = 0; i < 5; i++) {
+        await storage.securityLog.record(
+          alice,
+          { kind: 'sign-in', detail: `n${i}`, atMs: T0 + i },
+          3,
+        );
+      }
+      await storage.securityLog.record(bob, { kind: 'sign-out', detail: null, atMs: T0 }, 3);
+      expect((await storage.securityLog.list(alice)).map((e) => e.detail)).toEqual([
+        'n4',
+        'n3',
+        'n2',
+      ]);
+      expect(await storage.securityLog.list(bob)).toEqual([
+        { kind: 'sign-out', detail: null, atMs: T0 },
+      ]);
+      await storage.users.delete(alice);
+      expect(await count('security_log')).toBe(1);
+    });
+  });
+
   describe('session store', () => {
     const storeOf = (s: Storage) =>
       new TableSessionStore(s.sessions, { now: () => now, pruneIntervalMs: 0 });
@@ -192,6 +218,73 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
       // The bookkeeping never reaches the stored data.
       const [row] = await engine.rows<{ sess: string }>('SELECT sess FROM sessions');
       expect(row?.sess).not.toContain('_storedExpiresAt');
+    });
+
+    describe('session index (a user to their sessions)', () => {
+      const signedIn = (expiresAt: number, userId: number, publicId: string, signedInAt = now) =>
+        ({
+          cookie: { expires: new Date(expiresAt) },
+          userId,
+          signedInAt,
+          meta: { publicId, device: 'Firefox on Linux', address: '10.0.0.0/24' },
+        }) as unknown as SessionData;
+      const ids = async (store: TableSessionStore, userId: number) =>
+        (await store.listByUser(userId)).map((s) => s.publicId);
+
+      const anonymous = { cookie: { expires: new Date(T0 + 60_000) } } as unknown as SessionData;
+
+      it('when sessions are written, then each user lists only their live ones, newest first, by public id with their data', async () => {
+        const store = storeOf(storage);
+        await call((cb) => store.set('sid-a', signedIn(now + 60_000, 1, 'pa', now), cb));
+        await call((cb) => store.set('sid-b', signedIn(now + 60_000, 1, 'pb', now + 1), cb));
+        await call((cb) => store.set('sid-gone', signedIn(now + 10, 1, 'pgone', now + 2), cb));
+        await call((cb) => store.set('sid-c', signedIn(now + 60_000, 2, 'pc'), cb));
+        await call((cb) => store.set('anon', anonymous, cb));
+        now += 100;
+        const listed = await store.listByUser(1);
+        expect(listed.map((s) => s.publicId)).toEqual(['pb', 'pa']);
+        expect(listed[1]).toMatchObject({ createdAt: T0, lastSeenAt: T0 });
+        expect(listed[1]?.data.meta?.device).toBe('Firefox on Linux');
+        expect(JSON.stringify(listed)).not.toContain('sid-');
+        expect(await ids(store, 2)).toEqual(['pc']);
+      });
+
+      it('when a page view touches the session, then last seen moves only with the throttled expiry write', async () => {
+        const store = new TableSessionStore(storage.sessions, {
+          now: () => now,
+          pruneIntervalMs: 0,
+          touchAfterMs: 5 * 60_000,
+        });
+        const idle = 120 * 60_000;
+        await call((cb) => store.set('s', signedIn(now + idle, 1, 'p'), cb));
+        const loaded = await call<SessionData | null>((cb) => store.get('s', cb));
+        const viewAt = async (later: number) => {
+          now = T0 + later;
+          const rolled = { ...loaded, cookie: { expires: new Date(now + idle) } };
+          await call((cb) => store.touch('s', rolled as unknown as SessionData, cb));
+          return (await store.listByUser(1))[0]?.lastSeenAt;
+        };
+        expect(await viewAt(60_000)).toBe(T0);
+        expect(await viewAt(360_000)).toBe(T0 + 360_000);
+      });
+
+      it('when one, the others, or the oldest beyond a cap are removed, then exactly those rows go, for that user only', async () => {
+        const store = storeOf(storage);
+        for (const [i, id] of ['p1', 'p2', 'p3', 'p4'].entries()) {
+          await call((cb) => store.set(`s-${id}`, signedIn(now + 60_000, 1, id, now + i), cb));
+        }
+        await call((cb) => store.set('s-x', signedIn(now + 60_000, 2, 'px'), cb));
+        expect(await store.destroyByPublicId(2, 'p1')).toBe(0);
+        expect(await store.destroyByPublicId(1, 'p1')).toBe(1);
+        expect(await store.evictOldest(1, 2)).toBe(1);
+        expect(await ids(store, 1)).toEqual(['p4', 'p3']);
+        expect(await store.destroyOthers(1, 'p3')).toBe(1);
+        expect(await ids(store, 1)).toEqual(['p3']);
+        expect(await call((cb) => store.get('s-p3', cb))).not.toBeNull();
+        expect(await ids(store, 2)).toEqual(['px']);
+        expect(await store.destroyByUser(1)).toBe(1);
+        expect(await ids(store, 2)).toEqual(['px']);
+      });
     });
 
     it('when a session is written by one instance, then another instance reads it', async () => {

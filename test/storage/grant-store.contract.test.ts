@@ -142,14 +142,52 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
     });
   });
 
+  it("when a refresh token's keyed identifier hashes are stored, then either finds and deletes that grant only; a sign-in without a refresh token keeps them", async () => {
+    const bob = (await storage.users.upsertFromGoogle(profile('bob'), at(0))).id;
+    const macs = { prefix: 'P1', hash: 'H1' };
+    await storage.grants.saveFromSignIn(
+      userId,
+      { ...signInGrant('r1'), refreshTokenMacs: macs },
+      at(0),
+    );
+    await storage.grants.saveFromSignIn(
+      bob,
+      { ...signInGrant('rb'), refreshTokenMacs: { prefix: 'PB', hash: 'HB' } },
+      at(0),
+    );
+    await storage.grants.saveFromSignIn(userId, signInGrant(null, 'a2'), at(1));
+    expect(await storage.grants.deleteByRefreshTokenMac(['nope', 'P2'])).toBeUndefined();
+    expect(await storage.grants.deleteByRefreshTokenMac(['x', 'H1'])).toBe(userId);
+    expect(await storage.grants.find(userId)).toBeUndefined();
+    await storage.grants.saveRefreshed(
+      bob,
+      {
+        accessToken: 'a3',
+        accessTokenExpiresAt: T0,
+        refreshToken: 'rb2',
+        scope: null,
+        refreshTokenMacs: { prefix: 'PB2', hash: 'HB2' },
+      },
+      at(2),
+    );
+    expect(await storage.grants.deleteByRefreshTokenMac(['PB'])).toBeUndefined();
+    expect(await storage.grants.deleteByRefreshTokenMac(['PB2'])).toBe(bob);
+  });
+
   it('when the user is deleted, then the grant and the user sessions go, other users keep theirs', async () => {
     const bob = (await storage.users.upsertFromGoogle(profile('bob'), at(0))).id;
     await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
     await storage.grants.saveFromSignIn(bob, signInGrant('rb'), at(0));
-    const session = (id: number) => JSON.stringify({ cookie: {}, userId: id });
-    await storage.sessions.write('s1', session(userId), T0 + 1000);
-    await storage.sessions.write('s2', session(userId), T0 + 1000);
-    await storage.sessions.write('s3', session(bob), T0 + 1000);
+    const write = (sid: string, id: number) =>
+      storage.sessions.write(sid, JSON.stringify({ cookie: {}, userId: id }), T0 + 1000, {
+        userId: id,
+        publicId: `public-${sid}`,
+        createdAt: T0,
+        lastSeenAt: T0,
+      });
+    await write('s1', userId);
+    await write('s2', userId);
+    await write('s3', bob);
     expect(await storage.users.delete(userId)).toBe(true);
     expect(await storage.sessions.removeByUser(userId)).toBe(2);
     expect(await storage.grants.find(userId)).toBeUndefined();

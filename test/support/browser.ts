@@ -54,3 +54,24 @@ export async function watchConsole(context: BrowserContext): Promise<ConsoleWatc
     unexpected: (...allowed) => problems.filter((p) => !allowed.some((a) => p.includes(a))),
   };
 }
+
+/**
+ * Opens /account signed out, signs in as `account` through the popup of the sign-in page it is
+ * sent to, and waits to be back on /account.
+ */
+export async function signInFromAccountPage(
+  page: Page,
+  url: string,
+  account: string,
+): Promise<void> {
+  await page.goto(`${url}/account`);
+  await page.waitForURL(`${url}/login?returnTo=%2Faccount`);
+  await page.locator('#google-signin:enabled').waitFor();
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.getByRole('button', { name: 'Sign in with Google' }).click(),
+  ]);
+  await popup.waitForLoadState();
+  await popup.locator('button.account', { hasText: account }).click();
+  await page.waitForURL(`${url}/account`);
+}

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { GrantStatus, GrantStore, StoredGrant } from '../grant-store.js';
+import { macParams, type GrantStatus, type GrantStore, type StoredGrant } from '../grant-store.js';
 
 interface PgGrantRow {
   user_id: string;
@@ -36,12 +36,17 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
     async saveFromSignIn(userId, grant, now) {
       await pool.query(
         `INSERT INTO google_grants AS g (user_id, refresh_token, access_token,
-           access_token_expires_at, scope, status, status_reason, created_at, updated_at)
+           access_token_expires_at, scope, status, status_reason, created_at, updated_at,
+           refresh_prefix_mac, refresh_hash_mac)
          VALUES ($1, $2::text, $3, $4, $5,
            CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
-           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6)
+           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8)
          ON CONFLICT (user_id) DO UPDATE SET
            refresh_token = coalesce(excluded.refresh_token, g.refresh_token),
+           refresh_prefix_mac = CASE WHEN $2::text IS NULL THEN g.refresh_prefix_mac
+             ELSE excluded.refresh_prefix_mac END,
+           refresh_hash_mac = CASE WHEN $2::text IS NULL THEN g.refresh_hash_mac
+             ELSE excluded.refresh_hash_mac END,
            access_token = excluded.access_token,
            access_token_expires_at = excluded.access_token_expires_at,
            scope = excluded.scope,
@@ -55,6 +60,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
           grant.accessTokenExpiresAt,
           grant.scope,
           now,
+          ...Object.values(macParams(grant.refreshTokenMacs)),
         ],
       );
     },
@@ -84,6 +90,8 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
       await pool.query(
         `UPDATE google_grants SET access_token = $2, access_token_expires_at = $3,
            refresh_token = coalesce($4, refresh_token), scope = coalesce($5, scope),
+           refresh_prefix_mac = CASE WHEN $4::text IS NULL THEN refresh_prefix_mac ELSE $7 END,
+           refresh_hash_mac = CASE WHEN $4::text IS NULL THEN refresh_hash_mac ELSE $8 END,
            refreshed_at = $6, updated_at = $6, refresh_lease_until = NULL
          WHERE user_id = $1`,
         [
@@ -93,8 +101,18 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
           grant.refreshToken,
           grant.scope,
           now,
+          ...Object.values(macParams(grant.refreshTokenMacs)),
         ],
       );
+    },
+    async deleteByRefreshTokenMac(macs) {
+      const { rows } = await pool.query<{ user_id: string }>(
+        `DELETE FROM google_grants
+         WHERE refresh_prefix_mac = ANY($1::text[]) OR refresh_hash_mac = ANY($1::text[])
+         RETURNING user_id`,
+        [macs],
+      );
+      return rows[0] ? Number(rows[0].user_id) : undefined;
     },
     async markNeedsReconnect(userId, reason, now) {
       await pool.query(

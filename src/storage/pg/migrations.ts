@@ -62,6 +62,27 @@ const MIGRATIONS: readonly string[] = [
      refreshed_at            TIMESTAMPTZ,
      refresh_lease_until     BIGINT
    );`,
+  // 5: the session index (see migrations.ts step 5).
+  `ALTER TABLE sessions ADD COLUMN user_id BIGINT, ADD COLUMN public_id TEXT,
+     ADD COLUMN created_at BIGINT, ADD COLUMN last_seen_at BIGINT;
+   UPDATE sessions SET user_id = (sess::jsonb ->> 'userId')::bigint,
+     public_id = replace(gen_random_uuid()::text, '-', '')
+     WHERE sess::jsonb ? 'userId';
+   CREATE INDEX sessions_user_id ON sessions (user_id);
+   CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);`,
+  // 6: the user's security log (see migrations.ts step 6).
+  `CREATE TABLE security_log (
+     id      BIGSERIAL PRIMARY KEY,
+     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     kind    TEXT   NOT NULL,
+     detail  TEXT,
+     at      BIGINT NOT NULL
+   );
+   CREATE INDEX security_log_user_at ON security_log (user_id, at);`,
+  // 7: keyed hashes of the refresh token's Google identifiers (see migrations.ts step 7).
+  `ALTER TABLE google_grants ADD COLUMN refresh_prefix_mac TEXT, ADD COLUMN refresh_hash_mac TEXT;
+   CREATE INDEX google_grants_refresh_prefix_mac ON google_grants (refresh_prefix_mac);
+   CREATE INDEX google_grants_refresh_hash_mac ON google_grants (refresh_hash_mac);`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */

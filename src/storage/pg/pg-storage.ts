@@ -8,6 +8,7 @@ import { createPgPool, type PgSettings } from './pool.js';
 import { createPgSessionTable } from './session-table.js';
 import { createPgStateLedger } from './state-ledger.js';
 import { createPgUserStore } from './user-store.js';
+import { createPgSecurityLog } from './security-log.js';
 
 /** Every store on one PostgreSQL database (pooled, migrated): any number of instances share it. */
 export async function openPgStorage(settings: PgSettings, logger: Logger): Promise<Storage> {
@@ -27,6 +28,7 @@ export async function openPgStorage(settings: PgSettings, logger: Logger): Promi
     accountSecurity: createPgAccountSecurityStore(pool),
     securityEvents: createPgSecurityEventLedger(pool),
     grants: createPgGrantStore(pool),
+    securityLog: createPgSecurityLog(pool),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     async migrationsCurrent() {
       return (await currentVersion(pool)) === PG_SCHEMA_VERSION;

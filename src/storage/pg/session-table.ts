@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SessionTable } from '../session-store.js';
+import { indexColumns, type SessionTable } from '../session-store.js';
 
 export function createPgSessionTable(pool: pg.Pool): SessionTable {
   return {
@@ -10,15 +10,22 @@ export function createPgSessionTable(pool: pg.Pool): SessionTable {
       );
       return rows[0] && { sess: rows[0].sess, expiresAt: Number(rows[0].expires_at) };
     },
-    async write(sid, sess, expiresAt) {
+    async write(sid, sess, expiresAt, index) {
       await pool.query(
-        `INSERT INTO sessions (sid, sess, expires_at) VALUES ($1, $2, $3)
-         ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires_at = excluded.expires_at`,
-        [sid, sess, expiresAt],
+        `INSERT INTO sessions (sid, sess, expires_at, user_id, public_id, created_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires_at = excluded.expires_at,
+           user_id = excluded.user_id, public_id = excluded.public_id,
+           created_at = excluded.created_at, last_seen_at = excluded.last_seen_at`,
+        [sid, sess, expiresAt, ...indexColumns(index)],
       );
     },
-    async extend(sid, expiresAt) {
-      await pool.query('UPDATE sessions SET expires_at = $1 WHERE sid = $2', [expiresAt, sid]);
+    async extend(sid, expiresAt, seenAt) {
+      await pool.query('UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE sid = $3', [
+        expiresAt,
+        seenAt,
+        sid,
+      ]);
     },
     async remove(sid) {
       await pool.query('DELETE FROM sessions WHERE sid = $1', [sid]);
@@ -38,10 +45,48 @@ export function createPgSessionTable(pool: pg.Pool): SessionTable {
       await pool.query('DELETE FROM sessions');
     },
     async removeByUser(userId) {
-      // sess is JSON text; the user id is a number in it.
+      const { rowCount } = await pool.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+      return rowCount ?? 0;
+    },
+    async listByUser(userId, nowMs) {
+      const { rows } = await pool.query<{
+        public_id: string;
+        sess: string;
+        created_at: string;
+        last_seen_at: string;
+      }>(
+        `SELECT public_id, sess, created_at, last_seen_at FROM sessions
+         WHERE user_id = $1 AND expires_at > $2 AND public_id IS NOT NULL
+         ORDER BY created_at DESC, public_id`,
+        [userId, nowMs],
+      );
+      return rows.map((r) => ({
+        publicId: r.public_id,
+        sess: r.sess,
+        createdAt: Number(r.created_at),
+        lastSeenAt: Number(r.last_seen_at),
+      }));
+    },
+    async removeByPublicId(userId, publicId) {
       const { rowCount } = await pool.query(
-        "DELETE FROM sessions WHERE (sess::jsonb ->> 'userId') = $1",
-        [String(userId)],
+        'DELETE FROM sessions WHERE user_id = $1 AND public_id = $2',
+        [userId, publicId],
+      );
+      return rowCount ?? 0;
+    },
+    async removeOthers(userId, keepPublicId) {
+      const { rowCount } = await pool.query(
+        'DELETE FROM sessions WHERE user_id = $1 AND public_id IS DISTINCT FROM $2',
+        [userId, keepPublicId],
+      );
+      return rowCount ?? 0;
+    },
+    async evictOldest(userId, keep, nowMs) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM sessions WHERE sid IN (
+           SELECT sid FROM sessions WHERE user_id = $1 AND expires_at > $2
+           ORDER BY created_at DESC, sid OFFSET $3)`,
+        [userId, nowMs, keep],
       );
       return rowCount ?? 0;
     },

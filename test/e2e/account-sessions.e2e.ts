@@ -1,0 +1,50 @@
+/**
+ * Active sessions in Chromium: one user signed in in two browser contexts (two browsers, as far
+ * as cookies go) ends the other from the account page; the other's next page load is signed out.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, signInFromAccountPage } from '../support/browser.js';
+
+let h: Harness;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser?.close();
+  await h?.close();
+});
+
+/** A fresh browser context signed in as alice through the popup, on /account. */
+async function signedInOnAccountPage(): Promise<Page> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  await signInFromAccountPage(page, h.url, 'alice@example.com');
+  return page;
+}
+
+describe('account page sessions', () => {
+  it('when a user ends their other browser from the account page, then that browser is signed out on its next page load', async () => {
+    const other = await signedInOnAccountPage();
+    const mine = await signedInOnAccountPage();
+    await mine.reload();
+    await expect.poll(() => mine.locator('table.sessions tbody tr').count()).toBe(2);
+
+    const otherRow = mine.locator('table.sessions tbody tr:not([data-current])');
+    await otherRow.getByRole('button', { name: 'End' }).click();
+    await mine.waitForURL(`${h.url}/account#sessions`);
+    expect(await mine.locator('table.sessions tbody tr').count()).toBe(1);
+
+    await other.goto(`${h.url}/account`);
+    await other.waitForURL(`${h.url}/login?returnTo=%2Faccount`);
+    await mine.goto(`${h.url}/account`);
+    expect(mine.url()).toBe(`${h.url}/account`);
+  });
+});
