@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_ACCOUNTS, type TestAccount } from '../src/emulator/accounts.js';
 import { updateStream, type ServiceAccountKey } from '../src/risc/register-receiver.js';
 import type { Harness } from './support/harness.js';
 import { devTokenKeys } from '../src/grants/dev-token-keys.js';
@@ -25,10 +26,38 @@ interface Delivery {
 let h: Harness;
 let db: ReturnType<typeof useHarness>['db'];
 let advanceClock: (ms: number) => void;
-useHarness({}, (s) => {
-  ({ h, db } = s);
-  advanceClock = (ms) => s.advanceClock(ms);
+/**
+ * Accounts for the tests that run the app's clock ahead of Google's: a revocation they record
+ * reaches up to the end of the event's second of Google's time, so it would also end a sign-in
+ * the next test makes in that second with the same account. No other test signs these in.
+ */
+const ERIN = 'erin@example.com';
+const FRANK = 'frank@example.com';
+const clockAheadAccount = (sub: string, email: string, name: string): TestAccount => ({
+  sub,
+  email,
+  emailVerified: true,
+  name,
+  givenName: name,
+  familyName: 'Example',
+  picture: `/avatars/${sub}.svg`,
 });
+
+useHarness(
+  {
+    emulatorOptions: {
+      accounts: [
+        ...DEFAULT_ACCOUNTS,
+        clockAheadAccount('109900000000000000001', ERIN, 'Erin'),
+        clockAheadAccount('109900000000000000002', FRANK, 'Frank'),
+      ],
+    },
+  },
+  (s) => {
+    ({ h, db } = s);
+    advanceClock = (ms) => s.advanceClock(ms);
+  },
+);
 
 async function serviceAccount(): Promise<ServiceAccountKey> {
   const res = await fetch(`${h.emulator.url}/emulator/risc/service-account`, { method: 'POST' });
@@ -195,18 +224,18 @@ describe('when a valid security event arrives', () => {
   });
 
   it('then tokens-revoked keeps a grant stored after Google revoked, and sessions-revoked keeps the grant', async () => {
-    await signInOk(h, h.client(), BOB);
-    const userId = userIdOf(BOB);
-    await emit({ type: 'sessions-revoked', account: BOB });
+    await signInOk(h, h.client(), FRANK);
+    const userId = userIdOf(FRANK);
+    await emit({ type: 'sessions-revoked', account: FRANK });
     expect(grantCount(userId)).toBe(1);
 
     // A sign-in after the revocation (the app's clock ahead of the token's iat): its grant is new.
     advanceClock(60_000);
     const agent = h.client();
-    await signInOk(h, agent, BOB);
-    await emit({ type: 'tokens-revoked', account: BOB });
+    await signInOk(h, agent, FRANK);
+    await emit({ type: 'tokens-revoked', account: FRANK });
     expect(grantCount(userId)).toBe(1);
-    expect(await signedInAs(agent)).toBe(BOB);
+    expect(await signedInAs(agent)).toBe(FRANK);
   });
 
   it('then account-disabled for hijacking ends the sessions and refuses sign-in until account-enabled', async () => {
@@ -309,15 +338,13 @@ describe('when the token is not a valid security event', () => {
   });
 
   it('then after Google rotates its key, an event signed with the new key costs one refetch and is applied', async () => {
-    // Dave, whom no other test signs in: this test's app clock runs ahead of Google's, so the
-    // revocation it records would also end a sign-in made in the same second by the next test.
     const agent = h.client();
-    await signInOk(h, agent, DAVE);
+    await signInOk(h, agent, ERIN);
     await emit({ type: 'verification', state: 'warm' });
     pastRefetchRation();
     h.emulator.rotateKey();
     h.emulator.resetCalls();
-    expect(await emit({ type: 'sessions-revoked', account: DAVE })).toEqual({ statuses: [202] });
+    expect(await emit({ type: 'sessions-revoked', account: ERIN })).toEqual({ statuses: [202] });
     expect(h.emulator.calls('certs')).toHaveLength(1);
     expect(await signedInAs(agent)).toBeUndefined();
   });
