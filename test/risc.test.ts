@@ -17,7 +17,6 @@ import { useHarness } from './support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.org';
-const DAVE = 'dave.unverified@example.net';
 
 interface Delivery {
   statuses: number[];
