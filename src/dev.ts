@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { readEmulatorEnv } from './emulator/cli-config.js';
 import { DEV_CLIENT } from './emulator/dev-client.js';
 import { createEmulator } from './emulator/emulator.js';
+import { updateStream, type ServiceAccountKey } from './risc/register-receiver.js';
 import { startServer } from './start.js';
 import { explainListenError } from './startup-errors.js';
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     await emulator.close();
     throw err;
   });
+  await registerRiscReceiver(emulator.url, `${app.url}/risc`);
   const stop = () => {
     Promise.all([app.close(), emulator.close()]).then(
       () => process.exit(0),
@@ -61,6 +63,10 @@ async function main(): Promise<void> {
       `  Client ID: ${DEV_CLIENT.clientId}`,
       `  Google access tokens live ${emulator.accessTokenLifetimeSeconds} s (EMULATOR_ACCESS_TOKEN_SECONDS): /account refreshes them.`,
       '',
+      `  Security events (Cross-Account Protection), e.g. sign Alice out everywhere:`,
+      `    curl -X POST ${emulator.url}/emulator/risc/events -H 'Content-Type: application/json' \\`,
+      `      -d '{"type": "sessions-revoked", "account": "alice@example.com"}'`,
+      '',
       '  Test accounts:',
       ...accounts,
       '',
@@ -68,6 +74,19 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
+}
+
+/**
+ * Registers this app as the emulator's Cross-Account Protection receiver, as
+ * `npm run risc:register` does with Google: a service account the emulator issues signs the call.
+ */
+async function registerRiscReceiver(emulatorUrl: string, receiverUrl: string): Promise<void> {
+  const res = await fetch(`${emulatorUrl}/emulator/risc/service-account`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(5000),
+  });
+  const key = (await res.json()) as ServiceAccountKey;
+  await updateStream({ key, apiBase: emulatorUrl, timeoutMs: 5000 }, receiverUrl);
 }
 
 main().catch((err: unknown) => {

@@ -76,6 +76,45 @@ describe('the README curl recipe against `npm run dev`', () => {
     expect(JSON.parse(disconnected!)).toBe('Successfully disconnected.');
   });
 
+  it('when the emulator sends sessions-revoked, then the signed-in user is signed out', async () => {
+    const jar = join(dataDir, 'risc-jar');
+    const curl = (...args: string[]) => run('curl', ['-s', '-b', jar, '-c', jar, ...args]);
+    const login = await curl('-H', 'Accept: application/json', `${dev.app}/login`);
+    const { state } = JSON.parse(login.stdout) as { state: string };
+    const issued = await run('curl', [
+      '-s',
+      '-d',
+      'account=bob@example.org',
+      '-d',
+      'client_id=emulator-client.apps.googleusercontent.com',
+      `${dev.emu}/emulator/codes`,
+    ]);
+    const { code } = JSON.parse(issued.stdout) as { code: string };
+    await curl(
+      '-H',
+      'Content-Type: text/plain',
+      '--data-binary',
+      code,
+      `${dev.app}/gconnect?state=${state}`,
+    );
+    expect(JSON.parse((await curl(`${dev.app}/me`)).stdout)).toMatchObject({
+      email: 'bob@example.org',
+    });
+
+    const emitted = await run('curl', [
+      '-s',
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"type": "sessions-revoked", "account": "bob@example.org"}',
+      `${dev.emu}/emulator/risc/events`,
+    ]);
+    expect(JSON.parse(emitted.stdout)).toEqual({ statuses: [202] });
+    expect(JSON.parse((await curl(`${dev.app}/me`)).stdout)).toEqual({ error: 'Not signed in.' });
+  });
+
   it('prints where to go and which test accounts exist', () => {
     expect(dev.app).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(dev.output()).toContain('alice@example.com');
