@@ -18,7 +18,7 @@ import {
   type IssueCodeRequest,
   type IssueCredentialRequest,
 } from './context.js';
-import { FaultPlan, type Endpoint, type Fault } from './faults.js';
+import { CONTENT_FAULTS, FaultPlan, type Endpoint, type Fault } from './faults.js';
 import { expandScope, GrantStore } from './grants.js';
 import {
   HttpError,
@@ -162,15 +162,6 @@ function recordCall(calls: CallRecord[], call: CallRecord): void {
   if (calls.length >= MAX_RECORDED_CALLS) calls.splice(0, MAX_RECORDED_CALLS / 10);
   calls.push(call);
 }
-
-const CONTENT_FAULTS = new Set<Fault['kind']>([
-  'idToken',
-  'noIdToken',
-  'csrfMismatch',
-  'claims',
-  'extraKeys',
-  'invalidGrant',
-]);
 
 interface Runtime {
   state: EmulatorState;

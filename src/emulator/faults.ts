@@ -46,17 +46,22 @@ export type Fault =
 
 export type FaultKind = Fault['kind'];
 
-const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
-  'status',
-  'hang',
-  'trickle',
-  'huge',
+/** Faults that change what an endpoint answers, not how the answer travels. */
+export const CONTENT_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'idToken',
   'noIdToken',
   'csrfMismatch',
   'claims',
   'extraKeys',
   'invalidGrant',
+]);
+
+const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
+  'status',
+  'hang',
+  'trickle',
+  'huge',
+  ...CONTENT_FAULTS,
 ]);
 
 const SIGNINGS: ReadonlySet<string> = new Set<IdTokenSigning>([
