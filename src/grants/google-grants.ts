@@ -244,8 +244,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     },
 
     async forgetRevoked(userId, revokedAtMs) {
-      const grant = await store.find(userId);
-      if (grant && Date.parse(grant.updatedAt) <= revokedAtMs) await store.delete(userId);
+      // One conditional statement: a read, then a delete, would lose a grant stored in between.
+      await store.deleteUnlessWrittenAfter(userId, new Date(revokedAtMs));
     },
 
     forgetByRefreshToken(alg, identifier) {

@@ -63,6 +63,11 @@ export interface GrantStore {
   markNeedsReconnect(userId: number, reason: string, now: Date): Promise<void>;
   delete(userId: number): Promise<boolean>;
   /**
+   * Deletes the grant unless it was written after `at`, in one statement: a grant stored in the
+   * meantime (a sign-in right after Google revoked the tokens) stays. True when one was deleted.
+   */
+  deleteUnlessWrittenAfter(userId: number, at: Date): Promise<boolean>;
+  /**
    * Deletes the grant whose refresh token has one of these keyed identifier hashes (a
    * `token-revoked` event); returns its user, or undefined when no grant matched.
    */
@@ -150,6 +155,10 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
      WHERE user_id = @userId`,
   );
   const remove = db.prepare('DELETE FROM google_grants WHERE user_id = ?');
+  // updated_at is always toISOString() (fixed width, UTC), so text order is time order.
+  const removeUnlessNewer = db.prepare(
+    'DELETE FROM google_grants WHERE user_id = ? AND updated_at <= ?',
+  );
   const removeByMac = db.prepare<[string, string], { user_id: number }>(
     `DELETE FROM google_grants
      WHERE refresh_prefix_mac IN (SELECT value FROM json_each(?))
@@ -206,6 +215,8 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
         needsReconnect.run({ userId, reason, now: now.toISOString() });
       }),
     delete: (userId) => settle(() => remove.run(userId).changes === 1),
+    deleteUnlessWrittenAfter: (userId, at) =>
+      settle(() => removeUnlessNewer.run(userId, at.toISOString()).changes === 1),
     deleteByRefreshTokenMac: (macs) =>
       settle(() => {
         const list = JSON.stringify(macs);

@@ -129,6 +129,13 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
       ]);
       return rowCount === 1;
     },
+    async deleteUnlessWrittenAfter(userId, at) {
+      const { rowCount } = await pool.query(
+        'DELETE FROM google_grants WHERE user_id = $1 AND updated_at <= $2',
+        [userId, at],
+      );
+      return rowCount === 1;
+    },
     async listSealed() {
       const { rows } = await pool.query<{
         user_id: string;
