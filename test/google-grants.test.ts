@@ -6,9 +6,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
-import { createGoogleGrants, type GoogleGrants } from '../src/grants/google-grants.js';
+import {
+  createGoogleGrants,
+  type GoogleGrants,
+  type GoogleGrantsDeps,
+} from '../src/grants/google-grants.js';
 import { createTokenCipher } from '../src/grants/token-cipher.js';
 import { openSqliteStorage } from '../src/storage/sqlite-storage.js';
+import type { RefreshedTokens } from '../src/google/google-client.js';
 import type { GrantStore } from '../src/storage/grant-store.js';
 import type { Storage } from '../src/storage/storage.js';
 import { createRefreshTokenMacer } from '../src/grants/refresh-token-macs.js';
@@ -77,25 +82,25 @@ describe('googleAccessToken and the granted scopes', () => {
   });
 });
 
-describe('forgetRevoked (Google revoked the tokens: Cross-Account Protection)', () => {
+describe('a sign-in racing a revocation or a refresh keeps its new grant', () => {
   const T0 = 1_700_000_000_000;
   let dir: string;
   let storage: Storage;
   let userId: number;
   let now = T0;
   const keys = [{ id: 'k', key: randomBytes(32) }];
-  const grantsOn = (store: GrantStore) =>
+  const grantsOn = (store: GrantStore, google: GoogleGrantsDeps['google'] = googleUnused) =>
     createGoogleGrants({
       store,
       cipher: createTokenCipher(keys),
       macer: createRefreshTokenMacer(keys),
-      google: googleUnused,
+      google,
       logger: pino({ level: 'silent' }),
       now: () => now,
       googleTimeoutMs: 1000,
     });
-  const signIn = (grants: GoogleGrants, refreshToken: string) =>
-    grants.keep(userId, { accessToken: 'ya29.x', refreshToken, expiresIn: 3599, scope: 'openid' });
+  const signIn = (grants: GoogleGrants, refreshToken: string, accessToken = 'ya29.x') =>
+    grants.keep(userId, { accessToken, refreshToken, expiresIn: 3599, scope: 'openid' });
 
   /**
    * The store, except that a sign-in of the user lands right after the first statement the
@@ -147,4 +152,34 @@ describe('forgetRevoked (Google revoked the tokens: Cross-Account Protection)', 
     const kept = await storage.grants.find(userId);
     expect(kept?.updatedAt).toBe(new Date(T0 + 2000).toISOString());
   });
+
+  it.each([
+    ['refuses the old refresh token', true],
+    ['answers with a token for the old grant', false],
+  ])(
+    'when the user signs in again while Google %s, then the new grant stays connected with its own token',
+    async (_case, refused) => {
+      const plain = grantsOn(storage.grants);
+      // An access token inside the refresh margin: the next use refreshes.
+      await plain.keep(userId, { accessToken: 'ya29.old', refreshToken: '1//old', expiresIn: 1 });
+      const google = {
+        ...googleUnused,
+        async refreshAccessToken(): Promise<RefreshedTokens> {
+          await signIn(plain, '1//new', 'ya29.new');
+          if (refused) throw new AppError(401, 'refused', { code: 'google_invalid_grant' });
+          return {
+            accessToken: 'ya29.late',
+            expiresIn: 3599,
+            scope: undefined,
+            refreshToken: undefined,
+          };
+        },
+      };
+      await grantsOn(storage.grants, google)
+        .accessToken(userId)
+        .catch(() => undefined);
+      expect(await plain.hasLiveRefreshToken(userId)).toBe(true);
+      expect(await plain.accessToken(userId)).toBe('ya29.new');
+    },
+  );
 });

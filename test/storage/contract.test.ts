@@ -330,30 +330,6 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
     });
   });
 
-  describe('google grants', () => {
-    const grant = { refreshToken: 'sealed-r', accessToken: 'sealed-a', scope: 'openid' };
-    const saveAt = async (userId: number, atMs: number) =>
-      storage.grants.saveFromSignIn(
-        userId,
-        { ...grant, accessTokenExpiresAt: atMs + 3_600_000 },
-        new Date(atMs),
-      );
-
-    it('when a grant is deleted unless written after a time, then only a grant written at or before it goes, to the millisecond', async () => {
-      const userId = (await storage.users.upsertFromGoogle(profile, new Date(now))).id;
-      await saveAt(userId, T0 + 1);
-      expect(await storage.grants.deleteUnlessWrittenAfter(userId, new Date(T0))).toBe(false);
-      expect(await storage.grants.find(userId)).toBeDefined();
-      expect(await storage.grants.deleteUnlessWrittenAfter(userId, new Date(T0 + 1))).toBe(true);
-      expect(await storage.grants.find(userId)).toBeUndefined();
-      // Across a change of day, month and year as well (the SQLite column is ISO 8601 text).
-      await saveAt(userId, Date.UTC(2023, 11, 31, 23, 59, 59, 999));
-      const newYear = new Date(Date.UTC(2024, 0, 1));
-      expect(await storage.grants.deleteUnlessWrittenAfter(userId, newYear)).toBe(true);
-      expect(await storage.grants.deleteUnlessWrittenAfter(userId, newYear)).toBe(false);
-    });
-  });
-
   describe('pruning', () => {
     it('when five instances prune at once, then none fails and only expired rows are gone', async () => {
       const instances = [storage, ...(await Promise.all([1, 2, 3, 4].map(() => engine.open())))];
