@@ -80,9 +80,14 @@ describe('the error handler: what is logged', () => {
   });
 
   it('when an AppError has no cause, then its code alone is the message', async () => {
-    const { request, logs } = appFailingWith(throwing(new AppError(502, 'x', { code: 'gw' })));
+    const { request, logs } = appFailingWith(
+      throwing(new AppError(502, 'x', { code: 'google_token_failed' })),
+    );
     await request.get('/fail').expect(502);
-    expect(logs[0]).toMatchObject({ level: ERROR, error: { type: 'AppError', message: 'gw' } });
+    expect(logs[0]).toMatchObject({
+      level: ERROR,
+      error: { type: 'AppError', message: 'google_token_failed' },
+    });
   });
 
   it('when a plain Error is thrown, then its name, message and stack are logged, the answer is 500', async () => {
@@ -107,10 +112,19 @@ describe('the error handler: what is logged', () => {
   });
 
   it('when a 4xx is answered (499 included), then "request refused" at info with code, status and path, no error', async () => {
-    const { request, logs } = appFailingWith(throwing(new AppError(499, 'x', { code: 'c499' })));
+    const { request, logs } = appFailingWith(
+      throwing(new AppError(499, 'x', { code: 'http_499' })),
+    );
     await request.get('/fail').expect(499);
     expect(logs).toEqual([
-      { ...logs[0], level: INFO, msg: 'request refused', code: 'c499', status: 499, path: '/fail' },
+      {
+        ...logs[0],
+        level: INFO,
+        msg: 'request refused',
+        code: 'http_499',
+        status: 499,
+        path: '/fail',
+      },
     ]);
     expect(logs[0]).not.toHaveProperty('error');
   });
@@ -153,14 +167,18 @@ describe('the error handler: what is answered', () => {
   });
 
   it('when a browser navigates to a failing page, then the error page with the plain words and the detail', async () => {
-    const { request } = appFailingWith(throwing(new AppError(403, 'Not allowed.', { code: 'x' })));
+    const { request } = appFailingWith(
+      throwing(new AppError(403, 'Not allowed.', { code: 'account_not_allowed' })),
+    );
     const res = await request.get('/fail').set('Accept', 'text/html').expect(403);
     expect(res.type).toBe('text/html');
     expect(res.text).toContain('Details: Not allowed.');
   });
 
   it('when fetch or curl asks, then a JSON string, even for HEAD and GET', async () => {
-    const { request } = appFailingWith(throwing(new AppError(403, 'Not allowed.', { code: 'x' })));
+    const { request } = appFailingWith(
+      throwing(new AppError(403, 'Not allowed.', { code: 'account_not_allowed' })),
+    );
     await request.get('/fail').set('Accept', 'application/json').expect(403, '"Not allowed."');
     await request.get('/fail').set('Accept', '*/*').expect(403, '"Not allowed."');
     const head = await request.head('/fail').set('Accept', 'text/html').expect(403);
@@ -168,7 +186,9 @@ describe('the error handler: what is answered', () => {
   });
 
   it("when a browser form post fails, then a page; an API route's form post or a JSON post gets JSON", async () => {
-    const { request } = appFailingWith(throwing(new AppError(401, 'No.', { code: 'x' })));
+    const { request } = appFailingWith(
+      throwing(new AppError(401, 'No.', { code: 'account_not_allowed' })),
+    );
     const form = await request
       .post('/fail')
       .set('Accept', 'text/html')

@@ -118,7 +118,7 @@ describe('counting failed sign-ins', () => {
       new AppError(401, 'Access denied.', { code: 'access_denied' }),
       new AppError(400, 'Bad request.', { code: 'body_malformed' }),
       new AppError(403, 'Cross-site request refused.', { code: 'cross_site' }),
-      new AppError(502, 'Bad gateway.', { code: 'google_token_error' }),
+      new AppError(502, 'Bad gateway.', { code: 'google_token_failed' }),
       Object.assign(new Error('plain'), { status: 401 }),
     ]) {
       expect(await counted(err)).toEqual([]);

@@ -44,8 +44,8 @@ describe('what an error page says, by error code', () => {
       text: 'The sign-in could not be completed on our side or at Google. Please try again in a moment.',
       action: { href: '/login', label: 'Try again' },
     };
-    expect(describeFailure('google_token_error', 500, [])).toEqual(wrong);
-    expect(describeFailure('google_token_error', 502, [])).toEqual(wrong);
+    expect(describeFailure('google_token_failed', 500, [])).toEqual(wrong);
+    expect(describeFailure('google_token_failed', 502, [])).toEqual(wrong);
     expect(describeFailure('google_token_refused', 499, [])).toEqual({
       heading: 'Sign-in failed',
       text: 'Google did not confirm the sign-in. Please try again.',
