@@ -208,23 +208,17 @@ export function formatTable(r: Results): string {
 /** User upsert and session lookup, large vs small, against the target. */
 function scaleRows(s: ScaleResult, engine: string): string[][] {
   const rowsLabel = `${s.large.rows.toLocaleString('en')} vs ${s.small.rows.toLocaleString('en')} rows${engine}`;
+  const row = (measure: string, large: number, small: number, ratio: number) => [
+    `${measure} µs, ${rowsLabel}`,
+    f2(large),
+    f2(small),
+    `${f2(ratio)}×`,
+    `≤ ${TARGETS.scaleRatio}×`,
+    mark(ratio <= TARGETS.scaleRatio),
+  ];
   return [
-    [
-      `user upsert µs, ${rowsLabel}`,
-      f2(s.large.upsertMicros),
-      f2(s.small.upsertMicros),
-      `${f2(s.upsertRatio)}×`,
-      `≤ ${TARGETS.scaleRatio}×`,
-      mark(s.upsertRatio <= TARGETS.scaleRatio),
-    ],
-    [
-      `session lookup µs, ${rowsLabel}`,
-      f2(s.large.sessionGetMicros),
-      f2(s.small.sessionGetMicros),
-      `${f2(s.sessionGetRatio)}×`,
-      `≤ ${TARGETS.scaleRatio}×`,
-      mark(s.sessionGetRatio <= TARGETS.scaleRatio),
-    ],
+    row('user upsert', s.large.upsertMicros, s.small.upsertMicros, s.upsertRatio),
+    row('session lookup', s.large.sessionGetMicros, s.small.sessionGetMicros, s.sessionGetRatio),
   ];
 }
 
