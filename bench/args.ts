@@ -7,7 +7,9 @@ export type Engine = (typeof ENGINES)[number];
 export const USAGE = `Usage: npm run bench [-- options]
 
 Sign-in throughput next to a bare node:http limit server, signed-in GET /me and GET / (me),
-latency with delayed Google calls, memory over many sign-ins, and database scale. Progress goes to stderr, the table to stdout.
+latency with delayed Google calls, memory over many sign-ins, and database scale; sign-ins,
+signed-in requests and scale on SQLite and on PostgreSQL (one and two app instances).
+Progress goes to stderr, the table to stdout.
 
 Options:
   --only LIST        phases to run, comma-separated (default: ${PHASES.join(',')})
