@@ -32,8 +32,11 @@ export function openBenchPostgres(
   if (adminUrl) return { postgres: onServer(adminUrl, 'the server of --database-url') };
   try {
     postgresBinDir();
-  } catch (err) {
-    return { skipped: (err as Error).message };
+  } catch {
+    return {
+      skipped:
+        'no PostgreSQL server binaries (initdb); install them (Debian: apt-get install -y postgresql) or pass --database-url',
+    };
   }
   const cluster = startPgCluster();
   // Also on an uncaught error or process.exit(): destroy() is synchronous.
