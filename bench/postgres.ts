@@ -13,7 +13,7 @@ import { postgresBinDir, startPgCluster } from '../test/support/pg-cluster.js';
 export type CpuSnapshot = Map<number, number>;
 
 export interface BenchPostgres {
-  /** Where it runs, for the report: "throwaway cluster" or the given server. */
+  /** Where it runs, for the report: "a throwaway cluster" or the --database-url server. */
   description: string;
   /** A new, empty database; its name starts with `label`. */
   createDatabase(label: string): Promise<ScratchDatabase>;
@@ -25,7 +25,7 @@ export interface BenchPostgres {
   close(): void;
 }
 
-/** The given server, or a new cluster; undefined (with the reason) without PostgreSQL binaries. */
+/** The given server, or a new cluster; `skipped` (why) without the PostgreSQL binaries. */
 export function openBenchPostgres(
   adminUrl: string | undefined,
 ): { postgres: BenchPostgres } | { skipped: string } {

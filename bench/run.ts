@@ -67,10 +67,13 @@ let postgres: BenchPostgres | null | undefined;
 
 // Ctrl-C or a kill: exit through process.exit, so the 'exit' handler removes the PostgreSQL
 // cluster (the children follow their parent's IPC channel closing).
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.once(signal, () => {
     process.stderr.write(`\nbench: ${signal}, stopping\n`);
-    process.exit(130);
+    process.exit(code);
   });
 }
 
@@ -285,6 +288,8 @@ if (errors > 0) {
         results.signedIn?.home.app,
         results.signedIn?.me.postgres?.oneInstance,
         results.signedIn?.me.postgres?.twoInstances,
+        results.signedIn?.home.postgres?.oneInstance,
+        results.signedIn?.home.postgres?.twoInstances,
         results.latency?.app,
         results.memory,
       ]
