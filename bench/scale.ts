@@ -138,7 +138,7 @@ async function timeSessionGets(store: TableSessionStore, sids: string[]): Promis
 }
 
 /** The SQLite case: a new database file in a temporary folder. */
-export const openSqliteFilled: OpenFilled = async (rows, now, onProgress) => {
+export const openSqliteFilled: OpenFilled = (rows, now, onProgress) => {
   const dir = mkdtempSync(join(tmpdir(), 'gconnect-scale-'));
   const db = openDatabase(join(dir, 'scale.db'));
   // For experiments, e.g. BENCH_SQLITE_PRAGMAS='mmap_size=1073741824'.
