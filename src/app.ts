@@ -131,10 +131,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', VIEWS);
   app.set('view engine', 'ejs');
   app.set('view cache', true); // compile each template once, not per request
-  // No ETag on answers: each page carries a fresh CSP nonce and every JSON answer is personal
-  // or no-store, so an ETag never matched and only cost a hash of each body. Static files
-  // keep theirs (express.static sets its own).
-  app.set('etag', false);
   app.locals.httpUrl = httpUrl;
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 

@@ -34,17 +34,6 @@ describe('pages for a signed-in person', () => {
     expect((await agent.get('/login').expect(200)).text).toContain(unverified);
   });
 
-  it('when a signed-in person loads a page or /me, then the answer has no ETag (personal, never revalidated); a static file keeps its own', async () => {
-    const agent = h.client();
-    await signInOk(h, agent, 'alice@example.com');
-    for (const path of ['/', '/me', '/login']) {
-      const res = await agent.get(path).expect(200);
-      expect(res.headers.etag, path).toBeUndefined();
-    }
-    const icon = await agent.get('/favicon.svg').expect(200);
-    expect(icon.headers.etag).toMatch(/^W\/"/);
-  });
-
   it('when the email is verified, then it is shown plainly', async () => {
     const agent = h.client();
     const greeting = await signInOk(h, agent, 'alice@example.com');
