@@ -15,7 +15,7 @@ import {
   refuseAfterFailedSignIns,
 } from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
-import { sessionCookie, sessionMiddleware } from './http/session.js';
+import { sessionCookie, sessionMiddleware, type ThrottledTouch } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { accountPage, googleConnection } from './routes/account-page.js';
@@ -88,7 +88,7 @@ export interface GsiPageOptions {
 export interface AppDeps {
   config: AppConfig;
   users: UserStore;
-  sessionStore: session.Store & UserSessions;
+  sessionStore: session.Store & UserSessions & ThrottledTouch;
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
   /** Cross-Account Protection: per-user signals and the security events already handled. */
