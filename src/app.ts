@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
 import express, { type Express } from 'express';
 import flash from 'connect-flash';
 import type session from 'express-session';
@@ -131,6 +132,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', VIEWS);
   app.set('view engine', 'ejs');
   app.set('view cache', true); // compile each template once, not per request
+  // Views include partials by absolute path under this root ('/partials/head'): EJS resolves a
+  // relative include by asking the disk whether the file exists, on every render.
+  app.engine('ejs', (path, data, done) => {
+    ejs.renderFile(path, data, { root: VIEWS, cache: true }, done);
+  });
   app.locals.httpUrl = httpUrl;
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 
