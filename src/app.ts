@@ -16,7 +16,7 @@ import {
   refuseAfterFailedSignIns,
 } from './http/rate-limit.js';
 import { allowPopups, securityHeaders } from './http/security-headers.js';
-import { sessionCookie, sessionMiddleware, type ThrottledTouch } from './http/session.js';
+import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
 import { gdisconnect, logout, me } from './routes/account.js';
 import { accountPage, googleConnection } from './routes/account-page.js';
@@ -89,7 +89,7 @@ export interface GsiPageOptions {
 export interface AppDeps {
   config: AppConfig;
   users: UserStore;
-  sessionStore: session.Store & UserSessions & ThrottledTouch;
+  sessionStore: session.Store & UserSessions;
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
   /** Cross-Account Protection: per-user signals and the security events already handled. */

@@ -1,15 +1,8 @@
-import { createHmac } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import session, { type SessionData } from 'express-session';
-
-/** A store that moves an unchanged session's stored expiry only now and then (a throttled touch). */
-export interface ThrottledTouch {
-  /** True when touch() will write this unchanged, loaded session's new expiry. */
-  extendsExpiry(sess: SessionData): boolean;
-}
+import session from 'express-session';
 
 export interface SessionOptions {
-  store: session.Store & ThrottledTouch;
+  store: session.Store;
   /** First signs, all verify: add a new secret in front to rotate, drop the old one later. */
   secrets: string[];
   production: boolean;
@@ -45,8 +38,7 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     secret: options.secrets,
     resave: false, // don't save session if unmodified
     saveUninitialized: false, // don't create a session until something is stored
-    // Not on every response: the cookie is re-issued when the store moves the expiry (below).
-    rolling: false,
+    rolling: true, // each request pushes the idle deadline back
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
@@ -74,84 +66,7 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     }
     next();
   };
-  return [reissueCookieWhenExtended(options, cookie.name), sessions, endExpiredSessions];
-}
-
-/**
- * The idle deadline: each request pushes it back, but the store writes the new expiry only once
- * it lags by its touchAfterMs (a page view costs no write). The cookie follows the stored expiry:
- * it is re-issued exactly when the store moves it, so it never ends before the server-side
- * session does, and the other page views spend nothing on signing and sending a cookie.
- * express-session sets it itself for a new or changed session (rolling: false).
- */
-function reissueCookieWhenExtended(options: SessionOptions, name: string): RequestHandler {
-  const secret = options.secrets[0] ?? '';
-  const rotating = options.secrets.length > 1;
-  return (req, res, next) => {
-    // Installed before express-session's hook, so this runs after it (and after its touch).
-    beforeHeaders(res, () => {
-      const sess = req.session as session.Session | undefined;
-      if (!sess || hasCookie(res, name)) return;
-      const value = signedSessionId(req.sessionID, secret);
-      const due =
-        options.store.extendsExpiry(sess) || (rotating && signedWithOldSecret(req, name, value));
-      if (!due || (sess.cookie.secure && !req.secure)) return;
-      const { expires, httpOnly, path, sameSite, secure, domain } = sess.cookie;
-      res.cookie(name, value, {
-        ...(expires ? { expires } : {}),
-        httpOnly,
-        path,
-        sameSite,
-        secure: secure === true,
-        domain,
-      });
-    });
-    next();
-  };
-}
-
-/** The cookie value express-session sends and accepts: "s:" + id + "." + its HMAC-SHA256. */
-function signedSessionId(sid: string, secret: string): string {
-  const mac = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
-  return `s:${sid}.${mac}`;
-}
-
-/** True when the request's cookie names this session but was signed with a secret now rotated out of first place. */
-function signedWithOldSecret(req: Request, name: string, current: string): boolean {
-  const sent = requestCookie(req, name);
-  return sent !== undefined && sent !== current && sent.startsWith(`s:${req.sessionID}.`);
-}
-
-function requestCookie(req: Request, name: string): string | undefined {
-  for (const pair of (req.headers.cookie ?? '').split(';')) {
-    const at = pair.indexOf('=');
-    if (pair.slice(0, at).trim() !== name) continue;
-    try {
-      return decodeURIComponent(pair.slice(at + 1).trim());
-    } catch {
-      return undefined; // not a cookie express-session could have read either
-    }
-  }
-  return undefined;
-}
-
-function hasCookie(res: Response, name: string): boolean {
-  const set = res.getHeader('Set-Cookie');
-  const cookies = Array.isArray(set) ? set : set === undefined ? [] : [String(set)];
-  return cookies.some((c) => c.startsWith(`${name}=`));
-}
-
-/** Runs `listener` once, just before the response's headers are written. */
-function beforeHeaders(res: Response, listener: () => void): void {
-  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
-  let fired = false;
-  res.writeHead = ((...args: unknown[]) => {
-    if (!fired) {
-      fired = true;
-      listener();
-    }
-    return writeHead(...args);
-  }) as Response['writeHead'];
+  return [sessions, endExpiredSessions];
 }
 
 /** Gives the browser a new session id, keeping nothing of the old session. */

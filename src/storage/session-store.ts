@@ -94,11 +94,6 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  */
 const STORED_EXPIRY = '_storedExpiresAt';
 
-function storedExpiryOf(sess: SessionData): number | undefined {
-  const stored = (sess as unknown as Record<string, unknown>)[STORED_EXPIRY];
-  return typeof stored === 'number' ? stored : undefined;
-}
-
 /**
  * express-session store over a SessionTable. The prune timer is unref'd so it never keeps the
  * process alive.
@@ -149,19 +144,12 @@ export class TableSessionStore extends session.Store implements UserSessions {
   /** express-session calls this for every request whose session did not change. */
   override touch(sid: string, sess: SessionData, cb?: Callback): void {
     this.run(cb, async () => {
-      if (storedExpiryOf(sess) !== undefined && !this.extendsExpiry(sess)) return;
+      const expiresAt = this.expiryOf(sess);
+      const stored = (sess as unknown as Record<string, unknown>)[STORED_EXPIRY];
+      if (typeof stored === 'number' && expiresAt - stored < this.touchAfterMs) return;
       // Last seen rides on this throttled write: a page view never costs a write of its own.
-      await this.table.extend(sid, this.expiryOf(sess), this.now());
+      await this.table.extend(sid, expiresAt, this.now());
     });
-  }
-
-  /**
-   * True when this session, as loaded from the store, is due for an expiry write: touch() then
-   * writes it, and the app re-issues the cookie with the new expiry.
-   */
-  extendsExpiry(sess: SessionData): boolean {
-    const stored = storedExpiryOf(sess);
-    return stored !== undefined && this.expiryOf(sess) - stored >= this.touchAfterMs;
   }
 
   override destroy(sid: string, cb?: Callback): void {

@@ -10,7 +10,7 @@ const ANONYMOUS_MS = 10 * 60 * 1000;
 /** Runs the absolute-lifetime step for a session signed in at T0, at the instant `at`. */
 async function requestAt(at: number) {
   const handlers = sessionMiddleware({
-    store: Object.assign(new session.MemoryStore(), { extendsExpiry: () => false }),
+    store: new session.MemoryStore(),
     secrets: ['test-secret'],
     production: false,
     idleTimeoutMs: 30 * 60 * 1000,
