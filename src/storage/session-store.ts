@@ -17,6 +17,8 @@ export interface SessionTable {
   read(sid: string, nowMs: number): Promise<StoredSession | undefined>;
   /** `index` files a signed-in session under its user; anonymous sessions have none. */
   write(sid: string, sess: string, expiresAt: number, index?: SessionIndex): Promise<void>;
+  /** write(), but only over an existing row: when there is none, nothing is written. */
+  update(sid: string, sess: string, expiresAt: number, index?: SessionIndex): Promise<void>;
   /** Moves only the expiry and the last-seen time; the data is unchanged. */
   extend(sid: string, expiresAt: number, seenAt: number): Promise<void>;
   remove(sid: string): Promise<void>;
@@ -112,6 +114,16 @@ const STORED_EXPIRY = '_storedExpiresAt';
 const REVOKED_AT = '_sessionsRevokedAt';
 
 /**
+ * A session held by a request was loaded from the store (get() marks it) or written by it
+ * already (a new session saved twice in one request). Its writes only update: if the row is gone
+ * meanwhile (revoked from another device, evicted by the cap, its user deleted), the request
+ * must not store it again.
+ */
+function wasStored(sess: SessionData, written: WeakSet<object>): boolean {
+  return STORED_EXPIRY in sess || written.has(sess);
+}
+
+/**
  * express-session store over a SessionTable. The prune timer is unref'd so it never keeps the
  * process alive.
  */
@@ -124,6 +136,8 @@ export class TableSessionStore extends session.Store implements UserSessions {
   private readonly onPrune: ((nowMs: number) => Promise<void>) | undefined;
   private readonly onError: (err: unknown) => void;
   private readonly revokedAt = new WeakMap<object, number | null>();
+  /** New sessions this store has inserted; their later writes are updates (see wasStored). */
+  private readonly written = new WeakSet<object>();
 
   constructor(table: SessionTable, options: SessionStoreOptions = {}) {
     super();
@@ -170,15 +184,22 @@ export class TableSessionStore extends session.Store implements UserSessions {
     return this.revokedAt.get(req);
   }
 
+  /**
+   * Inserts a new session; only updates one that was stored. A session deleted while its
+   * request ran is not written back: the callback gets no error (the response goes on, the
+   * client's next request finds no session and is signed out).
+   */
   override set(sid: string, sess: SessionData, cb?: Callback): void {
-    this.run(cb, () =>
-      this.table.write(
-        sid,
-        JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined }),
-        this.expiryOf(sess),
-        this.indexOf(sess),
-      ),
-    );
+    this.run(cb, async () => {
+      const data = JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined, [REVOKED_AT]: undefined });
+      const [expiresAt, index] = [this.expiryOf(sess), this.indexOf(sess)];
+      if (wasStored(sess, this.written)) {
+        await this.table.update(sid, data, expiresAt, index);
+        return;
+      }
+      await this.table.write(sid, data, expiresAt, index);
+      this.written.add(sess);
+    });
   }
 
   /** express-session calls this for every request whose session did not change. */
@@ -289,6 +310,10 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
          user_id = excluded.user_id, public_id = excluded.public_id,
          created_at = excluded.created_at, last_seen_at = excluded.last_seen_at`,
     ),
+    update: db.prepare(
+      `UPDATE sessions SET sess = ?, expires_at = ?, user_id = ?, public_id = ?, created_at = ?,
+         last_seen_at = ? WHERE sid = ?`,
+    ),
     extend: db.prepare('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE sid = ?'),
     remove: db.prepare('DELETE FROM sessions WHERE sid = ?'),
     prune: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
@@ -328,6 +353,10 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
     write: (sid, sess, expiresAt, index) =>
       settle(() => {
         stmts.write.run(sid, sess, expiresAt, ...indexColumns(index));
+      }),
+    update: (sid, sess, expiresAt, index) =>
+      settle(() => {
+        stmts.update.run(sess, expiresAt, ...indexColumns(index), sid);
       }),
     extend: (sid, expiresAt, seenAt) =>
       settle(() => {

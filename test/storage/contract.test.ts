@@ -254,6 +254,40 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
       expect(rows[0]?.sess).not.toContain('_sessionsRevokedAt');
     });
 
+    it('when a loaded session is deleted while its request runs, then neither its write nor its touch brings it back; a new session is inserted', async () => {
+      const store = storeOf(storage);
+      await call((cb) => store.set('s', sess(now + 60_000), cb));
+      const loaded = await call<SessionData | null>((cb) => store.get('s', cb));
+      // Revoked from another device (or evicted, or its user deleted) while the request runs.
+      await call((cb) => store.destroy('s', cb));
+      const modified = { ...loaded, flash: { success: ['late'] } } as unknown as SessionData;
+      await call((cb) => store.set('s', modified, cb));
+      await call((cb) => store.touch('s', sess(now + 100_000_000), cb));
+      expect(await call((cb) => store.get('s', cb))).toBeNull();
+      expect(await count('sessions')).toBe(0);
+      // A session never stored (generated, regenerated) is inserted, and its next write updates.
+      const fresh = sess(now + 60_000);
+      await call((cb) => store.set('new', fresh, cb));
+      expect(await call<SessionData | null>((cb) => store.get('new', cb))).toMatchObject({
+        userId: 1,
+      });
+      await call((cb) => store.destroy('new', cb));
+      await call((cb) => store.set('new', fresh, cb));
+      expect(await count('sessions')).toBe(0);
+    });
+
+    it('when a loaded session is written back while it exists, then its data is updated', async () => {
+      const store = storeOf(storage);
+      await call((cb) => store.set('s', sess(now + 60_000), cb));
+      const loaded = await call<SessionData | null>((cb) => store.get('s', cb));
+      const changed = { ...loaded, userId: 9, cookie: { expires: new Date(now + 90_000) } };
+      await call((cb) => store.set('s', changed as unknown as SessionData, cb));
+      expect(await call<SessionData | null>((cb) => store.get('s', cb))).toMatchObject({
+        userId: 9,
+      });
+      expect(await storedExpiry('s')).toBe(now + 90_000);
+    });
+
     describe('session index (a user to their sessions)', () => {
       const signedIn = (expiresAt: number, userId: number, publicId: string, signedInAt = now) =>
         ({

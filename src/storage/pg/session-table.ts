@@ -34,6 +34,13 @@ export function createPgSessionTable(pool: pg.Pool): SessionTable {
         [sid, sess, expiresAt, ...indexColumns(index)],
       );
     },
+    async update(sid, sess, expiresAt, index) {
+      await pool.query(
+        `UPDATE sessions SET sess = $2, expires_at = $3, user_id = $4, public_id = $5,
+           created_at = $6, last_seen_at = $7 WHERE sid = $1`,
+        [sid, sess, expiresAt, ...indexColumns(index)],
+      );
+    },
     async extend(sid, expiresAt, seenAt) {
       await pool.query('UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE sid = $3', [
         expiresAt,
