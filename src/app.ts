@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
 import express, { type Express } from 'express';
 import flash from 'connect-flash';
 import type session from 'express-session';
@@ -24,7 +25,7 @@ import { requireSignIn } from './http/require-sign-in.js';
 import { requireRecentSignIn } from './http/require-recent-sign-in.js';
 import { accountSessions, revokeOtherSessions, revokeSession } from './routes/account-sessions.js';
 import type { GoogleGrants } from './grants/google-grants.js';
-import type { UserSessions } from './storage/session-store.js';
+import type { TableSessionStore, UserSessions } from './storage/session-store.js';
 import type { SecurityLog } from './storage/security-log.js';
 import { gconnect } from './routes/gconnect.js';
 import {
@@ -88,7 +89,7 @@ export interface GsiPageOptions {
 export interface AppDeps {
   config: AppConfig;
   users: UserStore;
-  sessionStore: session.Store & UserSessions;
+  sessionStore: session.Store & UserSessions & Pick<TableSessionStore, 'sessionsRevokedAt'>;
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
   /** Cross-Account Protection: per-user signals and the security events already handled. */
@@ -131,6 +132,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', VIEWS);
   app.set('view engine', 'ejs');
   app.set('view cache', true); // compile each template once, not per request
+  // Views include partials by absolute path under this root ('/partials/head'): EJS resolves a
+  // relative include by asking the disk whether the file exists, on every render.
+  app.engine('ejs', (path, data, done) => {
+    ejs.renderFile(path, data, { root: VIEWS, cache: true }, done);
+  });
   app.locals.httpUrl = httpUrl;
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
 
@@ -209,8 +215,11 @@ export function createApp(deps: AppDeps): Express {
       ...config.session,
       anonymousMaxAgeMs: STATE_TTL_MS,
       now,
-      isRevoked: async (userId, signedInAt) => {
-        const revokedAt = (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
+      isRevoked: async (userId, signedInAt, req) => {
+        // Read with the session row when the store did; never cached beyond this request.
+        const known = deps.sessionStore.sessionsRevokedAt(req);
+        const revokedAt =
+          known !== undefined ? known : (await deps.accountSecurity.get(userId))?.sessionsRevokedAt;
         return revokedAt != null && signedInAt <= revokedAt;
       },
     }),

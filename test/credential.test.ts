@@ -33,7 +33,7 @@ async function freshNonce(): Promise<string> {
   return (await loginTokens(h.client())).nonce;
 }
 
-function credential(nonce: string | undefined, account = ALICE): string {
+function credential(nonce: string | undefined, account = ALICE): Promise<string> {
   return h.emulator.issueCredential({ account, clientId: CLIENT.clientId, nonce });
 }
 
@@ -65,13 +65,13 @@ async function postRedirectMode(cred: string, query = ''): Promise<supertest.Res
 /** Callback mode: our page posts the credential as JSON with its state. */
 async function postCallbackMode(
   agent: Agent,
-  cred: (nonce: string) => string,
+  cred: (nonce: string) => Promise<string>,
 ): Promise<supertest.Response> {
   const { state, nonce } = await loginTokens(agent);
   return agent
     .post(`${PATH}?state=${encodeURIComponent(state)}`)
     .set('Accept', 'application/json')
-    .send({ credential: cred(nonce), select_by: 'user_1tap' });
+    .send({ credential: await cred(nonce), select_by: 'user_1tap' });
 }
 
 /** GET /me with only the session cookie a response set. */
@@ -94,7 +94,7 @@ function expectRefusal(res: supertest.Response, status: number, message: string)
 
 describe('POST /auth/google/credential, redirect mode (Google posts the form to login_uri)', () => {
   it('when cookie and field match and the credential is good, then 303 to / and a new signed-in session', async () => {
-    const res = await postRedirectMode(credential(await freshNonce()));
+    const res = await postRedirectMode(await credential(await freshNonce()));
     expect(res.status, res.text).toBe(303);
     expect(res.headers.location).toBe('/');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -108,9 +108,12 @@ describe('POST /auth/google/credential, redirect mode (Google posts the form to 
   });
 
   it('when login_uri carries returnTo, then it lands there; a foreign returnTo lands on /', async () => {
-    const there = await postRedirectMode(credential(await freshNonce()), '?returnTo=/me');
+    const there = await postRedirectMode(await credential(await freshNonce()), '?returnTo=/me');
     expect(there.headers.location).toBe('/me');
-    const evil = await postRedirectMode(credential(await freshNonce()), '?returnTo=//evil.example');
+    const evil = await postRedirectMode(
+      await credential(await freshNonce()),
+      '?returnTo=//evil.example',
+    );
     expect(evil.headers.location).toBe('/');
   });
 
@@ -123,7 +126,7 @@ describe('POST /auth/google/credential, redirect mode (Google posts the form to 
   ];
   for (const [when, fields, cookie] of csrfCases) {
     it(`when ${when}, then 403 and nothing is stored`, async () => {
-      const cred = credential(await freshNonce());
+      const cred = await credential(await freshNonce());
       const before = { ...snapshot(db), sessions: h.sessionCount() };
       const res = await postForm({ credential: cred, ...fields }, { cookie });
       expect(res.status).toBe(403);
@@ -138,12 +141,12 @@ describe('POST /auth/google/credential, redirect mode (Google posts the form to 
       .post(PATH)
       .set('Sec-Fetch-Site', 'cross-site')
       .set('Cookie', 'g_csrf_token=a')
-      .send({ credential: credential(await freshNonce()), g_csrf_token: 'a' });
+      .send({ credential: await credential(await freshNonce()), g_csrf_token: 'a' });
     expectRefusal(res, 403, CROSS_SITE);
   });
 
   it('when the same credential is posted twice, then the second is 401 and signs nobody in', async () => {
-    const cred = credential(await freshNonce());
+    const cred = await credential(await freshNonce());
     expect((await postRedirectMode(cred)).status).toBe(303);
     const before = snapshot(db);
     const again = await postRedirectMode(cred);
@@ -182,7 +185,7 @@ describe('POST /auth/google/credential, callback mode (our page posts JSON with 
     for (const query of ['', `?state=${state}`]) {
       const res = await agent
         .post(`${PATH}${query}`)
-        .send({ credential: credential(await freshNonce()) });
+        .send({ credential: await credential(await freshNonce()) });
       await expectRefused(
         res,
         { status: 401, message: 'Invalid state parameter.' },
@@ -200,7 +203,7 @@ describe('POST /auth/google/credential, callback mode (our page posts JSON with 
     const res = await agent
       .post(`${PATH}?state=${state}`)
       .set('Origin', 'https://evil.example')
-      .send({ credential: credential(nonce) });
+      .send({ credential: await credential(nonce) });
     expectRefusal(res, 403, CROSS_SITE);
   });
 
@@ -214,7 +217,7 @@ describe('POST /auth/google/credential, callback mode (our page posts JSON with 
 });
 
 describe('POST /auth/google/credential: each verification failure is 401 "Invalid ID token." and writes nothing', () => {
-  async function expectInvalid(cred: (nonce: string) => string) {
+  async function expectInvalid(cred: (nonce: string) => Promise<string>) {
     const agent = h.client();
     const before = snapshot(db);
     const res = await postCallbackMode(agent, cred);
@@ -261,7 +264,7 @@ describe('POST /auth/google/credential: each verification failure is 401 "Invali
   });
 
   it('when the nonce is older than 10 minutes, then 401 (redirect mode: no state to expire with it)', async () => {
-    const cred = credential(await freshNonce());
+    const cred = await credential(await freshNonce());
     scope.advanceClock(10 * 60_000 + 1);
     const before = { ...snapshot(db), sessions: h.sessionCount() };
     const res = await postRedirectMode(cred);
@@ -272,19 +275,19 @@ describe('POST /auth/google/credential: each verification failure is 401 "Invali
 
   it('when a second credential carries an already used nonce, then 401', async () => {
     const nonce = await freshNonce();
-    expect((await postRedirectMode(credential(nonce))).status).toBe(303);
+    expect((await postRedirectMode(await credential(nonce))).status).toBe(303);
     await expectInvalid(() => credential(nonce));
   });
 
   it('when a credential reuses a jti (with a fresh nonce), then 401', async () => {
     h.emulator.inject('gsi', { kind: 'idToken', claims: { jti: 'same-jti' } });
-    expect((await postRedirectMode(credential(await freshNonce()))).status).toBe(303);
+    expect((await postRedirectMode(await credential(await freshNonce()))).status).toBe(303);
     await expectInvalid(withFault({ kind: 'idToken', claims: { jti: 'same-jti' } }));
   });
 
   it('when the credential is missing, garbage or over-long, then 401', async () => {
     for (const cred of ['', 'not-a-jwt', 'a.b.c', 'x'.repeat(3001)])
-      await expectInvalid(() => cred);
+      await expectInvalid(() => Promise.resolve(cred));
   });
 });
 
@@ -300,7 +303,7 @@ describe('allowed accounts apply to the credential flow too', () => {
     const agent = hh.client();
     const { state, nonce } = await loginTokens(agent);
     if (fault) hh.emulator.inject('gsi', { kind: 'idToken', claims: fault });
-    const cred = hh.emulator.issueCredential({ account, clientId: CLIENT.clientId, nonce });
+    const cred = await hh.emulator.issueCredential({ account, clientId: CLIENT.clientId, nonce });
     return { agent, res: await agent.post(`${PATH}?state=${state}`).send({ credential: cred }) };
   }
 

@@ -279,7 +279,7 @@ describe('latency and benchmark mode', () => {
       expect(decodeJwt(String(first.id_token)).payload).not.toHaveProperty('at_hash');
       const bob = await issueTokens(bench, 'bob@example.org');
       expect(bob.id_token).not.toBe(first.id_token);
-      bench.rotateKey();
+      await bench.rotateKey();
       const rotated = await issueTokens(bench);
       expect(decodeJwt(String(rotated.id_token)).header.kid).toBe(bench.currentKid);
     } finally {

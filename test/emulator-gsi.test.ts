@@ -45,22 +45,22 @@ function hiddenValue(html: string, name: string): string | undefined {
 
 describe('emulator: Google Identity Services credentials (button and One Tap)', () => {
   it('when a credential is issued, then it is an RS256 ID token with nonce, jti, nbf and no at_hash', async () => {
-    const jwt = credentialFor();
+    const jwt = await credentialFor();
     expect(await verifiesWithJwks(emu, jwt)).toBe(true);
     const { payload } = decodeJwt(jwt);
     expect(payload).toMatchObject({ iss: emu.url, aud: CLIENT.clientId, nonce: 'n-1' });
     expect(payload.jti).toMatch(/^[0-9a-f]{32}$/);
     expect(payload.nbf).toBe(Number(payload.iat) - 300);
     expect(payload.at_hash).toBeUndefined();
-    expect(decodeJwt(credentialFor()).payload.jti).not.toBe(payload.jti);
+    expect(decodeJwt(await credentialFor()).payload.jti).not.toBe(payload.jti);
   });
 
-  it('when an idToken fault is planned for gsi, then the next credential carries it, once', () => {
+  it('when an idToken fault is planned for gsi, then the next credential carries it, once', async () => {
     emu.inject('gsi', { kind: 'idToken', claims: { aud: 'someone-else', nonce: null } });
-    const forged = decodeJwt(credentialFor()).payload;
+    const forged = decodeJwt(await credentialFor()).payload;
     expect(forged.aud).toBe('someone-else');
     expect(forged.nonce).toBeUndefined();
-    expect(decodeJwt(credentialFor()).payload.aud).toBe(CLIENT.clientId);
+    expect(decodeJwt(await credentialFor()).payload.aud).toBe(CLIENT.clientId);
   });
 
   it('when a transport fault is planned for gsi, then it is refused (credentials are not fetched)', () => {

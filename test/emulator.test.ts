@@ -442,7 +442,7 @@ describe('certs and discovery', () => {
   it('when the key is rotated, then new tokens use the new kid and the old key stays published', async () => {
     const before = await issueTokens(emu);
     const oldKid = emu.currentKid;
-    const newKid = emu.rotateKey();
+    const newKid = await emu.rotateKey();
     expect(newKid).not.toBe(oldKid);
     expect(emu.currentKid).toBe(newKid);
     const after = await issueTokens(emu);
@@ -451,7 +451,7 @@ describe('certs and discovery', () => {
     expect(await verifiesWithJwks(emu, String(before.id_token))).toBe(true);
     expect(await verifiesWithPem(emu, String(after.id_token))).toBe(true);
 
-    const third = emu.rotateKey({ keepOld: false });
+    const third = await emu.rotateKey({ keepOld: false });
     expect((await fetchJwks(emu)).map((k) => k.kid)).toEqual([third]);
     expect(await verifiesWithJwks(emu, String(after.id_token))).toBe(false);
   });

@@ -341,7 +341,7 @@ describe('when the token is not a valid security event', () => {
     await signInOk(h, agent, ERIN);
     await emit({ type: 'verification', state: 'warm' });
     pastRefetchRation();
-    h.emulator.rotateKey();
+    await h.emulator.rotateKey();
     h.emulator.resetCalls();
     expect(await emit({ type: 'sessions-revoked', account: ERIN })).toEqual({ statuses: [202] });
     expect(h.emulator.calls('certs')).toHaveLength(1);

@@ -69,7 +69,7 @@ export interface EmulatorState {
   /** Throws UnknownClientError / UnknownAccountError. */
   issueCode(req: IssueCodeRequest): string;
   /** Takes the fault planned for `gsi`, if any. Throws UnknownClientError / UnknownAccountError. */
-  issueCredential(req: IssueCredentialRequest): IssuedCredential;
+  issueCredential(req: IssueCredentialRequest): Promise<IssuedCredential>;
 }
 
 /** The request as handlers see it. */

@@ -53,7 +53,7 @@ export const createCredential: Handler = async (state, { params }) => {
   const clientId = form.get('client_id');
   if (!account || !clientId) return invalidRequest('account and client_id are required');
   try {
-    const { credential } = state.issueCredential({
+    const { credential } = await state.issueCredential({
       account,
       clientId,
       nonce: form.get('nonce') ?? undefined,
@@ -131,6 +131,6 @@ export const resetCalls: Handler = (state) => {
 /** POST /emulator/rotate-key — JSON/form `keepOld` ("false" drops the old keys). */
 export const rotateKey: Handler = async (state, { params }) => {
   const form = await params();
-  const kid = state.keys.rotate(form.get('keepOld') !== 'false').kid;
+  const { kid } = await state.keys.rotate(form.get('keepOld') !== 'false');
   return jsonReply(201, { kid });
 };

@@ -78,13 +78,13 @@ export interface Emulator {
   /** A one-time code, as the consent page would issue. */
   issueCode(req: IssueCodeRequest): string;
   /** An ID token, as the button or One Tap would deliver it (with the fault planned for `gsi`). */
-  issueCredential(req: IssueCredentialRequest): string;
+  issueCredential(req: IssueCredentialRequest): Promise<string>;
   inject(endpoint: Endpoint, fault: Fault, opts?: { times?: number }): void;
   clearFaults(): void;
   calls(endpoint?: Endpoint): CallRecord[];
   resetCalls(): void;
   /** A new signing key becomes current; returns its kid. keepOld (default true) keeps publishing the old keys. */
-  rotateKey(opts?: { keepOld?: boolean }): string;
+  rotateKey(opts?: { keepOld?: boolean }): Promise<string>;
   readonly currentKid: string;
   /** Every refresh token issued so far ends now, as after a Testing-status app's 7 days. */
   expireRefreshTokens(): void;
@@ -289,13 +289,13 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
         codeChallengeMethod: req.codeChallenge ? (req.codeChallengeMethod ?? 'plain') : undefined,
       });
     },
-    issueCredential(req: IssueCredentialRequest) {
+    async issueCredential(req: IssueCredentialRequest) {
       const client = findClient(req.clientId);
       if (!client) throw new UnknownClientError();
       const account = find(req.account);
       if (!account) throw new UnknownAccountError();
       const fault = faults.take('gsi');
-      const credential = idTokens.issue(
+      const credential = await idTokens.issue(
         {
           issuer: url,
           account,
@@ -339,7 +339,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     url,
     accounts: state.accounts,
     issueCode: (req) => state.issueCode(req),
-    issueCredential: (req) => state.issueCredential(req).credential,
+    issueCredential: async (req) => (await state.issueCredential(req)).credential,
     inject: (endpoint, fault, opts) => state.faults.add(endpoint, fault, opts?.times ?? 1),
     clearFaults: () => state.faults.clear(),
     calls: (endpoint) =>
@@ -349,7 +349,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     resetCalls: () => {
       state.calls.length = 0;
     },
-    rotateKey: (opts) => keys.rotate(opts?.keepOld ?? true).kid,
+    rotateKey: async (opts) => (await keys.rotate(opts?.keepOld ?? true)).kid,
     get currentKid() {
       return keys.current.kid;
     },

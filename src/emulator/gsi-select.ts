@@ -71,13 +71,13 @@ function newNonce(): string {
 }
 
 /** The credential goes to the page: by message (popup, One Tap) or as a form POST (redirect). */
-function deliver(
+async function deliver(
   state: EmulatorState,
   request: GsiRequest,
   account: TestAccount,
   selectBy: SelectBy,
-): Reply {
-  const issued = state.issueCredential({
+): Promise<Reply> {
+  const issued = await state.issueCredential({
     account: account.sub,
     clientId: request.clientId,
     nonce: request.nonce,

@@ -9,7 +9,7 @@ import {
   signRs256,
   type JsonObject,
 } from './jwt.js';
-import { createSigningKeySync, type KeyRing, type SigningKey } from './keys.js';
+import type { KeyRing, SigningKey } from './keys.js';
 
 export const ID_TOKEN_LIFETIME_S = 3600;
 const REUSE_MARGIN_S = 5 * 60;
@@ -38,15 +38,18 @@ export class IdTokenIssuer {
   readonly #keys: KeyRing;
   readonly #reuse: boolean;
   readonly #cache = new Map<string, { jwt: string; exp: number }>();
-  #unpublishedKey: SigningKey | undefined;
 
   constructor(keys: KeyRing, opts: { reuse: boolean }) {
     this.#keys = keys;
     this.#reuse = opts.reuse;
   }
 
-  issue(req: IdTokenRequest, fault?: IdTokenFault): string {
-    if (fault) return this.#forge(req, fault);
+  async issue(req: IdTokenRequest, fault?: IdTokenFault): Promise<string> {
+    if (fault) {
+      const key =
+        fault.sign === 'unknown-key' ? await this.#keys.unpublished() : this.#keys.current;
+      return this.#forge(req, fault, key);
+    }
     // Each credential has its own jti, so none can come from the benchmark's cache.
     if (req.jti !== undefined)
       return this.#sign(this.#header(this.#keys.current), this.#payload(req, true));
@@ -72,9 +75,8 @@ export class IdTokenIssuer {
     return jwt;
   }
 
-  #forge(req: IdTokenRequest, fault: IdTokenFault): string {
+  #forge(req: IdTokenRequest, fault: IdTokenFault, key: SigningKey): string {
     const signing = fault.sign ?? 'rs256';
-    const key = signing === 'unknown-key' ? this.#unpublished() : this.#keys.current;
     const base = this.#header(key);
     if (signing === 'none') base.alg = 'none';
     if (signing === 'hs256-client-secret') base.alg = 'HS256';
@@ -123,11 +125,5 @@ export class IdTokenIssuer {
       iat,
       exp: iat + ID_TOKEN_LIFETIME_S,
     };
-  }
-
-  /** A key whose kid is never published, for "signed by someone else" tests. */
-  #unpublished(): SigningKey {
-    this.#unpublishedKey ??= createSigningKeySync();
-    return this.#unpublishedKey;
   }
 }

@@ -1,4 +1,4 @@
-import { generateKeyPair, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -40,14 +40,16 @@ function describe(kid: string, privateKey: KeyObject, publicKey: KeyObject): Sig
   };
 }
 
-export function createSigningKeySync(): SigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', RSA_OPTIONS);
-  return describe(newKid(), privateKey, publicKey);
+/**
+ * An RSA 2048 key pair, generated off the event loop: a synchronous generation blocks every
+ * request the emulator serves for a tenth of a second or more.
+ */
+export function createRsaKeyPair(): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+  return generateKeyPairAsync('rsa', RSA_OPTIONS);
 }
 
-/** Off the event loop: used at start so listening is not delayed by RSA key generation. */
 export async function createSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', RSA_OPTIONS);
+  const { privateKey, publicKey } = await createRsaKeyPair();
   return describe(newKid(), privateKey, publicKey);
 }
 
@@ -55,6 +57,7 @@ export async function createSigningKey(): Promise<SigningKey> {
 export class KeyRing {
   #current: SigningKey;
   #retired: SigningKey[] = [];
+  #unpublished: Promise<SigningKey> | undefined;
 
   constructor(initial: SigningKey) {
     this.#current = initial;
@@ -73,9 +76,22 @@ export class KeyRing {
     return this.published().find((k) => k.kid === kid);
   }
 
-  rotate(keepOld: boolean): SigningKey {
+  async rotate(keepOld: boolean): Promise<SigningKey> {
+    const next = await createSigningKey();
     this.#retired = keepOld ? [this.#current, ...this.#retired] : [];
-    this.#current = createSigningKeySync();
-    return this.#current;
+    this.#current = next;
+    return next;
+  }
+
+  /**
+   * A key whose kid is never published, for "signed by someone else" faults: made on first use
+   * (most emulators never need one), then kept.
+   */
+  unpublished(): Promise<SigningKey> {
+    this.#unpublished ??= createSigningKey().catch((err: unknown) => {
+      this.#unpublished = undefined;
+      throw err;
+    });
+    return this.#unpublished;
   }
 }

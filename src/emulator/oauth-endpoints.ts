@@ -66,7 +66,11 @@ function refreshGrant(
 }
 
 /** grant_type=authorization_code: the one-time code for tokens (and the consent it stands for). */
-function codeGrant(state: EmulatorState, request: RequestContext, params: URLSearchParams): Reply {
+async function codeGrant(
+  state: EmulatorState,
+  request: RequestContext,
+  params: URLSearchParams,
+): Promise<Reply> {
   const client = authenticateClient(request.req, params, (id) => state.findClient(id));
   if (!client) return jsonReply(401, INVALID_CLIENT);
   const code = params.get('code');
@@ -99,7 +103,7 @@ function codeGrant(state: EmulatorState, request: RequestContext, params: URLSea
     ...(consent.refreshToken ? { refresh_token: consent.refreshToken } : {}),
   };
   if (request.fault?.kind !== 'noIdToken') {
-    response.id_token = state.idTokens.issue(
+    response.id_token = await state.idTokens.issue(
       {
         issuer: state.url,
         account,

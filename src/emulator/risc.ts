@@ -3,7 +3,7 @@
  * management API a receiver is registered with (`stream:update`, `stream:verify`, status), and
  * Security Event Tokens signed with the emulator's key and pushed to the registered receiver.
  */
-import { createHash, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, verify, type KeyObject } from 'node:crypto';
 import type { Handler } from './context.js';
 import { invalidRequest, jsonReply, readBody } from './http.js';
 import {
@@ -14,7 +14,7 @@ import {
   signRs256,
   type JsonObject,
 } from './jwt.js';
-import { createSigningKeySync } from './keys.js';
+import { createRsaKeyPair } from './keys.js';
 
 export const PUSH_DELIVERY = 'https://schemas.openid.net/secevent/risc/delivery-method/push';
 /** The audience of the service-account JWT that authorizes a management call. */
@@ -50,8 +50,8 @@ export class RiscStreams {
   readonly #serviceAccounts = new Map<string, { kid: string; key: KeyObject }>();
 
   /** A service-account key file as Google Cloud's console downloads it. */
-  createServiceAccount(issuer: string): JsonObject {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  async createServiceAccount(issuer: string): Promise<JsonObject> {
+    const { privateKey, publicKey } = await createRsaKeyPair();
     const kid = randomBytes(20).toString('hex');
     const clientEmail = `risc-${randomBytes(4).toString('hex')}@emulator.iam.gserviceaccount.com`;
     this.#serviceAccounts.set(clientEmail, { kid, key: publicKey });
@@ -207,7 +207,7 @@ export function tokenIdentifier(token: string, alg: EventRequest['tokenIdentifie
 
 type Built = { jwt: string } | { error: string };
 
-function buildSet(state: Parameters<Handler>[0], request: EventRequest): Built {
+async function buildSet(state: Parameters<Handler>[0], request: EventRequest): Promise<Built> {
   const issuer = request.issuer ?? riscIssuer(state.url);
   const event: JsonObject = {};
   if (request.type === 'verification') {
@@ -229,7 +229,7 @@ function buildSet(state: Parameters<Handler>[0], request: EventRequest): Built {
   }
   const audience = request.audience ?? state.clients[0]?.clientId;
   if (!audience) return { error: 'no client registered' };
-  const key = request.unknownKey ? createSigningKeySync() : state.keys.current;
+  const key = request.unknownKey ? await state.keys.unpublished() : state.keys.current;
   const payload = {
     iss: issuer,
     aud: audience,
@@ -256,7 +256,7 @@ export async function deliver(
 ): Promise<{ statuses: number[] } | { error: string }> {
   const stream = state.risc.stream;
   if (!stream || stream.status !== 'enabled') return { error: 'no enabled receiver registered' };
-  const built = buildSet(state, request);
+  const built = await buildSet(state, request);
   if ('error' in built) return built;
   const statuses: number[] = [];
   for (let i = 0; i < (request.twice ? 2 : 1); i++) {
@@ -273,8 +273,8 @@ export async function deliver(
 }
 
 /** POST /emulator/risc/service-account — a key file allowed to call the management API. */
-export const createServiceAccount: Handler = (state) =>
-  jsonReply(201, state.risc.createServiceAccount(state.url));
+export const createServiceAccount: Handler = async (state) =>
+  jsonReply(201, await state.risc.createServiceAccount(state.url));
 
 /** POST /emulator/risc/events — JSON EventRequest: sign a SET and push it to the receiver. */
 export const emitEvent: Handler = async (state, { req }) => {

@@ -116,17 +116,18 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
   /** Holding the lease: refresh at Google and store the result, or record invalid_grant. */
   async function refreshHoldingLease(grant: StoredGrant): Promise<string> {
     const { userId } = grant;
+    // The stored results below apply only to the grant this token belongs to (see saveRefreshed).
+    const refreshedWith = grant.refreshToken ?? '';
     let tokens: RefreshedTokens;
     try {
-      tokens = await google.refreshAccessToken(
-        open(grant.refreshToken ?? '', slot(userId, 'refresh_token')),
-      );
+      tokens = await google.refreshAccessToken(open(refreshedWith, slot(userId, 'refresh_token')));
     } catch (err) {
       if (err instanceof AppError && err.code === 'google_invalid_grant') {
         await store.markNeedsReconnect(
           userId,
           'Token has been expired or revoked.',
           new Date(now()),
+          refreshedWith,
         );
         deps.logger.info({ userId }, 'Google refused the refresh token; the user must reconnect');
       } else {
@@ -143,6 +144,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         refreshToken: seal(tokens.refreshToken, slot(userId, 'refresh_token')),
         refreshTokenMacs: macsOf(tokens.refreshToken),
         scope: tokens.scope ?? null,
+        refreshedWith,
       },
       new Date(now()),
     );
@@ -244,8 +246,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     },
 
     async forgetRevoked(userId, revokedAtMs) {
-      const grant = await store.find(userId);
-      if (grant && Date.parse(grant.updatedAt) <= revokedAtMs) await store.delete(userId);
+      // One conditional statement: a read, then a delete, would lose a grant stored in between.
+      await store.deleteUnlessWrittenAfter(userId, new Date(revokedAtMs));
     },
 
     forgetByRefreshToken(alg, identifier) {

@@ -39,6 +39,8 @@ export interface RefreshedGrant {
   scope: string | null;
   /** The new refresh token's keyed identifier hashes; null keeps the stored ones. */
   refreshTokenMacs?: RefreshTokenMacs | null;
+  /** The sealed refresh token the refresh used (see saveRefreshed). */
+  refreshedWith: string;
 }
 
 export interface SealedTokens {
@@ -57,11 +59,28 @@ export interface GrantStore {
   /** Takes the user's refresh lease until `untilMs`; false while another request holds it. */
   claimRefreshLease(userId: number, nowMs: number, untilMs: number): Promise<boolean>;
   releaseRefreshLease(userId: number): Promise<void>;
-  /** Stores a refresh's result and releases the lease. */
+  /**
+   * Stores a refresh's result and releases the lease, only while the grant still holds the
+   * refresh token it was made with: a grant a sign-in replaced during the call to Google keeps
+   * its own tokens (the lease then just runs out).
+   */
   saveRefreshed(userId: number, grant: RefreshedGrant, now: Date): Promise<void>;
-  /** Google refused the refresh token: the user must reconnect. Releases the lease. */
-  markNeedsReconnect(userId: number, reason: string, now: Date): Promise<void>;
+  /**
+   * Google refused the refresh token `refreshedWith` (sealed): the user must reconnect. Releases
+   * the lease. Like saveRefreshed, a grant holding another refresh token by now is left alone.
+   */
+  markNeedsReconnect(
+    userId: number,
+    reason: string,
+    now: Date,
+    refreshedWith: string,
+  ): Promise<void>;
   delete(userId: number): Promise<boolean>;
+  /**
+   * Deletes the grant unless it was written after `at`, in one statement: a grant stored in the
+   * meantime (a sign-in right after Google revoked the tokens) stays. True when one was deleted.
+   */
+  deleteUnlessWrittenAfter(userId: number, at: Date): Promise<boolean>;
   /**
    * Deletes the grant whose refresh token has one of these keyed identifier hashes (a
    * `token-revoked` event); returns its user, or undefined when no grant matched.
@@ -141,15 +160,19 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
          ELSE @prefixMac END,
        refresh_hash_mac = CASE WHEN @refreshToken IS NULL THEN refresh_hash_mac ELSE @hashMac END,
        refreshed_at = @now, updated_at = @now, refresh_lease_until = NULL
-     WHERE user_id = @userId`,
+     WHERE user_id = @userId AND refresh_token = @refreshedWith`,
   );
   const needsReconnect = db.prepare(
     `UPDATE google_grants SET status = 'needs_reconnect', status_reason = @reason,
        access_token = NULL, access_token_expires_at = NULL, updated_at = @now,
        refresh_lease_until = NULL
-     WHERE user_id = @userId`,
+     WHERE user_id = @userId AND refresh_token = @refreshedWith`,
   );
   const remove = db.prepare('DELETE FROM google_grants WHERE user_id = ?');
+  // updated_at is always toISOString() (fixed width, UTC), so text order is time order.
+  const removeUnlessNewer = db.prepare(
+    'DELETE FROM google_grants WHERE user_id = ? AND updated_at <= ?',
+  );
   const removeByMac = db.prepare<[string, string], { user_id: number }>(
     `DELETE FROM google_grants
      WHERE refresh_prefix_mac IN (SELECT value FROM json_each(?))
@@ -198,14 +221,17 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           refreshToken: grant.refreshToken,
           scope: grant.scope,
           now: now.toISOString(),
+          refreshedWith: grant.refreshedWith,
           ...macParams(grant.refreshTokenMacs),
         });
       }),
-    markNeedsReconnect: (userId, reason, now) =>
+    markNeedsReconnect: (userId, reason, now, refreshedWith) =>
       settle(() => {
-        needsReconnect.run({ userId, reason, now: now.toISOString() });
+        needsReconnect.run({ userId, reason, now: now.toISOString(), refreshedWith });
       }),
     delete: (userId) => settle(() => remove.run(userId).changes === 1),
+    deleteUnlessWrittenAfter: (userId, at) =>
+      settle(() => removeUnlessNewer.run(userId, at.toISOString()).changes === 1),
     deleteByRefreshTokenMac: (macs) =>
       settle(() => {
         const list = JSON.stringify(macs);

@@ -43,7 +43,7 @@ describe('key ids (OpenID Connect Core §10.1): several keys published', () => {
   useHarness({ reset: 'faults' }, (s) => ({ h, db } = s));
 
   it('oidcc-client-test-kid-absent-multiple-jwks: when the header has no kid and several keys are published, then 401', async () => {
-    h.emulator.rotateKey({ keepOld: true });
+    await h.emulator.rotateKey({ keepOld: true });
     // A token naming the new key makes the app learn both keys first; then a kid-less one.
     await signInOk(h, h.client(), ALICE);
     h.emulator.inject('token', { kind: 'idToken', header: { kid: null } });
@@ -133,7 +133,7 @@ describe('oidcc-client-test-signing-key-rotation (OpenID Connect Core §10.1.1)'
   it('when Google rotates to a new key (old one withdrawn), then the next sign-in succeeds after exactly one certs refetch', async () => {
     await signInOk(h, h.client(), ALICE);
     expect(certsCalls(h)).toBe(1);
-    h.emulator.rotateKey({ keepOld: false });
+    await h.emulator.rotateKey({ keepOld: false });
     await signInOk(h, h.client(), 'bob@example.org');
     expect(certsCalls(h)).toBe(2);
     // The new key is cached now: no more fetches.
@@ -145,7 +145,7 @@ describe('oidcc-client-test-signing-key-rotation (OpenID Connect Core §10.1.1)'
     await signInOk(h, h.client(), ALICE); // the current keys, cached
     offset += INTERVAL_MS + 1000;
     const before = certsCalls(h);
-    h.emulator.rotateKey({ keepOld: true });
+    await h.emulator.rotateKey({ keepOld: true });
     await signInOk(h, h.client(), ALICE);
     expect(certsCalls(h) - before).toBe(1);
   });

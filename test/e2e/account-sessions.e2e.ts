@@ -2,29 +2,21 @@
  * Active sessions in Chromium: one user signed in in two browser contexts (two browsers, as far
  * as cookies go) ends the other from the account page; the other's next page load is signed out.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, signInFromAccountPage } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.js';
+import { signInFromAccountPage, useChromium, type ChromiumTest } from '../support/browser.js';
+import { useHarness } from '../support/use-harness.js';
 
 let h: Harness;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let newContext: ChromiumTest['newContext'];
 
-beforeAll(async () => {
-  h = await startHarness();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  await h?.close();
-});
+useHarness({}, (s) => ({ h } = s));
+useChromium((t) => ({ newContext } = t));
 
 /** A fresh browser context signed in as alice through the popup, on /account. */
 async function signedInOnAccountPage(): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
+  const context = await newContext();
   const page = await context.newPage();
   await signInFromAccountPage(page, h.url, 'alice@example.com');
   return page;

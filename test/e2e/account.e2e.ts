@@ -2,36 +2,21 @@
  * The account page in Chromium: sign in with the popup (coming back to /account), see the
  * granted scopes, delete the account through its confirmation step.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import {
-  launchChromium,
-  signInFromAccountPage,
-  watchConsole,
-  type ConsoleWatch,
-} from '../support/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.js';
+import { signInFromAccountPage, useChromium, type ConsoleWatch } from '../support/browser.js';
+import { useHarness } from '../support/use-harness.js';
 
 const DRIVE = 'https://www.googleapis.com/auth/drive.file';
 
 let h: Harness;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let consoleWatch: ConsoleWatch;
 
-beforeAll(async () => {
-  h = await startHarness({ env: { GOOGLE_SCOPES: DRIVE } });
-  browser = await launchChromium();
-  context = await browser.newContext();
-  consoleWatch = await watchConsole(context);
-  page = await context.newPage();
-});
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await h?.close();
-});
+useHarness({ env: { GOOGLE_SCOPES: DRIVE } }, (s) => ({ h } = s));
+useChromium((t) => ({ context, page, consoleWatch } = t));
 
 describe('account page', () => {
   it('when a user signs in from /account, then the page lists the granted scopes, and the confirmed delete removes the account', async () => {

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/emulator.js';
-import { launchChromium } from '../support/browser.js';
+import { useChromium } from '../support/browser.js';
 import { CLIENT } from '../support/client.js';
 import { exchange, startEmulator } from '../support/emulator.js';
 
@@ -16,7 +16,7 @@ describe('GSI popup flow in a real browser', () => {
   let emu: Emulator;
   let app: Server;
   let appUrl: string;
-  let browser: Browser;
+  let tab: Page;
 
   beforeAll(async () => {
     emu = await startEmulator();
@@ -47,18 +47,18 @@ describe('GSI popup flow in a real browser', () => {
     });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     appUrl = `http://localhost:${(app.address() as AddressInfo).port}`;
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
     app?.closeAllConnections();
     await new Promise((resolve) => app?.close(resolve));
     await emu?.close();
   });
+  // After the hooks above, so Chromium closes before the page's server and the emulator.
+  useChromium((t) => (tab = t.page));
 
   async function openPopup() {
-    const page = await browser.newPage();
+    const page = tab;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

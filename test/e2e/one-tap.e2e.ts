@@ -1,7 +1,8 @@
-import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useChromium, type ConsoleWatch } from '../support/browser.js';
+import type { Harness } from '../support/harness.js';
+import { useHarness } from '../support/use-harness.js';
 
 /**
  * The Google button and One Tap (google.accounts.id) in Chromium against the emulator's
@@ -10,40 +11,16 @@ import { startHarness, type Harness } from '../support/harness.js';
 const ALICE = { email: 'alice@example.com', name: 'Alice Example' };
 const GSI_BUTTON = 'Continue with Google';
 
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let consoleWatch: ConsoleWatch;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  // A fresh browser profile per test: no cookies or storage carried over.
-  context = await browser.newContext();
-  consoleWatch = await watchConsole(context);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context.close();
-});
+useChromium((t) => ({ context, page, consoleWatch } = t));
 
 /** One app + emulator per describe block, with its own environment. */
 function useApp(env: Record<string, string>): () => Harness {
-  let h: Harness | undefined;
-  beforeAll(async () => {
-    h = await startHarness({ env });
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  return () => {
-    if (!h) throw new Error('the harness starts in beforeAll');
-    return h;
-  };
+  const scope = useHarness({ env });
+  return () => scope.h;
 }
 
 async function me(h: Harness): Promise<{ status: number; body: unknown }> {

@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useChromium, watchConsole, type ConsoleWatch } from '../support/browser.js';
+import type { Harness } from '../support/harness.js';
+import { useHarness } from '../support/use-harness.js';
 
 let h: Harness;
 let browser: Browser;
@@ -9,25 +10,9 @@ let context: BrowserContext;
 let page: Page;
 let consoleWatch: ConsoleWatch;
 
-beforeAll(async () => {
-  h = await startHarness();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
-beforeEach(async () => {
-  // A fresh browser profile per test: no cookies carried over.
-  context = await browser.newContext();
-  consoleWatch = await watchConsole(context);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context.close();
-  h.emulator.clearFaults();
-  h.emulator.resetCalls();
-});
+// Emulator faults and recorded calls are reset after each test (useHarness).
+useHarness({}, (s) => ({ h } = s));
+useChromium((t) => ({ browser, context, page, consoleWatch } = t));
 
 const ALICE = { email: 'alice@example.com', name: 'Alice Example' };
 

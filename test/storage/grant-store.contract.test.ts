@@ -72,7 +72,12 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
 
   it('when Google refused the grant and a new sign-in brings a refresh token, then it is connected again', async () => {
     await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
-    await storage.grants.markNeedsReconnect(userId, 'Token has been expired or revoked.', at(1));
+    await storage.grants.markNeedsReconnect(
+      userId,
+      'Token has been expired or revoked.',
+      at(1),
+      'r1',
+    );
     expect(await storage.grants.find(userId)).toMatchObject({
       status: 'needs_reconnect',
       statusReason: 'Token has been expired or revoked.',
@@ -111,7 +116,13 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
     await storage.grants.claimRefreshLease(userId, T0, T0 + 5000);
     await storage.grants.saveRefreshed(
       userId,
-      { accessToken: 'a2', accessTokenExpiresAt: T0 + 7_200_000, refreshToken: null, scope: null },
+      {
+        accessToken: 'a2',
+        accessTokenExpiresAt: T0 + 7_200_000,
+        refreshToken: null,
+        scope: null,
+        refreshedWith: 'r1',
+      },
       at(10),
     );
     expect(await storage.grants.find(userId)).toMatchObject({
@@ -122,6 +133,41 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
       refreshedAt: at(10).toISOString(),
     });
     expect(await storage.grants.claimRefreshLease(userId, T0 + 11, T0 + 5000)).toBe(true);
+  });
+
+  it('when a sign-in replaced the refresh token during a refresh, then neither its result nor its refusal touches the new grant', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+    await storage.grants.claimRefreshLease(userId, T0, T0 + 5000);
+    await storage.grants.saveFromSignIn(userId, signInGrant('r2', 'a-new'), at(1));
+    const late = {
+      accessToken: 'a-late',
+      accessTokenExpiresAt: T0,
+      refreshToken: null,
+      scope: null,
+    };
+    await storage.grants.saveRefreshed(userId, { ...late, refreshedWith: 'r1' }, at(2));
+    await storage.grants.markNeedsReconnect(userId, 'refused', at(2), 'r1');
+    expect(await storage.grants.find(userId)).toMatchObject({
+      refreshToken: 'r2',
+      accessToken: 'a-new',
+      status: 'connected',
+      refreshedAt: null,
+      updatedAt: at(1).toISOString(),
+    });
+  });
+
+  it('when a grant is deleted unless written after a time, then only one written at or before it goes, to the millisecond', async () => {
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(1));
+    expect(await storage.grants.deleteUnlessWrittenAfter(userId, at(0))).toBe(false);
+    expect(await storage.grants.find(userId)).toBeDefined();
+    expect(await storage.grants.deleteUnlessWrittenAfter(userId, at(1))).toBe(true);
+    expect(await storage.grants.find(userId)).toBeUndefined();
+    // Across a change of day, month and year as well (the SQLite column is ISO 8601 text).
+    const lastMs = new Date(Date.UTC(2023, 11, 31, 23, 59, 59, 999));
+    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), lastMs);
+    const newYear = new Date(Date.UTC(2024, 0, 1));
+    expect(await storage.grants.deleteUnlessWrittenAfter(userId, newYear)).toBe(true);
+    expect(await storage.grants.deleteUnlessWrittenAfter(userId, newYear)).toBe(false);
   });
 
   it('when sealed values are replaced, then only if they are still the ones read', async () => {
@@ -167,6 +213,7 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
         refreshToken: 'rb2',
         scope: null,
         refreshTokenMacs: { prefix: 'PB2', hash: 'HB2' },
+        refreshedWith: 'rb',
       },
       at(2),
     );

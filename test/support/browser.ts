@@ -1,4 +1,11 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides it. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,6 +24,54 @@ const CHROMIUM_ARGS = [
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** What a test gets from useChromium: its own browser profile, page and console watch. */
+export interface ChromiumTest {
+  browser: Browser;
+  /** A fresh profile per test: no cookies or storage carried over. */
+  context: BrowserContext;
+  page: Page;
+  consoleWatch: ConsoleWatch;
+  /** Another profile for this test (a second browser, as far as cookies go), closed after it. */
+  newContext: (options?: BrowserContextOptions) => Promise<BrowserContext>;
+}
+
+/**
+ * The one way e2e tests get Chromium: launched once in beforeAll, closed in afterAll; each test
+ * gets fresh contexts (closed after it), handed to `onTest` in beforeEach so a file can keep
+ * plain variables: `useChromium((t) => ({ page, consoleWatch } = t))`. Register it after
+ * useHarness, so Chromium closes before the app does.
+ */
+export function useChromium(onTest: (test: ChromiumTest) => void): void {
+  let browser: Browser | undefined;
+  let contexts: BrowserContext[] = [];
+  const started = () => {
+    if (!browser) throw new Error('useChromium: Chromium starts in beforeAll');
+    return browser;
+  };
+  const newContext = async (options?: BrowserContextOptions) => {
+    const context = await started().newContext(options);
+    contexts.push(context);
+    return context;
+  };
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    const context = await newContext();
+    const consoleWatch = await watchConsole(context);
+    const page = await context.newPage();
+    onTest({ browser: started(), context, page, consoleWatch, newContext });
+  });
+  afterEach(async () => {
+    const closing = contexts;
+    contexts = [];
+    for (const context of closing) await context.close();
+  });
 }
 
 /** What the browser complained about, in every page of a context (popups included). */

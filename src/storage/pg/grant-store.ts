@@ -93,7 +93,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
            refresh_prefix_mac = CASE WHEN $4::text IS NULL THEN refresh_prefix_mac ELSE $7 END,
            refresh_hash_mac = CASE WHEN $4::text IS NULL THEN refresh_hash_mac ELSE $8 END,
            refreshed_at = $6, updated_at = $6, refresh_lease_until = NULL
-         WHERE user_id = $1`,
+         WHERE user_id = $1 AND refresh_token = $9`,
         [
           userId,
           grant.accessToken,
@@ -102,6 +102,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
           grant.scope,
           now,
           ...Object.values(macParams(grant.refreshTokenMacs)),
+          grant.refreshedWith,
         ],
       );
     },
@@ -114,19 +115,26 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
       );
       return rows[0] ? Number(rows[0].user_id) : undefined;
     },
-    async markNeedsReconnect(userId, reason, now) {
+    async markNeedsReconnect(userId, reason, now, refreshedWith) {
       await pool.query(
         `UPDATE google_grants SET status = 'needs_reconnect', status_reason = $2,
            access_token = NULL, access_token_expires_at = NULL, updated_at = $3,
            refresh_lease_until = NULL
-         WHERE user_id = $1`,
-        [userId, reason, now],
+         WHERE user_id = $1 AND refresh_token = $4`,
+        [userId, reason, now, refreshedWith],
       );
     },
     async delete(userId) {
       const { rowCount } = await pool.query('DELETE FROM google_grants WHERE user_id = $1', [
         userId,
       ]);
+      return rowCount === 1;
+    },
+    async deleteUnlessWrittenAfter(userId, at) {
+      const { rowCount } = await pool.query(
+        'DELETE FROM google_grants WHERE user_id = $1 AND updated_at <= $2',
+        [userId, at],
+      );
       return rowCount === 1;
     },
     async listSealed() {
