@@ -1,14 +1,23 @@
 import { parseArgs } from 'node:util';
 
 export const PHASES = ['throughput', 'me', 'latency', 'memory', 'scale'] as const;
+export const ENGINES = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
 
 export const USAGE = `Usage: npm run bench [-- options]
 
 Sign-in throughput next to a bare node:http limit server, signed-in GET /me and GET / (me),
-latency with delayed Google calls, memory over many sign-ins, and database scale. Progress goes to stderr, the table to stdout.
+latency with delayed Google calls, memory over many sign-ins, and database scale; sign-ins,
+signed-in requests and scale on SQLite and on PostgreSQL (one and two app instances).
+Progress goes to stderr, the table to stdout.
 
 Options:
   --only LIST        phases to run, comma-separated (default: ${PHASES.join(',')})
+  --engines LIST     databases of the throughput, me and scale phases (default: ${ENGINES.join(',')});
+                     the SQLite app is the reference and always runs, so "sqlite" alone
+                     means: no PostgreSQL
+  --database-url URL a PostgreSQL server the bench may create databases on (default:
+                     BENCH_DATABASE_URL, else a throwaway cluster started and removed by the bench)
   --seconds N        measuring time per throughput and signed-in target (default: 10)
   --sign-ins N       sign-ins of the memory phase (default: 100000)
   --rows N           rows of the scale phase (default: 1000000)
@@ -33,9 +42,14 @@ export interface BenchArgs {
   logLevel: string;
   cpuProf: string | undefined;
   baseline: string | undefined;
+  engines: Set<Engine>;
+  databaseUrl: string | undefined;
 }
 
-export function readBenchArgs(argv: string[]): BenchArgs {
+export function readBenchArgs(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): BenchArgs {
   let values;
   try {
     ({ values } = parseArgs({
@@ -50,6 +64,8 @@ export function readBenchArgs(argv: string[]): BenchArgs {
         'log-level': { type: 'string', default: 'info' },
         'cpu-prof': { type: 'string' },
         baseline: { type: 'string' },
+        engines: { type: 'string', default: ENGINES.join(',') },
+        'database-url': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -71,7 +87,25 @@ export function readBenchArgs(argv: string[]): BenchArgs {
     logLevel: values['log-level'],
     cpuProf: values['cpu-prof'],
     baseline: values.baseline,
+    engines: readEngines(values.engines),
+    databaseUrl: values['database-url'] || env.BENCH_DATABASE_URL || undefined,
   };
+}
+
+function readEngines(list: string): Set<Engine> {
+  const engines = new Set<Engine>();
+  for (const name of list.split(',')) {
+    if (!(ENGINES as readonly string[]).includes(name)) {
+      throw new UsageError(`--engines: unknown engine "${name}" (${ENGINES.join(', ')})`);
+    }
+    engines.add(name as Engine);
+  }
+  if (!engines.has('sqlite')) {
+    throw new UsageError(
+      '--engines: sqlite is the reference every table compares with and always runs (--engines sqlite skips PostgreSQL)',
+    );
+  }
+  return engines;
 }
 
 function positive(name: string, value: string): number {

@@ -6,7 +6,8 @@ import type { BenchChild, Usage } from './ipc.js';
 import type { CodePool } from './code-pool.js';
 import { createAgent, percentile, runLoad } from './load-client.js';
 import type { Progress } from './progress.js';
-import type { Target } from './targets.js';
+import { cpuUsed, readTargetCpu, type CpuReading } from './target-cpu.js';
+import { urlsOf, type Target } from './targets.js';
 
 export interface TargetStats {
   name: string;
@@ -20,6 +21,8 @@ export interface TargetStats {
   gconnectP90Ms: number;
   /** CPU time of the server process per sign-in (µs): what bounds it on a busy machine. */
   serverCpuMicros: number;
+  /** CPU time of the database server per sign-in (µs), where measured (PostgreSQL). */
+  databaseCpuMicros?: number | undefined;
   /** Share of one core the emulator used meanwhile: near 100 % would make it the bottleneck. */
   emulatorBusyPercent: number;
 }
@@ -50,13 +53,14 @@ export async function compareTargets(options: CompareOptions): Promise<TargetSta
     errorSamples: [] as string[],
     ms: 0,
     cpu: 0,
+    databaseCpu: undefined as number | undefined,
     emulatorCpu: 0,
     gconnectMs: [] as number[],
   }));
   try {
     for (const [i, target] of targets.entries()) {
       await runLoad(agents[i]!, {
-        url: target.url,
+        urls: urlsOf(target),
         concurrency,
         durationMs: options.warmupMs,
         codes,
@@ -68,9 +72,9 @@ export async function compareTargets(options: CompareOptions): Promise<TargetSta
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, target] of targets.entries()) {
         const sum = totals[i]!;
-        const before = await usages(target.child, emulator);
+        const before = await usages(target, emulator);
         const result = await runLoad(agents[i]!, {
-          url: target.url,
+          urls: urlsOf(target),
           concurrency,
           durationMs: slice,
           codes,
@@ -80,12 +84,16 @@ export async function compareTargets(options: CompareOptions): Promise<TargetSta
                 `${((sum.signIns + done) / ((sum.ms + ms) / 1000)).toFixed(0)}/s, ${sum.errors + errors} errors`,
             ),
         });
-        const after = await usages(target.child, emulator);
+        const after = await usages(target, emulator);
+        const used = cpuUsed(before.server, after.server);
         sum.signIns += result.signIns;
         sum.errors += result.errors;
         sum.errorSamples.push(...result.errorSamples.slice(0, 5 - sum.errorSamples.length));
         sum.ms += result.elapsedMs;
-        sum.cpu += after.server.cpuMicros - before.server.cpuMicros;
+        sum.cpu += used.serverMicros;
+        if (used.databaseMicros !== undefined) {
+          sum.databaseCpu = (sum.databaseCpu ?? 0) + used.databaseMicros;
+        }
         sum.emulatorCpu += after.emulator.cpuMicros - before.emulator.cpuMicros;
         for (const ms of result.gconnectMs) sum.gconnectMs.push(ms);
       }
@@ -104,17 +112,19 @@ export async function compareTargets(options: CompareOptions): Promise<TargetSta
     gconnectP50Ms: percentile(t.gconnectMs, 50),
     gconnectP90Ms: percentile(t.gconnectMs, 90),
     serverCpuMicros: t.cpu / Math.max(1, t.signIns),
+    databaseCpuMicros:
+      t.databaseCpu === undefined ? undefined : t.databaseCpu / Math.max(1, t.signIns),
     emulatorBusyPercent: (100 * t.emulatorCpu) / 1000 / t.ms,
   }));
 }
 
 /** Without a GC: only CPU time is read here, and a forced GC would cost the measured window. */
 async function usages(
-  server: BenchChild,
+  target: Target,
   emulator: BenchChild,
-): Promise<{ server: Usage; emulator: Usage }> {
+): Promise<{ server: CpuReading; emulator: Usage }> {
   const [s, e] = await Promise.all([
-    server.request<Usage>('usage', { gc: false }),
+    readTargetCpu(target),
     emulator.request<Usage>('usage', { gc: false }),
   ]);
   return { server: s, emulator: e };

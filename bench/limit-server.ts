@@ -16,7 +16,11 @@ import { serveParent } from './ipc.js';
 const google = new URL(process.env.GOOGLE_EMULATOR_URL ?? 'http://127.0.0.1:4000');
 const clientId = process.env.GOOGLE_CLIENT_ID ?? '';
 const clientSecret = process.env.GOOGLE_CLIENT_SECRET ?? '';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// With a timeout of its own the agent applies the emulator's `Keep-Alive: timeout=5` hint and
+// closes idle sockets a second early (as the app's agent does, src/google/configuration.ts);
+// without one, a call after a pause of over 5 s (the other targets' turns in a round) could go
+// out on a socket the emulator is just closing: ECONNRESET, a failed sign-in.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 30_000 });
 const STATE_TTL_MS = 10 * 60 * 1000;
 /** sid → pending state; entries leave on use (the load client always uses them). */
 const states = new Map<string, { value: string; createdAt: number }>();

@@ -6,9 +6,11 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { CodePool } from './code-pool.js';
+import { roundRobin } from './round-robin.js';
 
 export interface LoadOptions {
-  url: string;
+  /** The target's instances: requests go to each in turn (see round-robin.ts). */
+  urls: string[];
   concurrency: number;
   /** Run for this long (ms)... */
   durationMs?: number;
@@ -35,8 +37,19 @@ interface Reply {
   setCookie: string[] | undefined;
 }
 
+/**
+ * A target's keep-alive agent. Its timeout makes Node apply a server's `Keep-Alive: timeout=N`
+ * hint (the limit server's is 5 s), closing idle sockets a second early: a target waits through
+ * the other targets' turns of a round, and a request on a socket the server is just closing
+ * would fail (ECONNRESET) and count as an error.
+ */
 export function createAgent(concurrency: number): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
+  return new http.Agent({
+    keepAlive: true,
+    maxSockets: concurrency,
+    maxFreeSockets: concurrency,
+    timeout: 30_000,
+  });
 }
 
 function send(
@@ -70,17 +83,20 @@ function send(
 }
 
 /** One full sign-in; returns the POST /gconnect latency (ms) or throws what went wrong. */
-async function signIn(agent: http.Agent, target: URL, code: string): Promise<number> {
-  return (await signInWithCookie(agent, target, code)).ms;
+async function signIn(agent: http.Agent, next: () => URL, code: string): Promise<number> {
+  return (await signInWithCookie(agent, next, code)).ms;
 }
 
-/** A full sign-in that also returns the signed-in session cookie `/gconnect` set. */
+/**
+ * A full sign-in that also returns the signed-in session cookie `/gconnect` set. Each request
+ * goes to the instance `next` names.
+ */
 export async function signInWithCookie(
   agent: http.Agent,
-  target: URL,
+  next: () => URL,
   code: string,
 ): Promise<{ ms: number; cookie: string }> {
-  const login = await send(agent, target, 'GET', '/login', { accept: 'application/json' });
+  const login = await send(agent, next(), 'GET', '/login', { accept: 'application/json' });
   if (login.status !== 200) throw new Error(`GET /login ${login.status}`);
   const state = (JSON.parse(login.body) as { state?: unknown }).state;
   const cookie = login.setCookie?.[0]?.split(';')[0];
@@ -88,7 +104,7 @@ export async function signInWithCookie(
   const started = performance.now();
   const res = await send(
     agent,
-    target,
+    next(),
     'POST',
     `/gconnect?state=${encodeURIComponent(state)}`,
     { 'content-type': 'application/octet-stream', cookie, 'content-length': String(code.length) },
@@ -104,7 +120,8 @@ export async function signInWithCookie(
 }
 
 export interface PageLoadOptions {
-  url: string;
+  /** The target's instances: requests go to each in turn. */
+  urls: string[];
   path: string;
   /** One signed-in cookie per concurrent loop. */
   cookies: string[];
@@ -125,7 +142,7 @@ export async function runPageLoad(
   agent: http.Agent,
   options: PageLoadOptions,
 ): Promise<PageLoadResult> {
-  const target = new URL(options.url);
+  const next = roundRobin(options.urls);
   const start = performance.now();
   const deadline = start + options.durationMs;
   const result = { requests: 0, errors: 0, errorSamples: [] as string[], elapsedMs: 0 };
@@ -133,7 +150,7 @@ export async function runPageLoad(
     while (performance.now() < deadline) {
       result.requests++;
       try {
-        const res = await send(agent, target, 'GET', options.path, { cookie });
+        const res = await send(agent, next(), 'GET', options.path, { cookie });
         if (res.status !== 200 || !res.body.includes(options.expect)) {
           throw new Error(`GET ${options.path} ${res.status} ${res.body.slice(0, 60)}`);
         }
@@ -149,7 +166,7 @@ export async function runPageLoad(
 }
 
 export async function runLoad(agent: http.Agent, options: LoadOptions): Promise<LoadResult> {
-  const target = new URL(options.url);
+  const next = roundRobin(options.urls);
   const start = performance.now();
   const deadline = options.durationMs === undefined ? Infinity : start + options.durationMs;
   const limit = options.signIns ?? Infinity;
@@ -167,7 +184,7 @@ export async function runLoad(agent: http.Agent, options: LoadOptions): Promise<
       started++;
       const code = await options.codes.take();
       try {
-        gconnectMs.push(await signIn(agent, target, code));
+        gconnectMs.push(await signIn(agent, next, code));
       } catch (err) {
         errors++;
         if (errorSamples.length < 5) errorSamples.push((err as Error).message);

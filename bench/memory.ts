@@ -39,7 +39,7 @@ export async function measureMemory(options: {
   try {
     const atStart = await target.child.usage();
     await runLoad(agent, {
-      url: target.url,
+      urls: [target.url],
       concurrency,
       signIns: options.warmupSignIns,
       codes,
@@ -47,7 +47,7 @@ export async function measureMemory(options: {
     });
     const before = await target.child.usage();
     const result = await runLoad(agent, {
-      url: target.url,
+      urls: [target.url],
       concurrency,
       signIns: options.signIns,
       codes,

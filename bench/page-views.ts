@@ -6,7 +6,9 @@
 import type http from 'node:http';
 import type { RoundOptions } from './compare.js';
 import { createAgent, runPageLoad, signInWithCookie } from './load-client.js';
-import type { Target } from './targets.js';
+import { roundRobin } from './round-robin.js';
+import { cpuUsed, readTargetCpu } from './target-cpu.js';
+import { urlsOf, type Target } from './targets.js';
 
 export interface PageStats {
   name: string;
@@ -17,8 +19,10 @@ export interface PageStats {
   seconds: number;
   /** Successful requests per second. */
   perSecond: number;
-  /** CPU time of the server process per request (µs). */
+  /** CPU time of the server process per request (µs), all instances. */
   serverCpuMicros: number;
+  /** CPU time of the database server per request (µs), where measured (PostgreSQL). */
+  databaseCpuMicros?: number | undefined;
 }
 
 /** A route of the phase and what its signed-in answer contains. */
@@ -49,7 +53,7 @@ export async function comparePageViews(options: PageViewOptions): Promise<PageSt
       await runPageLoad(run.agent, {
         ...run.route,
         ...run,
-        url: run.target.url,
+        urls: urlsOf(run.target),
         durationMs: options.warmupMs,
       });
     }
@@ -60,20 +64,25 @@ export async function comparePageViews(options: PageViewOptions): Promise<PageSt
       samples: [] as string[],
       ms: 0,
       cpu: 0,
+      databaseCpu: undefined as number | undefined,
     }));
     for (let round = 0; round < options.rounds; round++) {
       for (const sum of totals) {
         progress.update(
           `signed-in: ${sum.target.name} GET ${sum.route.path} round ${round + 1}/${options.rounds}`,
         );
-        const before = await cpuMicros(sum.target);
+        const before = await readTargetCpu(sum.target);
         const result = await runPageLoad(sum.agent, {
           ...sum.route,
-          url: sum.target.url,
+          urls: urlsOf(sum.target),
           cookies: sum.cookies,
           durationMs: options.durationMs / options.rounds,
         });
-        sum.cpu += (await cpuMicros(sum.target)) - before;
+        const used = cpuUsed(before, await readTargetCpu(sum.target));
+        sum.cpu += used.serverMicros;
+        if (used.databaseMicros !== undefined) {
+          sum.databaseCpu = (sum.databaseCpu ?? 0) + used.databaseMicros;
+        }
         sum.requests += result.requests;
         sum.errors += result.errors;
         sum.samples.push(...result.errorSamples.slice(0, 5 - sum.samples.length));
@@ -90,6 +99,8 @@ export async function comparePageViews(options: PageViewOptions): Promise<PageSt
       seconds: t.ms / 1000,
       perSecond: (t.requests - t.errors) / (t.ms / 1000),
       serverCpuMicros: t.cpu / Math.max(1, t.requests),
+      databaseCpuMicros:
+        t.databaseCpu === undefined ? undefined : t.databaseCpu / Math.max(1, t.requests),
     }));
     return routes.map((_, r) => stats.slice(r * targets.length, (r + 1) * targets.length));
   } finally {
@@ -102,16 +113,11 @@ async function signInAll(
   target: Target,
   options: PageViewOptions,
 ): Promise<string[]> {
-  const url = new URL(target.url);
+  const next = roundRobin(urlsOf(target));
   return Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       const code = await options.codes.take();
-      return (await signInWithCookie(agent, url, code)).cookie;
+      return (await signInWithCookie(agent, next, code)).cookie;
     }),
   );
-}
-
-/** Without a GC: a forced GC would cost the measured window. */
-async function cpuMicros(target: Target): Promise<number> {
-  return (await target.child.request<{ cpuMicros: number }>('usage', { gc: false })).cpuMicros;
 }

@@ -3,6 +3,8 @@ import os from 'node:os';
 import type { TargetStats } from './compare.js';
 import type { MemoryResult } from './memory.js';
 import type { PageStats } from './page-views.js';
+import { enginesSection } from './report-engines.js';
+import { f0, f1, f2, markdownTable } from './table.js';
 import type { ScaleResult } from './scale.js';
 
 export interface Machine {
@@ -13,21 +15,34 @@ export interface Machine {
   platform: string;
 }
 
+/** The app on PostgreSQL: one instance, and two on one database. */
+export interface PostgresStats<T> {
+  oneInstance: T;
+  twoInstances: T;
+}
+
 export interface Results {
   machine: Machine;
+  /** Where the PostgreSQL targets ran, or why there were none (no PostgreSQL binaries). */
+  postgres?: { server: string } | { skipped: string };
   throughput?: {
+    /** The app on SQLite, as `npm start` runs it. */
     app: TargetStats;
     appQuietLog?: TargetStats;
     limit: TargetStats;
     ratio: number;
     /** --baseline: the other checkout's app, same rounds. */
     baseline?: TargetStats | undefined;
+    /** The same rounds on PostgreSQL (unless --engines sqlite or skipped). */
+    postgres?: PostgresStats<TargetStats> | undefined;
   };
   /** Signed-in page views: GET /me (JSON) and GET / (HTML), next to the limit from memory. */
   signedIn?: { me: PageComparison; home: PageComparison };
   latency?: { app: TargetStats; limit: TargetStats; delayMs: number; floorMs: number };
   memory?: MemoryResult;
+  /** SQLite. */
   scale?: ScaleResult;
+  scalePostgres?: ScaleResult;
 }
 
 export interface PageComparison {
@@ -35,6 +50,7 @@ export interface PageComparison {
   limit: PageStats;
   ratio: number;
   baseline?: PageStats | undefined;
+  postgres?: PostgresStats<PageStats> | undefined;
 }
 
 export const TARGETS = {
@@ -56,9 +72,6 @@ export function describeMachine(): Machine {
   };
 }
 
-const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
-const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
-const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 const signed = (n: number, unit: string) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)} ${unit}`;
 const pct = (n: number) => `${(100 * n).toFixed(0)} %`;
 const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
@@ -75,8 +88,15 @@ export function errorCount(r: Results): number {
         r.signedIn.home.limit.errors
       : 0) +
     (r.latency ? r.latency.app.errors + r.latency.limit.errors : 0) +
-    (r.memory?.errors ?? 0)
+    (r.memory?.errors ?? 0) +
+    postgresErrors(r.throughput?.postgres) +
+    postgresErrors(r.signedIn?.me.postgres) +
+    postgresErrors(r.signedIn?.home.postgres)
   );
+}
+
+function postgresErrors(p: PostgresStats<{ errors: number }> | undefined): number {
+  return p ? p.oneInstance.errors + p.twoInstances.errors : 0;
 }
 
 export function formatTable(r: Results): string {
@@ -143,26 +163,8 @@ export function formatTable(r: Results): string {
       '',
     ]);
   }
-  const s = r.scale;
-  if (s) {
-    const rowsLabel = `${s.large.rows.toLocaleString('en')} vs ${s.small.rows.toLocaleString('en')} rows`;
-    rows.push([
-      `user upsert µs, ${rowsLabel}`,
-      f2(s.large.upsertMicros),
-      f2(s.small.upsertMicros),
-      `${f2(s.upsertRatio)}×`,
-      `≤ ${TARGETS.scaleRatio}×`,
-      mark(s.upsertRatio <= TARGETS.scaleRatio),
-    ]);
-    rows.push([
-      `session lookup µs, ${rowsLabel}`,
-      f2(s.large.sessionGetMicros),
-      f2(s.small.sessionGetMicros),
-      `${f2(s.sessionGetRatio)}×`,
-      `≤ ${TARGETS.scaleRatio}×`,
-      mark(s.sessionGetRatio <= TARGETS.scaleRatio),
-    ]);
-  }
+  if (r.scale) rows.push(...scaleRows(r.scale, ''));
+  if (r.scalePostgres) rows.push(...scaleRows(r.scalePostgres, ' (PostgreSQL)'));
   const m = r.memory;
   if (m) {
     const mb = (n: number) => f1(n / 1024 / 1024);
@@ -194,17 +196,30 @@ export function formatTable(r: Results): string {
       '',
     ]);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]) =>
-    `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
   const m0 = r.machine;
   return [
     `${m0.date} · ${m0.cpus} × ${m0.cpuModel} · Node ${m0.node} · ${m0.platform}`,
     '',
-    line(rows[0]!),
-    `|${widths.map((w, c) => (c === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-    ...rows.slice(1).map(line),
+    markdownTable(rows),
+    ...enginesSection(r),
   ].join('\n');
+}
+
+/** User upsert and session lookup, large vs small, against the target. */
+function scaleRows(s: ScaleResult, engine: string): string[][] {
+  const rowsLabel = `${s.large.rows.toLocaleString('en')} vs ${s.small.rows.toLocaleString('en')} rows${engine}`;
+  const row = (measure: string, large: number, small: number, ratio: number) => [
+    `${measure} µs, ${rowsLabel}`,
+    f2(large),
+    f2(small),
+    `${f2(ratio)}×`,
+    `≤ ${TARGETS.scaleRatio}×`,
+    mark(ratio <= TARGETS.scaleRatio),
+  ];
+  return [
+    row('user upsert', s.large.upsertMicros, s.small.upsertMicros, s.upsertRatio),
+    row('session lookup', s.large.sessionGetMicros, s.small.sessionGetMicros, s.sessionGetRatio),
+  ];
 }
 
 function signedInRows(p: { me: PageComparison; home: PageComparison }): string[][] {

@@ -10,18 +10,36 @@
  *   latency     POST /gconnect p50/p90 with 40 ms added to every Google call (floor: 2 × 40 ms);
  *   memory      the app's RSS before and after many sign-ins;
  *   scale       user upsert and session lookup with 1 000 000 rows vs 1 000.
+ * throughput, me and scale also run on PostgreSQL (one and two app instances on one database),
+ * on a throwaway cluster the bench starts and removes, unless --engines sqlite.
  * Progress goes to stderr; the table (or JSON) to stdout. Exits 1 if any request failed.
  */
 import { PHASES, readBenchArgs, UsageError, USAGE, type BenchArgs } from './args.js';
 import { CodePool } from './code-pool.js';
-import { compareTargets } from './compare.js';
+import { compareTargets, type TargetStats } from './compare.js';
 import type { BenchChild } from './ipc.js';
 import { measureMemory } from './memory.js';
 import { comparePageViews, type PageStats } from './page-views.js';
 import { Progress } from './progress.js';
-import { describeMachine, errorCount, formatTable, type Results } from './report.js';
-import { measureScale } from './scale.js';
-import { startApp, startEmulator, startLimit, type Target, type TargetOptions } from './targets.js';
+import {
+  describeMachine,
+  errorCount,
+  formatTable,
+  type PageComparison,
+  type PostgresStats,
+  type Results,
+} from './report.js';
+import { openBenchPostgres, type BenchPostgres } from './postgres.js';
+import { measureScale, openSqliteFilled } from './scale.js';
+import { postgresFilled } from './scale-postgres.js';
+import {
+  startApp,
+  startEmulator,
+  startLimit,
+  startPostgresApp,
+  type Target,
+  type TargetOptions,
+} from './targets.js';
 
 const CONCURRENCY = 16;
 const ACCOUNTS = 300;
@@ -29,7 +47,7 @@ const DELAY_MS = 40;
 
 let args: BenchArgs;
 try {
-  args = readBenchArgs(process.argv.slice(2));
+  args = readBenchArgs(process.argv.slice(2), process.env);
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
   process.stderr.write(`bench: ${err.message} (see npm run bench -- --help)\n`);
@@ -44,6 +62,56 @@ const seconds = args.seconds;
 const progress = new Progress();
 const results: Results = { machine: describeMachine() };
 const running: { stop(): Promise<void> }[] = [];
+/** Opened by the first phase that needs it; null when skipped (no binaries). */
+let postgres: BenchPostgres | null | undefined;
+
+// Ctrl-C or a kill: exit through process.exit, so the 'exit' handler removes the PostgreSQL
+// cluster (the children follow their parent's IPC channel closing).
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping\n`);
+    process.exit(code);
+  });
+}
+
+/** The PostgreSQL server for the PostgreSQL targets, or undefined (--engines sqlite, skipped). */
+function usePostgres(): BenchPostgres | undefined {
+  if (!args.engines.has('postgres')) return undefined;
+  if (postgres === undefined) {
+    progress.update('starting PostgreSQL');
+    const opened = openBenchPostgres(args.databaseUrl);
+    if ('skipped' in opened) {
+      progress.done(`PostgreSQL parts skipped: ${opened.skipped}`);
+      results.postgres = { skipped: opened.skipped };
+      postgres = null;
+    } else {
+      postgres = opened.postgres;
+      progress.done(`PostgreSQL: ${postgres.description}`);
+      results.postgres = { server: postgres.description };
+    }
+  }
+  return postgres ?? undefined;
+}
+
+/** The app on PostgreSQL, one and two instances (each target a database of its own). */
+async function postgresTargets(options: TargetOptions): Promise<Target[]> {
+  const server = usePostgres();
+  if (!server) return [];
+  return [
+    await started(startPostgresApp('app (PostgreSQL, 1 instance)', 1, options, server)),
+    await started(startPostgresApp('app (PostgreSQL, 2 instances)', 2, options, server)),
+  ];
+}
+
+/** The PostgreSQL targets' stats: the last `count` of a phase's (none or both). */
+function postgresStats<T>(stats: T[], count: number): PostgresStats<T> | undefined {
+  if (count === 0) return undefined;
+  const [oneInstance, twoInstances] = stats.slice(stats.length - count) as [T, T];
+  return { oneInstance, twoInstances };
+}
 
 function codesFrom(emulator: BenchChild): CodePool {
   return new CodePool((n) => emulator.request<string[]>('codes', { n }));
@@ -60,17 +128,20 @@ async function stopAll(): Promise<void> {
 }
 
 async function throughput(): Promise<void> {
-  progress.update('throughput: starting the emulator, the app and the limit server');
+  progress.update('throughput: starting the emulator, the apps and the limit server');
   const emulator = await started(startEmulator(0, ACCOUNTS));
   const profile = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : undefined;
   const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
+  const baseline = await baselineTargets(options);
+  const onPostgres = await postgresTargets(options);
   const targets: Target[] = [
-    await started(startApp('app', { ...options, nodeFlags: profile })),
-    await started(startApp('app, LOG_LEVEL=warn', { ...options, logLevel: 'warn' })),
+    await started(startApp('app (SQLite)', { ...options, nodeFlags: profile })),
+    await started(startApp('app (SQLite), LOG_LEVEL=warn', { ...options, logLevel: 'warn' })),
     await started(startLimit('limit', options)),
-    ...(await baselineTargets(options)),
+    ...baseline,
+    ...onPostgres,
   ];
-  const [app, quiet, limit, baseline] = await compareTargets({
+  const stats = await compareTargets({
     label: 'throughput',
     targets,
     emulator,
@@ -81,12 +152,14 @@ async function throughput(): Promise<void> {
     rounds: 5,
     progress,
   });
+  const [app, quiet, limit] = stats as [TargetStats, TargetStats, TargetStats];
   results.throughput = {
-    app: app!,
-    appQuietLog: quiet!,
-    limit: limit!,
-    ratio: app!.perSecond / limit!.perSecond,
-    baseline,
+    app,
+    appQuietLog: quiet,
+    limit,
+    ratio: app.perSecond / limit.perSecond,
+    baseline: baseline.length > 0 ? stats[3] : undefined,
+    postgres: postgresStats(stats, onPostgres.length),
   };
   await stopAll();
 }
@@ -98,14 +171,17 @@ async function baselineTargets(options: TargetOptions): Promise<Target[]> {
 }
 
 async function me(): Promise<void> {
-  progress.update('signed-in: starting the emulator, the app and the limit server');
+  progress.update('signed-in: starting the emulator, the apps and the limit server');
   const emulator = await started(startEmulator(0, ACCOUNTS));
   const profile = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : undefined;
   const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
+  const baseline = await baselineTargets(options);
+  const onPostgres = await postgresTargets(options);
   const targets = [
-    await started(startApp('app', { ...options, nodeFlags: profile })),
+    await started(startApp('app (SQLite)', { ...options, nodeFlags: profile })),
     await started(startLimit('limit', options)),
-    ...(await baselineTargets(options)),
+    ...baseline,
+    ...onPostgres,
   ];
   const [json, html] = await comparePageViews({
     targets,
@@ -121,12 +197,16 @@ async function me(): Promise<void> {
     rounds: 5,
     progress,
   });
-  const compared = ([app, limit, baseline]: PageStats[]) => ({
-    app: app!,
-    limit: limit!,
-    ratio: app!.perSecond / limit!.perSecond,
-    baseline,
-  });
+  const compared = (stats: PageStats[]): PageComparison => {
+    const [app, limit] = stats as [PageStats, PageStats];
+    return {
+      app,
+      limit,
+      ratio: app.perSecond / limit.perSecond,
+      baseline: baseline.length > 0 ? stats[2] : undefined,
+      postgres: postgresStats(stats, onPostgres.length),
+    };
+  };
   results.signedIn = { me: compared(json!), home: compared(html!) };
   await stopAll();
 }
@@ -173,8 +253,15 @@ async function memory(): Promise<void> {
 }
 
 async function scale(): Promise<void> {
-  results.scale = await measureScale(1000, args.rows, (text) => progress.update(`scale: ${text}`));
-  progress.done('scale: done');
+  const report = (text: string) => progress.update(`scale: ${text}`);
+  results.scale = await measureScale(1000, args.rows, openSqliteFilled, report);
+  progress.done('scale: SQLite done');
+  const server = usePostgres();
+  if (server) {
+    const onPostgres = (text: string) => report(`PostgreSQL: ${text}`);
+    results.scalePostgres = await measureScale(1000, args.rows, postgresFilled(server), onPostgres);
+    progress.done('scale: PostgreSQL done');
+  }
 }
 
 const steps = { throughput, me, latency, memory, scale };
@@ -182,6 +269,7 @@ try {
   for (const phase of PHASES) if (phases.has(phase)) await steps[phase]();
 } finally {
   await stopAll();
+  postgres?.close();
 }
 
 process.stdout.write(
@@ -194,8 +282,14 @@ if (errors > 0) {
       [
         results.throughput?.app,
         results.throughput?.limit,
+        results.throughput?.postgres?.oneInstance,
+        results.throughput?.postgres?.twoInstances,
         results.signedIn?.me.app,
         results.signedIn?.home.app,
+        results.signedIn?.me.postgres?.oneInstance,
+        results.signedIn?.me.postgres?.twoInstances,
+        results.signedIn?.home.postgres?.oneInstance,
+        results.signedIn?.home.postgres?.twoInstances,
         results.latency?.app,
         results.memory,
       ]

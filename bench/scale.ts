@@ -2,7 +2,8 @@
  * Does a sign-in's database work stay flat as the tables grow? Fills a temporary database
  * (the app's own schema and pragmas) with `rows` users and `rows` signed-in sessions, then times
  * the two statements every sign-in and every signed-in request run: the user upsert and the
- * session lookup, through the app's own stores.
+ * session lookup, through the app's own stores. SQLite here; PostgreSQL in scale-postgres.ts,
+ * timed by the same measureScale.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,8 +12,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SessionData } from 'express-session';
 import { openDatabase, type SqliteDatabase } from '../src/storage/database.js';
-import { SqliteSessionStore } from '../src/storage/session-store.js';
-import { createSqliteUserStore, type GoogleProfile } from '../src/storage/user-store.js';
+import { SqliteSessionStore, type TableSessionStore } from '../src/storage/session-store.js';
+import {
+  createSqliteUserStore,
+  type GoogleProfile,
+  type UserStore,
+} from '../src/storage/user-store.js';
 
 export interface ScaleCase {
   rows: number;
@@ -33,8 +38,27 @@ export interface ScaleResult {
 /** Batches alternate between the two databases, so machine noise hits both alike. */
 const BATCHES = 15;
 const BATCH_OPS = 2_000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The stores of one filled database, as the app uses them. */
+export interface FilledStores {
+  users: UserStore;
+  sessions: TableSessionStore;
+  /** The session ids stored, to look up at random. */
+  sids: string[];
+  rows: number;
+  fillSeconds: number;
+  close(): Promise<void>;
+}
+
+/** Fills a new database with `rows` users and sessions (users i = 0..rows-1: profileOf(i)). */
+export type OpenFilled = (
+  rows: number,
+  now: number,
+  onProgress: (text: string) => void,
+) => Promise<FilledStores>;
+
+/** Google's sub of user i (SQL twin in scale-postgres.ts). */
 function subOf(i: number): string {
   return `2${String(i).padStart(20, '0')}`;
 }
@@ -95,17 +119,13 @@ function pick(count: number, rows: number): number[] {
   return Array.from({ length: count }, () => Math.floor(Math.random() * rows));
 }
 
-async function timeUpserts(
-  users: ReturnType<typeof createSqliteUserStore>,
-  picks: number[],
-  now: Date,
-): Promise<number> {
+async function timeUpserts(users: UserStore, picks: number[], now: Date): Promise<number> {
   const started = performance.now();
   for (const i of picks) await users.upsertFromGoogle(profileOf(i), now);
   return ((performance.now() - started) * 1000) / picks.length;
 }
 
-async function timeSessionGets(store: SqliteSessionStore, sids: string[]): Promise<number> {
+async function timeSessionGets(store: TableSessionStore, sids: string[]): Promise<number> {
   const get = (sid: string) =>
     new Promise<void>((resolve, reject) =>
       store.get(sid, (err, sess) =>
@@ -117,39 +137,29 @@ async function timeSessionGets(store: SqliteSessionStore, sids: string[]): Promi
   return ((performance.now() - started) * 1000) / sids.length;
 }
 
-interface Filled {
-  dir: string;
-  db: SqliteDatabase;
-  users: ReturnType<typeof createSqliteUserStore>;
-  sessions: SqliteSessionStore;
-  sids: string[];
-  rows: number;
-  fillSeconds: number;
-}
-
-function open(rows: number, now: number, onProgress: (text: string) => void): Filled {
+/** The SQLite case: a new database file in a temporary folder. */
+export const openSqliteFilled: OpenFilled = (rows, now, onProgress) => {
   const dir = mkdtempSync(join(tmpdir(), 'gconnect-scale-'));
   const db = openDatabase(join(dir, 'scale.db'));
   // For experiments, e.g. BENCH_SQLITE_PRAGMAS='mmap_size=1073741824'.
   for (const p of (process.env.BENCH_SQLITE_PRAGMAS ?? '').split(';').filter(Boolean)) db.pragma(p);
   const filling = performance.now();
   const sids = fill(db, rows, now, (done) => onProgress(`filling ${done}/${rows} rows`));
-  return {
-    dir,
-    db,
+  const sessions = new SqliteSessionStore(db, { pruneIntervalMs: 0 });
+  return Promise.resolve({
     users: createSqliteUserStore(db),
-    sessions: new SqliteSessionStore(db, { pruneIntervalMs: 0 }),
+    sessions,
     sids,
     rows,
     fillSeconds: (performance.now() - filling) / 1000,
-  };
-}
-
-function close(f: Filled): void {
-  f.sessions.close();
-  f.db.close();
-  rmSync(f.dir, { recursive: true, force: true });
-}
+    close() {
+      sessions.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  });
+};
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -160,12 +170,14 @@ function median(values: number[]): number {
 export async function measureScale(
   smallRows: number,
   largeRows: number,
+  open: OpenFilled,
   onProgress: (text: string) => void,
 ): Promise<ScaleResult> {
   const now = Date.now();
   const at = new Date(now);
-  const cases = [open(smallRows, now, onProgress), open(largeRows, now, onProgress)];
+  const cases: FilledStores[] = [];
   try {
+    for (const rows of [smallRows, largeRows]) cases.push(await open(rows, now, onProgress));
     const upserts: number[][] = [[], []];
     const gets: number[][] = [[], []];
     // The first batch of each warms the JIT and is not counted.
@@ -196,6 +208,6 @@ export async function measureScale(
       sessionGetRatio: large.sessionGetMicros / small.sessionGetMicros,
     };
   } finally {
-    for (const c of cases) close(c);
+    for (const c of cases) await c.close();
   }
 }

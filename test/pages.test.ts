@@ -1,5 +1,6 @@
 // The pages' words: what a person reads after signing in, when it fails, and on every page.
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import type { Harness } from './support/harness.js';
 import { redirectSignIn, signInOk } from './support/sign-in.js';
 import { useHarness } from './support/use-harness.js';
@@ -32,6 +33,19 @@ describe('pages for a signed-in person', () => {
     expect(greeting.text).toContain(unverified);
     expect((await agent.get('/').expect(200)).text).toContain(unverified);
     expect((await agent.get('/login').expect(200)).text).toContain(unverified);
+  });
+
+  it('when a signed-in page is rendered again, then no partial is looked up on disk (compiled once, included by absolute path)', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, 'alice@example.com');
+    await agent.get('/').expect(200);
+    const lookups = vi.spyOn(fs, 'existsSync');
+    try {
+      expect((await agent.get('/').expect(200)).text).toContain('<h1>Welcome');
+      expect(lookups).not.toHaveBeenCalled();
+    } finally {
+      lookups.mockRestore();
+    }
   });
 
   it('when the email is verified, then it is shown plainly', async () => {

@@ -12,7 +12,7 @@ export interface SessionOptions {
   anonymousMaxAgeMs: number;
   now: () => number;
   /** True when the user's sessions signed in at `signedInAt` were ended elsewhere (all devices). */
-  isRevoked?: (userId: number, signedInAt: number) => Promise<boolean>;
+  isRevoked?: (userId: number, signedInAt: number, req: Request) => Promise<boolean>;
 }
 
 export interface SessionCookie {
@@ -55,7 +55,7 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     const over =
       signedInAt !== undefined &&
       (options.now() - signedInAt > options.absoluteTimeoutMs ||
-        (userId !== undefined && (await options.isRevoked?.(userId, signedInAt)) === true));
+        (userId !== undefined && (await options.isRevoked?.(userId, signedInAt, req)) === true));
     if (over) {
       await destroySession(req);
       cookie.clear(res);

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { SqliteDatabase } from './database.js';
@@ -9,8 +10,11 @@ import { settle } from '../settle.js';
  * pg/session-table.ts). `sess` is the session as JSON; `expiresAt` is in ms since the epoch.
  */
 export interface SessionTable {
-  /** The live session (expired rows are never returned, so expiry holds between prunes). */
-  read(sid: string, nowMs: number): Promise<{ sess: string; expiresAt: number } | undefined>;
+  /**
+   * The live session (expired rows are never returned, so expiry holds between prunes), with its
+   * user's sessions-revoked instant (account_security) read in the same statement.
+   */
+  read(sid: string, nowMs: number): Promise<StoredSession | undefined>;
   /** `index` files a signed-in session under its user; anonymous sessions have none. */
   write(sid: string, sess: string, expiresAt: number, index?: SessionIndex): Promise<void>;
   /** write(), but only over an existing row: when there is none, nothing is written. */
@@ -32,6 +36,13 @@ export interface SessionTable {
   removeOthers(userId: number, keepPublicId: string): Promise<number>;
   /** Deletes the user's oldest live sessions beyond the newest `keep`; returns how many. */
   evictOldest(userId: number, keep: number, nowMs: number): Promise<number>;
+}
+
+/** A session row as read: `sessionsRevokedAt` is null when none was recorded (or anonymous). */
+export interface StoredSession {
+  sess: string;
+  expiresAt: number;
+  sessionsRevokedAt: number | null;
 }
 
 /** The index columns beside a signed-in session's data (all times in ms since the epoch). */
@@ -97,6 +108,12 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
 const STORED_EXPIRY = '_storedExpiresAt';
 
 /**
+ * The user's sessions-revoked instant, read with the row; createSession() takes it out of the
+ * data before express-session copies and hashes it, and keeps it for the request.
+ */
+const REVOKED_AT = '_sessionsRevokedAt';
+
+/**
  * A session held by a request was loaded from the store (get() marks it) or written by it
  * already (a new session saved twice in one request). Its writes only update: if the row is gone
  * meanwhile (revoked from another device, evicted by the cap, its user deleted), the request
@@ -118,6 +135,7 @@ export class TableSessionStore extends session.Store implements UserSessions {
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly onPrune: ((nowMs: number) => Promise<void>) | undefined;
   private readonly onError: (err: unknown) => void;
+  private readonly revokedAt = new WeakMap<object, number | null>();
   /** New sessions this store has inserted; their later writes are updates (see wasStored). */
   private readonly written = new WeakSet<object>();
 
@@ -140,8 +158,30 @@ export class TableSessionStore extends session.Store implements UserSessions {
     this.run(cb, async () => {
       const row = await this.table.read(sid, this.now());
       if (!row) return null;
-      return { ...(JSON.parse(row.sess) as SessionData), [STORED_EXPIRY]: row.expiresAt };
+      return {
+        ...(JSON.parse(row.sess) as SessionData),
+        [STORED_EXPIRY]: row.expiresAt,
+        [REVOKED_AT]: row.sessionsRevokedAt,
+      };
     });
+  }
+
+  override createSession(req: Request, sess: SessionData): session.Session & SessionData {
+    const data = sess as unknown as Record<string, unknown>;
+    if (REVOKED_AT in data) {
+      this.revokedAt.set(req, data[REVOKED_AT] as number | null);
+      delete data[REVOKED_AT];
+    }
+    return super.createSession(req, sess);
+  }
+
+  /**
+   * The sessions-revoked instant of the user of the session this request loaded, read with the
+   * session row (so a signed-in request spends no statement of its own on it); undefined when
+   * the request loaded none.
+   */
+  sessionsRevokedAt(req: Request): number | null | undefined {
+    return this.revokedAt.get(req);
   }
 
   /**
@@ -151,7 +191,7 @@ export class TableSessionStore extends session.Store implements UserSessions {
    */
   override set(sid: string, sess: SessionData, cb?: Callback): void {
     this.run(cb, async () => {
-      const data = JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined });
+      const data = JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined, [REVOKED_AT]: undefined });
       const [expiresAt, index] = [this.expiryOf(sess), this.indexOf(sess)];
       if (wasStored(sess, this.written)) {
         await this.table.update(sid, data, expiresAt, index);
@@ -255,8 +295,13 @@ export class TableSessionStore extends session.Store implements UserSessions {
 
 export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
   const stmts = {
-    read: db.prepare<[string, number], { sess: string; expires_at: number }>(
-      'SELECT sess, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
+    read: db.prepare<
+      [string, number],
+      { sess: string; expires_at: number; sessions_revoked_at: number | null }
+    >(
+      `SELECT s.sess, s.expires_at, a.sessions_revoked_at
+       FROM sessions s LEFT JOIN account_security a ON a.user_id = s.user_id
+       WHERE s.sid = ? AND s.expires_at > ?`,
     ),
     write: db.prepare(
       `INSERT INTO sessions (sid, sess, expires_at, user_id, public_id, created_at, last_seen_at)
@@ -297,7 +342,13 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
     read: (sid, nowMs) =>
       settle(() => {
         const row = stmts.read.get(sid, nowMs);
-        return row && { sess: row.sess, expiresAt: row.expires_at };
+        return (
+          row && {
+            sess: row.sess,
+            expiresAt: row.expires_at,
+            sessionsRevokedAt: row.sessions_revoked_at,
+          }
+        );
       }),
     write: (sid, sess, expiresAt, index) =>
       settle(() => {

@@ -3,6 +3,7 @@
  * has its cases here, so a second engine cannot drift from the first. A new table adds its
  * cases to this file.
  */
+import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TableSessionStore } from '../../src/storage/session-store.js';
@@ -218,6 +219,39 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
       // The bookkeeping never reaches the stored data.
       const [row] = await engine.rows<{ sess: string }>('SELECT sess FROM sessions');
       expect(row?.sess).not.toContain('_storedExpiresAt');
+    });
+
+    it("when a session is loaded, then its user's sessions-revoked instant comes with it (one statement) and stays out of the data", async () => {
+      const store = new TableSessionStore(storage.sessions, { now: () => now, pruneIntervalMs: 0 });
+      const alice = (await storage.users.upsertFromGoogle(profile, new Date(now))).id;
+      const bob = (await storage.users.upsertFromGoogle({ ...profile, sub: '5678' }, new Date(now)))
+        .id;
+      await storage.accountSecurity.revokeSessions(alice, now - 1000);
+      await call((cb) => store.set('a', sess(now + 60_000, alice), cb));
+      await call((cb) => store.set('b', sess(now + 60_000, bob), cb));
+      await call((cb) =>
+        store.set(
+          'anon',
+          { cookie: { expires: new Date(now + 60_000) } } as unknown as SessionData,
+          cb,
+        ),
+      );
+      const loadFor = async (sid: string) => {
+        const req = {} as unknown as Request;
+        const data = await call<SessionData | null>((cb) => store.get(sid, cb));
+        const loaded = store.createSession(req, data!);
+        return { req, loaded };
+      };
+      const a = await loadFor('a');
+      expect(store.sessionsRevokedAt(a.req)).toBe(now - 1000);
+      expect(Object.keys(a.loaded)).not.toContain('_sessionsRevokedAt');
+      expect(store.sessionsRevokedAt((await loadFor('b')).req)).toBeNull();
+      expect(store.sessionsRevokedAt((await loadFor('anon')).req)).toBeNull();
+      expect(store.sessionsRevokedAt({} as unknown as Request)).toBeUndefined();
+      // Saved again, the session's row holds no trace of it.
+      await call((cb) => store.set('a', a.loaded, cb));
+      const rows = await engine.rows<{ sess: string }>("SELECT sess FROM sessions WHERE sid = 'a'");
+      expect(rows[0]?.sess).not.toContain('_sessionsRevokedAt');
     });
 
     it('when a loaded session is deleted while its request runs, then neither its write nor its touch brings it back; a new session is inserted', async () => {

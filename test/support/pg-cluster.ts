@@ -1,12 +1,12 @@
 /**
- * A throwaway PostgreSQL cluster for the tests: initdb into a temp folder, started with fsync
- * off (a killed server loses nothing the OS already has; synchronous_commit stays on, so a
+ * A throwaway PostgreSQL cluster for the tests and the benchmark: initdb into a temp folder,
+ * started with fsync off (a killed server loses nothing the OS already has; synchronous_commit stays on, so a
  * commit a client saw survives `pg_ctl -m immediate stop`), reachable only through a Unix socket in that folder (no TCP port, so no port can be
  * taken by someone else between choosing and binding it), stopped and deleted at the end.
  * As root the server runs as the `postgres` user (it refuses to run as root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,8 @@ export interface PgCluster {
   start(): void;
   /** Stops the server and deletes everything. */
   destroy(): void;
+  /** The server's main process (its children are the backends): the benchmark reads their CPU. */
+  postmasterPid(): number;
 }
 
 const PORT = 5432; // names the socket file only: the cluster listens on no TCP port
@@ -66,11 +68,12 @@ export function startPgCluster(): PgCluster {
       }
       rmSync(dir, { recursive: true, force: true });
     },
+    postmasterPid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
   };
 }
 
 /** The PostgreSQL server binaries: the newest /usr/lib/postgresql/N/bin, else pg_config's. */
-function postgresBinDir(): string {
+export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
     const versions = readdirSync(root)

@@ -4,11 +4,25 @@ import { indexColumns, type SessionTable } from '../session-store.js';
 export function createPgSessionTable(pool: pg.Pool): SessionTable {
   return {
     async read(sid, nowMs) {
-      const { rows } = await pool.query<{ sess: string; expires_at: string }>(
-        'SELECT sess, expires_at FROM sessions WHERE sid = $1 AND expires_at > $2',
+      const { rows } = await pool.query<{
+        sess: string;
+        expires_at: string;
+        sessions_revoked_at: string | null;
+      }>(
+        `SELECT s.sess, s.expires_at, a.sessions_revoked_at
+         FROM sessions s LEFT JOIN account_security a ON a.user_id = s.user_id
+         WHERE s.sid = $1 AND s.expires_at > $2`,
         [sid, nowMs],
       );
-      return rows[0] && { sess: rows[0].sess, expiresAt: Number(rows[0].expires_at) };
+      const row = rows[0];
+      return (
+        row && {
+          sess: row.sess,
+          expiresAt: Number(row.expires_at),
+          sessionsRevokedAt:
+            row.sessions_revoked_at === null ? null : Number(row.sessions_revoked_at),
+        }
+      );
     },
     async write(sid, sess, expiresAt, index) {
       await pool.query(
