@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
 import express, { type RequestHandler } from 'express';
 import pino from 'pino';
 import supertest from 'supertest';
@@ -32,8 +33,13 @@ function appFailingWith(fail: RequestHandler, cleanFailurePages?: Record<string,
     }),
   );
   const app = express();
-  app.set('views', fileURLToPath(new URL('../../views', import.meta.url)));
+  const views = fileURLToPath(new URL('../../views', import.meta.url));
+  app.set('views', views);
   app.set('view engine', 'ejs');
+  // As the app renders them: partials are included by absolute path under the views root.
+  app.engine('ejs', (path, data, done) => {
+    ejs.renderFile(path, data, { root: views }, done);
+  });
   app.use('/api', formPostsAreApiCalls);
   app.all(['/fail', '/api/fail', '/callback'], express.urlencoded({ extended: false }), fail);
   app.use(notFound);
