@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { TargetStats } from '../../bench/compare.js';
 import type { MemoryResult } from '../../bench/memory.js';
 import { errorCount, formatTable, type Results } from '../../bench/report.js';
+import { machine } from './machine.js';
 
-const machine = {
-  date: '2026-11-26T03:00:00Z',
-  cpus: 2,
-  cpuModel: 'test CPU',
-  node: 'v20.0.0',
-  platform: 'linux x64',
-};
 const MB = 1024 * 1024;
 
 function stats(name: string, p50: number, p90: number, errors = 0): TargetStats {
