@@ -5,50 +5,31 @@ import flash from 'connect-flash';
 import type session from 'express-session';
 import type { Logger } from 'pino';
 import type { GoogleClient } from './google/google-client.js';
-import { parseCodeBody } from './http/code-body.js';
+import type { GoogleGrants } from './grants/google-grants.js';
 import { refuseCrossSite } from './http/cross-origin.js';
 import { errorHandler, formPostsAreApiCalls, notFound } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
-import {
-  countFailedSignIns,
-  createFixedWindowLimiter,
-  rateLimit,
-  refuseAfterFailedSignIns,
-} from './http/rate-limit.js';
-import { allowPopups, securityHeaders } from './http/security-headers.js';
+import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
+import { httpUrl } from './http/safe-url.js';
+import { securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
-import { gdisconnect, logout, me } from './routes/account.js';
-import { accountPage, googleConnection } from './routes/account-page.js';
-import { deleteAccount } from './routes/delete-account.js';
-import { requireSignIn } from './http/require-sign-in.js';
-import { requireRecentSignIn } from './http/require-recent-sign-in.js';
-import { accountSessions, revokeOtherSessions, revokeSession } from './routes/account-sessions.js';
-import type { GoogleGrants } from './grants/google-grants.js';
-import type { TableSessionStore, UserSessions } from './storage/session-store.js';
-import type { SecurityLog } from './storage/security-log.js';
-import { gconnect } from './routes/gconnect.js';
-import {
-  CREDENTIAL_PATH,
-  isCredentialFormPost,
-  signInWithCredential,
-} from './routes/credential.js';
-import { healthz, readyz, type Readiness } from './routes/health.js';
-import { httpUrl } from './http/safe-url.js';
-import { homePage, loginPage, SIGN_IN_FAILED_PATH, signInFailedPage } from './routes/pages.js';
-import {
-  CALLBACK_PATH,
-  finishRedirectSignIn,
-  startRedirectSignIn,
-} from './routes/redirect-flow.js';
+import { accountRouter } from './routers/account.js';
+import { operationsRouter } from './routers/operations.js';
+import { pagesRouter } from './routers/pages.js';
+import { SIGN_IN_PATHS, signInRouter } from './routers/sign-in.js';
+import { isCredentialFormPost } from './routes/credential.js';
+import type { Readiness } from './routes/health.js';
+import { SIGN_IN_FAILED_PATH } from './routes/pages.js';
+import { CALLBACK_PATH } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import { deriveNonceKeys } from './signin/nonce.js';
 import './signin/session-data.js';
 import { STATE_TTL_MS } from './signin/state.js';
-import { readSecurityEventToken, riscReceiver } from './routes/risc.js';
-import { createSecurityEventVerifier } from './risc/verify-security-event.js';
 import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
 import type { FailedSignInCounter } from './storage/failed-sign-ins.js';
+import type { SecurityLog } from './storage/security-log.js';
+import type { TableSessionStore, UserSessions } from './storage/session-store.js';
 import type { StateLedger } from './storage/state-ledger.js';
 import type { UserStore } from './storage/user-store.js';
 
@@ -111,21 +92,8 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 
 /** Builds the app from its dependencies; it neither reads the environment nor listens. */
 export function createApp(deps: AppDeps): Express {
-  const { config, google, users, logger, grants } = deps;
+  const { config, google, users, logger, grants, securityLog } = deps;
   const now = deps.now ?? Date.now;
-  const signInDeps = {
-    google,
-    users,
-    allowedAccounts: config.allowedAccounts,
-    accountSecurity: deps.accountSecurity,
-    ledger: deps.ledger,
-    grants,
-    scopes: config.googleScopes ?? [],
-    sessions: deps.sessionStore,
-    maxSessionsPerUser: config.maxSessionsPerUser ?? 20,
-    securityLog: deps.securityLog,
-    now,
-  };
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
@@ -143,18 +111,13 @@ export function createApp(deps: AppDeps): Express {
   const cookie = sessionCookie(config.production);
   // The button's and One Tap's nonces are MACed with a key every instance derives alike.
   const nonceKeys = deriveNonceKeys(config.sessionSecrets);
-  const pageDeps = {
-    users,
-    google,
+  const signInLimit = {
+    limit: config.rateLimitPerMinute,
+    counter: deps.failedSignIns,
     now,
-    emulator: config.emulator,
-    nonceKeys,
-    gsi: config.gsi,
-    allowedDomains: config.allowedAccounts.domains,
+    logger,
   };
-  const accountDeps = { google, users, logger, cookie, grants, securityLog: deps.securityLog, now };
-  const signedIn = requireSignIn(users);
-  const form = express.urlencoded({ extended: false, limit: '1kb' });
+  const limitSignIns = config.rateLimitPerMinute > 0;
 
   app.use(requestLogger(logger));
   app.use(
@@ -164,49 +127,31 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
-  app.get('/healthz', healthz(users));
-  // Google's security events: no session, no cookie; the token's signature is the authentication.
-  app.post(
-    '/risc',
-    rateLimit(createFixedWindowLimiter({ limit: 600, windowMs: 60_000, now })),
-    readSecurityEventToken,
-    riscReceiver({
-      verify: createSecurityEventVerifier({
+  app.use(
+    operationsRouter({
+      users,
+      readiness: deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() },
+      risc: {
         discoveryUrl: google.endpoints.riscDiscovery,
         audience: google.clientId,
         timeoutMs: config.googleTimeoutMs,
-        now,
-      }),
+      },
       accounts: deps.accountSecurity,
       grants,
-      securityLog: deps.securityLog,
+      securityLog,
       ledger: deps.securityEvents,
       logger,
       now,
     }),
   );
-  app.get(
-    '/readyz',
-    readyz(deps.readiness ?? { isDraining: () => false, checkDatabase: () => users.ping() }),
-  );
-  // Browsers ask for /favicon.ico whatever the page links; answer with the SVG, not a 404.
-  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+
   // Marked before the checks below, so their refusals of /gconnect are JSON too.
   app.use('/gconnect', formPostsAreApiCalls);
   // Google's login_uri POST comes from Google's origin; it is held to the double-submit check.
   app.use(refuseCrossSite(config.baseUrl, { exempt: isCredentialFormPost }));
-  const signInPaths = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
-  const signInLimit = {
-    limit: config.rateLimitPerMinute,
-    counter: deps.failedSignIns,
-    now,
-    logger,
-  };
-  if (config.rateLimitPerMinute > 0) {
-    // Per client, before the session store and Google are touched: each attempt costs a code
-    // exchange and three more Google calls.
-    app.use(signInPaths, refuseAfterFailedSignIns(signInLimit));
-  }
+  // Per client, before the session store and Google are touched: each attempt costs a code
+  // exchange and three more Google calls.
+  if (limitSignIns) app.use(SIGN_IN_PATHS, refuseAfterFailedSignIns(signInLimit));
   app.use(
     sessionMiddleware({
       store: deps.sessionStore,
@@ -226,64 +171,50 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(flash());
 
-  app.get('/', homePage(pageDeps));
-  app.get('/login', allowPopups, loginPage({ ...pageDeps, scopes: config.googleScopes }));
-  app.get(SIGN_IN_FAILED_PATH, signInFailedPage(config.allowedAccounts.domains));
-  app.post('/gconnect', parseCodeBody(), gconnect(signInDeps));
-  // The same sign-in without JavaScript or popups: a redirect to Google and back.
-  const redirectDeps = { ...signInDeps, baseUrl: config.baseUrl };
-  app.get('/auth/google', startRedirectSignIn(redirectDeps));
-  app.get(CALLBACK_PATH, finishRedirectSignIn(redirectDeps));
-  // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
-  app.post(
-    CREDENTIAL_PATH,
-    express.urlencoded({ extended: false, limit: '4kb' }),
-    express.json({ limit: '4kb' }),
-    signInWithCredential({ ...signInDeps, nonceKeys }),
-  );
-  app.post(
-    '/gdisconnect',
-    express.urlencoded({ extended: false, limit: '1kb' }),
-    gdisconnect(accountDeps),
-  );
-  app.post('/logout', logout(accountDeps));
-  app.get('/me', me(accountDeps));
-  const sessionsDeps = { sessions: deps.sessionStore, cookie, securityLog: deps.securityLog, now };
-  const reauthMs = config.accountReauthMs ?? 10 * 60_000;
-  const recentSignIn = requireRecentSignIn(reauthMs, now);
-  app.get(
-    '/account',
-    signedIn,
-    accountPage({
-      grants,
+  app.use(
+    pagesRouter({
+      users,
       google,
+      now,
+      emulator: config.emulator,
+      nonceKeys,
+      gsi: config.gsi,
+      allowedDomains: config.allowedAccounts.domains,
+      scopes: config.googleScopes,
+    }),
+  );
+  app.use(
+    signInRouter({
+      google,
+      users,
+      allowedAccounts: config.allowedAccounts,
+      accountSecurity: deps.accountSecurity,
+      ledger: deps.ledger,
+      grants,
+      scopes: config.googleScopes ?? [],
       sessions: deps.sessionStore,
-      securityLog: deps.securityLog,
-      reauthMs,
+      maxSessionsPerUser: config.maxSessionsPerUser ?? 20,
+      securityLog,
+      now,
+      baseUrl: config.baseUrl,
+      nonceKeys,
+    }),
+  );
+  app.use(
+    accountRouter({
+      google,
+      users,
+      logger,
+      cookie,
+      grants,
+      sessions: deps.sessionStore,
+      securityLog,
+      reauthMs: config.accountReauthMs ?? 10 * 60_000,
       now,
     }),
   );
-  app.get('/account/sessions', signedIn, accountSessions(sessionsDeps));
-  app.post(
-    '/account/sessions/revoke-others',
-    signedIn,
-    recentSignIn,
-    revokeOtherSessions(sessionsDeps),
-  );
-  app.post('/account/sessions/:id/revoke', signedIn, recentSignIn, revokeSession(sessionsDeps));
-  app.get('/account/google', signedIn, googleConnection({ grants, google }));
-  app.post(
-    '/account/delete',
-    signedIn,
-    form,
-    express.json({ limit: '1kb' }),
-    deleteAccount({ grants, users, sessions: deps.sessionStore, cookie }),
-  );
 
-  if (config.rateLimitPerMinute > 0) {
-    app.use(signInPaths, countFailedSignIns(signInLimit));
-  }
-
+  if (limitSignIns) app.use(SIGN_IN_PATHS, countFailedSignIns(signInLimit));
   app.use(notFound);
   app.use(
     errorHandler(logger, {

@@ -9,19 +9,24 @@ import { useHarness } from './support/use-harness.js';
 const DOC = readFileSync(new URL('../docs/http-api.md', import.meta.url), 'utf8');
 const HEADING = /^### (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*)\s*$/gm;
 
-/** `METHOD /path` for every route of the app, read from Express's router stack. */
+/**
+ * `METHOD /path` for every route of the app, read from Express's router stack and the stacks of
+ * the routers mounted on it (src/routers/: mounted without a path, so their paths are whole).
+ */
 function routesOf(app: Express): string[] {
   interface Layer {
     route?: { path: string | string[]; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
   }
-  const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
-  return stack.flatMap(({ route }) =>
-    route
-      ? Object.keys(route.methods).flatMap((method) =>
-          ([] as string[]).concat(route.path).map((path) => `${method.toUpperCase()} ${path}`),
-        )
-      : [],
-  );
+  const walk = (stack: Layer[]): string[] =>
+    stack.flatMap(({ route, handle }) => {
+      if (handle?.stack) return walk(handle.stack);
+      if (!route) return [];
+      return Object.keys(route.methods).flatMap((method) =>
+        ([] as string[]).concat(route.path).map((path) => `${method.toUpperCase()} ${path}`),
+      );
+    });
+  return walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
 }
 
 function documentedRoutes(): string[] {
