@@ -7,19 +7,19 @@ export type Engine = (typeof ENGINES)[number];
 export const USAGE = `Usage: npm run bench [-- options]
 
 Sign-in throughput next to a bare node:http limit server, signed-in GET /me and GET / (me),
-latency with delayed Google calls, memory over many sign-ins, and database scale; sign-ins,
-signed-in requests and scale on SQLite and on PostgreSQL (one and two app instances).
+latency with delayed Google calls, memory over many sign-ins, and database scale; every phase
+on SQLite and on PostgreSQL (throughput and me: one and two app instances; latency, memory: one).
 Progress goes to stderr, the table to stdout.
 
 Options:
   --only LIST        phases to run, comma-separated (default: ${PHASES.join(',')})
-  --engines LIST     databases of the throughput, me and scale phases (default: ${ENGINES.join(',')});
+  --engines LIST     databases of the app under test (default: ${ENGINES.join(',')});
                      the SQLite app is the reference and always runs, so "sqlite" alone
                      means: no PostgreSQL
   --database-url URL a PostgreSQL server the bench may create databases on (default:
                      BENCH_DATABASE_URL, else a throwaway cluster started and removed by the bench)
   --seconds N        measuring time per throughput and signed-in target (default: 10)
-  --sign-ins N       sign-ins of the memory phase (default: 100000)
+  --sign-ins N       sign-ins of the memory phase, per engine (default: 100000)
   --rows N           rows of the scale phase (default: 1000000)
   --log-level LEVEL  the app's LOG_LEVEL (default: info)
   --cpu-prof DIR     write a CPU profile of the app to DIR

@@ -38,8 +38,19 @@ export interface Results {
   };
   /** Signed-in page views: GET /me (JSON) and GET / (HTML), next to the limit from memory. */
   signedIn?: { me: PageComparison; home: PageComparison };
-  latency?: { app: TargetStats; limit: TargetStats; delayMs: number; floorMs: number };
-  memory?: MemoryResult;
+  latency?: {
+    /** The app on SQLite. */
+    app: TargetStats;
+    limit: TargetStats;
+    delayMs: number;
+    floorMs: number;
+    /** The app on PostgreSQL (1 instance), same rounds (unless --engines sqlite or skipped). */
+    postgres?: TargetStats | undefined;
+  };
+  /** The app on SQLite. */
+  memory?: MemoryResult | undefined;
+  /** The app on PostgreSQL (1 instance), in turns with SQLite's. */
+  memoryPostgres?: MemoryResult | undefined;
   /** SQLite. */
   scale?: ScaleResult;
   scalePostgres?: ScaleResult;
@@ -88,7 +99,9 @@ export function errorCount(r: Results): number {
         r.signedIn.home.limit.errors
       : 0) +
     (r.latency ? r.latency.app.errors + r.latency.limit.errors : 0) +
+    (r.latency?.postgres?.errors ?? 0) +
     (r.memory?.errors ?? 0) +
+    (r.memoryPostgres?.errors ?? 0) +
     postgresErrors(r.throughput?.postgres) +
     postgresErrors(r.signedIn?.me.postgres) +
     postgresErrors(r.signedIn?.home.postgres)
@@ -135,67 +148,11 @@ export function formatTable(r: Results): string {
   }
   const p = r.signedIn;
   if (p) rows.push(...signedInRows(p));
-  const l = r.latency;
-  if (l) {
-    const over = l.app.gconnectP50Ms - l.floorMs;
-    rows.push([
-      `POST /gconnect p50 ms, ${l.delayMs} ms/call (floor)`,
-      f1(l.app.gconnectP50Ms),
-      `${l.floorMs}`,
-      signed(over, 'ms'),
-      `≤ +${TARGETS.latencyOverFloorMs} ms`,
-      mark(over <= TARGETS.latencyOverFloorMs && l.app.errors === 0),
-    ]);
-    rows.push([
-      '  p90 ms (floor)',
-      f1(l.app.gconnectP90Ms),
-      `${l.floorMs}`,
-      signed(l.app.gconnectP90Ms - l.floorMs, 'ms'),
-      '',
-      '',
-    ]);
-    rows.push([
-      '  limit server p50 / p90 ms',
-      '',
-      `${f1(l.limit.gconnectP50Ms)} / ${f1(l.limit.gconnectP90Ms)}`,
-      '',
-      '',
-      '',
-    ]);
-  }
+  if (r.latency) rows.push(...latencyRows(r.latency));
   if (r.scale) rows.push(...scaleRows(r.scale, ''));
   if (r.scalePostgres) rows.push(...scaleRows(r.scalePostgres, ' (PostgreSQL)'));
-  const m = r.memory;
-  if (m) {
-    const mb = (n: number) => f1(n / 1024 / 1024);
-    rows.push(['RSS MB at start', mb(m.atStart.rss), '', '', '', '']);
-    rows.push([
-      `RSS MB, before → after ${m.signIns.toLocaleString('en')} sign-ins`,
-      `${mb(m.before.rss)} → ${mb(m.after.rss)}`,
-      '',
-      signed(m.rssGrowthMB, 'MB'),
-      `< ${TARGETS.rssGrowthMB} MB`,
-      mark(m.rssGrowthMB < TARGETS.rssGrowthMB && m.errors === 0),
-    ]);
-    if (m.rssAnonGrowthMB !== null && m.before.rssAnon !== null && m.after.rssAnon !== null) {
-      rows.push([
-        '  of which private (RssAnon)',
-        `${mb(m.before.rssAnon)} → ${mb(m.after.rssAnon)}`,
-        '',
-        signed(m.rssAnonGrowthMB, 'MB'),
-        '',
-        '',
-      ]);
-    }
-    rows.push([
-      '  heap used MB',
-      `${mb(m.before.heapUsed)} → ${mb(m.after.heapUsed)}`,
-      '',
-      '',
-      '',
-      '',
-    ]);
-  }
+  if (r.memory) rows.push(...memoryRows(r.memory, ''));
+  if (r.memoryPostgres) rows.push(...memoryRows(r.memoryPostgres, ' (PostgreSQL)'));
   const m0 = r.machine;
   return [
     `${m0.date} · ${m0.cpus} × ${m0.cpuModel} · Node ${m0.node} · ${m0.platform}`,
@@ -203,6 +160,78 @@ export function formatTable(r: Results): string {
     markdownTable(rows),
     ...enginesSection(r),
   ].join('\n');
+}
+
+/** p50 against the floor (the target) and p90 of each engine's app, then the limit server's. */
+function latencyRows(l: NonNullable<Results['latency']>): string[][] {
+  const appRows = (app: TargetStats, engine: string) => {
+    const over = app.gconnectP50Ms - l.floorMs;
+    return [
+      [
+        `POST /gconnect p50 ms, ${l.delayMs} ms/call (floor)${engine}`,
+        f1(app.gconnectP50Ms),
+        `${l.floorMs}`,
+        signed(over, 'ms'),
+        `≤ +${TARGETS.latencyOverFloorMs} ms`,
+        mark(over <= TARGETS.latencyOverFloorMs && app.errors === 0),
+      ],
+      [
+        '  p90 ms (floor)',
+        f1(app.gconnectP90Ms),
+        `${l.floorMs}`,
+        signed(app.gconnectP90Ms - l.floorMs, 'ms'),
+        '',
+        '',
+      ],
+    ];
+  };
+  return [
+    ...appRows(l.app, ''),
+    ...(l.postgres ? appRows(l.postgres, ' (PostgreSQL)') : []),
+    [
+      '  limit server p50 / p90 ms',
+      '',
+      `${f1(l.limit.gconnectP50Ms)} / ${f1(l.limit.gconnectP90Ms)}`,
+      '',
+      '',
+      '',
+    ],
+  ];
+}
+
+/** RSS at start, its growth over the measured sign-ins (the target), RssAnon and heap. */
+function memoryRows(m: MemoryResult, engine: string): string[][] {
+  const mb = (n: number) => f1(n / 1024 / 1024);
+  const rows = [
+    [`RSS MB at start${engine}`, mb(m.atStart.rss), '', '', '', ''],
+    [
+      `RSS MB, before → after ${m.signIns.toLocaleString('en')} sign-ins${engine}`,
+      `${mb(m.before.rss)} → ${mb(m.after.rss)}`,
+      '',
+      signed(m.rssGrowthMB, 'MB'),
+      `< ${TARGETS.rssGrowthMB} MB`,
+      mark(m.rssGrowthMB < TARGETS.rssGrowthMB && m.errors === 0),
+    ],
+  ];
+  if (m.rssAnonGrowthMB !== null && m.before.rssAnon !== null && m.after.rssAnon !== null) {
+    rows.push([
+      '  of which private (RssAnon)',
+      `${mb(m.before.rssAnon)} → ${mb(m.after.rssAnon)}`,
+      '',
+      signed(m.rssAnonGrowthMB, 'MB'),
+      '',
+      '',
+    ]);
+  }
+  rows.push([
+    '  heap used MB',
+    `${mb(m.before.heapUsed)} → ${mb(m.after.heapUsed)}`,
+    '',
+    '',
+    '',
+    '',
+  ]);
+  return rows;
 }
 
 /** User upsert and session lookup, large vs small, against the target. */

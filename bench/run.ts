@@ -11,7 +11,8 @@
  *   memory      the app's RSS before and after many sign-ins;
  *   scale       user upsert and session lookup with 1 000 000 rows vs 1 000.
  * throughput, me and scale also run on PostgreSQL (one and two app instances on one database),
- * on a throwaway cluster the bench starts and removes, unless --engines sqlite.
+ * latency and memory on one instance, on a throwaway cluster the bench starts and removes,
+ * unless --engines sqlite.
  * Progress goes to stderr; the table (or JSON) to stdout. Exits 1 if any request failed.
  */
 import { PHASES, readBenchArgs, UsageError, USAGE, type BenchArgs } from './args.js';
@@ -97,13 +98,15 @@ function usePostgres(): BenchPostgres | undefined {
 }
 
 /** The app on PostgreSQL, one and two instances (each target a database of its own). */
-async function postgresTargets(options: TargetOptions): Promise<Target[]> {
+async function postgresTargets(options: TargetOptions, counts = [1, 2]): Promise<Target[]> {
   const server = usePostgres();
   if (!server) return [];
-  return [
-    await started(startPostgresApp('app (PostgreSQL, 1 instance)', 1, options, server)),
-    await started(startPostgresApp('app (PostgreSQL, 2 instances)', 2, options, server)),
-  ];
+  const targets: Target[] = [];
+  for (const count of counts) {
+    const name = `app (PostgreSQL, ${count} instance${count === 1 ? '' : 's'})`;
+    targets.push(await started(startPostgresApp(name, count, options, server)));
+  }
+  return targets;
 }
 
 /** The PostgreSQL targets' stats: the last `count` of a phase's (none or both). */
@@ -215,11 +218,13 @@ async function latency(): Promise<void> {
   progress.update(`latency: starting the emulator with ${DELAY_MS} ms per call`);
   const emulator = await started(startEmulator(DELAY_MS, ACCOUNTS));
   const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
+  const onPostgres = await postgresTargets(options, [1]);
   const targets = [
-    await started(startApp('app', options)),
+    await started(startApp('app (SQLite)', options)),
     await started(startLimit('limit', options)),
+    ...onPostgres,
   ];
-  const [app, limit] = await compareTargets({
+  const [app, limit, postgresApp] = await compareTargets({
     label: 'latency',
     targets,
     emulator,
@@ -231,18 +236,26 @@ async function latency(): Promise<void> {
     progress,
   });
   // A sign-in waits for the code exchange, then for tokeninfo and userinfo side by side.
-  results.latency = { app: app!, limit: limit!, delayMs: DELAY_MS, floorMs: 2 * DELAY_MS };
+  results.latency = {
+    app: app!,
+    limit: limit!,
+    delayMs: DELAY_MS,
+    floorMs: 2 * DELAY_MS,
+    postgres: postgresApp,
+  };
   await stopAll();
 }
 
 async function memory(): Promise<void> {
-  progress.update('memory: starting the emulator and the app');
+  progress.update('memory: starting the emulator and the apps');
   const emulator = await started(startEmulator(0, ACCOUNTS));
-  const app = await started(
-    startApp('app', { emulatorUrl: emulator.url, logLevel: args.logLevel }),
-  );
-  results.memory = await measureMemory({
-    target: app,
+  const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
+  const targets = [
+    await started(startApp('app (SQLite)', options)),
+    ...(await postgresTargets(options, [1])),
+  ];
+  [results.memory, results.memoryPostgres] = await measureMemory({
+    targets,
     codes: codesFrom(emulator),
     signIns: args.signIns,
     warmupSignIns: 10_000,
@@ -291,7 +304,9 @@ if (errors > 0) {
         results.signedIn?.home.postgres?.oneInstance,
         results.signedIn?.home.postgres?.twoInstances,
         results.latency?.app,
+        results.latency?.postgres,
         results.memory,
+        results.memoryPostgres,
       ]
         .flatMap((r) => r?.errorSamples ?? [])
         .slice(0, 3),

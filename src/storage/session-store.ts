@@ -119,8 +119,27 @@ const REVOKED_AT = '_sessionsRevokedAt';
  * meanwhile (revoked from another device, evicted by the cap, its user deleted), the request
  * must not store it again.
  */
-function wasStored(sess: SessionData, written: WeakSet<object>): boolean {
+function wasStored(sess: SessionData, written: WeakMap<object, LastWrite>): boolean {
   return STORED_EXPIRY in sess || written.has(sess);
+}
+
+/** What this store last wrote for a session object: the same again is not written twice. */
+interface LastWrite {
+  sid: string;
+  expiresAt: number;
+  /** The data but for the cookie's expiry, which express-session rolls forward at each save. */
+  content: string;
+}
+
+/** The session as stored, but for its cookie's expiry. */
+function contentOf(sess: SessionData): string {
+  return JSON.stringify(sess, function (this: unknown, key: string, value: unknown) {
+    if (key === STORED_EXPIRY || key === REVOKED_AT) return undefined;
+    if (this === sess && key === 'cookie' && typeof value === 'object' && value !== null) {
+      return { ...value, expires: undefined };
+    }
+    return value;
+  });
 }
 
 /**
@@ -136,8 +155,13 @@ export class TableSessionStore extends session.Store implements UserSessions {
   private readonly onPrune: ((nowMs: number) => Promise<void>) | undefined;
   private readonly onError: (err: unknown) => void;
   private readonly revokedAt = new WeakMap<object, number | null>();
-  /** New sessions this store has inserted; their later writes are updates (see wasStored). */
-  private readonly written = new WeakSet<object>();
+  /**
+   * What this store wrote for each session object it was handed: a new session's later writes
+   * are updates (see wasStored), and a write of exactly what was last written is skipped. A
+   * sign-in saves its new session before answering (so a failure is a 503, not a welcome), and
+   * express-session, which cannot tell a session saved after a regenerate, would write it again.
+   */
+  private readonly written = new WeakMap<object, LastWrite>();
 
   constructor(table: SessionTable, options: SessionStoreOptions = {}) {
     super();
@@ -192,13 +216,24 @@ export class TableSessionStore extends session.Store implements UserSessions {
   override set(sid: string, sess: SessionData, cb?: Callback): void {
     this.run(cb, async () => {
       const data = JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined, [REVOKED_AT]: undefined });
-      const [expiresAt, index] = [this.expiryOf(sess), this.indexOf(sess)];
-      if (wasStored(sess, this.written)) {
-        await this.table.update(sid, data, expiresAt, index);
+      const [expiresAt, index, content] = [
+        this.expiryOf(sess),
+        this.indexOf(sess),
+        contentOf(sess),
+      ];
+      // Written already by this request, unchanged but for an expiry moved less than touch()
+      // would move it: one write, not two.
+      const last = this.written.get(sess);
+      if (
+        last?.sid === sid &&
+        last.content === content &&
+        Math.abs(expiresAt - last.expiresAt) < this.touchAfterMs
+      ) {
         return;
       }
-      await this.table.write(sid, data, expiresAt, index);
-      this.written.add(sess);
+      if (wasStored(sess, this.written)) await this.table.update(sid, data, expiresAt, index);
+      else await this.table.write(sid, data, expiresAt, index);
+      this.written.set(sess, { sid, expiresAt, content });
     });
   }
 

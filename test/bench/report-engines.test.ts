@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TargetStats } from '../../bench/compare.js';
 import { errorCount, formatTable, type Results } from '../../bench/report.js';
-
-const machine = {
-  date: '2026-11-26T03:00:00Z',
-  cpus: 2,
-  cpuModel: 'test CPU',
-  node: 'v20.0.0',
-  platform: 'linux x64',
-};
+import { machine } from './machine.js';
 
 function stats(name: string, perSecond: number, cpu: number, databaseCpu?: number): TargetStats {
   return {

@@ -254,6 +254,42 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
       expect(rows[0]?.sess).not.toContain('_sessionsRevokedAt');
     });
 
+    it('when a session object is saved again unchanged, then nothing is written; changed, it is', async () => {
+      // A sign-in saves its new session before answering, then express-session saves it again.
+      const writes: string[] = [];
+      const counted = {
+        ...storage.sessions,
+        write: (...args: Parameters<Storage['sessions']['write']>) => {
+          writes.push('insert');
+          return storage.sessions.write(...args);
+        },
+        update: (...args: Parameters<Storage['sessions']['update']>) => {
+          writes.push('update');
+          return storage.sessions.update(...args);
+        },
+      };
+      const store = new TableSessionStore(counted, { now: () => now, pruneIntervalMs: 0 });
+      const signedIn = sess(now + 60_000);
+      await call((cb) => store.set('s', signedIn, cb));
+      await call((cb) => store.set('s', signedIn, cb));
+      // express-session rolls the cookie forward as it saves again: the expiry moved a little.
+      signedIn.cookie.expires = new Date(now + 60_005);
+      await call((cb) => store.set('s', signedIn, cb));
+      expect(writes).toEqual(['insert']);
+      expect(await storedExpiry('s')).toBe(now + 60_000);
+      // Moved as far as touch() would move it, the expiry is written.
+      signedIn.cookie.expires = new Date(now + 60_000 + 5 * 60_000);
+      await call((cb) => store.set('s', signedIn, cb));
+      expect(writes).toEqual(['insert', 'update']);
+      (signedIn as { flash?: unknown }).flash = { info: ['hello'] };
+      await call((cb) => store.set('s', signedIn, cb));
+      expect(writes).toEqual(['insert', 'update', 'update']);
+      const [row] = await engine.rows<{ sess: string }>(
+        "SELECT sess FROM sessions WHERE sid = 's'",
+      );
+      expect(row?.sess).toContain('hello');
+    });
+
     it('when a loaded session is deleted while its request runs, then neither its write nor its touch brings it back; a new session is inserted', async () => {
       const store = storeOf(storage);
       await call((cb) => store.set('s', sess(now + 60_000), cb));
