@@ -4,12 +4,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { startServer } from '../src/start.js';
 import { sqlitePathOf } from './support/harness.js';
+import { capturingLogger } from './support/logs.js';
 
 const ROOT = new URL('../', import.meta.url);
 const dirs: string[] = [];
@@ -53,15 +53,7 @@ interface LogLine {
 /** Starts the server with `config`, returns what it logged at start, and stops it. */
 async function startupLog(config: Config): Promise<LogLine[]> {
   const lines: LogLine[] = [];
-  const logger = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as LogLine);
-        cb();
-      },
-    }),
-  );
+  const logger = capturingLogger('info', (line) => lines.push(JSON.parse(line) as LogLine));
   const running = await startServer(config, { logger });
   await running.close(100);
   return lines;

@@ -1,15 +1,14 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import express, { type RequestHandler } from 'express';
-import pino from 'pino';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { errorHandler, formPostsAreApiCalls, notFound } from '../../src/http/error-handler.js';
+import { capturingLogger } from '../support/logs.js';
 
 interface LogLine {
   level: number;
@@ -23,15 +22,7 @@ const INFO = 30;
 /** An app whose only route fails with `fail`, behind the error handler, and what it logged. */
 function appFailingWith(fail: RequestHandler, cleanFailurePages?: Record<string, string>) {
   const logs: LogLine[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logs.push(JSON.parse(chunk.toString('utf8')) as LogLine);
-        cb();
-      },
-    }),
-  );
+  const logger = capturingLogger('debug', (line) => logs.push(JSON.parse(line) as LogLine));
   const app = express();
   const views = fileURLToPath(new URL('../../views', import.meta.url));
   app.set('views', views);

@@ -5,8 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
@@ -15,6 +13,7 @@ import type { SqliteDatabase } from '../../src/storage/database.js';
 import type { TableSessionStore } from '../../src/storage/session-store.js';
 import { CLIENT } from './client.js';
 import { openReader } from './database.js';
+import { capturingLogger } from './logs.js';
 
 export type Agent = ReturnType<typeof supertest.agent>;
 
@@ -52,15 +51,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const emulator = await createEmulator({ clients: [CLIENT], ...options.emulatorOptions });
   const dataDir = mkdtempSync(join(tmpdir(), 'gconnect-test-'));
   const logs: string[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logs.push(chunk.toString('utf8'));
-        cb();
-      },
-    }),
-  );
+  const logger = capturingLogger('debug', (line) => logs.push(line));
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
