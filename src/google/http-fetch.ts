@@ -35,7 +35,7 @@ export interface BufferedResponse {
  * cost more CPU than the request itself on loopback.
  */
 export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<BufferedResponse> {
-  const url = typeof input === 'string' ? new URL(input) : input;
+  const url = new URL(input);
   const transport = url.protocol === 'https:' ? https : http;
   const agent = typeof init.agent === 'function' ? init.agent(url) : init.agent;
   const headers: Record<string, string> = {};
@@ -43,12 +43,11 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
   // This fetch does not decompress: ask for the plain body (node-fetch asked for gzip and inflated).
   headers['accept-encoding'] = 'identity';
   const body = requestBody(init.body, headers);
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
     const signal = init.signal;
-    let settled = false;
     if (signal?.aborted) return reject(signal.reason as Error);
-    const req = transport.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
+    // A promise settles once: whichever of end, error and close comes first decides.
+    const req = transport.request(url, { method: init.method, headers, agent }, (res) => {
       const encoding = res.headers['content-encoding'];
       if (encoding !== undefined && encoding !== 'identity') {
         fail(new Error(`Unexpected content-encoding ${encoding}`));
@@ -70,8 +69,6 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
       // Closed before the last byte, without an error of its own: never leave the caller waiting.
       res.on('close', () => fail(new Error('Connection closed before the response ended')));
       res.on('end', () => {
-        if (settled) return;
-        settled = true;
         signal?.removeEventListener('abort', onAbort);
         const buffer = Buffer.concat(chunks);
         const status = res.statusCode ?? 0;
@@ -105,16 +102,15 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
       });
     });
     function fail(err: Error) {
-      if (settled) return;
-      settled = true;
       signal?.removeEventListener('abort', onAbort);
       reject(err);
     }
     function onAbort() {
       req.destroy(signal?.reason as Error);
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort);
     req.on('error', fail);
+    // Sent whole, so Node gives the request its Content-Length.
     req.end(body);
   });
 }

@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { httpFetch } from '../../src/google/http-fetch.js';
 import { useLocalServer } from '../support/local-server.js';
@@ -166,7 +168,44 @@ describe('httpFetch responses', () => {
     expect((await res.text()).length).toBe(8192);
   });
 
-  it('when the connection closes before the body ends, then it rejects', async () => {
-    await expect(httpFetch(`${local.base}/cut`, { agent })).rejects.toThrow();
+  it("when the connection closes before the body ends, then it rejects with the response's error", async () => {
+    await expect(httpFetch(`${local.base}/cut`, { agent })).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
+  });
+
+  it('when it settles either way, then it leaves no listener on the deadline signal', async () => {
+    const signal = new AbortController().signal;
+    await httpFetch(`${local.base}/status/200`, { agent, signal });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    await expect(httpFetch(`${local.base}/cut`, { agent, signal })).rejects.toThrow();
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('httpFetch transport', () => {
+  it("when no agent is given, then an http URL goes through Node's default one", async () => {
+    const res = await httpFetch(`${local.base}/status/204`);
+    expect(res.status).toBe(204);
+  });
+
+  it('when the URL is https, then it opens TLS (a ClientHello), not plain HTTP', async () => {
+    // A TCP server that keeps the first bytes it is sent and hangs up.
+    let received: Buffer = Buffer.alloc(0);
+    const server = net.createServer((socket) =>
+      socket.once('data', (bytes: Buffer) => {
+        received = bytes;
+        socket.destroy();
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      await expect(httpFetch(`https://127.0.0.1:${port}/`)).rejects.toThrow();
+    } finally {
+      server.close();
+    }
+    // A TLS handshake record (0x16) of TLS 1.x (0x03 …), where plain HTTP would send "GET".
+    expect([...received.subarray(0, 2)]).toEqual([0x16, 0x03]);
   });
 });
