@@ -83,7 +83,7 @@ function requestFields(request: AuthRequest): string {
   ].join('\n');
 }
 
-export function accountButton(account: TestAccount): string {
+function accountButton(account: TestAccount): string {
   const unverified = account.emailVerified ? '' : '<span class="tag">email not verified</span>';
   return `<li><button class="account" type="submit" name="account" value="${escapeHtml(account.sub)}">
 <img src="${escapeHtml(account.picture)}" alt="" width="36" height="36">
@@ -92,20 +92,40 @@ export function accountButton(account: TestAccount): string {
 </button></li>`;
 }
 
-export function renderConsentPage(request: AuthRequest, accounts: readonly TestAccount[]): string {
-  const destination =
-    request.redirectUri === 'postmessage' ? (request.origin ?? 'postmessage') : request.redirectUri;
-  return renderPage({
-    title: 'Emulated Google — choose an account',
-    body: `<h1>Choose an account</h1>
-<p>to continue to <code>${escapeHtml(destination)}</code></p>
-<form method="post" action="/o/oauth2/v2/auth/approve">
-${requestFields(request)}
+/**
+ * An account chooser: a heading, where the answer goes, one button per account and Cancel, in a
+ * form that posts `fields` (the request, carried to the approve step) to `action`.
+ */
+export function accountChooser(
+  chooser: { heading: string; destination: string; action: string; fields: string },
+  accounts: readonly TestAccount[],
+): string {
+  return `<h1>${escapeHtml(chooser.heading)}</h1>
+<p>to continue to <code>${escapeHtml(chooser.destination)}</code></p>
+<form method="post" action="${escapeHtml(chooser.action)}">
+${chooser.fields}
 <ul>
 ${accounts.map(accountButton).join('\n')}
 </ul>
 <div class="actions"><button class="cancel" type="submit" name="action" value="cancel">Cancel</button></div>
-</form>
+</form>`;
+}
+
+export function renderConsentPage(request: AuthRequest, accounts: readonly TestAccount[]): string {
+  const destination =
+    request.redirectUri === 'postmessage' ? (request.origin ?? 'postmessage') : request.redirectUri;
+  const chooser = accountChooser(
+    {
+      heading: 'Choose an account',
+      destination,
+      action: '/o/oauth2/v2/auth/approve',
+      fields: requestFields(request),
+    },
+    accounts,
+  );
+  return renderPage({
+    title: 'Emulated Google — choose an account',
+    body: `${chooser}
 <p>Scopes requested: <code>${escapeHtml(request.scope)}</code></p>`,
   });
 }

@@ -1,5 +1,5 @@
 import type { TestAccount } from './accounts.js';
-import { accountButton, hiddenField, renderPage } from './consent-page.js';
+import { accountChooser, hiddenField, renderPage } from './consent-page.js';
 import type { GsiRequest } from './gsi-request.js';
 import { escapeHtml, jsonForScript } from './html.js';
 
@@ -34,15 +34,15 @@ export function renderGsiChooser(request: GsiRequest, accounts: readonly TestAcc
   const title = request.mode === 'onetap' ? `Sign in to ${host} with Google` : 'Choose an account';
   return renderPage({
     title: 'Emulated Google — sign in with Google',
-    body: `<h1>${escapeHtml(title)}</h1>
-<p>to continue to <code>${escapeHtml(host)}</code></p>
-<form method="post" action="/gsi/select/approve">
-${requestFields(request)}
-<ul>
-${accounts.map(accountButton).join('\n')}
-</ul>
-<div class="actions"><button class="cancel" type="submit" name="action" value="cancel">Cancel</button></div>
-</form>`,
+    body: accountChooser(
+      {
+        heading: title,
+        destination: host,
+        action: '/gsi/select/approve',
+        fields: requestFields(request),
+      },
+      accounts,
+    ),
   });
 }
 
