@@ -8,6 +8,10 @@ import {
 import { CLIENT_IP, runMiddleware } from '../support/run-middleware.js';
 
 describe('the fixed-window rate limiter', () => {
+  /** One request per key and minute, at a clock that stands still. */
+  const oneRequestPerMinute = ({ maxKeys }: { maxKeys: number }) =>
+    createFixedWindowLimiter({ limit: 1, windowMs: 60_000, now: () => 0, maxKeys });
+
   it('when a key uses its budget, then the next request is refused until its window ends', () => {
     let now = 1_000_000;
     const limiter = createFixedWindowLimiter({ limit: 2, windowMs: 60_000, now: () => now });
@@ -71,12 +75,7 @@ describe('the fixed-window rate limiter', () => {
   });
 
   it('when fewer keys than maxKeys are remembered, then none is forgotten', () => {
-    const limiter = createFixedWindowLimiter({
-      limit: 1,
-      windowMs: 60_000,
-      now: () => 0,
-      maxKeys: 3,
-    });
+    const limiter = oneRequestPerMinute({ maxKeys: 3 });
     limiter.take('a');
     limiter.take('b');
     limiter.take('c');
@@ -85,12 +84,7 @@ describe('the fixed-window rate limiter', () => {
   });
 
   it('when more keys than maxKeys arrive, then the oldest is forgotten and memory stays bounded', () => {
-    const limiter = createFixedWindowLimiter({
-      limit: 1,
-      windowMs: 60_000,
-      now: () => 0,
-      maxKeys: 2,
-    });
+    const limiter = oneRequestPerMinute({ maxKeys: 2 });
     limiter.take('a');
     limiter.take('b');
     limiter.take('c'); // forgets a
