@@ -78,12 +78,18 @@ export interface FixedWindowOptions {
   maxKeys?: number;
 }
 
+/** A rate limiter that can say how many keys it holds in memory. */
+export interface FixedWindowLimiter extends RateLimiter {
+  /** Keys remembered now: expired ones until the next prune, never more than `maxKeys`. */
+  readonly size: number;
+}
+
 /**
  * A fixed-window counter in memory. Expired windows are pruned lazily, at most once per window,
  * so there is no timer to stop; when more keys than `maxKeys` are live, the oldest are forgotten
  * (an attacker with that many addresses gets a fresh budget, the process keeps its memory).
  */
-export function createFixedWindowLimiter(options: FixedWindowOptions): RateLimiter {
+export function createFixedWindowLimiter(options: FixedWindowOptions): FixedWindowLimiter {
   const { limit, windowMs, now } = options;
   const maxKeys = options.maxKeys ?? 100_000;
   const windows = new Map<string, { startedAt: number; count: number }>();
@@ -95,6 +101,9 @@ export function createFixedWindowLimiter(options: FixedWindowOptions): RateLimit
   };
 
   return {
+    get size() {
+      return windows.size;
+    },
     take(key) {
       const at = now();
       if (at >= nextPruneAt) prune(at);
@@ -144,11 +153,13 @@ export function clientKey(req: Request): string {
 
 /** The first four groups of an IPv6 address, `::` expanded. */
 function ipv6Prefix64(ip: string): string {
-  const [head = '', tail] = ip.split('%')[0]!.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const missing = tail === undefined ? 0 : 8 - left.length - right.length;
-  const groups = [...left, ...Array<string>(missing).fill('0'), ...right];
+  const address = ip.split('%')[0]!; // without its zone: fe80::1%eth0
+  const [head, tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  // A dotted IPv4 tail (64:ff9b::192.0.2.1) is two groups written as one.
+  const written = left.length + right.length + (address.includes('.') ? 1 : 0);
+  const groups = [...left, ...Array<string>(8 - written).fill('0'), ...right];
   return groups
     .slice(0, 4)
     .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))

@@ -1,13 +1,9 @@
-import type { NextFunction, Request, Response } from 'express';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import {
-  clientKey,
-  countFailedSignIns,
-  refuseAfterFailedSignIns,
-} from '../../src/http/rate-limit.js';
+import { countFailedSignIns, refuseAfterFailedSignIns } from '../../src/http/rate-limit.js';
 import type { FailedSignInCounter } from '../../src/storage/failed-sign-ins.js';
+import { runMiddleware as run } from '../support/run-middleware.js';
 
 /** A counter in memory that records how it was asked. */
 function memoryCounter(failures = 0) {
@@ -35,28 +31,6 @@ function logCapture() {
     },
   );
   return { logger, lines };
-}
-
-const request = (ip: string) => ({ ip, socket: {} }) as unknown as Request;
-
-/** Runs a middleware once and returns what it handed to next and the headers it set. */
-async function run(
-  middleware: (req: Request, res: Response, next: NextFunction) => unknown,
-  err?: unknown,
-) {
-  const headers: Record<string, string> = {};
-  const res = { set: (name: string, value: string) => (headers[name] = value) } as never;
-  let passed: unknown = 'not called';
-  const next: NextFunction = (e?: unknown) => (passed = e);
-  if (err === undefined) await middleware(request('192.0.2.7'), res, next);
-  else
-    await (middleware as unknown as (e: unknown, ...rest: unknown[]) => unknown)(
-      err,
-      request('192.0.2.7'),
-      res,
-      next,
-    );
-  return { passed, headers };
 }
 
 describe('refusing a client after failed sign-ins', () => {
@@ -141,22 +115,5 @@ describe('counting failed sign-ins', () => {
       msg: 'failed sign-in not counted',
       err: { message: 'database is locked' },
     });
-  });
-});
-
-describe('the client key', () => {
-  const key = (ip: string | undefined, remoteAddress?: string) =>
-    clientKey({ ip, socket: { remoteAddress } } as never);
-
-  it('when Express has no address, then the socket address, else "unknown"', () => {
-    expect(key(undefined, '198.51.100.4')).toBe('198.51.100.4');
-    expect(key(undefined, undefined)).toBe('unknown');
-  });
-
-  it('when an IPv6 address has upper case, leading zeros or a zone, then its /64 is written one way', () => {
-    expect(key('2001:DB8:00a1:0002::1')).toBe('2001:db8:a1:2::/64');
-    expect(key('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
-    expect(key('2001:db8:0:0:1:2:3:4')).toBe('2001:db8:0:0::/64');
-    expect(key('::FFFF:192.0.2.1')).toBe('192.0.2.1');
   });
 });

@@ -8,7 +8,6 @@ import type Database from 'better-sqlite3';
 import supertest from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { clientKey, createFixedWindowLimiter } from '../../src/http/rate-limit.js';
 import { CLIENT } from '../support/client.js';
 import { startHarness, type Harness, type Agent } from '../support/harness.js';
 import { getState, signIn } from '../support/sign-in.js';
@@ -119,14 +118,6 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
       .expect(401);
   });
 
-  it('when the limiter keys addresses, then IPv4-mapped IPv6 is the IPv4 address and IPv6 is its /64', () => {
-    const key = (ip: string) => clientKey({ ip, socket: {} } as never);
-    expect(key('::ffff:192.0.2.1')).toBe('192.0.2.1');
-    expect(key('2001:0db8:0001:0002:aaaa::1')).toBe('2001:db8:1:2::/64');
-    expect(key('2001:db8::1')).toBe('2001:db8:0:0::/64');
-    expect(key('::1')).toBe('0:0:0:0::/64');
-  });
-
   it('when 40 people behind one address sign in within a minute, then all get in, and only failures count toward 429', async () => {
     const ip = '203.0.113.20';
     const statuses = [];
@@ -139,23 +130,6 @@ describe('rate limiting per client (ASVS 5.0 V2.4.1)', () => {
       await from(ip).post('/gconnect?state=wrong').type('text/plain').send('x').expect(401);
     }
     await from(ip).post('/gconnect?state=wrong').type('text/plain').send('x').expect(429);
-  });
-
-  it('when more clients than maxKeys arrive, then the oldest are forgotten and memory stays bounded', () => {
-    let now = 0;
-    const limiter = createFixedWindowLimiter({
-      limit: 1,
-      windowMs: 60_000,
-      now: () => now,
-      maxKeys: 2,
-    });
-    expect(limiter.take('a').allowed).toBe(true);
-    expect(limiter.take('a').allowed).toBe(false);
-    limiter.take('b');
-    limiter.take('c'); // evicts a
-    expect(limiter.take('a').allowed).toBe(true);
-    now = 60_000;
-    expect(limiter.take('b')).toEqual({ allowed: true });
   });
 
   it('when RATE_LIMIT_PER_MINUTE is unset, then it is 30; when it is not a whole number, then startup names it', () => {
