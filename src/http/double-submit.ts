@@ -13,7 +13,8 @@ export const CSRF_COOKIE = 'g_csrf_token';
 export function assertDoubleSubmit(req: Request): void {
   const cookie = readCookie(req, CSRF_COOKIE);
   const field: unknown = (req.body as Record<string, unknown> | undefined)?.[CSRF_COOKIE];
-  if (!cookie || typeof field !== 'string' || field === '' || !safeEqual(cookie, field)) {
+  // An empty field cannot match: an empty cookie is refused as absent.
+  if (!cookie || typeof field !== 'string' || !safeEqual(cookie, field)) {
     throw new AppError(403, Messages.crossSite, { code: 'csrf_token_mismatch' });
   }
 }

@@ -3,11 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
-import express, { type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { errorHandler, formPostsAreApiCalls, notFound } from '../../src/http/error-handler.js';
+import {
+  errorHandler,
+  formPostsAreApiCalls,
+  notFound,
+  type ErrorPageOptions,
+} from '../../src/http/error-handler.js';
 import { capturingLogger } from '../support/logs.js';
 
 interface LogLine {
@@ -19,8 +24,11 @@ interface LogLine {
 const ERROR = 50;
 const INFO = 30;
 
-/** An app whose only route fails with `fail`, behind the error handler, and what it logged. */
-function appFailingWith(fail: RequestHandler, cleanFailurePages?: Record<string, string>) {
+/**
+ * An app whose only route fails with `fail`, behind the error handler (allowed domains:
+ * example.com, unless `options` say otherwise), and what it logged.
+ */
+function appFailingWith(fail: RequestHandler, options: ErrorPageOptions = {}) {
   const logs: LogLine[] = [];
   const logger = capturingLogger('debug', (line) => logs.push(JSON.parse(line) as LogLine));
   const app = express();
@@ -34,7 +42,7 @@ function appFailingWith(fail: RequestHandler, cleanFailurePages?: Record<string,
   app.use('/api', formPostsAreApiCalls);
   app.all(['/fail', '/api/fail', '/callback'], express.urlencoded({ extended: false }), fail);
   app.use(notFound);
-  app.use(errorHandler(logger, { allowedDomains: ['example.com'], cleanFailurePages }));
+  app.use(errorHandler(logger, { allowedDomains: ['example.com'], ...options }));
   return { app, request: supertest(app), logs };
 }
 
@@ -163,6 +171,22 @@ describe('the error handler: what is answered', () => {
     await expect(request.get('/fail')).rejects.toThrow();
   });
 
+  it('when the error comes after the headers, then the next error handler gets that error as is', async () => {
+    const mid = new Error('mid-body');
+    const { app } = appFailingWith((_req, res, next) => {
+      res.status(200).write('partial');
+      next(mid);
+    });
+    const handedOn: unknown[] = [];
+    // Four parameters: Express tells an error handler by its arity.
+    app.use(((err, _req, res, _next) => {
+      handedOn.push(err);
+      res.destroy();
+    }) as ErrorRequestHandler);
+    await expect(supertest(app).get('/fail')).rejects.toThrow();
+    expect(handedOn).toEqual([mid]);
+  });
+
   it('when a browser navigates to a failing page, then the error page with the plain words and the detail', async () => {
     const { request } = appFailingWith(
       throwing(new AppError(403, 'Not allowed.', { code: 'account_not_allowed' })),
@@ -170,6 +194,17 @@ describe('the error handler: what is answered', () => {
     const res = await request.get('/fail').set('Accept', 'text/html').expect(403);
     expect(res.type).toBe('text/html');
     expect(res.text).toContain('Details: Not allowed.');
+    expect(res.text).toContain('Only accounts of example.com (and invited addresses) may sign in');
+  });
+
+  it('when no allowed domains are configured, then the refused account is told only invited addresses may sign in', async () => {
+    const { request } = appFailingWith(
+      throwing(new AppError(403, 'Not allowed.', { code: 'account_not_allowed' })),
+      { allowedDomains: undefined },
+    );
+    const res = await request.get('/fail').set('Accept', 'text/html').expect(403);
+    expect(res.text).toContain('Only invited addresses may sign in');
+    expect(res.text).not.toContain('Only accounts of');
   });
 
   it('when fetch or curl asks, then a JSON string, even for HEAD and GET', async () => {
@@ -211,7 +246,7 @@ describe('the error handler: what is answered', () => {
   it('when a path has a clean failure page, then a browser is sent there with the reason, not kept on the URL', async () => {
     const { request } = appFailingWith(
       throwing(new AppError(401, 'No.', { code: 'invalid_state' })),
-      { '/callback': '/failed' },
+      { cleanFailurePages: { '/callback': '/failed' } },
     );
     const res = await request.get('/callback?code=secret').set('Accept', 'text/html').expect(303);
     expect(res.headers.location).toBe('/failed?reason=invalid_state&status=401');

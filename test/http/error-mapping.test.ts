@@ -57,6 +57,8 @@ describe('library errors mapped to the contract, once', () => {
       code: 'http_400',
     });
     expect(mapped({ status: 499 }).status).toBe(499);
+    const notFound = { status: 404 };
+    expect(toAppError(notFound).cause).toBe(notFound);
   });
 
   it('when the status is not a 4xx (5xx, 399, a string) or missing, then 500 with the internal message', () => {

@@ -1,0 +1,107 @@
+import http, { type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { watchForDrain, type Drain } from '../../src/http/drain.js';
+import { waitUntil } from '../support/wait-until.js';
+
+/** Long enough never to decide a test: the drains below end because the work ends. */
+const GRACE_MS = 60_000;
+
+interface Watched {
+  server: http.Server;
+  drain: Drain;
+  url: string;
+  /** Responses the server holds open until the test ends them, in arrival order. */
+  held: ServerResponse[];
+  /** How many held responses the server saw close (after the drain's own close listener). */
+  closed: () => number;
+  agent: http.Agent;
+}
+
+let current: Watched | undefined;
+afterEach(() => {
+  current?.agent.destroy();
+  current?.server.closeAllConnections();
+  current?.server.close();
+  current = undefined;
+});
+
+/**
+ * A real server on port 0 whose requests wait for the test to answer them; `/stream` sends its
+ * headers at once and waits for the test to end the body.
+ */
+async function startWatchedServer(): Promise<Watched> {
+  const held: ServerResponse[] = [];
+  let closed = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/stream') res.writeHead(200).write('first,');
+    held.push(res);
+  });
+  const drain = watchForDrain(server);
+  // Registered after watchForDrain's listener, so it runs after its close handler.
+  server.on('request', (_req, res: ServerResponse) => res.once('close', () => (closed += 1)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  current = {
+    server,
+    drain,
+    url,
+    held,
+    closed: () => closed,
+    agent: new http.Agent({ keepAlive: true }),
+  };
+  return current;
+}
+
+/** A GET over a keep-alive agent; resolves with its Connection header and whole body. */
+async function get(w: Watched, path = '/'): Promise<{ connection?: string; body: string }> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http.get(`${w.url}${path}`, { agent: w.agent }, resolve).on('error', reject);
+  });
+  let body = '';
+  for await (const chunk of res) body += String(chunk);
+  return { connection: res.headers.connection, body };
+}
+
+describe('draining a server (watchForDrain)', () => {
+  it('when no request is in flight, then the drain closes the server at once, idle keep-alive connections included', async () => {
+    const w = await startWatchedServer();
+    // A keep-alive connection left idle by an answered request does not hold the drain up.
+    const answered = get(w);
+    await waitUntil('the request held', () => w.held.length === 1);
+    w.held[0]?.end('done');
+    expect(await answered).toEqual({ connection: 'keep-alive', body: 'done' });
+    await w.drain.drain(GRACE_MS);
+    expect(w.server.listening).toBe(false);
+  });
+
+  it('when requests are in flight, then each answer says Connection: close and the server closes only after the last one', async () => {
+    const w = await startWatchedServer();
+    const first = get(w);
+    const second = get(w);
+    await waitUntil('both requests held', () => w.held.length === 2);
+    const drained = w.drain.drain(GRACE_MS);
+    expect(w.drain.isDraining()).toBe(true);
+
+    w.held[0]?.end('one');
+    expect(await first).toEqual({ connection: 'close', body: 'one' });
+    await waitUntil('the first response closed', () => w.closed() === 1);
+    expect(w.server.listening).toBe(true);
+
+    w.held[1]?.end('two');
+    expect(await second).toEqual({ connection: 'close', body: 'two' });
+    await drained;
+    expect(w.server.listening).toBe(false);
+  });
+
+  it('when a response had sent its headers before the drain, then it finishes unchanged and the server then closes', async () => {
+    const w = await startWatchedServer();
+    const streamed = get(w, '/stream');
+    await waitUntil('the stream held', () => w.held.length === 1);
+    const drained = w.drain.drain(GRACE_MS);
+    w.held[0]?.end('last');
+    expect(await streamed).toEqual({ connection: 'keep-alive', body: 'first,last' });
+    await drained;
+    expect(w.server.listening).toBe(false);
+  });
+});
