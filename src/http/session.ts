@@ -50,8 +50,8 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
   // The absolute lifetime: a signed-in session ends this long after sign-in, however active;
   // and at once when all of the user's sessions were revoked (sign out everywhere, Google's RISC).
   const endExpiredSessions: RequestHandler = async (req, res, next) => {
-    const signedInAt = req.session?.signedInAt;
-    const userId = req.session?.userId;
+    const signedInAt = req.session.signedInAt;
+    const userId = req.session.userId;
     const over =
       signedInAt !== undefined &&
       (options.now() - signedInAt > options.absoluteTimeoutMs ||

@@ -104,4 +104,19 @@ describe('draining a server (watchForDrain)', () => {
     await drained;
     expect(w.server.listening).toBe(false);
   });
+
+  it('when a request arrives while the server drains, then it is served with Connection: close', async () => {
+    const w = await startWatchedServer();
+    const first = get(w);
+    await waitUntil('the first request held', () => w.held.length === 1);
+    const drained = w.drain.drain(GRACE_MS);
+    // The first request keeps the listener open; the next one comes on a new connection.
+    const late = get(w);
+    await waitUntil('the late request held', () => w.held.length === 2);
+    w.held[1]?.end('late');
+    expect(await late).toEqual({ connection: 'close', body: 'late' });
+    w.held[0]?.end('one');
+    await first;
+    await drained;
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
@@ -14,6 +14,7 @@ interface Line {
   msg: string;
   req: { id: number; method: string; path: string };
   res: { statusCode: number };
+  responseTime: number;
 }
 
 /** An app answering GET /status/N with N, behind the access log, and the lines it wrote. */
@@ -45,6 +46,16 @@ describe('the access log levels', () => {
       [503, 50, 'request errored', '/status/503'],
     ]);
   });
+
+  it('when a request is answered, then its line gives the whole milliseconds it took', async () => {
+    const { request, lines } = loggedApp();
+    const before = performance.now();
+    await request.get('/status/204');
+    await waitUntil('the access line', () => (lines.length === 1 ? true : undefined));
+    const took = performance.now() - before;
+    expect(lines[0]?.responseTime).toBeGreaterThanOrEqual(0);
+    expect(lines[0]?.responseTime).toBeLessThanOrEqual(Math.ceil(took));
+  });
 });
 
 describe('static files', () => {
@@ -71,6 +82,10 @@ describe('static files', () => {
   it('when a path has no extension, then the disk is not asked: it goes on to the routes', async () => {
     await appServing(0).get('/login').expect(404, '"route"');
     await appServing(0).get('/app.js/').expect(404, '"route"');
+    // A dot in a folder's name is not an extension of the file asked for.
+    mkdirSync(join(root, 'v1.2'), { recursive: true });
+    writeFileSync(join(root, 'v1.2', 'login'), 'a file under a dotted folder');
+    await appServing(0).get('/v1.2/login').expect(404, '"route"');
   });
 
   it('when the folder itself is asked for, then no index is served', async () => {

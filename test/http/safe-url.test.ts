@@ -18,4 +18,11 @@ describe('profile picture URLs', () => {
       expect(httpUrl(value), JSON.stringify(value) ?? 'undefined').toBeNull();
     }
   });
+
+  it('when the value is not a string but reads as an https URL (an array, a URL object), then null', () => {
+    const picture = 'https://example.com/a.png';
+    for (const value of [[picture], new URL(picture), { toString: () => picture }]) {
+      expect(httpUrl(value), String(value)).toBeNull();
+    }
+  });
 });
