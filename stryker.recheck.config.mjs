@@ -22,17 +22,18 @@ if (!existsSync(reportFile)) {
 }
 
 /**
- * `file:line-line` for each line with a survivor that had static coverage.
+ * `file:first-last` lines of each survivor that had static coverage.
  * @param {string} file
  */
 function hybridSurvivorLines(file) {
-  /** @type {{ files: Record<string, { mutants: { status: string, static?: boolean, location: { start: { line: number } } }[] }> }} */
+  /** @type {{ files: Record<string, { mutants: { status: string, static?: boolean, location: { start: { line: number }, end: { line: number } } }[] }> }} */
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const lines = new Set();
   for (const [path, { mutants }] of Object.entries(report.files)) {
     for (const mutant of mutants) {
       if (mutant.static && (mutant.status === 'Survived' || mutant.status === 'NoCoverage')) {
-        lines.add(`${path}:${mutant.location.start.line}-${mutant.location.start.line}`);
+        // The whole span: Stryker takes only the mutants that lie entirely within a range.
+        lines.add(`${path}:${mutant.location.start.line}-${mutant.location.end.line}`);
       }
     }
   }
