@@ -74,6 +74,7 @@ describe('PostgreSQL pool', () => {
       expect(JSON.parse(await logged)).toMatchObject({
         level: 40,
         msg: 'idle database connection lost',
+        err: { message: expect.stringMatching(/terminating connection/) as unknown },
       });
       const after = await own.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       expect(after.rows[0]!.pid).not.toBe(before.rows[0]!.pid);
