@@ -124,17 +124,10 @@ describe('PostgreSQL pool', () => {
  * is still connected but no longer answers, as when it hangs or a network path drops packets.
  */
 async function silenceableProxy(url: string) {
-  // postgres://user@host:port/db or, for a Unix socket, postgres://user@/db?host=DIR&port=N
-  const [, user = 'postgres', hostPort = '', database = '', query = ''] =
-    /^postgres(?:ql)?:\/\/(?:([^@/]*)@)?([^/?]*)(\/[^?]*)?(?:\?(.*))?$/.exec(url) ?? [];
-  const params = new URLSearchParams(query);
-  const [hostName = '127.0.0.1', hostPortNumber] = hostPort.split(':');
-  const socketDir = params.get('host');
-  const port = Number(params.get('port') ?? hostPortNumber ?? 5432);
+  // node-postgres reads the URL as it will connect (a host starting with / is a socket folder).
+  const { host, port, user, database } = new pg.Client(url);
   const connectUpstream = () =>
-    socketDir?.startsWith('/')
-      ? net.connect(`${socketDir}/.s.PGSQL.${port}`)
-      : net.connect(port, socketDir ?? (hostName || '127.0.0.1'));
+    host.startsWith('/') ? net.connect(`${host}/.s.PGSQL.${port}`) : net.connect(port, host);
   let silent = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -152,7 +145,7 @@ async function silenceableProxy(url: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port: proxyPort } = server.address() as net.AddressInfo;
   return {
-    url: `postgres://${user}@127.0.0.1:${proxyPort}${database}`,
+    url: `postgres://${user}@127.0.0.1:${proxyPort}/${database}`,
     silence: () => (silent = true),
     close: () => {
       for (const socket of sockets) socket.destroy();
