@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogger(logger));
   app.use(
     securityHeaders({
-      googleOrigin: new URL(google.endpoints.gsiClient).origin,
+      gsiClientUrl: google.endpoints.gsiClient,
       production: config.production,
     }),
   );

@@ -7,8 +7,9 @@ import helmet from 'helmet';
 const NONCE_MARK = 'nonce-7f1c0d5e-placeholder';
 
 /**
- * helmet's headers with a CSP that allows Google's GSI script by host and our own scripts by a
- * per-page nonce; nothing inline runs without it.
+ * helmet's headers with a CSP that allows Google's GSI script and our own scripts by a per-page
+ * nonce; nothing inline runs without it. Google's sources are the `/gsi/` paths its setup guide
+ * names (Google Identity Services, "Content Security Policy"), not the whole accounts origin.
  *
  * helmet stays the source of the headers and the policy, but it runs once, at startup: its
  * answer is the same for every response except the nonce, and building it per request cost
@@ -16,10 +17,7 @@ const NONCE_MARK = 'nonce-7f1c0d5e-placeholder';
  * script of ours runs in JSON); a page gets a nonce, and the CSP naming it, only when its view
  * reads `cspNonce`, i.e. when an HTML page is rendered.
  */
-export function securityHeaders(options: {
-  googleOrigin: string;
-  production: boolean;
-}): RequestHandler {
+export function securityHeaders(options: SecurityHeaderOptions): RequestHandler {
   const headers = helmetHeaders(options);
   const policy = headers.get('Content-Security-Policy') ?? '';
   const [beforeNonce, afterNonce] = policy.split(` '${NONCE_MARK}'`);
@@ -51,19 +49,41 @@ function defineNonce(res: Response, policyWith: (nonce: string) => string): void
   });
 }
 
+export interface SecurityHeaderOptions {
+  /** Google's (or the emulator's) GSI script, `…/gsi/client`: the other GSI paths sit beside it. */
+  gsiClientUrl: string;
+  production: boolean;
+}
+
+/**
+ * The sources of Google's GSI: its script exactly, its frames and calls under `/gsi/`, its
+ * stylesheet. Images (an emulator's pictures) and form posts keep the origin: the redirect
+ * flow is a top-level navigation, which no fetch directive governs.
+ */
+function gsiSources(gsiClientUrl: string) {
+  const gsi = new URL('./', gsiClientUrl).href;
+  return {
+    origin: new URL(gsiClientUrl).origin,
+    script: gsiClientUrl,
+    gsi,
+    style: new URL('style', gsi).href,
+  };
+}
+
 /** What helmet sets on a response with these options, the nonce as NONCE_MARK. */
-function helmetHeaders(options: { googleOrigin: string; production: boolean }) {
+function helmetHeaders(options: SecurityHeaderOptions) {
+  const google = gsiSources(options.gsiClientUrl);
   const middleware = helmet({
     contentSecurityPolicy: {
       useDefaults: true,
       directives: {
         'default-src': ["'self'"],
-        'script-src': ["'self'", `'${NONCE_MARK}'`, options.googleOrigin],
-        'connect-src': ["'self'", options.googleOrigin],
-        'frame-src': [options.googleOrigin],
-        'img-src': ["'self'", 'data:', 'https:', options.googleOrigin],
-        'style-src': ["'self'", options.googleOrigin],
-        'form-action': ["'self'", options.googleOrigin],
+        'script-src': ["'self'", `'${NONCE_MARK}'`, google.script],
+        'connect-src': ["'self'", google.gsi],
+        'frame-src': [google.gsi],
+        'img-src': ["'self'", 'data:', 'https:', google.origin],
+        'style-src': ["'self'", google.style],
+        'form-action': ["'self'", google.origin],
         'upgrade-insecure-requests': options.production ? [] : null,
       },
     },

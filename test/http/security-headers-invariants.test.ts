@@ -23,7 +23,7 @@ afterEach(() => {
   helmetNow.middleware = undefined;
 });
 
-const OPTIONS = { googleOrigin: 'https://accounts.google.com', production: false };
+const OPTIONS = { gsiClientUrl: 'https://accounts.google.com/gsi/client', production: false };
 
 describe('securityHeaders: startup checks of what helmet gives', () => {
   it('when helmet is the real one, then the middleware is built', () => {

@@ -3,16 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { securityHeaders } from '../../src/http/security-headers.js';
 
 const GOOGLE = 'https://accounts.google.com';
+const GSI_CLIENT = `${GOOGLE}/gsi/client`;
 
 /** Runs the middleware on a fake response; returns the headers it set and the response. */
-function respond(production: boolean, headersSent = false) {
+function respond(production: boolean, headersSent = false, gsiClientUrl = GSI_CLIENT) {
   const headers = new Map<string, string>();
   const res = {
     headersSent,
     locals: {} as { cspNonce?: string },
     setHeader: (name: string, value: string) => headers.set(name, value),
   };
-  securityHeaders({ googleOrigin: GOOGLE, production })({} as never, res as never, () => {});
+  securityHeaders({ gsiClientUrl, production })({} as never, res as never, () => {});
   return { headers, res };
 }
 
@@ -26,7 +27,10 @@ function directives(policy: string | undefined): Record<string, string> {
   );
 }
 
-/** The policy: our own origin, Google's sign-in origin for its script, frames and forms. */
+/**
+ * The policy: our own origin; Google's GSI by the paths of its CSP guide (the script exactly,
+ * frames and calls under /gsi/, its stylesheet); Google's origin only for images and forms.
+ */
 const POLICY = {
   'default-src': "'self'",
   'base-uri': "'self'",
@@ -35,11 +39,11 @@ const POLICY = {
   'frame-ancestors': "'self'",
   'img-src': `'self' data: https: ${GOOGLE}`,
   'object-src': "'none'",
-  'script-src': `'self' ${GOOGLE}`,
+  'script-src': `'self' ${GOOGLE}/gsi/client`,
   'script-src-attr': "'none'",
-  'style-src': `'self' ${GOOGLE}`,
-  'connect-src': `'self' ${GOOGLE}`,
-  'frame-src': GOOGLE,
+  'style-src': `'self' ${GOOGLE}/gsi/style`,
+  'connect-src': `'self' ${GOOGLE}/gsi/`,
+  'frame-src': `${GOOGLE}/gsi/`,
 };
 
 describe('security headers', () => {
@@ -61,6 +65,19 @@ describe('security headers', () => {
     expect(headers.get('Strict-Transport-Security')).toBe('max-age=31536000; includeSubDomains');
   });
 
+  it('when Google is an emulator under a path, then its GSI paths sit under that path, on its origin', () => {
+    const emulator = 'http://127.0.0.1:4555/google';
+    const { headers } = respond(false, false, `${emulator}/gsi/client`);
+    expect(directives(headers.get('Content-Security-Policy'))).toMatchObject({
+      'script-src': `'self' ${emulator}/gsi/client`,
+      'connect-src': `'self' ${emulator}/gsi/`,
+      'frame-src': `${emulator}/gsi/`,
+      'style-src': `'self' ${emulator}/gsi/style`,
+      'img-src': `'self' data: https: http://127.0.0.1:4555`,
+      'form-action': `'self' http://127.0.0.1:4555`,
+    });
+  });
+
   it('when a page reads the nonce, then it is one value per response, and the CSP admits scripts with it', () => {
     const { headers, res } = respond(false);
     const nonce = res.locals.cspNonce;
@@ -68,7 +85,7 @@ describe('security headers', () => {
     expect(res.locals.cspNonce).toBe(nonce);
     expect(directives(headers.get('Content-Security-Policy'))).toEqual({
       ...POLICY,
-      'script-src': `'self' 'nonce-${nonce}' ${GOOGLE}`,
+      'script-src': `'self' 'nonce-${nonce}' ${GOOGLE}/gsi/client`,
     });
     expect(respond(false).res.locals.cspNonce).not.toBe(nonce);
   });
