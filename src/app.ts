@@ -38,7 +38,7 @@ export interface AppConfig {
   sessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
   trustProxy: boolean | number | string | undefined;
-  /** The public origin; undefined: each request's own scheme and Host. */
+  /** The public origin; undefined (refused in production): each request's own scheme and Host. */
   baseUrl?: string | undefined;
   /** True when Google is the emulator: pages say so. */
   emulator: boolean;
@@ -87,12 +87,24 @@ export interface AppDeps {
   readiness?: Readiness;
 }
 
+/**
+ * Production never takes the callback URL or the same-site rule from request headers (Host,
+ * or X-Forwarded-Host under TRUST_PROXY), which any client reaching the app can set; loadConfig
+ * refuses production without BASE_URL, and so does an app built without loadConfig.
+ */
+function requireBaseUrlInProduction(config: AppConfig): void {
+  if (config.production && config.baseUrl === undefined) {
+    throw new Error('createApp: production needs baseUrl (BASE_URL), the public origin');
+  }
+}
+
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
 const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 
 /** Builds the app from its dependencies; it neither reads the environment nor listens. */
 export function createApp(deps: AppDeps): Express {
   const { config, google, users, logger, grants, securityLog } = deps;
+  requireBaseUrlInProduction(config);
   const now = deps.now ?? Date.now;
   const app = express();
   app.disable('x-powered-by');

@@ -6,8 +6,8 @@ import { parseTokenKeys, type TokenKey } from './grants/token-cipher.js';
 
 export interface Config {
   production: boolean;
-  /** NODE_ENV as given (`development` when unset): the start-up report names unknown values. */
-  nodeEnv: string;
+  /** NODE_ENV (`development` when unset); any other value is refused at start. */
+  nodeEnv: NodeEnv;
   port: number;
   host: string;
   /** First signs, all verify. Undefined outside production: the entry point makes a dev secret. */
@@ -34,7 +34,7 @@ export interface Config {
     absoluteTimeoutMs: number;
   };
   trustProxy: boolean | number | string | undefined;
-  /** The public origin (`https://app.example.com`); undefined: taken from each request. */
+  /** The public origin (`https://app.example.com`); undefined (never in production): from each request. */
   baseUrl: string | undefined;
   logLevel: string;
   /** How long a write waits for another connection's lock before giving up (ms). */
@@ -80,6 +80,27 @@ export class ConfigError extends Error {
   }
 }
 
+const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/**
+ * NODE_ENV exactly as written: a typo (`prod`, `Production`, `production `) would otherwise run
+ * development mode in production (generated secrets, a cookie without Secure, the emulator
+ * allowed), so it is refused rather than guessed at.
+ */
+const nodeEnvSchema = z
+  .string()
+  .optional()
+  .transform((v, ctx): NodeEnv => {
+    if (v === undefined || v === '') return 'development';
+    if ((NODE_ENVS as readonly string[]).includes(v)) return v as NodeEnv;
+    ctx.addIssue({
+      code: 'custom',
+      message: `NODE_ENV must be unset, development, test or production (exactly, lower case), got "${v}".`,
+    });
+    return z.NEVER;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** An optional whole-number variable within [min, max]; `rule` says the range in the error. */
@@ -109,7 +130,7 @@ const onOff = (name: string) =>
     .transform((v) => v === 'on');
 
 const envSchema = z.object({
-  NODE_ENV: z.string().optional(),
+  NODE_ENV: nodeEnvSchema,
   PORT: wholeNumber('PORT', 3000, 0, 65535, 'a port number (0-65535)'),
   HOST: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
@@ -185,7 +206,7 @@ export function loadConfig(
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const problems: string[] = [];
   const e = parseEnv(env, problems);
-  const nodeEnv = e.NODE_ENV || 'development';
+  const nodeEnv = e.NODE_ENV;
   const production = nodeEnv === 'production';
 
   const sessionSecrets = e.SESSION_SECRET
@@ -413,7 +434,7 @@ export function redactUrl(url: string): string {
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
- * BASE_URL: an origin only (the callback path is ours to add). In production it must be https,
+ * BASE_URL: an origin only (the callback path is ours to add). Production requires it, and https,
  * since the session cookie is Secure; plain http passes only for loopback, to try production
  * mode on one machine.
  */
@@ -422,8 +443,17 @@ function readBaseUrl(
   production: boolean,
   problems: string[],
 ): string | undefined {
-  if (value === undefined || value === '') return undefined;
   const example = 'an origin like https://app.example.com (scheme, host and port; no path)';
+  if (value === undefined || value === '') {
+    // Without it the callback URL and the same-site rule would come from each request's Host
+    // or, with TRUST_PROXY, X-Forwarded-Host: headers any client reaching the app can set.
+    if (production) {
+      problems.push(
+        `BASE_URL is required when NODE_ENV=production: ${example}, the public origin users sign in at.`,
+      );
+    }
+    return undefined;
+  }
   let url: URL;
   try {
     url = new URL(value);
