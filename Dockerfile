@@ -17,7 +17,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATABASE_URL=file:/app/data/app.db
 WORKDIR /app
 COPY --from=build --chown=node:node /app ./
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 0700 /app/data
 USER node
 VOLUME ["/app/data"]
 EXPOSE 3000

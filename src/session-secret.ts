@@ -26,7 +26,7 @@ export function devSecretFile(
   } catch {
     // not made yet
   }
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const secret = create();
   writeFileSync(path, secret + '\n', { mode: 0o600 });
   return secret;

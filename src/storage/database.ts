@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
@@ -16,7 +16,7 @@ export interface DatabaseOptions {
  * (a power cut can lose the last commits, never corrupt the file) and spares an fsync per commit.
  */
 export function openDatabase(path: string, options: DatabaseOptions = {}): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') prepareOwnerOnlyFiles(path);
   const db = new Database(path);
   // busy_timeout first: switching a fresh file to WAL needs a lock another process may hold.
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
@@ -25,4 +25,27 @@ export function openDatabase(path: string, options: DatabaseOptions = {}): Sqlit
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+/**
+ * The database holds sessions and sealed Google tokens, and sits beside the generated secrets
+ * (0600): it is the owner's only, like them. SQLite creates its -wal and -shm with the mode of
+ * the database file, so the file is made 0600 before SQLite opens it; files an older version
+ * left readable (0644) are narrowed. A folder made here is 0700; one the operator made is theirs.
+ */
+function prepareOwnerOnlyFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+  for (const companion of [`${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(companion, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { settle } from '../../src/settle.js';
@@ -52,6 +53,38 @@ describe('openDatabase settings', () => {
     const other = openDatabase(join(dir, 'other.db'), { busyTimeoutMs: 1234.9 });
     expect(other.pragma('busy_timeout', { simple: true })).toBe(1234);
     other.close();
+  });
+
+  /** Permission bits of a file or folder, as `ls -l` counts them. */
+  const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+  const filesOf = (path: string) => [path, `${path}-wal`, `${path}-shm`];
+
+  it('when it creates the data folder and the database, then the folder is 0700 and the file, -wal and -shm are 0600', () => {
+    const path = join(dir, 'data', 'app.db');
+    const fresh = openDatabase(path);
+    try {
+      fresh.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+      expect(modeOf(join(dir, 'data'))).toBe('700');
+      expect(filesOf(path).map(modeOf)).toEqual(['600', '600', '600']);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('when the database, -wal and -shm were left readable to others (0644), then opening makes them 0600', () => {
+    const path = join(dir, 'old.db');
+    // An older version's files, still open (so -wal and -shm exist), readable by everyone.
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    for (const file of filesOf(path)) chmodSync(file, 0o644);
+    const reopened = openDatabase(path);
+    try {
+      expect(filesOf(path).map(modeOf)).toEqual(['600', '600', '600']);
+    } finally {
+      reopened.close();
+      old.close();
+    }
   });
 
   it('when the path is :memory:, then no folder is made and the schema is there', () => {
