@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
 import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
 import { FAILED_SIGN_IN_WINDOW_MS } from '../storage/storage.js';
+import { ipv6Prefix, mappedIPv4 } from './ip-network.js';
 
 export interface FailedSignInLimitOptions {
   /** Failed attempts allowed per client address and minute. */
@@ -146,22 +147,7 @@ export function rateLimit(limiter: RateLimiter): RequestHandler {
  */
 export function clientKey(req: Request): string {
   const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped?.[1]) return mapped[1];
-  return isIPv6(ip) ? `${ipv6Prefix64(ip)}::/64` : ip;
-}
-
-/** The first four groups of an IPv6 address, `::` expanded. */
-function ipv6Prefix64(ip: string): string {
-  const address = ip.split('%')[0]!; // without its zone: fe80::1%eth0
-  const [head, tail] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  // A dotted IPv4 tail (64:ff9b::192.0.2.1) is two groups written as one.
-  const written = left.length + right.length + (address.includes('.') ? 1 : 0);
-  const groups = [...left, ...Array<string>(8 - written).fill('0'), ...right];
-  return groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':');
+  const mapped = mappedIPv4(ip);
+  if (mapped) return mapped;
+  return isIPv6(ip) ? `${ipv6Prefix(ip, 4)}::/64` : ip;
 }
