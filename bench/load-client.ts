@@ -99,7 +99,7 @@ export async function signInWithCookie(
   const login = await send(agent, next(), 'GET', '/login', { accept: 'application/json' });
   if (login.status !== 200) throw new Error(`GET /login ${login.status}`);
   const state = (JSON.parse(login.body) as { state?: unknown }).state;
-  const cookie = login.setCookie?.[0]?.split(';')[0];
+  const cookie = sessionCookie(login.setCookie);
   if (typeof state !== 'string' || !cookie) throw new Error('GET /login: no state or cookie');
   const started = performance.now();
   const res = await send(
@@ -114,7 +114,7 @@ export async function signInWithCookie(
   if (res.status !== 200 || !res.body.includes('<h1>Welcome')) {
     throw new Error(`POST /gconnect ${res.status} ${res.body.slice(0, 60)}`);
   }
-  const signedIn = res.setCookie?.[0]?.split(';')[0];
+  const signedIn = sessionCookie(res.setCookie);
   if (!signedIn) throw new Error('POST /gconnect: no session cookie');
   return { ms, cookie: signedIn };
 }
@@ -211,4 +211,9 @@ export function percentile(values: number[], p: number): number {
   const sorted = Float64Array.from(values).sort();
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index] as number;
+}
+
+/** The session cookie's `name=value` (GET /login also sets the nonce binding cookie). */
+function sessionCookie(setCookie: string[] | undefined): string | undefined {
+  return setCookie?.find((c) => /^(__Host-)?sid=/.test(c))?.split(';')[0];
 }

@@ -24,6 +24,7 @@ import { SIGN_IN_FAILED_PATH } from './routes/pages.js';
 import { CALLBACK_PATH } from './routes/redirect-flow.js';
 import type { AllowedAccounts } from './signin/allowed-accounts.js';
 import { deriveNonceKeys } from './signin/nonce.js';
+import { nonceBindingCookie } from './http/nonce-binding-cookie.js';
 import './signin/session-data.js';
 import { STATE_TTL_MS } from './signin/state.js';
 import type { AccountSecurityStore, SecurityEventLedger } from './storage/account-security.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
   const cookie = sessionCookie(config.production);
   // The button's and One Tap's nonces are MACed with a key every instance derives alike.
   const nonceKeys = deriveNonceKeys(config.sessionSecrets);
+  const nonceBinding = nonceBindingCookie(config.production);
   const signInLimit = {
     limit: config.rateLimitPerMinute,
     counter: deps.failedSignIns,
@@ -190,6 +192,7 @@ export function createApp(deps: AppDeps): Express {
       now,
       emulator: config.emulator,
       nonceKeys,
+      nonceBinding,
       gsi: config.gsi,
       allowedDomains: config.allowedAccounts.domains,
       scopes: config.googleScopes,
@@ -210,6 +213,7 @@ export function createApp(deps: AppDeps): Express {
       now,
       baseUrl: config.baseUrl,
       nonceKeys,
+      nonceBinding,
     }),
   );
   app.use(

@@ -28,9 +28,26 @@ async function loginTokens(agent: Agent): Promise<{ state: string; nonce: string
   return res.body as { state: string; nonce: string };
 }
 
-/** A nonce from /login, fetched by a client that keeps nothing (no session is needed). */
-async function freshNonce(): Promise<string> {
-  return (await loginTokens(h.client())).nonce;
+/**
+ * The nonce binding cookie of the browser the redirect-mode tests sign in from. GET /login keeps
+ * a well-formed one the browser already has, so this browser's nonces are bound to it.
+ */
+const BROWSER_A = `nonce-bind=${'A'.repeat(43)}`;
+
+/** A nonce from /login for `browser` (its binding cookie; no session is needed). */
+async function freshNonce(browser = BROWSER_A): Promise<string> {
+  const res = await supertest(h.url)
+    .get('/login')
+    .set('Accept', 'application/json')
+    .set('Cookie', browser)
+    .expect(200);
+  return (res.body as { nonce: string }).nonce;
+}
+
+/** The `nonce-bind` cookie a response set, as a Cookie header pair, if any. */
+function bindingCookieOf(res: supertest.Response): string | undefined {
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return cookies.find((c) => c.startsWith('nonce-bind='))?.split(';')[0];
 }
 
 function credential(nonce: string | undefined, account = ALICE): Promise<string> {
@@ -55,10 +72,15 @@ function postForm(
   return req.send(fields);
 }
 
-async function postRedirectMode(cred: string, query = ''): Promise<supertest.Response> {
+/** Redirect mode from `browser` ('' for none): its binding cookie beside Google's g_csrf_token. */
+async function postRedirectMode(
+  cred: string,
+  query = '',
+  browser = BROWSER_A,
+): Promise<supertest.Response> {
   return postForm(
     { credential: cred, g_csrf_token: 'csrf-1', select_by: 'btn' },
-    { cookie: 'g_csrf_token=csrf-1', query },
+    { cookie: ['g_csrf_token=csrf-1', browser].filter(Boolean).join('; '), query },
   );
 }
 
@@ -273,10 +295,14 @@ describe('POST /auth/google/credential: each verification failure is 401 "Invali
     expect({ ...snapshot(db), sessions: h.sessionCount() }).toEqual(before);
   });
 
-  it('when a second credential carries an already used nonce, then 401', async () => {
+  it('when a second credential carries an already used nonce (same browser), then 401', async () => {
     const nonce = await freshNonce();
     expect((await postRedirectMode(await credential(nonce))).status).toBe(303);
-    await expectInvalid(() => credential(nonce));
+    const before = { ...snapshot(db), sessions: h.sessionCount() };
+    const again = await postRedirectMode(await credential(nonce));
+    expect(again.status).toBe(401);
+    expect(again.text).toContain(INVALID_ID_TOKEN);
+    expect({ ...snapshot(db), sessions: h.sessionCount() }).toEqual(before);
   });
 
   it('when a credential reuses a jti (with a fresh nonce), then 401', async () => {
@@ -288,6 +314,82 @@ describe('POST /auth/google/credential: each verification failure is 401 "Invali
   it('when the credential is missing, garbage or over-long, then 401', async () => {
     for (const cred of ['', 'not-a-jwt', 'a.b.c', 'x'.repeat(3001)])
       await expectInvalid(() => Promise.resolve(cred));
+  });
+});
+
+describe('POST /auth/google/credential: the nonce signs in only in the browser that asked for it', () => {
+  /** A browser that keeps nothing but the binding cookie its own GET /login set. */
+  async function newBrowser(): Promise<{ cookie: string; nonce: string }> {
+    const res = await supertest(h.url).get('/login').set('Accept', 'application/json').expect(200);
+    const cookie = bindingCookieOf(res);
+    expect(cookie).toMatch(/^nonce-bind=[\w-]{43}$/);
+    return { cookie: cookie!, nonce: (res.body as { nonce: string }).nonce };
+  }
+
+  it("when a credential for browser A's nonce is posted from browser B (redirect mode), then 401 and nothing stored; from A it signs in", async () => {
+    const a = await newBrowser();
+    const b = await newBrowser();
+    expect(b.cookie).not.toBe(a.cookie);
+    const cred = await credential(a.nonce);
+    const before = { ...snapshot(db), sessions: h.sessionCount() };
+    const fromB = await postRedirectMode(cred, '', b.cookie);
+    expect(fromB.status).toBe(401);
+    expect(fromB.text).toContain(INVALID_ID_TOKEN);
+    expect(sessionCookieOf(fromB)).toBeUndefined();
+    expect({ ...snapshot(db), sessions: h.sessionCount() }).toEqual(before);
+    // B's attempt used nothing up: the same credential still signs in where it was asked for.
+    const fromA = await postRedirectMode(cred, '', a.cookie);
+    expect(fromA.status, fromA.text).toBe(303);
+    const me = await meWith(sessionCookieOf(fromA)).expect(200);
+    expect((me.body as { email: string }).email).toBe(ALICE);
+  });
+
+  it('when the redirect-mode post carries no binding cookie, then 401', async () => {
+    const res = await postRedirectMode(await credential(await freshNonce()), '', '');
+    expect(res.status).toBe(401);
+    expect(res.text).toContain(INVALID_ID_TOKEN);
+  });
+
+  it("when browser B posts A's credential with its own state (callback mode), then 401; A's own post signs in", async () => {
+    const agentA = h.client();
+    const agentB = h.client();
+    const a = await loginTokens(agentA);
+    const b = await loginTokens(agentB);
+    const cred = await credential(a.nonce);
+    const before = snapshot(db);
+    const fromB = await agentB
+      .post(`${PATH}?state=${encodeURIComponent(b.state)}`)
+      .set('Accept', 'application/json')
+      .send({ credential: cred });
+    await expectRefused(fromB, { status: 401, message: INVALID_ID_TOKEN }, agentB, db, before);
+    await agentA
+      .post(`${PATH}?state=${encodeURIComponent(a.state)}`)
+      .set('Accept', 'application/json')
+      .send({ credential: cred })
+      .expect(200);
+    await agentA.get('/me').expect(200);
+  });
+
+  it('when /login is viewed, then the binding cookie is HttpOnly, SameSite=Lax, Path=/ (out of production), set once and kept', async () => {
+    const first = await supertest(h.url).get('/login').expect(200);
+    const setCookie = ([] as string[])
+      .concat(first.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('nonce-bind='))!;
+    expect(setCookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Lax']);
+    const again = await supertest(h.url)
+      .get('/login')
+      .set('Cookie', bindingCookieOf(first)!)
+      .expect(200);
+    expect(bindingCookieOf(again)).toBeUndefined();
+  });
+
+  it('when the browser sends a binding cookie that is not one of ours, then /login replaces it', async () => {
+    const res = await supertest(h.url)
+      .get('/login')
+      .set('Accept', 'application/json')
+      .set('Cookie', 'nonce-bind=short')
+      .expect(200);
+    expect(bindingCookieOf(res)).toMatch(/^nonce-bind=[\w-]{43}$/);
   });
 });
 

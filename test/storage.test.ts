@@ -28,15 +28,23 @@ afterEach(() => {
 describe('openDatabase', () => {
   it('when opened, then the folder is created, WAL is on and the schema is at the latest version', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['users', 'sessions', 'used_states']));
   });
 
-  it('when opened twice, then migrations are not applied again', () => {
+  it('when opened twice, then migrations are not applied again: version, schema and rows stay as they were', () => {
+    db.prepare(
+      "INSERT INTO users (google_sub, created_at, updated_at, last_login_at) VALUES ('sub-1', 't', 't', 't')",
+    ).run();
+    const schema = () =>
+      db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all();
+    const before = schema();
     db.close();
     db = openDatabase(join(dir, 'nested', 'app.db'));
-    expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect(schema()).toEqual(before);
+    expect(db.prepare('SELECT google_sub FROM users').pluck().all()).toEqual(['sub-1']);
   });
 });
 

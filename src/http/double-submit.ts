@@ -20,7 +20,7 @@ export function assertDoubleSubmit(req: Request): void {
 }
 
 /** One cookie's value from the Cookie header; undefined when absent or sent twice. */
-function readCookie(req: Request, name: string): string | undefined {
+export function readCookie(req: Request, name: string): string | undefined {
   const values = (req.get('cookie') ?? '')
     .split(';')
     .map((pair) => pair.trim())

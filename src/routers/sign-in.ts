@@ -8,6 +8,7 @@ import {
   startRedirectSignIn,
   type RedirectFlowDeps,
 } from '../routes/redirect-flow.js';
+import type { NonceBindingCookie } from '../http/nonce-binding-cookie.js';
 import type { NonceKeys } from '../signin/nonce.js';
 
 /** Every path that signs a user in: the failed-sign-in limit counts and refuses on these. */
@@ -16,6 +17,8 @@ export const SIGN_IN_PATHS = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
 export interface SignInRouterDeps extends RedirectFlowDeps {
   /** The button's and One Tap's nonces are MACed with these (any instance can check them). */
   nonceKeys: NonceKeys;
+  /** …and bound to the browser by this cookie. */
+  nonceBinding: NonceBindingCookie;
 }
 
 /** The three ways in, all through the one signIn use case (src/signin/sign-in.ts). */

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { Messages } from '../errors.js';
 import { assertDoubleSubmit } from '../http/double-submit.js';
+import type { NonceBindingCookie } from '../http/nonce-binding-cookie.js';
 import { profileFromGoogle } from '../signin/profile.js';
 import { safeReturnTo } from '../signin/return-to.js';
 import { signIn, type SignInDeps, type SignInOutcome } from '../signin/sign-in.js';
@@ -9,7 +10,10 @@ import { verifyCredential, type VerifyCredentialDeps } from '../signin/verify-cr
 
 export const CREDENTIAL_PATH = '/auth/google/credential';
 
-export interface CredentialDeps extends SignInDeps, VerifyCredentialDeps {}
+export interface CredentialDeps extends SignInDeps, VerifyCredentialDeps {
+  /** The cookie GET /login set beside the nonce; it must come back with the credential. */
+  nonceBinding: NonceBindingCookie;
+}
 
 type CredentialMode = 'redirect' | 'callback';
 
@@ -56,7 +60,8 @@ async function verifyAndSignIn(
   mode: CredentialMode,
 ): Promise<SignInOutcome> {
   const body = (req.body ?? {}) as Record<string, unknown>;
-  const claims = await verifyCredential(deps, body.credential);
+  // In both modes the binding cookie arrives: SameSite=None in production (see its module).
+  const claims = await verifyCredential(deps, body.credential, deps.nonceBinding.read(req));
   return signIn(req, deps, {
     method: 'credential',
     profile: profileFromGoogle(claims),

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { GsiPageOptions } from '../app.js';
+import type { NonceBindingCookie } from '../http/nonce-binding-cookie.js';
 import { saveSession } from '../http/session.js';
 import type { GoogleClient } from '../google/google-client.js';
 import { issueNonce, type NonceKeys } from '../signin/nonce.js';
@@ -17,6 +18,8 @@ export interface PageDeps {
   now: () => number;
   emulator: boolean;
   nonceKeys: NonceKeys;
+  /** The cookie the nonce is bound to (set here when the browser has none). */
+  nonceBinding: NonceBindingCookie;
   gsi: GsiPageOptions;
   /** Named to an account the popup sign-in refuses. */
   allowedDomains: readonly string[];
@@ -31,8 +34,10 @@ export interface PageDeps {
 export function loginPage(deps: PageDeps): RequestHandler {
   return async (req, res) => {
     const state = issueState(req.session, deps.now());
-    // Not kept in the session: the MAC and the shared ledger check it on any instance.
-    const nonce = issueNonce(deps.nonceKeys, deps.now());
+    // Not kept in the session: the MAC and the shared ledger check it on any instance. The MAC
+    // covers this browser's binding cookie, so the credential signs in only where it was asked.
+    const binding = deps.nonceBinding.ensure(req, res);
+    const nonce = issueNonce(deps.nonceKeys, deps.now(), binding);
     // A visitor who never signs in keeps an anonymous session only as long as its state lives.
     if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
     // A state that could not be stored would only fail at /gconnect: answer 503 here instead.

@@ -17,11 +17,14 @@ const MAX_CREDENTIAL_LENGTH = 3000;
 /**
  * Verifies a credential of the Google button or One Tap (an ID token, no code exchange):
  * signature, `aud`, `azp`, `iss`, `exp`/`iat` as in the code flow (the same cached keys), then
- * `nbf`, our nonce (single use) and the `jti` (single use), so a credential signs in once.
+ * `nbf`, our nonce (issued to this browser, single use) and the `jti` (single use), so a
+ * credential signs in once, and only in the browser that asked for it.
  */
 export async function verifyCredential(
   deps: VerifyCredentialDeps,
   credential: unknown,
+  /** The request's nonce binding cookie (src/http/nonce-binding-cookie.ts), if it had one. */
+  binding: string | undefined,
 ): Promise<IdTokenClaims> {
   if (typeof credential !== 'string' || credential === '') throw invalidIdToken('no credential');
   if (credential.length > MAX_CREDENTIAL_LENGTH) throw invalidIdToken('credential too long');
@@ -31,7 +34,7 @@ export async function verifyCredential(
     throw invalidIdToken('not yet valid (nbf)');
   }
   // Claimed only once every other check passed, so a forged token cannot use up a nonce.
-  await claimNonce(deps.nonceKeys, claims.nonce, nowMs, deps.ledger);
+  await claimNonce(deps.nonceKeys, claims.nonce, nowMs, deps.ledger, binding);
   await claimJti(claims, deps.ledger);
   return claims;
 }

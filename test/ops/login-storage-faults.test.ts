@@ -49,7 +49,10 @@ function oneConnectionClient() {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
           res.on('end', () => {
-            const set = res.headers['set-cookie']?.[0]?.split(';')[0];
+            // The session cookie (GET /login also sets the nonce binding cookie).
+            const set = res.headers['set-cookie']
+              ?.find((c) => /^(__Host-)?sid=/.test(c))
+              ?.split(';')[0];
             if (set) cookie = set;
             resolve({
               status: res.statusCode ?? 0,

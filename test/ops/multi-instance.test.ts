@@ -10,6 +10,7 @@ import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { CLIENT } from '../support/client.js';
 import { createEngine, type EngineUnderTest } from '../support/storage-engines.js';
 import { waitUntil } from '../support/wait-until.js';
+import { sessionCookieOf } from '../support/sign-in.js';
 import { clientAt, lostSignIns, signInOnce, startLoad } from './load.js';
 import {
   instanceEnv,
@@ -78,7 +79,7 @@ async function loginAt(instance: Instance, address: string) {
     .get('/login')
     .set('Accept', 'application/json')
     .expect(200);
-  const cookie = String(res.headers['set-cookie']?.[0]).split(';')[0]!;
+  const cookie = sessionCookieOf(res)!.split(';')[0]!;
   return { state: (res.body as { state: string }).state, cookie };
 }
 
@@ -103,7 +104,7 @@ describe('shared state', () => {
       .type('text/plain')
       .send(code);
     expect(welcome.status, welcome.text).toBe(200);
-    const signedIn = String(welcome.headers['set-cookie']?.[0]).split(';')[0]!;
+    const signedIn = sessionCookieOf(welcome)!.split(';')[0]!;
     const me = await supertest(c.url).get('/me').set('Cookie', signedIn).expect(200);
     expect((me.body as { email: string }).email).toBe('carol@example.com');
   });

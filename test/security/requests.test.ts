@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { CLIENT } from '../support/client.js';
 import { startHarness, type Harness, type Agent } from '../support/harness.js';
-import { getState, signIn } from '../support/sign-in.js';
+import { cookieFromJar, getState, sessionCookieOf, signIn } from '../support/sign-in.js';
 import { snapshot } from '../support/database.js';
 import { expectRefused, expectHarnessHealthy, errorLogs } from '../support/expectations.js';
 import { useHarness } from '../support/use-harness.js';
@@ -270,7 +270,7 @@ describe('state and parameter pollution (RFC 9700 §4.7; DESIGN: 401, never 500)
   it('when two session cookies are sent, then the first one counts and neither is an error', async () => {
     const agent = h.client();
     const res = await signIn(h, agent, ALICE);
-    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+    const cookie = sessionCookieOf(res)!.split(';')[0]!;
     await supertest(h.url).get('/me').set('Cookie', `${cookie}; sid=s%3Aforged.sig`).expect(200);
     await supertest(h.url)
       .get('/me')
@@ -293,7 +293,7 @@ describe('state and parameter pollution (RFC 9700 §4.7; DESIGN: 401, never 500)
 
   it('when two posts race with one state from two copies of the cookie, then exactly one reaches Google', async () => {
     const login = await supertest(h.url).get('/login').set('Accept', 'application/json');
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const cookie = sessionCookieOf(login)!.split(';')[0]!;
     const state = (login.body as { state: string }).state;
     const post = () =>
       supertest(h.url)
@@ -477,7 +477,7 @@ describe('malformed input everywhere: a 4xx, never a 500, and the process stays 
   ] as const) {
     it(`when the body is ${name}, then 400 and no Google call`, async () => {
       const login = await supertest(h.url).get('/login').set('Accept', 'application/json');
-      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const cookie = sessionCookieOf(login)!.split(';')[0]!;
       const state = (login.body as { state: string }).state;
       h.emulator.resetCalls();
       const res = await raw(
@@ -518,28 +518,37 @@ describe('malformed input everywhere: a 4xx, never a 500, and the process stays 
     });
   }
 
-  for (const type of [
-    'application/json; charset=utf-16',
-    'text/plain; charset=klingon',
-    ';;;=',
-    'application/x-www-form-urlencoded; charset=ucs-4',
-  ]) {
-    it(`when the content type is "${type}", then a 4xx (415 for types it does not take)`, async () => {
+  // Each with the session that holds the state, so the answer is the body's, not the state's.
+  for (const [type, status, body] of [
+    // JSON in UTF-16 is decoded as such: 'code=x' read as UTF-16 is not JSON.
+    ['application/json; charset=utf-16', 400, 'Malformed request body.'],
+    // A raw body is bytes, its charset unread: the code reaches Google, which refuses it.
+    ['text/plain; charset=klingon', 401, 'Failed to upgrade the authorization code.'],
+    [';;;=', 415, 'Unsupported content type.'],
+    ['application/x-www-form-urlencoded; charset=ucs-4', 415, 'Unsupported body encoding.'],
+  ] as const) {
+    it(`when the content type is "${type}", then ${status} "${body}"`, async () => {
       const agent = h.client();
       const state = await getState(agent);
+      h.emulator.resetCalls();
       const res = await raw(
         `/gconnect?state=${state}`,
-        { 'Content-Type': type },
+        { Cookie: await cookieFromJar(agent), 'Content-Type': type, Accept: 'application/json' },
         'POST',
         Buffer.from('code=x'),
       );
-      expect4xx(res.status);
+      expect({ status: res.status, body: JSON.parse(res.body) as unknown }).toEqual({
+        status,
+        body,
+      });
+      // Refused while reading the body, Google is not asked; the raw code is tried once.
+      expect(h.emulator.calls('token')).toHaveLength(status === 401 ? 1 : 0);
     });
   }
 
   it('when a form code holds escapes that are not UTF-8, then a 4xx (Google refuses the junk code)', async () => {
     const login = await supertest(h.url).get('/login').set('Accept', 'application/json');
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const cookie = sessionCookieOf(login)!.split(';')[0]!;
     const state = (login.body as { state: string }).state;
     const res = await raw(
       `/gconnect?state=${state}`,

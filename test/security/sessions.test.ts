@@ -141,6 +141,33 @@ describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefi
     ).toThrow('createApp: production needs baseUrl (BASE_URL), the public origin');
   });
 
+  it("when /login is viewed, then the nonce binding cookie is __Host-, Secure, HttpOnly, SameSite=None, Path=/ and no Domain, so Google's cross-site form post carries it", async () => {
+    const login = await supertest(h.url).get('/login').set(https).set('Accept', 'application/json');
+    const binding = ([] as string[])
+      .concat(login.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('__Host-nonce-bind='))!;
+    expect(binding).toMatch(/^__Host-nonce-bind=[\w-]{43};/);
+    const attributes = attributesOf(binding);
+    expect(attributes).toEqual({ path: '/', httponly: true, secure: true, samesite: 'None' });
+    // Redirect mode as Google posts it: cross-site, no session cookie, the binding cookie sent.
+    const nonce = (login.body as { nonce: string }).nonce;
+    const credential = await h.emulator.issueCredential({
+      account: ALICE,
+      clientId: CLIENT.clientId,
+      nonce,
+    });
+    const res = await supertest(h.url)
+      .post('/auth/google/credential')
+      .set(https)
+      .set('Origin', h.emulator.url)
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Cookie', `g_csrf_token=t; ${binding.split(';')[0]!}`)
+      .type('form')
+      .send({ credential, g_csrf_token: 't' });
+    expect(res.status, res.text).toBe(303);
+    expect(sessionCookieOf(res)).toMatch(/^__Host-sid=/);
+  });
+
   it('when X-Forwarded-Proto comes from a proxy that is not trusted, then it is ignored', async () => {
     const untrusted = await startHarness({ app: { ...productionApp, trustProxy: undefined } });
     try {
@@ -334,14 +361,17 @@ describe('anonymous sessions stay bounded (DESIGN: expired rows pruned)', () => 
     expect(maxExpiry - Date.now()).toBeLessThanOrEqual(STATE_TTL_MS);
 
     scope.advanceClock(STATE_TTL_MS + 1000);
-    // Expired rows are already invisible to reads, before any prune.
+    // Expired rows are already invisible to reads, before any prune: the row is still there,
+    // yet a request with its cookie is given a new session instead of the stale one.
     const stale = views[0]!;
-    await supertest(h.url)
-      .post('/gconnect?state=x')
+    expect(rowsOf([sids[0]!])).toBe(1);
+    const revisit = await supertest(h.url)
+      .get('/login')
       .set('Cookie', sessionCookieOf(stale)!.split(';')[0]!)
-      .type('text/plain')
-      .send('code')
-      .expect(401);
+      .expect(200);
+    const revisitSid = sessionIdOf(sessionCookieOf(revisit)!);
+    expect(revisitSid).not.toBe(sids[0]);
+    expect(sids).not.toContain(revisitSid);
     expect(await h.sessionStore.prune()).toBeGreaterThanOrEqual(40);
     expect(rowsOf(sids)).toBe(0);
   });

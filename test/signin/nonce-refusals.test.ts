@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   claimNonce,
@@ -17,15 +17,27 @@ import { refusalOf } from '../support/refusal.js';
 const SECRET = 'nonce-refusal-secret-0123456789abcdef';
 const T0 = 1_800_000_000_000;
 const keys = deriveNonceKeys([SECRET]);
+/** The binding cookie of the browser that asked for the nonce, and another browser's. */
+const BROWSER = 'A'.repeat(43);
+const OTHER_BROWSER = 'B'.repeat(43);
 
-/** A nonce with any body, MACed with our signing key: only the part under test is wrong. */
-function signed(random: string, expires: string, key: NonceKeys = keys): string {
+/**
+ * A nonce with any body, MACed with our signing key over the body and the SHA-256 of the
+ * browser's binding cookie, written out here: only the part under test is wrong.
+ */
+function signed(random: string, expires: string, key: NonceKeys = keys, browser = BROWSER): string {
   const body = `${random}.${expires}`;
-  return `${body}.${createHmac('sha256', key.signing).update(body).digest('base64url')}`;
+  const bound = createHash('sha256').update(browser).digest('base64url');
+  const tag = createHmac('sha256', key.signing).update(`${body}.${bound}`).digest('base64url');
+  return `${body}.${tag}`;
 }
 
-async function reasonOf(nonce: unknown, nowMs = T0): Promise<string> {
-  const refusal = await refusalOf(claimNonce(keys, nonce, nowMs, createMemoryLedger()));
+async function reasonOf(
+  nonce: unknown,
+  nowMs = T0,
+  browser: string | undefined = BROWSER,
+): Promise<string> {
+  const refusal = await refusalOf(claimNonce(keys, nonce, nowMs, createMemoryLedger(), browser));
   expect(refusal).toMatchObject({
     status: 401,
     code: 'invalid_id_token',
@@ -35,7 +47,7 @@ async function reasonOf(nonce: unknown, nowMs = T0): Promise<string> {
 }
 
 function accept(nonce: string, nowMs = T0): Promise<void> {
-  return claimNonce(keys, nonce, nowMs, createMemoryLedger());
+  return claimNonce(keys, nonce, nowMs, createMemoryLedger(), BROWSER);
 }
 
 const IN_A_MINUTE = String(T0 + 60_000);
@@ -47,12 +59,48 @@ describe('deriveNonceKeys', () => {
     );
   });
 
-  it('when a nonce was issued by an instance of an earlier release, then it still verifies (the key derivation is fixed)', async () => {
+  it('when a nonce was issued by an earlier release (bound to no browser), then it is refused as not ours', async () => {
     // Issued with SECRET, random "fixed-random", expiry T0 + 1 min, by the v1 derivation:
-    // HMAC-SHA256(SECRET, "gconnect id-token nonce v1") as the MAC key.
+    // HMAC-SHA256(SECRET, "gconnect id-token nonce v1") as the MAC key, over the body alone.
     const fromEarlierRelease =
       'fixed-random.1800000060000.D7Q6KKJBem-AExY4NME7nEyf6xGIO9t6-zcRH3xOUN4';
-    await expect(accept(fromEarlierRelease)).resolves.toBeUndefined();
+    expect(await reasonOf(fromEarlierRelease)).toBe('nonce not issued by us to this browser');
+  });
+
+  it('when a nonce is checked, then the key derivation is still v1 (instances of one release agree)', async () => {
+    const v1 = createHmac('sha256', SECRET).update('gconnect id-token nonce v1').digest();
+    await expect(
+      accept(signed('abc', IN_A_MINUTE, { signing: v1, verifying: [v1] })),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe('claimNonce: the browser binding', () => {
+  it('when the nonce comes back with the binding cookie of the browser it was issued to, then it is accepted', async () => {
+    await expect(accept(issueNonce(keys, T0, BROWSER))).resolves.toBeUndefined();
+  });
+
+  it("when it comes back with another browser's binding cookie, then it is refused as not issued to this browser", async () => {
+    expect(await reasonOf(issueNonce(keys, T0, BROWSER), T0, OTHER_BROWSER)).toBe(
+      'nonce not issued by us to this browser',
+    );
+    expect(await reasonOf(signed('abc', IN_A_MINUTE, keys, OTHER_BROWSER))).toBe(
+      'nonce not issued by us to this browser',
+    );
+  });
+
+  it('when it comes back with no binding cookie, then it is refused as such', async () => {
+    const nonce = issueNonce(keys, T0, BROWSER);
+    const refusal = await refusalOf(claimNonce(keys, nonce, T0, createMemoryLedger(), undefined));
+    expect(refusal).toMatchObject({ status: 401, reason: 'no nonce binding cookie' });
+  });
+
+  it('when another browser tries it first, then the nonce is not used up for its own browser', async () => {
+    const ledger = createMemoryLedger();
+    const nonce = issueNonce(keys, T0, BROWSER);
+    await refusalOf(claimNonce(keys, nonce, T0, ledger, OTHER_BROWSER));
+    expect(ledger.claims).toEqual([]);
+    await expect(claimNonce(keys, nonce, T0, ledger, BROWSER)).resolves.toBeUndefined();
   });
 });
 
@@ -90,13 +138,15 @@ describe('claimNonce refusals', () => {
 
   it('when the tag is wrong or the nonce was MACed with another key, then it is refused as not ours', async () => {
     const [random, expires] = signed('abc', IN_A_MINUTE).split('.');
-    expect(await reasonOf(`${random}.${expires}.${'A'.repeat(43)}`)).toBe('nonce not issued by us');
+    expect(await reasonOf(`${random}.${expires}.${'A'.repeat(43)}`)).toBe(
+      'nonce not issued by us to this browser',
+    );
     const foreign = signed('abc', IN_A_MINUTE, deriveNonceKeys(['another-secret-0123456789abc']));
-    expect(await reasonOf(foreign)).toBe('nonce not issued by us');
+    expect(await reasonOf(foreign)).toBe('nonce not issued by us to this browser');
   });
 
   it('when the nonce reaches its expiry, then it is refused as expired; 1 ms before, it is accepted', async () => {
-    const nonce = issueNonce(keys, T0);
+    const nonce = issueNonce(keys, T0, BROWSER);
     expect(await reasonOf(nonce, T0 + NONCE_TTL_MS)).toBe('nonce expired');
     await expect(accept(nonce, T0 + NONCE_TTL_MS - 1)).resolves.toBeUndefined();
   });
@@ -109,8 +159,8 @@ describe('claimNonce refusals', () => {
   it('when the nonce was claimed before, then it is refused as replayed, and claimed until its expiry', async () => {
     const ledger = createMemoryLedger();
     const nonce = signed('abc', IN_A_MINUTE);
-    await claimNonce(keys, nonce, T0, ledger);
-    const refusal = await refusalOf(claimNonce(keys, nonce, T0 + 1, ledger));
+    await claimNonce(keys, nonce, T0, ledger, BROWSER);
+    const refusal = await refusalOf(claimNonce(keys, nonce, T0 + 1, ledger, BROWSER));
     expect(refusal.reason).toBe('nonce replayed');
     expect(ledger.claims).toEqual([{ key: `nonce:${nonce}`, expiresAtMs: T0 + 60_000 }]);
   });

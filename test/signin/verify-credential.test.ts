@@ -15,6 +15,8 @@ const T0 = 1_800_000_000_000;
 const NOW_S = T0 / 1000;
 const ISS = 'https://accounts.google.com';
 const nonceKeys = deriveNonceKeys(['verify-credential-secret-0123456789']);
+/** The binding cookie of the browser the nonces are issued to. */
+const BROWSER = 'A'.repeat(43);
 
 interface Setup {
   deps: VerifyCredentialDeps;
@@ -34,7 +36,7 @@ function setup(claims: Partial<IdTokenClaims> = {}): Setup {
         sub: '1234',
         iss: ISS,
         exp: NOW_S + 3600,
-        nonce: issueNonce(nonceKeys, T0),
+        nonce: issueNonce(nonceKeys, T0, BROWSER),
         ...claims,
       } as IdTokenClaims);
     },
@@ -43,7 +45,7 @@ function setup(claims: Partial<IdTokenClaims> = {}): Setup {
 }
 
 async function reasonOf(deps: VerifyCredentialDeps, credential: unknown): Promise<string> {
-  const refusal = await refusalOf(verifyCredential(deps, credential));
+  const refusal = await refusalOf(verifyCredential(deps, credential, BROWSER));
   expect(refusal).toMatchObject({
     status: 401,
     code: 'invalid_id_token',
@@ -65,7 +67,9 @@ describe('verifyCredential: the credential itself', () => {
 
   it('when it is exactly 3000 characters, then it is verified; at 3001, it is refused unread', async () => {
     const { deps, verified } = setup();
-    await expect(verifyCredential(deps, 'c'.repeat(3000))).resolves.toMatchObject({ sub: '1234' });
+    await expect(verifyCredential(deps, 'c'.repeat(3000), BROWSER)).resolves.toMatchObject({
+      sub: '1234',
+    });
     expect(await reasonOf(deps, 'c'.repeat(3001))).toBe('credential too long');
     expect(verified).toEqual(['c'.repeat(3000)]);
   });
@@ -74,11 +78,11 @@ describe('verifyCredential: the credential itself', () => {
 describe('verifyCredential: nbf with the clock skew (seconds)', () => {
   it('when nbf is exactly the skew ahead of now, then it is accepted', async () => {
     const { deps } = setup({ nbf: NOW_S + ID_TOKEN_CLOCK_SKEW_SECONDS });
-    await expect(verifyCredential(deps, 'cred')).resolves.toMatchObject({ sub: '1234' });
+    await expect(verifyCredential(deps, 'cred', BROWSER)).resolves.toMatchObject({ sub: '1234' });
   });
 
   it('when nbf is one second beyond the skew, then it is refused and its nonce is not used up', async () => {
-    const nonce = issueNonce(nonceKeys, T0);
+    const nonce = issueNonce(nonceKeys, T0, BROWSER);
     const early = setup({ nbf: NOW_S + ID_TOKEN_CLOCK_SKEW_SECONDS + 1, nonce });
     expect(await reasonOf(early.deps, 'cred')).toBe('not yet valid (nbf)');
     expect(early.ledger.claims).toEqual([]);
@@ -86,21 +90,21 @@ describe('verifyCredential: nbf with the clock skew (seconds)', () => {
 
   it('when nbf is in the past, then it is accepted', async () => {
     const { deps } = setup({ nbf: NOW_S - 60 });
-    await expect(verifyCredential(deps, 'cred')).resolves.toMatchObject({ sub: '1234' });
+    await expect(verifyCredential(deps, 'cred', BROWSER)).resolves.toMatchObject({ sub: '1234' });
   });
 });
 
 describe('verifyCredential: the jti, single use', () => {
   it('when the same jti comes twice (fresh nonces), then the second is refused as replayed', async () => {
     const { deps } = setup({ jti: 'jti-1' });
-    await verifyCredential(deps, 'cred');
+    await verifyCredential(deps, 'cred', BROWSER);
     expect(await reasonOf(deps, 'cred')).toBe('credential replayed (jti)');
   });
 
   it('when the jti is claimed, then it is kept until exp plus the skew, in ms', async () => {
     const exp = NOW_S + 1800;
     const { deps, ledger } = setup({ jti: 'jti-2', exp });
-    const { nonce } = await verifyCredential(deps, 'cred');
+    const { nonce } = await verifyCredential(deps, 'cred', BROWSER);
     expect(ledger.claims).toEqual([
       { key: `nonce:${nonce}`, expiresAtMs: expect.any(Number) as number },
       { key: `jti:${ISS}:jti-2`, expiresAtMs: (exp + ID_TOKEN_CLOCK_SKEW_SECONDS) * 1000 },
@@ -109,7 +113,7 @@ describe('verifyCredential: the jti, single use', () => {
 
   it('when exp is not a number, then the jti is still claimed with a finite expiry', async () => {
     const { deps, ledger } = setup({ jti: 'jti-3', exp: 'soon' });
-    await verifyCredential(deps, 'cred');
+    await verifyCredential(deps, 'cred', BROWSER);
     expect(Number.isFinite(ledger.claims[1]?.expiresAtMs)).toBe(true);
   });
 
@@ -121,9 +125,24 @@ describe('verifyCredential: the jti, single use', () => {
     'when the jti is %s, then there is no jti to claim: each credential is accepted on its nonce',
     async (_, jti) => {
       const { deps, ledger } = setup({ jti });
-      await verifyCredential(deps, 'cred');
-      await verifyCredential(deps, 'cred');
+      await verifyCredential(deps, 'cred', BROWSER);
+      await verifyCredential(deps, 'cred', BROWSER);
       expect(ledger.claims.map((c) => c.key.split(':')[0])).toEqual(['nonce', 'nonce']);
     },
   );
+});
+
+describe('verifyCredential: the nonce is bound to the browser that asked for it', () => {
+  it("when the credential comes with another browser's binding cookie, then it is refused and neither nonce nor jti is used up", async () => {
+    const { deps, ledger } = setup({ jti: 'jti-4' });
+    const refusal = await refusalOf(verifyCredential(deps, 'cred', 'B'.repeat(43)));
+    expect(refusal.reason).toBe('nonce not issued by us to this browser');
+    expect(ledger.claims).toEqual([]);
+  });
+
+  it('when the credential comes with no binding cookie, then it is refused', async () => {
+    const { deps } = setup();
+    const refusal = await refusalOf(verifyCredential(deps, 'cred', undefined));
+    expect(refusal.reason).toBe('no nonce binding cookie');
+  });
 });
