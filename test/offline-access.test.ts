@@ -205,6 +205,48 @@ describe('googleAccessToken through GET /account/google', () => {
     expect(new URL(String(redirect.headers.location)).searchParams.get('prompt')).toBe('consent');
   });
 
+  it('when a user whose grant needs reconnecting reconnects, then the new refresh token is kept and works', async () => {
+    const { agent, userId } = await signedIn('alice@example.com');
+    const refused = refreshTokenOf(userId);
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'invalidGrant' });
+    await googleConnection(agent).expect(200);
+    expect(grantOf(userId)?.status).toBe('needs_reconnect');
+    offset = 0; // google-auth-library checks the new ID token's iat against the real clock
+    // "Reconnect Google", followed through Google's consent back to the callback.
+    const auth = new URL(
+      String((await agent.get('/auth/google?returnTo=/account').expect(302)).headers.location),
+    );
+    const q = auth.searchParams;
+    const code = s.h.emulator.issueCode({
+      account: 'alice@example.com',
+      clientId: CLIENT.clientId,
+      redirectUri: q.get('redirect_uri') ?? '',
+      nonce: q.get('nonce') ?? '',
+      codeChallenge: q.get('code_challenge') ?? '',
+      codeChallengeMethod: 'S256',
+      accessType: 'offline',
+      prompt: q.get('prompt') ?? '',
+      scope: q.get('scope') ?? '',
+    });
+    const callback = await agent
+      .get(`/auth/google/callback?code=${encodeURIComponent(code)}&state=${q.get('state')}`)
+      .set('Accept', 'text/html')
+      .expect(303);
+    expect(callback.headers.location).toBe('/account');
+    expect(grantOf(userId)).toMatchObject({ status: 'connected', status_reason: null });
+    expect(refreshTokenOf(userId)).not.toBe(refused);
+    // The kept token is the one Google issued: a refresh with it succeeds.
+    offset += HOUR_MS;
+    s.h.emulator.resetCalls();
+    const res = await googleConnection(agent).expect(200);
+    expect(res.body).toMatchObject({
+      status: 'connected',
+      profile: { email: 'alice@example.com' },
+    });
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+  });
+
   it('when refresh tokens expire as for an app in Testing status, then needs_reconnect', async () => {
     const { agent, userId } = await signedIn('bob@example.org');
     s.h.emulator.expireRefreshTokens();
