@@ -42,7 +42,9 @@ export function refuseAfterFailedSignIns(options: FailedSignInLimitOptions): Req
       // An answer that was not a counted failure (a sign-in, a 404) gives the attempt back.
       // A response cut before its end ('close' alone) keeps it: its outcome is unknown, and a
       // client must not win its attempts back by hanging up while Google is being asked.
-      res.once('finish', () => void giveBack(reservation, options));
+      res.once('finish', () => {
+        giveBack(reservation, options.counter)?.catch(notGivenBack(options.logger));
+      });
       return next();
     }
     const retryAfterMs = windowStart + FAILED_SIGN_IN_WINDOW_MS - at;
@@ -61,26 +63,28 @@ export function countFailedSignIns(options: FailedSignInLimitOptions): ErrorRequ
   return async (err: unknown, _req, res, next) => {
     const reservation = reservations.get(res);
     if (reservation && isFailedSignIn(err)) reservation.settled = true;
-    else if (reservation) await giveBack(reservation, options);
+    else if (reservation) {
+      await giveBack(reservation, options.counter)?.catch(notGivenBack(options.logger));
+    }
     next(err);
   };
 }
 
-/**
- * Gives a reservation back once. A count that cannot be written (database down) is logged: the
- * client keeps one failure too many for the rest of the minute, and gets its answer anyway.
- */
-async function giveBack(reservation: Reservation, options: FailedSignInLimitOptions) {
-  if (reservation.settled) return;
+/** Gives a reservation back, once: undefined when it was already counted or given back. */
+function giveBack(reservation: Reservation, counter: FailedSignInCounter) {
+  if (reservation.settled) return undefined;
   reservation.settled = true;
-  try {
-    await options.counter.release(reservation.clientKey, reservation.windowStart);
-  } catch (err) {
-    options.logger.warn(
-      { err: { message: (err as Error).message } },
-      'sign-in attempt not given back',
-    );
-  }
+  return counter.release(reservation.clientKey, reservation.windowStart);
+}
+
+/**
+ * A count that cannot be written back (database down) is logged: the client keeps one failure
+ * too many for the rest of the minute, and gets its answer anyway.
+ */
+function notGivenBack(logger: Logger) {
+  return (err: unknown) => {
+    logger.warn({ err: { message: (err as Error).message } }, 'sign-in attempt not given back');
+  };
 }
 
 /** A refusal by the sign-in checks, not a cancel at Google, a malformed request or an outage. */
