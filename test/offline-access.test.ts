@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SHARED_REFRESH_FAILURE_MS } from '../src/grants/google-grants.js';
 import { createTokenCipher, parseTokenKeys } from '../src/grants/token-cipher.js';
 import type { GrantRow } from '../src/storage/grant-store.js';
 import { startServer } from '../src/start.js';
@@ -266,7 +267,52 @@ describe('googleAccessToken through GET /account/google', () => {
     expect(res.body).toBe('Google answered with an error; try again.');
     expect(grantOf(userId)).toEqual(before);
     expect(s.h.emulator.calls('refresh')).toHaveLength(1); // no retry
+    offset += SHARED_REFRESH_FAILURE_MS; // the failure is no longer shared
     await googleConnection(agent).expect(200); // the lease was released
+  });
+
+  it('when 20 requests need a refresh and Google answers 5xx, then one refresh call and all 20 get 502; a few seconds later, a new one', async () => {
+    const { agent } = await signedIn('alice@example.com');
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'status', status: 503 }, { times: 20 });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => googleConnection(agent)));
+    expect(responses.map((r) => r.status)).toEqual(Array<number>(20).fill(502));
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+    // Shared for a short while only: then the next request asks Google again.
+    offset += SHARED_REFRESH_FAILURE_MS / 2;
+    await googleConnection(agent).expect(502);
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+    offset += SHARED_REFRESH_FAILURE_MS / 2;
+    await googleConnection(agent).expect(502);
+    expect(s.h.emulator.calls('refresh')).toHaveLength(2);
+    s.h.emulator.clearFaults();
+  });
+
+  it('when 20 requests need a refresh and Google does not answer, then one refresh call and all 20 get 504', async () => {
+    const { agent } = await signedIn('alice@example.com');
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'hang' }, { times: 20 });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => googleConnection(agent)));
+    expect(responses.map((r) => r.status)).toEqual(Array<number>(20).fill(504));
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+    s.h.emulator.clearFaults();
+  });
+
+  it('when a sign-in replaces the refresh token after a failed refresh, then the failure is not shared with the new grant', async () => {
+    const { agent, userId } = await signedIn('alice@example.com');
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'status', status: 503 });
+    await googleConnection(agent).expect(502);
+    const failedWith = refreshTokenOf(userId);
+    offset = 0; // google-auth-library checks the new ID token's iat against the real clock
+    await forgetGrantAtEmulator('alice@example.com');
+    const otherDevice = s.h.client();
+    await signInOk(s.h, otherDevice, 'alice@example.com'); // a first consent: a new grant
+    expect(refreshTokenOf(userId)).not.toBe(failedWith);
+    offset += HOUR_MS; // within SHARED_REFRESH_FAILURE_MS of the failure
+    s.h.emulator.resetCalls();
+    await googleConnection(otherDevice).expect(200);
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
   });
 
   it('when the refresh hangs, then 504 at the deadline and nothing stored changes', async () => {
