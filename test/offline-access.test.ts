@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SHARED_REFRESH_FAILURE_MS } from '../src/grants/google-grants.js';
 import { createTokenCipher, parseTokenKeys } from '../src/grants/token-cipher.js';
 import type { GrantRow } from '../src/storage/grant-store.js';
 import { startServer } from '../src/start.js';
@@ -205,6 +206,48 @@ describe('googleAccessToken through GET /account/google', () => {
     expect(new URL(String(redirect.headers.location)).searchParams.get('prompt')).toBe('consent');
   });
 
+  it('when a user whose grant needs reconnecting reconnects, then the new refresh token is kept and works', async () => {
+    const { agent, userId } = await signedIn('alice@example.com');
+    const refused = refreshTokenOf(userId);
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'invalidGrant' });
+    await googleConnection(agent).expect(200);
+    expect(grantOf(userId)?.status).toBe('needs_reconnect');
+    offset = 0; // google-auth-library checks the new ID token's iat against the real clock
+    // "Reconnect Google", followed through Google's consent back to the callback.
+    const auth = new URL(
+      String((await agent.get('/auth/google?returnTo=/account').expect(302)).headers.location),
+    );
+    const q = auth.searchParams;
+    const code = s.h.emulator.issueCode({
+      account: 'alice@example.com',
+      clientId: CLIENT.clientId,
+      redirectUri: q.get('redirect_uri') ?? '',
+      nonce: q.get('nonce') ?? '',
+      codeChallenge: q.get('code_challenge') ?? '',
+      codeChallengeMethod: 'S256',
+      accessType: 'offline',
+      prompt: q.get('prompt') ?? '',
+      scope: q.get('scope') ?? '',
+    });
+    const callback = await agent
+      .get(`/auth/google/callback?code=${encodeURIComponent(code)}&state=${q.get('state')}`)
+      .set('Accept', 'text/html')
+      .expect(303);
+    expect(callback.headers.location).toBe('/account');
+    expect(grantOf(userId)).toMatchObject({ status: 'connected', status_reason: null });
+    expect(refreshTokenOf(userId)).not.toBe(refused);
+    // The kept token is the one Google issued: a refresh with it succeeds.
+    offset += HOUR_MS;
+    s.h.emulator.resetCalls();
+    const res = await googleConnection(agent).expect(200);
+    expect(res.body).toMatchObject({
+      status: 'connected',
+      profile: { email: 'alice@example.com' },
+    });
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+  });
+
   it('when refresh tokens expire as for an app in Testing status, then needs_reconnect', async () => {
     const { agent, userId } = await signedIn('bob@example.org');
     s.h.emulator.expireRefreshTokens();
@@ -224,7 +267,52 @@ describe('googleAccessToken through GET /account/google', () => {
     expect(res.body).toBe('Google answered with an error; try again.');
     expect(grantOf(userId)).toEqual(before);
     expect(s.h.emulator.calls('refresh')).toHaveLength(1); // no retry
+    offset += SHARED_REFRESH_FAILURE_MS; // the failure is no longer shared
     await googleConnection(agent).expect(200); // the lease was released
+  });
+
+  it('when 20 requests need a refresh and Google answers 5xx, then one refresh call and all 20 get 502; a few seconds later, a new one', async () => {
+    const { agent } = await signedIn('alice@example.com');
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'status', status: 503 }, { times: 20 });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => googleConnection(agent)));
+    expect(responses.map((r) => r.status)).toEqual(Array<number>(20).fill(502));
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+    // Shared for a short while only: then the next request asks Google again.
+    offset += SHARED_REFRESH_FAILURE_MS / 2;
+    await googleConnection(agent).expect(502);
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+    offset += SHARED_REFRESH_FAILURE_MS / 2;
+    await googleConnection(agent).expect(502);
+    expect(s.h.emulator.calls('refresh')).toHaveLength(2);
+    s.h.emulator.clearFaults();
+  });
+
+  it('when 20 requests need a refresh and Google does not answer, then one refresh call and all 20 get 504', async () => {
+    const { agent } = await signedIn('alice@example.com');
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'hang' }, { times: 20 });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => googleConnection(agent)));
+    expect(responses.map((r) => r.status)).toEqual(Array<number>(20).fill(504));
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
+    s.h.emulator.clearFaults();
+  });
+
+  it('when a sign-in replaces the refresh token after a failed refresh, then the failure is not shared with the new grant', async () => {
+    const { agent, userId } = await signedIn('alice@example.com');
+    offset += HOUR_MS;
+    s.h.emulator.inject('refresh', { kind: 'status', status: 503 });
+    await googleConnection(agent).expect(502);
+    const failedWith = refreshTokenOf(userId);
+    offset = 0; // google-auth-library checks the new ID token's iat against the real clock
+    await forgetGrantAtEmulator('alice@example.com');
+    const otherDevice = s.h.client();
+    await signInOk(s.h, otherDevice, 'alice@example.com'); // a first consent: a new grant
+    expect(refreshTokenOf(userId)).not.toBe(failedWith);
+    offset += HOUR_MS; // within SHARED_REFRESH_FAILURE_MS of the failure
+    s.h.emulator.resetCalls();
+    await googleConnection(otherDevice).expect(200);
+    expect(s.h.emulator.calls('refresh')).toHaveLength(1);
   });
 
   it('when the refresh hangs, then 504 at the deadline and nothing stored changes', async () => {

@@ -10,6 +10,12 @@ import type { RefreshTokenMacer, TokenIdentifierAlg } from './refresh-token-macs
 export const REFRESH_MARGIN_MS = 30_000;
 /** How often a request waiting for another one's refresh looks again. */
 const LEASE_POLL_MS = 25;
+/**
+ * How long a refresh's failure (5xx, timeout) answers the user's other requests that would
+ * refresh with the same refresh token: the requests waiting on that lease get the failure instead
+ * of each calling Google in turn, and Google is not hammered while it is failing.
+ */
+export const SHARED_REFRESH_FAILURE_MS = 5_000;
 /** Google's default access-token life, when a response does not say. */
 const DEFAULT_LIFETIME_S = 3600;
 
@@ -89,6 +95,27 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     }
   }
 
+  /** The last failed refresh per user (this process): what failed, with which token, until when. */
+  const failures = new Map<number, { err: Error; refreshedWith: string; until: number }>();
+
+  function rememberFailure(userId: number, refreshedWith: string, err: Error) {
+    const at = now();
+    for (const [id, f] of failures) if (f.until <= at) failures.delete(id);
+    failures.set(userId, { err, refreshedWith, until: at + SHARED_REFRESH_FAILURE_MS });
+  }
+
+  /** A refresh with this grant's refresh token that failed a moment ago: its error, to share. */
+  function recentFailure(grant: StoredGrant): Error | undefined {
+    const failure = failures.get(grant.userId);
+    if (failure === undefined) return undefined;
+    if (failure.until <= now()) {
+      failures.delete(grant.userId);
+      return undefined;
+    }
+    // A grant a sign-in replaced since has a refresh token of its own, not known to fail.
+    return failure.refreshedWith === grant.refreshToken ? failure.err : undefined;
+  }
+
   const expiry = (expiresIn: number | undefined) =>
     now() + (expiresIn ?? DEFAULT_LIFETIME_S) * 1000;
 
@@ -131,7 +158,9 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         );
         deps.logger.info({ userId }, 'Google refused the refresh token; the user must reconnect');
       } else {
-        // 5xx, timeout, bad answer: this request fails, nothing stored changes.
+        // 5xx, timeout, bad answer: this request fails, nothing stored changes, and the requests
+        // waiting on this lease get the same failure (remembered before they can claim it).
+        if (err instanceof Error) rememberFailure(userId, refreshedWith, err);
         await store.releaseRefreshLease(userId);
       }
       throw err;
@@ -171,14 +200,22 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           await store.releaseRefreshLease(userId);
           return fresh;
         }
+        const failed = recentFailure(grant);
+        if (failed !== undefined) {
+          await store.releaseRefreshLease(userId);
+          throw failed;
+        }
         return refreshHoldingLease(grant);
       }
       if (now() > deadline) {
         throw new AppError(504, Messages.googleTimeout, { code: 'refresh_lease_timeout' });
       }
       await sleep(LEASE_POLL_MS);
-      const fresh = usableAccessToken(await connectedGrant(userId, scopes));
+      const grant = await connectedGrant(userId, scopes);
+      const fresh = usableAccessToken(grant);
       if (fresh !== undefined) return fresh;
+      const failed = recentFailure(grant);
+      if (failed !== undefined) throw failed;
     }
   }
 

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
 import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
@@ -14,17 +14,40 @@ export interface FailedSignInLimitOptions {
   logger: Logger;
 }
 
+/** A sign-in attempt's reservation, until it is known whether it failed. */
+interface Reservation {
+  clientKey: string;
+  windowStart: number;
+  /** Counted as failed, or given back: nothing more to do. */
+  settled: boolean;
+}
+
+/** Each reserved request's reservation, for the error middleware and the response's end. */
+const reservations = new WeakMap<Response, Reservation>();
+
 /**
  * Refuses a client with 429 and Retry-After once it has failed `limit` sign-ins this minute
  * (OWASP ASVS V2.4 anti-automation), before the request reaches the session store or Google.
- * Only failures count, so many people signing in from behind one NAT all get in.
+ * The attempt is reserved first, in one atomic statement, and counts as failed until its
+ * outcome is known: concurrent attempts cannot all pass before any has failed. Attempts that do
+ * not fail are given back, so many people signing in from behind one NAT all get in.
  */
 export function refuseAfterFailedSignIns(options: FailedSignInLimitOptions): RequestHandler {
   return async (req, res, next) => {
     const at = options.now();
     const windowStart = windowStartOf(at);
-    const failures = await options.counter.count(clientKey(req), windowStart);
-    if (failures < options.limit) return next();
+    const key = clientKey(req);
+    if (await options.counter.reserve(key, windowStart, options.limit)) {
+      const reservation: Reservation = { clientKey: key, windowStart, settled: false };
+      reservations.set(res, reservation);
+      // An answer that was not a counted failure (a sign-in, a 404) gives the attempt back.
+      // A response cut before its end ('close' alone) keeps it: its outcome is unknown, and a
+      // client must not win its attempts back by hanging up while Google is being asked.
+      res.once('finish', () => {
+        giveBack(reservation, options.counter)?.catch(notGivenBack(options.logger));
+      });
+      return next();
+    }
     const retryAfterMs = windowStart + FAILED_SIGN_IN_WINDOW_MS - at;
     res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     next(new AppError(429, Messages.tooManyRequests, { code: 'rate_limited' }));
@@ -33,23 +56,35 @@ export function refuseAfterFailedSignIns(options: FailedSignInLimitOptions): Req
 
 /**
  * Error middleware behind the sign-in routes: a refused attempt (bad state, refused code or
- * token, account not allowed) adds one to its client's count, before the refusal is answered,
- * so the client's next request already sees it. A count that cannot be written (database
- * down) is logged; the client still gets the refusal it earned.
+ * token, account not allowed) keeps its reservation, so it counts as one failure; any other
+ * error (a cancel at Google, a malformed request, an outage) gives it back before the error is
+ * answered, so the client's next request already sees the count as it is.
  */
 export function countFailedSignIns(options: FailedSignInLimitOptions): ErrorRequestHandler {
-  return async (err: unknown, req, _res, next) => {
-    if (isFailedSignIn(err)) {
-      try {
-        await options.counter.add(clientKey(req), windowStartOf(options.now()));
-      } catch (countErr) {
-        options.logger.warn(
-          { err: { message: (countErr as Error).message } },
-          'failed sign-in not counted',
-        );
-      }
+  return async (err: unknown, _req, res, next) => {
+    const reservation = reservations.get(res);
+    if (reservation && isFailedSignIn(err)) reservation.settled = true;
+    else if (reservation) {
+      await giveBack(reservation, options.counter)?.catch(notGivenBack(options.logger));
     }
     next(err);
+  };
+}
+
+/** Gives a reservation back, once: undefined when it was already counted or given back. */
+function giveBack(reservation: Reservation, counter: FailedSignInCounter) {
+  if (reservation.settled) return undefined;
+  reservation.settled = true;
+  return counter.release(reservation.clientKey, reservation.windowStart);
+}
+
+/**
+ * A count that cannot be written back (database down) is logged: the client keeps one failure
+ * too many for the rest of the minute, and gets its answer anyway.
+ */
+function notGivenBack(logger: Logger) {
+  return (err: unknown) => {
+    logger.warn({ err: { message: (err as Error).message } }, 'sign-in attempt not given back');
   };
 }
 

@@ -71,6 +71,11 @@ export async function signIn(
   await refuseDisabledAccount(deps.accountSecurity, identity.profile.sub);
   const nowMs = deps.now();
   if (isSignedInAs(req, identity.profile.sub)) {
+    // A "Reconnect Google" comes back here: the refresh token Google just issued must be kept,
+    // or the grant stays needs_reconnect while the new one lives on at Google, unknown to us.
+    if (identity.tokens && req.session.userId !== undefined) {
+      await deps.grants.keep(req.session.userId, identity.tokens);
+    }
     // Google vouched for the account again: a re-authentication (ASVS 5.0 V7.5.2), which
     // sensitive account actions ask for (requireRecentSignIn). The session id stays.
     req.session.authenticatedAt = nowMs;

@@ -4,12 +4,20 @@ import { settle } from '../settle.js';
 /**
  * Failed sign-in attempts per client address and fixed window (the rate limiter's memory).
  * In a table, so every instance on one database shares the count.
+ *
+ * An attempt is reserved before Google is called and counts as failed until it is given back:
+ * a burst of concurrent attempts cannot all pass a count read before any of them failed.
  */
 export interface FailedSignInCounter {
-  /** Failures of `clientKey` in the window starting at `windowStart` (ms). */
+  /** Failures (and attempts still in flight) of `clientKey` in the window at `windowStart` (ms). */
   count(clientKey: string, windowStart: number): Promise<number>;
-  /** Adds one failure in one atomic statement and returns the new count. */
-  add(clientKey: string, windowStart: number): Promise<number>;
+  /**
+   * Takes one of the client's `limit` attempts in one atomic statement: true when the count was
+   * under `limit` (it is now one higher), false when it was not (nothing written).
+   */
+  reserve(clientKey: string, windowStart: number, limit: number): Promise<boolean>;
+  /** Gives back an attempt `reserve` took (it did not fail); never below zero. */
+  release(clientKey: string, windowStart: number): Promise<void>;
   /** Forgets windows that started before `windowStart`. */
   prune(windowStart: number): Promise<void>;
 }
@@ -18,10 +26,16 @@ export function createSqliteFailedSignIns(db: SqliteDatabase): FailedSignInCount
   const count = db.prepare<[string, number], { failures: number }>(
     'SELECT failures FROM failed_sign_ins WHERE client_key = ? AND window_start = ?',
   );
-  const add = db.prepare<[string, number], { failures: number }>(
+  // The WHERE applies to the conflicting row: at the limit, no row is updated and none returned.
+  const reserve = db.prepare<[string, number, number], { failures: number }>(
     `INSERT INTO failed_sign_ins (client_key, window_start, failures) VALUES (?, ?, 1)
      ON CONFLICT (client_key, window_start) DO UPDATE SET failures = failures + 1
+     WHERE failures < ?
      RETURNING failures`,
+  );
+  const release = db.prepare<[string, number]>(
+    `UPDATE failed_sign_ins SET failures = failures - 1
+     WHERE client_key = ? AND window_start = ? AND failures > 0`,
   );
   const prune = db.prepare('DELETE FROM failed_sign_ins WHERE window_start < ?');
   return {
@@ -29,9 +43,14 @@ export function createSqliteFailedSignIns(db: SqliteDatabase): FailedSignInCount
       settle(() => {
         return count.get(clientKey, windowStart)?.failures ?? 0;
       }),
-    add: (clientKey, windowStart) =>
+    reserve: (clientKey, windowStart, limit) =>
       settle(() => {
-        return add.get(clientKey, windowStart)?.failures ?? 1;
+        if (limit < 1) return false;
+        return reserve.get(clientKey, windowStart, limit) !== undefined;
+      }),
+    release: (clientKey, windowStart) =>
+      settle(() => {
+        release.run(clientKey, windowStart);
       }),
     prune: (windowStart) =>
       settle(() => {

@@ -42,18 +42,25 @@ export interface Load {
 }
 
 /**
- * `workers` loops of sign-in then GET /me through `url`. `check` decides what a failure is:
+ * `workers` loops of sign-in then GET /me through `url`, from `address` (one for all, or one
+ * per worker: several people behind one address may have only RATE_LIMIT_PER_MINUTE sign-ins in
+ * flight at once). `check` decides what a failure is:
  * in the rolling-restart test every answer must be right; with kill -9, requests in flight at the
  * killed instance may fail, but every welcome must stand.
  */
-export function startLoad(emulator: Emulator, url: string, workers: number, address: string): Load {
+export function startLoad(
+  emulator: Emulator,
+  url: string,
+  workers: number,
+  address: string | readonly string[],
+): Load {
   const welcomed: Welcome[] = [];
   const failures: string[] = [];
   let stopping = false;
   const worker = async (n: number) => {
     for (let i = 0; !stopping; i++) {
       const account = ACCOUNTS[(n + i) % ACCOUNTS.length]!;
-      const agent = clientAt(url, address);
+      const agent = clientAt(url, typeof address === 'string' ? address : address[n]!);
       try {
         const res = await signInOnce(emulator, agent, account);
         if (res.status !== 200) {

@@ -422,24 +422,38 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
   });
 
   describe('failed sign-in counter', () => {
-    it('when 25 failures of one client are added at once through two instances, then each counts once', async () => {
+    it('when 40 attempts of one client are reserved at once through two instances with a limit of 25, then exactly 25 are taken', async () => {
       const instances = [storage, await engine.open()];
-      const counts = await Promise.all(
-        Array.from({ length: 25 }, (_, i) =>
-          instances[i % 2]!.failedSignIns.add('198.51.100.1', T0),
+      const taken = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          instances[i % 2]!.failedSignIns.reserve('198.51.100.1', T0, 25),
         ),
       );
-      expect([...counts].sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 25 }, (_, i) => i + 1),
-      );
+      expect(taken.filter(Boolean)).toHaveLength(25);
       expect(await storage.failedSignIns.count('198.51.100.1', T0)).toBe(25);
       expect(await storage.failedSignIns.count('198.51.100.2', T0)).toBe(0);
       expect(await storage.failedSignIns.count('198.51.100.1', T0 + 60_000)).toBe(0);
     });
 
+    it('when attempts are given back, then the count goes down, never below zero, and frees a place', async () => {
+      const failed = storage.failedSignIns;
+      expect(await failed.reserve('c', T0, 2)).toBe(true);
+      expect(await failed.reserve('c', T0, 2)).toBe(true);
+      expect(await failed.reserve('c', T0, 2)).toBe(false);
+      await failed.release('c', T0);
+      expect(await failed.count('c', T0)).toBe(1);
+      expect(await failed.reserve('c', T0, 2)).toBe(true);
+      await Promise.all([1, 2, 3].map(() => failed.release('c', T0)));
+      expect(await failed.count('c', T0)).toBe(0);
+      await failed.release('d', T0); // nothing reserved: nothing written
+      expect(await failed.count('d', T0)).toBe(0);
+      expect(await failed.reserve('d', T0, 0)).toBe(false);
+      expect(await failed.count('d', T0)).toBe(0);
+    });
+
     it('when expired rows are pruned, then old windows and used states go, current ones stay', async () => {
-      await storage.failedSignIns.add('a', T0);
-      await storage.failedSignIns.add('a', T0 + 60_000);
+      await storage.failedSignIns.reserve('a', T0, 5);
+      await storage.failedSignIns.reserve('a', T0 + 60_000, 5);
       await storage.ledger.claim('old', T0 + 1000);
       await storage.ledger.claim('new', T0 + 600_000);
       await storage.pruneExpired(T0 + 120_000);

@@ -5,7 +5,7 @@
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { sessionCookieOf, signInOk } from '../support/sign-in.js';
+import { getState, sessionCookieOf, signInOk } from '../support/sign-in.js';
 import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 
 const ALICE = 'alice@example.com';
@@ -76,5 +76,36 @@ describe.each(ENGINES)('two instances on one %s database', (engineName) => {
     expect(refused.status).toBe(429);
     expect(refused.body).toBe(TOO_MANY);
     expect(b.emulator.calls()).toHaveLength(0);
+  });
+
+  it('when 30 failing attempts of one client arrive at once on both instances, then only the limit (3) reach Google', async () => {
+    const ip = '203.0.113.78';
+    const harnesses = [a, b];
+    // Each attempt with a state of its own, so each would be checked at Google.
+    const attempts = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const h = harnesses[i % 2]!;
+        const agent = h.client().set('X-Forwarded-For', ip);
+        return { agent, state: await getState(agent) };
+      }),
+    );
+    for (const h of harnesses) {
+      h.emulator.resetCalls();
+      // Google is slow: every attempt is in flight before the first refusal comes back.
+      h.emulator.inject('token', { kind: 'hang', ms: 300 }, { times: 30 });
+    }
+    const responses = await Promise.all(
+      attempts.map(({ agent, state }) =>
+        agent
+          .post(`/gconnect?state=${encodeURIComponent(state)}`)
+          .type('text/plain')
+          .send('not-a-code'),
+      ),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array<number>(3).fill(401), ...Array<number>(27).fill(429)]);
+    const exchanges = a.emulator.calls('token').length + b.emulator.calls('token').length;
+    expect(exchanges).toBe(3);
+    for (const h of harnesses) h.emulator.clearFaults();
   });
 });
