@@ -19,7 +19,7 @@ export interface AccountSecurityStore {
   /**
    * Records Google's `account-disabled` (a reason) or `account-enabled` (null) for the account
    * with this `sub`, whether or not we have a user for it, unless a signal Google issued later
-   * was applied already (`issuedAtMs`: the token's `iat`; at an equal `iat`, disabled wins).
+   * was applied already (`issuedAtMs`: the token's `iat`; one of the same second is applied).
    * Kept by `sub`, beyond the user row: deleting the account does not lift the refusal.
    * True when applied.
    */
@@ -67,8 +67,7 @@ export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSec
      ON CONFLICT (google_sub) DO UPDATE SET
        signin_disabled_reason = excluded.signin_disabled_reason,
        state_issued_at = excluded.state_issued_at
-     WHERE excluded.state_issued_at > state_issued_at
-        OR (excluded.state_issued_at = state_issued_at AND excluded.signin_disabled_reason IS NOT NULL)`,
+     WHERE excluded.state_issued_at >= state_issued_at`,
   );
   const disabledReason = db.prepare<[string], { reason: string | null }>(
     'SELECT signin_disabled_reason AS reason FROM google_account_states WHERE google_sub = ?',

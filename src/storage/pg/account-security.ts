@@ -51,9 +51,7 @@ export function createPgAccountSecurityStore(pool: pg.Pool): AccountSecurityStor
          ON CONFLICT (google_sub) DO UPDATE SET
            signin_disabled_reason = excluded.signin_disabled_reason,
            state_issued_at = excluded.state_issued_at
-         WHERE excluded.state_issued_at > s.state_issued_at
-            OR (excluded.state_issued_at = s.state_issued_at
-                AND excluded.signin_disabled_reason IS NOT NULL)`,
+         WHERE excluded.state_issued_at >= s.state_issued_at`,
         [googleSub, reason, issuedAtMs],
       );
       return rowCount === 1;
