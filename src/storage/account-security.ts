@@ -100,8 +100,7 @@ export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSec
       }),
     setSignInState: (sub, reason, issuedAt) =>
       settle(() => setState.run({ sub, reason, issuedAt }).changes === 1),
-    signInDisabledReason: (sub) =>
-      settle(() => disabledReason.get(sub)?.reason ?? undefined),
+    signInDisabledReason: (sub) => settle(() => disabledReason.get(sub)?.reason ?? undefined),
     flagCredentialChange: (userId, atMs) =>
       settle(() => {
         flag.run(userId, atMs);

@@ -6,7 +6,8 @@ import type { AccountSecurityStore } from '../../src/storage/account-security.js
 /** An account store that knows Google's state of one account (sub "1234"), disabled or not. */
 function storeWith(reason: string | null): AccountSecurityStore {
   return {
-    signInDisabledReason: (sub) => Promise.resolve(sub === '1234' ? (reason ?? undefined) : undefined),
+    signInDisabledReason: (sub) =>
+      Promise.resolve(sub === '1234' ? (reason ?? undefined) : undefined),
   } as AccountSecurityStore;
 }
 
