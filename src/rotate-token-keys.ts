@@ -1,8 +1,10 @@
-// Entry point of `npm run rotate-token-keys`: re-seals every stored Google token under the
-// first key of TOKEN_ENCRYPTION_KEYS (the same environment as the server).
+// Entry point of `npm run rotate-token-keys`: re-seals every stored Google token, and re-keys
+// its refresh token's identifier hashes, under the first key of TOKEN_ENCRYPTION_KEYS (the same
+// environment as the server).
 import pino from 'pino';
 import { loadConfigOrExit } from './config-or-exit.js';
 import { devTokenKeys } from './grants/dev-token-keys.js';
+import { createRefreshTokenMacer } from './grants/refresh-token-macs.js';
 import { rotateTokenKeys } from './grants/rotate-token-keys.js';
 import { createTokenCipher } from './grants/token-cipher.js';
 import { openStorage } from './start.js';
@@ -13,7 +15,11 @@ async function main(): Promise<void> {
   const cipher = createTokenCipher(keys);
   const storage = await openStorage(config, pino({ level: config.logLevel }));
   try {
-    const { resealed, current } = await rotateTokenKeys(storage.grants, cipher);
+    const { resealed, current } = await rotateTokenKeys(
+      storage.grants,
+      cipher,
+      createRefreshTokenMacer(keys),
+    );
     console.log(
       `Google tokens: ${resealed} grant(s) re-encrypted under key "${cipher.currentKeyId}", ${current} already under it.`,
     );

@@ -29,6 +29,12 @@ describe('transport faults', () => {
     expect((await fetch(`${emu.url}/oauth2/v3/certs`)).status).toBe(200);
   });
 
+  it('when a reset fault is injected, then the connection closes without an answer and the next request is normal', async () => {
+    emu.inject('certs', { kind: 'reset' });
+    await expect(fetch(`${emu.url}/oauth2/v3/certs`)).rejects.toThrow();
+    expect((await fetch(`${emu.url}/oauth2/v3/certs`)).status).toBe(200);
+  });
+
   it('when a status fault has a string body and a content type, then they are sent as-is', async () => {
     emu.inject('token', {
       kind: 'status',

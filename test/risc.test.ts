@@ -5,8 +5,9 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCOUNTS, type TestAccount } from '../src/emulator/accounts.js';
+import type { Fault } from '../src/emulator/emulator.js';
 import { updateStream, type ServiceAccountKey } from '../src/risc/register-receiver.js';
 import type { Harness } from './support/harness.js';
 import { devTokenKeys } from '../src/grants/dev-token-keys.js';
@@ -32,6 +33,10 @@ let advanceClock: (ms: number) => void;
  */
 const ERIN = 'erin@example.com';
 const FRANK = 'frank@example.com';
+/** Accounts whose Google state (kept by sub, beyond the user) one test sets: no other test uses them. */
+const GRACE = 'grace@example.com';
+const HEIDI = 'heidi@example.com';
+const IVAN = 'ivan@example.com';
 const clockAheadAccount = (sub: string, email: string, name: string): TestAccount => ({
   sub,
   email,
@@ -49,12 +54,18 @@ useHarness(
         ...DEFAULT_ACCOUNTS,
         clockAheadAccount('109900000000000000001', ERIN, 'Erin'),
         clockAheadAccount('109900000000000000002', FRANK, 'Frank'),
+        clockAheadAccount('109900000000000000003', GRACE, 'Grace'),
+        clockAheadAccount('109900000000000000004', HEIDI, 'Heidi'),
+        clockAheadAccount('109900000000000000005', IVAN, 'Ivan'),
       ],
     },
   },
   (s) => {
     ({ h, db } = s);
-    advanceClock = (ms) => s.advanceClock(ms);
+    advanceClock = (ms) => {
+      aheadMs += ms;
+      s.advanceClock(ms);
+    };
   },
 );
 
@@ -85,14 +96,20 @@ async function signedInAs(agent: ReturnType<Harness['client']>): Promise<string 
   return res.status === 200 ? (res.body as { email: string }).email : undefined;
 }
 
-let minutesAhead = 0;
+/** How far ahead the app's clock is in this test, and the furthest it ever was (any test). */
+let aheadMs = 0;
+let furthestMs = 0;
+afterEach(() => {
+  aheadMs = 0;
+});
 /**
- * Moves the app's clock past the receiver's one-refetch-a-minute ration, whatever an earlier
- * test (in any order) spent it on: each call goes further ahead than any call before.
+ * Moves the app's clock past the receiver's one-refetch-a-minute ration and the key set's
+ * ten-minute life, whatever an earlier test (in any order) spent them on: each call goes further
+ * ahead than the clock ever was before (the harness puts it back after each test).
  */
 function pastRefetchRation(): void {
-  minutesAhead += 10;
-  advanceClock(minutesAhead * 60_000);
+  furthestMs = Math.max(furthestMs, aheadMs) + 11 * 60_000;
+  advanceClock(furthestMs - aheadMs);
 }
 
 function loggedEvents(message: string): number {
@@ -264,6 +281,55 @@ describe('when a valid security event arrives', () => {
     await signInOk(h, h.client(), BOB);
   });
 
+  it('then an account-enabled Google issued before an account-disabled, delivered after it, changes nothing', async () => {
+    await signInOk(h, h.client(), IVAN);
+    // In Google's order: disabled at t, then an enabled of t - 60 s arrives late.
+    const t = Math.floor(Date.now() / 1000) - 600;
+    try {
+      await emit({ type: 'account-disabled', account: IVAN, reason: 'bulk-account', issuedAt: t });
+      expect(await emit({ type: 'account-enabled', account: IVAN, issuedAt: t - 60 })).toEqual({
+        statuses: [202],
+      });
+      await expect(signInOk(h, h.client(), IVAN)).rejects.toThrow(/403/);
+    } finally {
+      await emit({ type: 'account-enabled', account: IVAN, issuedAt: t + 60 });
+    }
+    await signInOk(h, h.client(), IVAN);
+    // ...and an account-disabled older than that enabled, delivered last, changes nothing either.
+    await emit({
+      type: 'account-disabled',
+      account: IVAN,
+      reason: 'bulk-account',
+      issuedAt: t + 30,
+    });
+    await signInOk(h, h.client(), IVAN);
+  });
+
+  it('then an account Google disabled, deleted by whoever is still signed in, cannot sign straight back in', async () => {
+    const hijacker = h.client();
+    await signInOk(h, hijacker, GRACE);
+    // Not for hijacking: the session stays, and deletes the account.
+    await emit({ type: 'account-disabled', account: GRACE, reason: 'bulk-account' });
+    await hijacker
+      .post('/account/delete')
+      .set('Accept', 'application/json')
+      .send({ confirm: true })
+      .expect(200);
+    expect(h.userRows().some((u) => u.email === GRACE)).toBe(false);
+    await expect(signInOk(h, h.client(), GRACE)).rejects.toThrow(/403/);
+    expect(h.userRows().some((u) => u.email === GRACE)).toBe(false);
+  });
+
+  it('then an account-disabled for an account deleted before it arrived still refuses its sign-in', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, HEIDI);
+    await agent.post('/account/delete').set('Accept', 'application/json').send({ confirm: true });
+    expect(await emit({ type: 'account-disabled', account: HEIDI, reason: 'hijacking' })).toEqual({
+      statuses: [202],
+    });
+    await expect(signInOk(h, h.client(), HEIDI)).rejects.toThrow(/403/);
+  });
+
   it('then account-credential-change-required is recorded for the account page', async () => {
     await signInOk(h, h.client(), ALICE);
     await emit({ type: 'account-credential-change-required', account: ALICE });
@@ -370,6 +436,44 @@ describe('when the token is not a valid security event', () => {
     });
     expect(res.status).toBe(413);
   });
+});
+
+describe("when Google's key set cannot be read", () => {
+  const faults: [string, Fault][] = [
+    ['a 500', { kind: 'status', status: 500 }],
+    [
+      'a page that is not JSON',
+      { kind: 'status', status: 200, body: '<html>', contentType: 'text/html' },
+    ],
+    ['JSON that is not a JWK Set', { kind: 'status', status: 200, body: { keys: 'none' } }],
+    ['a dropped connection', { kind: 'reset' }],
+    ['no answer before the deadline', { kind: 'hang', ms: 30_000 }],
+  ];
+  it.each(faults)(
+    'then with %s the last good set still verifies, a key not yet read gets 503 (Google delivers again), and once the set can be read the event is applied',
+    async (name, fault) => {
+      await emit({ type: 'verification', state: 'warm' });
+      pastRefetchRation(); // the set is due for its scheduled reload
+      h.emulator.inject('certs', fault, { times: 2 });
+      h.emulator.resetCalls();
+      const kept = `kept ${name}`;
+      expect(await emit({ type: 'verification', state: kept })).toEqual({ statuses: [202] });
+      expect(h.emulator.calls('certs')).toHaveLength(1);
+      expect(h.logs.some((l) => l.includes(kept))).toBe(true);
+
+      await h.emulator.rotateKey();
+      const refused = loggedEvents('RISC event refused');
+      const later = `later ${name}`;
+      expect(await emit({ type: 'verification', state: later })).toEqual({ statuses: [503] });
+      expect(h.logs.some((l) => l.includes(later))).toBe(false);
+      expect(loggedEvents('RISC event refused')).toBe(refused);
+
+      h.emulator.clearFaults();
+      pastRefetchRation();
+      expect(await emit({ type: 'verification', state: later })).toEqual({ statuses: [202] });
+      expect(h.logs.some((l) => l.includes(later))).toBe(true);
+    },
+  );
 });
 
 describe('npm run risc:register', () => {

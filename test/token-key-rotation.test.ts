@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTokenKeys } from '../src/grants/token-cipher.js';
+import { createTokenCipher, parseTokenKeys } from '../src/grants/token-cipher.js';
+import { updateStream, type ServiceAccountKey } from '../src/risc/register-receiver.js';
 import { startServer, type RunningServer } from '../src/start.js';
 import { CLIENT } from './support/client.js';
 import { sessionCookieOf, signInOk } from './support/sign-in.js';
@@ -83,5 +84,41 @@ describe('token key rotation', () => {
     expect(await rotate(KEY2)).toMatch(
       /0 grant\(s\) re-encrypted under key "k2", 1 already under it/,
     );
+  });
+
+  it('when the old key is dropped after a rotation, then a token-revoked event for a refresh token stored under it still deletes its grant', async () => {
+    await signInOk(s.h, s.h.client(), 'bob@example.org');
+    const row = s.db
+      .prepare(
+        `SELECT g.user_id, g.refresh_token FROM google_grants g JOIN users u ON u.id = g.user_id
+         WHERE u.email = 'bob@example.org'`,
+      )
+      .get() as { user_id: number; refresh_token: string };
+    expect(row.refresh_token.split('.')[1]).toBe('k1');
+    const refreshToken = createTokenCipher(parseTokenKeys(KEY1).keys).open(row.refresh_token, {
+      userId: row.user_id,
+      column: 'refresh_token',
+    });
+
+    await rotate(`${KEY2},${KEY1}`);
+    // Google's events now reach the instance that holds the new key only.
+    const res = await fetch(`${s.h.emulator.url}/emulator/risc/service-account`, {
+      method: 'POST',
+    });
+    const key = (await res.json()) as ServiceAccountKey;
+    await updateStream(
+      { key, apiBase: s.h.emulator.url, timeoutMs: 5000 },
+      `${onlyNewKey.url}/risc`,
+    );
+    const emitted = await fetch(`${s.h.emulator.url}/emulator/risc/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'token-revoked', token: refreshToken }),
+    });
+    expect(await emitted.json()).toEqual({ statuses: [202] });
+    const left = s.db
+      .prepare('SELECT count(*) AS n FROM google_grants WHERE user_id = ?')
+      .get(row.user_id) as { n: number };
+    expect(left.n).toBe(0);
   });
 });

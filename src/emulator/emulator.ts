@@ -216,6 +216,7 @@ async function dispatch(
   if (route.delayed && runtime.delayMs > 0) await sleep(runtime.delayMs, undefined, { signal });
   if (fault?.kind === 'status') return send(res, statusFaultReply(fault));
   if (fault?.kind === 'huge') return sendHuge(res, fault.bytes, signal);
+  if (fault?.kind === 'reset') return void res.destroy();
   if (fault?.kind === 'hang') {
     await (fault.ms === undefined ? waitForAbort(signal) : sleep(fault.ms, undefined, { signal }));
   }

@@ -24,6 +24,8 @@ export type Fault =
   | { kind: 'hang'; ms?: number }
   /** Send the headers, then the normal body one byte per interval. */
   | { kind: 'trickle'; intervalMs: number }
+  /** Close the connection without an answer: a network failure as the caller sees it. */
+  | { kind: 'reset' }
   /** 200 application/json with a body of exactly `bytes` bytes, streamed. */
   | { kind: 'huge'; bytes: number }
   /** token or gsi (the button's and One Tap's credential): tamper with the ID token (claims/header merged; null deletes). */
@@ -61,6 +63,7 @@ const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
   'hang',
   'trickle',
   'huge',
+  'reset',
   ...CONTENT_FAULTS,
 ]);
 

@@ -195,6 +195,8 @@ export interface EventRequest {
   unsigned?: boolean;
   audience?: string;
   issuer?: string;
+  /** The SET's `iat` (seconds) instead of now: a token Google issued earlier, delivered late. */
+  issuedAt?: number;
   twice?: boolean;
 }
 
@@ -233,7 +235,7 @@ async function buildSet(state: Parameters<Handler>[0], request: EventRequest): P
   const payload = {
     iss: issuer,
     aud: audience,
-    iat: Math.floor(state.now() / 1000),
+    iat: request.issuedAt ?? Math.floor(state.now() / 1000),
     jti: randomBytes(16).toString('hex'),
     events: { [EVENT_URIS[request.type] as string]: event },
   };
@@ -296,6 +298,7 @@ export const emitEvent: Handler = async (state, { req }) => {
     unsigned: body.unsigned === true,
     audience: text(body.audience),
     issuer: text(body.issuer),
+    issuedAt: Number.isInteger(body.issuedAt) ? (body.issuedAt as number) : undefined,
     twice: body.twice === true,
   });
   if ('error' in result) return invalidRequest(result.error);

@@ -12,19 +12,29 @@ export interface ApplyDeps {
   logger: Logger;
 }
 
+/** When Google issued the event. */
+export interface IssuedAt {
+  /** What revocations reach: the end of the `iat` second, never beyond our clock (ms). */
+  reachMs: number;
+  /** The `iat` itself (ms): the order in which Google issued the account's state signals. */
+  iatMs: number;
+}
+
 /** What an event did, for the log: never a token or token identifier. */
 export type Outcome = 'applied' | 'unknown-user' | 'logged' | 'unsupported';
 
 /**
  * Acts on one Cross-Account Protection event. Every action is idempotent and keyed to the
  * token's `iat`, not the arrival time: a late or repeated `sessions-revoked` ends the sessions
- * that existed when Google revoked them, never a session the user started afterwards.
+ * that existed when Google revoked them, never a session the user started afterwards; an
+ * `account-enabled` issued before an `account-disabled` already applied changes nothing.
  */
 export async function applySecurityEvent(
   deps: ApplyDeps,
   event: SecurityEvent,
-  issuedAtMs: number,
+  issued: IssuedAt,
 ): Promise<Outcome> {
+  const issuedAtMs = issued.reachMs;
   switch (event.type) {
     case 'verification':
       deps.logger.info(
@@ -40,7 +50,16 @@ export async function applySecurityEvent(
     default:
       break;
   }
-  const userId = event.googleSub ? await deps.accounts.findUserId(event.googleSub) : undefined;
+  const sub = event.googleSub;
+  if (sub === undefined) return 'unknown-user';
+  // Kept by `sub` even without a user: an account deleted before the event still gets refused.
+  if (event.type === 'account-disabled' || event.type === 'account-enabled') {
+    const reason = event.type === 'account-disabled' ? (event.reason ?? 'disabled') : null;
+    if (!(await deps.accounts.setSignInState(sub, reason, issued.iatMs))) {
+      deps.logger.info({ risc: { type: event.type } }, 'RISC event older than the state applied');
+    }
+  }
+  const userId = await deps.accounts.findUserId(sub);
   if (userId === undefined) return 'unknown-user';
   switch (event.type) {
     case 'sessions-revoked':
@@ -53,11 +72,10 @@ export async function applySecurityEvent(
       break;
     case 'account-disabled':
       // Hijacked: whoever holds a session may be the attacker. Otherwise only new sign-ins stop.
+      // (The sessions that existed at `iat` end whatever order the events arrive in.)
       if (event.reason === 'hijacking') await deps.accounts.revokeSessions(userId, issuedAtMs);
-      await deps.accounts.setSignInDisabled(userId, event.reason ?? 'disabled');
       break;
     case 'account-enabled':
-      await deps.accounts.setSignInDisabled(userId, null);
       break;
     case 'account-credential-change-required':
       await deps.accounts.flagCredentialChange(userId, issuedAtMs);

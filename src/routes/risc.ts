@@ -55,14 +55,17 @@ export function riscReceiver(deps: RiscDeps): RequestHandler {
       throw err;
     }
     // `iat` has whole seconds: the revocation covers the whole second it names, never the future.
-    const issuedAtMs = Math.min(verified.issuedAt * 1000 + 999, deps.now());
+    const issued = {
+      reachMs: Math.min(verified.issuedAt * 1000 + 999, deps.now()),
+      iatMs: verified.issuedAt * 1000,
+    };
     const expiresAt = deps.now() + (MAX_EVENT_AGE_S + 600) * 1000;
     if (!(await deps.ledger.claim(verified.jti, expiresAt))) {
       res.status(202).end();
       return;
     }
     try {
-      for (const event of verified.events) await applySecurityEvent(deps, event, issuedAtMs);
+      for (const event of verified.events) await applySecurityEvent(deps, event, issued);
     } catch (err) {
       // Not acted on: forget the jti so Google's retry is handled, not taken for a replay.
       await deps.ledger.release(verified.jti);

@@ -6,8 +6,6 @@ import { settle } from '../settle.js';
 export interface AccountSecurity {
   /** Sessions signed in at or before this instant (ms) are over (`sessions-revoked` & co). */
   sessionsRevokedAt: number | null;
-  /** Set while Google reports the account disabled: Google sign-in is refused. */
-  signInDisabledReason: string | null;
   /** Google asked the user to change their credentials (`account-credential-change-required`). */
   credentialChangeRequiredAt: number | null;
 }
@@ -18,7 +16,17 @@ export interface AccountSecurityStore {
   get(userId: number): Promise<AccountSecurity | undefined>;
   /** Ends every session signed in at or before `atMs`: one write, whatever the number of sessions. */
   revokeSessions(userId: number, atMs: number): Promise<void>;
-  setSignInDisabled(userId: number, reason: string | null): Promise<void>;
+  /**
+   * Records Google's `account-disabled` (a reason) or `account-enabled` (null) for the account
+   * with this `sub`, whether or not we have a user for it, unless a signal Google issued later
+   * was applied already (`issuedAtMs`: the token's `iat`; one of the same second is applied).
+   * Kept by `sub`, beyond the user row: deleting the account does not lift the refusal.
+   * True when applied.
+   */
+  setSignInState(googleSub: string, reason: string | null, issuedAtMs: number): Promise<boolean>;
+  /** Why Google reported this account disabled, while it does: Google sign-in is refused. */
+  signInDisabledReason(googleSub: string): Promise<string | undefined>;
+  /** Keeps the latest instant, whatever order the events arrive in. */
   flagCredentialChange(userId: number, atMs: number): Promise<void>;
 }
 
@@ -38,13 +46,12 @@ export function jtiHash(jti: string): string {
 
 interface Row {
   sessions_revoked_at: number | null;
-  signin_disabled_reason: string | null;
   credential_change_required_at: number | null;
 }
 
 export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSecurityStore {
   const byUser = db.prepare<[number], Row>(
-    `SELECT sessions_revoked_at, signin_disabled_reason, credential_change_required_at
+    `SELECT sessions_revoked_at, credential_change_required_at
      FROM account_security WHERE user_id = ?`,
   );
   // MAX keeps the latest revocation when events arrive out of order.
@@ -53,14 +60,22 @@ export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSec
      ON CONFLICT (user_id) DO UPDATE SET sessions_revoked_at =
        MAX(COALESCE(sessions_revoked_at, 0), excluded.sessions_revoked_at)`,
   );
-  const disable = db.prepare(
-    `INSERT INTO account_security (user_id, signin_disabled_reason) VALUES (?, ?)
-     ON CONFLICT (user_id) DO UPDATE SET signin_disabled_reason = excluded.signin_disabled_reason`,
+  // One statement: of two signals racing, the one Google issued later stands.
+  const setState = db.prepare(
+    `INSERT INTO google_account_states (google_sub, signin_disabled_reason, state_issued_at)
+     VALUES (@sub, @reason, @issuedAt)
+     ON CONFLICT (google_sub) DO UPDATE SET
+       signin_disabled_reason = excluded.signin_disabled_reason,
+       state_issued_at = excluded.state_issued_at
+     WHERE excluded.state_issued_at >= state_issued_at`,
+  );
+  const disabledReason = db.prepare<[string], { reason: string | null }>(
+    'SELECT signin_disabled_reason AS reason FROM google_account_states WHERE google_sub = ?',
   );
   const flag = db.prepare(
     `INSERT INTO account_security (user_id, credential_change_required_at) VALUES (?, ?)
-     ON CONFLICT (user_id) DO UPDATE SET
-       credential_change_required_at = excluded.credential_change_required_at`,
+     ON CONFLICT (user_id) DO UPDATE SET credential_change_required_at =
+       MAX(COALESCE(credential_change_required_at, 0), excluded.credential_change_required_at)`,
   );
   const userIdBySub = db.prepare<[string], { id: number }>(
     'SELECT id FROM users WHERE google_sub = ?',
@@ -76,7 +91,6 @@ export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSec
         if (!row) return undefined;
         return {
           sessionsRevokedAt: row.sessions_revoked_at,
-          signInDisabledReason: row.signin_disabled_reason,
           credentialChangeRequiredAt: row.credential_change_required_at,
         };
       }),
@@ -84,10 +98,9 @@ export function createSqliteAccountSecurityStore(db: SqliteDatabase): AccountSec
       settle(() => {
         revoke.run(userId, atMs);
       }),
-    setSignInDisabled: (userId, reason) =>
-      settle(() => {
-        disable.run(userId, reason);
-      }),
+    setSignInState: (sub, reason, issuedAt) =>
+      settle(() => setState.run({ sub, reason, issuedAt }).changes === 1),
+    signInDisabledReason: (sub) => settle(() => disabledReason.get(sub)?.reason ?? undefined),
     flagCredentialChange: (userId, atMs) =>
       settle(() => {
         flag.run(userId, atMs);

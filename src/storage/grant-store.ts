@@ -46,7 +46,12 @@ export interface RefreshedGrant {
 export interface SealedTokens {
   refreshToken: string | null;
   accessToken: string | null;
+  /** The refresh token's keyed identifier hashes (token-revoked events are matched against them). */
+  refreshTokenMacs: RefreshTokenMacs | null;
 }
+
+/** What a replacement checks is still stored: the envelopes (the hashes follow the refresh token). */
+export type SealedEnvelopes = Pick<SealedTokens, 'refreshToken' | 'accessToken'>;
 
 export interface GrantStore {
   /**
@@ -86,10 +91,13 @@ export interface GrantStore {
    * `token-revoked` event); returns its user, or undefined when no grant matched.
    */
   deleteByRefreshTokenMac(macs: readonly string[]): Promise<number | undefined>;
-  /** Every row's sealed tokens (key rotation). */
+  /** Every row's sealed tokens and identifier hashes (key rotation). */
   listSealed(): Promise<(SealedTokens & { userId: number })[]>;
-  /** Replaces a row's sealed tokens only if they are still `before` (a refresh may have won). */
-  replaceSealed(userId: number, before: SealedTokens, after: SealedTokens): Promise<boolean>;
+  /**
+   * Replaces a row's sealed tokens and identifier hashes only if its envelopes are still
+   * `before` (a refresh may have won).
+   */
+  replaceSealed(userId: number, before: SealedEnvelopes, after: SealedTokens): Promise<boolean>;
 }
 
 /** A google_grants row as SQLite returns it. */
@@ -179,12 +187,13 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
         OR refresh_hash_mac IN (SELECT value FROM json_each(?))
      RETURNING user_id`,
   );
-  const all = db.prepare<
-    [],
-    { user_id: number; refresh_token: string | null; access_token: string | null }
-  >('SELECT user_id, refresh_token, access_token FROM google_grants ORDER BY user_id');
+  const all = db.prepare<[], SealedRow>(
+    `SELECT user_id, refresh_token, access_token, refresh_prefix_mac, refresh_hash_mac
+     FROM google_grants ORDER BY user_id`,
+  );
   const replace = db.prepare(
-    `UPDATE google_grants SET refresh_token = @newRefresh, access_token = @newAccess
+    `UPDATE google_grants SET refresh_token = @newRefresh, access_token = @newAccess,
+       refresh_prefix_mac = @prefixMac, refresh_hash_mac = @hashMac
      WHERE user_id = @userId AND refresh_token IS @oldRefresh AND access_token IS @oldAccess`,
   );
 
@@ -237,14 +246,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
         const list = JSON.stringify(macs);
         return removeByMac.all(list, list)[0]?.user_id;
       }),
-    listSealed: () =>
-      settle(() =>
-        all.all().map((r) => ({
-          userId: r.user_id,
-          refreshToken: r.refresh_token,
-          accessToken: r.access_token,
-        })),
-      ),
+    listSealed: () => settle(() => all.all().map(toSealed)),
     replaceSealed: (userId, before, after) =>
       settle(
         () =>
@@ -254,8 +256,31 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
             oldAccess: before.accessToken,
             newRefresh: after.refreshToken,
             newAccess: after.accessToken,
+            ...macParams(after.refreshTokenMacs),
           }).changes === 1,
       ),
+  };
+}
+
+/** A google_grants row's sealed values, as either engine returns them. */
+export interface SealedRow {
+  user_id: number | string;
+  refresh_token: string | null;
+  access_token: string | null;
+  refresh_prefix_mac: string | null;
+  refresh_hash_mac: string | null;
+}
+
+export function toSealed(r: SealedRow): SealedTokens & { userId: number } {
+  const macs =
+    r.refresh_prefix_mac !== null && r.refresh_hash_mac !== null
+      ? { prefix: r.refresh_prefix_mac, hash: r.refresh_hash_mac }
+      : null;
+  return {
+    userId: Number(r.user_id),
+    refreshToken: r.refresh_token,
+    accessToken: r.access_token,
+    refreshTokenMacs: macs,
   };
 }
 

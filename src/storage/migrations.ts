@@ -95,6 +95,20 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE google_grants ADD COLUMN refresh_hash_mac TEXT;
    CREATE INDEX google_grants_refresh_prefix_mac ON google_grants (refresh_prefix_mac);
    CREATE INDEX google_grants_refresh_hash_mac ON google_grants (refresh_hash_mac);`,
+  // 8: Google's account-disabled/account-enabled state, keyed by Google's `sub` with no link to
+  // the user row: deleting the account does not lift Google's refusal (a hijacker could delete
+  // it and sign straight back in). state_issued_at is the `iat` (ms) of the signal applied last,
+  // so an older signal delivered late changes nothing. The refusals recorded so far move here;
+  // account_security.signin_disabled_reason is no longer read.
+  `CREATE TABLE google_account_states (
+     google_sub             TEXT    PRIMARY KEY,
+     signin_disabled_reason TEXT,
+     state_issued_at        INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO google_account_states (google_sub, signin_disabled_reason, state_issued_at)
+     SELECT u.google_sub, a.signin_disabled_reason, 0
+     FROM account_security a JOIN users u ON u.id = a.user_id
+     WHERE a.signin_disabled_reason IS NOT NULL;`,
 ];
 
 /**

@@ -3,16 +3,11 @@ import { Messages } from '../../src/errors.js';
 import { refuseDisabledAccount } from '../../src/signin/disabled-accounts.js';
 import type { AccountSecurityStore } from '../../src/storage/account-security.js';
 
-/** An account store with one user (sub "1234", id 7), disabled or not. */
-function storeWith(signInDisabledReason: string | null): AccountSecurityStore {
+/** An account store that knows Google's state of one account (sub "1234"), disabled or not. */
+function storeWith(reason: string | null): AccountSecurityStore {
   return {
-    findUserId: (sub) => Promise.resolve(sub === '1234' ? 7 : undefined),
-    get: (userId) =>
-      Promise.resolve(
-        userId === 7
-          ? { sessionsRevokedAt: null, signInDisabledReason, credentialChangeRequiredAt: null }
-          : undefined,
-      ),
+    signInDisabledReason: (sub) =>
+      Promise.resolve(sub === '1234' ? (reason ?? undefined) : undefined),
   } as AccountSecurityStore;
 }
 

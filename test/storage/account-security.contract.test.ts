@@ -50,7 +50,6 @@ describe.each(ENGINES)('account security contract on %s', (engineName) => {
     await storage.accountSecurity.revokeSessions(aliceId, T0 + 1000); // an older event, late
     expect(await storage.accountSecurity.get(aliceId)).toEqual({
       sessionsRevokedAt: T0 + 2000,
-      signInDisabledReason: null,
       credentialChangeRequiredAt: null,
     });
     await storage.accountSecurity.revokeSessions(aliceId, T0 + 3000);
@@ -58,28 +57,50 @@ describe.each(ENGINES)('account security contract on %s', (engineName) => {
     expect(await storage.accountSecurity.get(bobId)).toBeUndefined();
   });
 
-  it('when sign-in is disabled and enabled again, then only the reason changes', async () => {
-    await storage.accountSecurity.revokeSessions(aliceId, T0 + 500);
-    await storage.accountSecurity.setSignInDisabled(aliceId, 'hijacking');
-    expect(await storage.accountSecurity.get(aliceId)).toEqual({
-      sessionsRevokedAt: T0 + 500,
-      signInDisabledReason: 'hijacking',
-      credentialChangeRequiredAt: null,
-    });
-    await storage.accountSecurity.setSignInDisabled(aliceId, null);
-    expect((await storage.accountSecurity.get(aliceId))?.signInDisabledReason).toBeNull();
-    expect((await storage.accountSecurity.get(aliceId))?.sessionsRevokedAt).toBe(T0 + 500);
+  it('when sign-in is disabled and enabled again, then only the reason changes, by sub', async () => {
+    const security = storage.accountSecurity;
+    await security.revokeSessions(aliceId, T0 + 500);
+    expect(await security.setSignInState('1001', 'hijacking', T0)).toBe(true);
+    expect(await security.signInDisabledReason('1001')).toBe('hijacking');
+    expect(await security.signInDisabledReason('1002')).toBeUndefined();
+    expect(await security.setSignInState('1001', null, T0 + 1000)).toBe(true);
+    expect(await security.signInDisabledReason('1001')).toBeUndefined();
+    expect((await security.get(aliceId))?.sessionsRevokedAt).toBe(T0 + 500);
   });
 
-  it('when a credential change is required, then its instant is kept beside the other signals', async () => {
-    await storage.accountSecurity.setSignInDisabled(bobId, 'bulk-account');
+  it('when an older signal arrives after a newer one, then the one Google issued last stands', async () => {
+    const security = storage.accountSecurity;
+    expect(await security.setSignInState('1001', 'hijacking', T0 + 2000)).toBe(true);
+    expect(await security.setSignInState('1001', null, T0 + 1000)).toBe(false); // enabled, earlier
+    expect(await security.signInDisabledReason('1001')).toBe('hijacking');
+    expect(await security.setSignInState('1001', null, T0 + 3000)).toBe(true);
+    expect(await security.setSignInState('1001', 'bulk-account', T0 + 2500)).toBe(false);
+    expect(await security.signInDisabledReason('1001')).toBeUndefined();
+    // Google's `iat` has whole seconds: a signal of the same instant is not older, and applies.
+    expect(await security.setSignInState('1001', 'bulk-account', T0 + 3000)).toBe(true);
+    expect(await security.signInDisabledReason('1001')).toBe('bulk-account');
+  });
+
+  it("when the user is deleted, or was never one of ours, then Google's refusal of the sub stays", async () => {
+    const security = storage.accountSecurity;
+    await security.setSignInState('1001', 'hijacking', T0);
+    await storage.users.delete(aliceId);
+    expect(await security.signInDisabledReason('1001')).toBe('hijacking');
+    await storage.users.upsertFromGoogle(alice, new Date(T0 + 1000));
+    expect(await security.signInDisabledReason('1001')).toBe('hijacking');
+    expect(await security.setSignInState('7777', 'bulk-account', T0)).toBe(true);
+    expect(await security.signInDisabledReason('7777')).toBe('bulk-account');
+  });
+
+  it('when a credential change is required, then its latest instant is kept, whatever the order', async () => {
     await storage.accountSecurity.flagCredentialChange(bobId, T0 + 700);
     expect(await storage.accountSecurity.get(bobId)).toEqual({
       sessionsRevokedAt: null,
-      signInDisabledReason: 'bulk-account',
       credentialChangeRequiredAt: T0 + 700,
     });
     await storage.accountSecurity.flagCredentialChange(bobId, T0 + 900);
+    expect((await storage.accountSecurity.get(bobId))?.credentialChangeRequiredAt).toBe(T0 + 900);
+    await storage.accountSecurity.flagCredentialChange(bobId, T0 + 800); // older, late
     expect((await storage.accountSecurity.get(bobId))?.credentialChangeRequiredAt).toBe(T0 + 900);
   });
 

@@ -170,22 +170,44 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
     expect(await storage.grants.deleteUnlessWrittenAfter(userId, newYear)).toBe(false);
   });
 
-  it('when sealed values are replaced, then only if they are still the ones read', async () => {
-    await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
+  it('when sealed values are replaced, then only if they are still the ones read, the identifier hashes with them', async () => {
+    await storage.grants.saveFromSignIn(
+      userId,
+      { ...signInGrant('r1'), refreshTokenMacs: { prefix: 'P1', hash: 'H1' } },
+      at(0),
+    );
     expect(await storage.grants.listSealed()).toEqual([
-      { userId, refreshToken: 'r1', accessToken: 'a1' },
+      {
+        userId,
+        refreshToken: 'r1',
+        accessToken: 'a1',
+        refreshTokenMacs: { prefix: 'P1', hash: 'H1' },
+      },
     ]);
     const before = { refreshToken: 'r1', accessToken: 'a1' };
+    const rekeyed = { prefix: 'P2', hash: 'H2' };
     expect(
-      await storage.grants.replaceSealed(userId, before, { refreshToken: 'R1', accessToken: 'A1' }),
+      await storage.grants.replaceSealed(userId, before, {
+        refreshToken: 'R1',
+        accessToken: 'A1',
+        refreshTokenMacs: rekeyed,
+      }),
     ).toBe(true);
     expect(
-      await storage.grants.replaceSealed(userId, before, { refreshToken: 'x', accessToken: 'x' }),
+      await storage.grants.replaceSealed(userId, before, {
+        refreshToken: 'x',
+        accessToken: 'x',
+        refreshTokenMacs: null,
+      }),
     ).toBe(false);
     expect(await storage.grants.find(userId)).toMatchObject({
       refreshToken: 'R1',
       accessToken: 'A1',
     });
+    expect((await storage.grants.listSealed())[0]?.refreshTokenMacs).toEqual(rekeyed);
+    // A token-revoked event finds the grant by the new hashes only.
+    expect(await storage.grants.deleteByRefreshTokenMac(['P1', 'H1'])).toBeUndefined();
+    expect(await storage.grants.deleteByRefreshTokenMac(['H2'])).toBe(userId);
   });
 
   it("when a refresh token's keyed identifier hashes are stored, then either finds and deletes that grant only; a sign-in without a refresh token keeps them", async () => {

@@ -7,7 +7,6 @@ import {
 
 interface Row {
   sessions_revoked_at: string | null;
-  signin_disabled_reason: string | null;
   credential_change_required_at: string | null;
 }
 
@@ -24,7 +23,7 @@ export function createPgAccountSecurityStore(pool: pg.Pool): AccountSecurityStor
     },
     async get(userId) {
       const { rows } = await pool.query<Row>(
-        `SELECT sessions_revoked_at, signin_disabled_reason, credential_change_required_at
+        `SELECT sessions_revoked_at, credential_change_required_at
          FROM account_security WHERE user_id = $1`,
         [userId],
       );
@@ -32,7 +31,6 @@ export function createPgAccountSecurityStore(pool: pg.Pool): AccountSecurityStor
       if (!row) return undefined;
       return {
         sessionsRevokedAt: msOrNull(row.sessions_revoked_at),
-        signInDisabledReason: row.signin_disabled_reason,
         credentialChangeRequiredAt: msOrNull(row.credential_change_required_at),
       };
     },
@@ -45,18 +43,32 @@ export function createPgAccountSecurityStore(pool: pg.Pool): AccountSecurityStor
         [userId, atMs],
       );
     },
-    async setSignInDisabled(userId, reason) {
-      await pool.query(
-        `INSERT INTO account_security (user_id, signin_disabled_reason) VALUES ($1, $2)
-         ON CONFLICT (user_id) DO UPDATE SET signin_disabled_reason = excluded.signin_disabled_reason`,
-        [userId, reason],
+    async setSignInState(googleSub, reason, issuedAtMs) {
+      // One statement: of two signals racing, the one Google issued later stands.
+      const { rowCount } = await pool.query(
+        `INSERT INTO google_account_states AS s (google_sub, signin_disabled_reason, state_issued_at)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (google_sub) DO UPDATE SET
+           signin_disabled_reason = excluded.signin_disabled_reason,
+           state_issued_at = excluded.state_issued_at
+         WHERE excluded.state_issued_at >= s.state_issued_at`,
+        [googleSub, reason, issuedAtMs],
       );
+      return rowCount === 1;
+    },
+    async signInDisabledReason(googleSub) {
+      const { rows } = await pool.query<{ reason: string | null }>(
+        'SELECT signin_disabled_reason AS reason FROM google_account_states WHERE google_sub = $1',
+        [googleSub],
+      );
+      return rows[0]?.reason ?? undefined;
     },
     async flagCredentialChange(userId, atMs) {
       await pool.query(
         `INSERT INTO account_security (user_id, credential_change_required_at) VALUES ($1, $2)
-         ON CONFLICT (user_id) DO UPDATE SET
-           credential_change_required_at = excluded.credential_change_required_at`,
+         ON CONFLICT (user_id) DO UPDATE SET credential_change_required_at = GREATEST(
+           COALESCE(account_security.credential_change_required_at, 0),
+           excluded.credential_change_required_at)`,
         [userId, atMs],
       );
     },

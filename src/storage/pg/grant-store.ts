@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import { macParams, type GrantStatus, type GrantStore, type StoredGrant } from '../grant-store.js';
+import {
+  macParams,
+  toSealed,
+  type GrantStatus,
+  type GrantStore,
+  type SealedRow,
+  type StoredGrant,
+} from '../grant-store.js';
 
 interface PgGrantRow {
   user_id: string;
@@ -138,23 +145,26 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
       return rowCount === 1;
     },
     async listSealed() {
-      const { rows } = await pool.query<{
-        user_id: string;
-        refresh_token: string | null;
-        access_token: string | null;
-      }>('SELECT user_id, refresh_token, access_token FROM google_grants ORDER BY user_id');
-      return rows.map((r) => ({
-        userId: Number(r.user_id),
-        refreshToken: r.refresh_token,
-        accessToken: r.access_token,
-      }));
+      const { rows } = await pool.query<SealedRow>(
+        `SELECT user_id, refresh_token, access_token, refresh_prefix_mac, refresh_hash_mac
+         FROM google_grants ORDER BY user_id`,
+      );
+      return rows.map(toSealed);
     },
     async replaceSealed(userId, before, after) {
       const { rowCount } = await pool.query(
-        `UPDATE google_grants SET refresh_token = $4, access_token = $5
+        `UPDATE google_grants SET refresh_token = $4, access_token = $5,
+           refresh_prefix_mac = $6, refresh_hash_mac = $7
          WHERE user_id = $1 AND refresh_token IS NOT DISTINCT FROM $2
            AND access_token IS NOT DISTINCT FROM $3`,
-        [userId, before.refreshToken, before.accessToken, after.refreshToken, after.accessToken],
+        [
+          userId,
+          before.refreshToken,
+          before.accessToken,
+          after.refreshToken,
+          after.accessToken,
+          ...Object.values(macParams(after.refreshTokenMacs)),
+        ],
       );
       return rowCount === 1;
     },

@@ -83,6 +83,16 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE google_grants ADD COLUMN refresh_prefix_mac TEXT, ADD COLUMN refresh_hash_mac TEXT;
    CREATE INDEX google_grants_refresh_prefix_mac ON google_grants (refresh_prefix_mac);
    CREATE INDEX google_grants_refresh_hash_mac ON google_grants (refresh_hash_mac);`,
+  // 8: Google's account-disabled/enabled state by `sub`, beyond the user row (see migrations.ts step 8).
+  `CREATE TABLE google_account_states (
+     google_sub             TEXT   PRIMARY KEY,
+     signin_disabled_reason TEXT,
+     state_issued_at        BIGINT NOT NULL
+   );
+   INSERT INTO google_account_states (google_sub, signin_disabled_reason, state_issued_at)
+     SELECT u.google_sub, a.signin_disabled_reason, 0
+     FROM account_security a JOIN users u ON u.id = a.user_id
+     WHERE a.signin_disabled_reason IS NOT NULL;`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */
