@@ -37,8 +37,16 @@ export function me(deps: AccountDeps): RequestHandler {
   };
 }
 
+/** Before /gdisconnect's other checks: not signed in is 401 "Current user not connected." */
+export const requireConnected: RequestHandler = (req, _res, next) => {
+  if (req.session.userId === undefined) {
+    throw new AppError(401, Messages.notConnected, { code: 'not_connected' });
+  }
+  next();
+};
+
 /**
- * POST /gdisconnect: revoke the grant at Google (the refresh token: the whole grant) and delete
+ * POST /gdisconnect (behind requireConnected and requireRecentSignIn): revoke the grant at Google (the refresh token: the whole grant) and delete
  * it here, then end the session, even if Google failed.
  */
 export function gdisconnect(deps: AccountDeps): RequestHandler {
