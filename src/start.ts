@@ -7,6 +7,7 @@ import { redactUrl, type Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { watchForDrain } from './http/drain.js';
+import { withFinalHandler } from './http/error-handler.js';
 import { createLogger, flushLogger } from './http/logger.js';
 import {
   createTimedServer,
@@ -144,7 +145,7 @@ export async function startServer(
     },
   });
 
-  server.on('request', app);
+  server.on('request', withFinalHandler(app, logger));
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) =>
       reject(explainListenError(err, { ...config, variable: 'PORT' }));
