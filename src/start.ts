@@ -167,6 +167,7 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
     (closing ??= drain.drain(graceMs).then(async () => {
+      await finishSignOuts(sessionStore, logger);
       sessionStore.close();
       google.close();
       await closeStorage(storage, logger);
@@ -207,6 +208,17 @@ export async function openStorage(
     return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   } catch (err) {
     throw explainDatabaseError(err, database.path);
+  }
+}
+
+/**
+ * Sign-outs whose delete the database refused are tried once more before the process goes: the
+ * list is in memory only (see TableSessionStore.destroy), so what is still pending is logged.
+ */
+async function finishSignOuts(sessionStore: TableSessionStore, logger: Logger): Promise<void> {
+  const pending = await sessionStore.retryRemovals();
+  if (pending > 0) {
+    logger.warn({ pending }, 'ended sessions whose rows the database refused to delete');
   }
 }
 

@@ -20,7 +20,7 @@ import { CLIENT } from '../support/client.js';
 import { snapshot } from '../support/database.js';
 import { expectHarnessHealthy, expectRefused } from '../support/expectations.js';
 import { sqlitePathOf, type Agent, type Harness } from '../support/harness.js';
-import { cookieFromJar, getState, signIn } from '../support/sign-in.js';
+import { cookieFromJar, getState, signIn, signInOk } from '../support/sign-in.js';
 import { useHarness } from '../support/use-harness.js';
 import { waitFor } from '../support/wait.js';
 
@@ -313,3 +313,32 @@ async function send(
   for await (const chunk of res) text += String(chunk);
   return { status: res.statusCode ?? 0, connection: res.headers.connection, body: text };
 }
+
+describe('signing out while the database refuses writes', () => {
+  it('when the database is read-only at /logout, then the cookie is cleared, the old cookie is signed out, and its row goes once the database is back', async () => {
+    const browser = h.client();
+    await signInOk(h, browser, ALICE);
+    const oldCookie = await cookieFromJar(browser);
+    const stolen = h.client().set('Cookie', oldCookie);
+    await stolen.get('/me').expect(200);
+    const rowsBefore = h.sessionCount();
+
+    h.appDb.pragma('query_only = ON');
+    let res: supertest.Response;
+    try {
+      res = await browser.post('/logout').set('Accept', 'text/html').type('form').send('');
+      // Refused writes or not, the old cookie no longer signs anybody in.
+      await stolen.get('/me').expect(401);
+    } finally {
+      h.appDb.pragma('query_only = OFF');
+    }
+    expect(res.status).toBe(303);
+    expect(String(res.headers['set-cookie'])).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
+    await browser.get('/me').expect(401);
+    // The database is back: the delete the read-only database refused is retried and lands.
+    expect(h.sessionCount()).toBe(rowsBefore);
+    expect(await h.sessionStore.retryRemovals()).toBe(0);
+    expect(h.sessionCount()).toBe(rowsBefore - 1);
+    await stolen.get('/me').expect(401);
+  });
+});
