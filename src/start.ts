@@ -45,9 +45,10 @@ export interface RunningServer {
   sessionStore: TableSessionStore;
   /**
    * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
-   * in-flight requests finish (up to `graceMs`), then the database closes.
+   * new requests are served for `acceptForMs` (SHUTDOWN_ACCEPT_MS by default) and refused with
+   * 503 after it, in-flight requests finish (up to `graceMs`), then the database closes.
    */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number, acceptForMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -145,7 +146,8 @@ export async function startServer(
     },
   });
 
-  server.on('request', withFinalHandler(app, logger));
+  // Past the drain's accept window, refused before the app (and its session store) sees it.
+  server.on('request', drain.admit(withFinalHandler(app, logger)));
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) =>
       reject(explainListenError(err, { ...config, variable: 'PORT' }));
@@ -165,8 +167,8 @@ export async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
-  const close = (graceMs = 10_000) =>
-    (closing ??= drain.drain(graceMs).then(async () => {
+  const close = (graceMs = 10_000, acceptForMs = config.shutdownAcceptMs) =>
+    (closing ??= drain.drain(graceMs, acceptForMs).then(async () => {
       await finishSignOuts(sessionStore, logger);
       sessionStore.close();
       google.close();
