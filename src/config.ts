@@ -47,6 +47,11 @@ export interface Config {
   gsi: { uxMode: 'popup' | 'redirect'; oneTap: boolean; autoSelect: boolean };
   /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
   shutdownGraceMs: number;
+  /**
+   * After SIGTERM/SIGINT, how long new requests are still served (ms), while the load balancer
+   * notices /readyz fail; later ones get 503 with Retry-After. Capped at shutdownGraceMs.
+   */
+  shutdownAcceptMs: number;
   /** Concurrent sessions per user; the oldest end at sign-in beyond it. */
   maxSessionsPerUser: number;
   /** Ending sessions needs a sign-in at most this old (ms); older must sign in again. */
@@ -162,6 +167,7 @@ const envSchema = z.object({
   ONE_TAP: onOff('ONE_TAP'),
   ONE_TAP_AUTO_SELECT: onOff('ONE_TAP_AUTO_SELECT'),
   SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS', 10_000),
+  SHUTDOWN_ACCEPT_MS: nonNegativeInt('SHUTDOWN_ACCEPT_MS', 2_000),
   BASE_URL: z.string().optional(),
   TOKEN_ENCRYPTION_KEYS: z.string().optional(),
   GOOGLE_SCOPES: z.string().optional(),
@@ -307,6 +313,7 @@ export function loadConfig(
       autoSelect: e.ONE_TAP_AUTO_SELECT,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownAcceptMs: e.SHUTDOWN_ACCEPT_MS,
     maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
     accountReauthMs: e.ACCOUNT_REAUTH_MINUTES * 60_000,
   };

@@ -103,7 +103,8 @@ export const Messages = {
   googleNotConnected: 'Google is not connected for this user.',
   scopeNotGranted: 'Google did not grant the access this needs.',
   confirmDelete: 'Confirm the deletion first.',
-  reauthRequired: 'Sign in again first: ending sessions needs a recent sign-in.',
+  reauthRequired: 'Sign in again first: this action needs a recent sign-in.',
   sessionNotFound: 'No such session.',
   internal: 'Internal server error.',
+  shuttingDown: 'The server is shutting down; try again.',
 } as const;

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   );
   const stop = (signal: string) => {
     running.logger.info({ signal }, 'shutting down');
-    running.close(config.shutdownGraceMs).then(
+    running.close(config.shutdownGraceMs, config.shutdownAcceptMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -7,6 +7,7 @@ import { redactUrl, type Config } from './config.js';
 import { googleEndpoints } from './google/endpoints.js';
 import { createGoogleClient } from './google/google-client.js';
 import { watchForDrain } from './http/drain.js';
+import { withFinalHandler } from './http/error-handler.js';
 import { createLogger, flushLogger } from './http/logger.js';
 import {
   createTimedServer,
@@ -44,9 +45,10 @@ export interface RunningServer {
   sessionStore: TableSessionStore;
   /**
    * Drains: /readyz turns 503 at once, responses still to be sent carry `Connection: close`,
-   * in-flight requests finish (up to `graceMs`), then the database closes.
+   * new requests are served for `acceptForMs` (SHUTDOWN_ACCEPT_MS by default) and refused with
+   * 503 after it, in-flight requests finish (up to `graceMs`), then the database closes.
    */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number, acceptForMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -144,7 +146,8 @@ export async function startServer(
     },
   });
 
-  server.on('request', app);
+  // Past the drain's accept window, refused before the app (and its session store) sees it.
+  server.on('request', drain.admit(withFinalHandler(app, logger)));
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) =>
       reject(explainListenError(err, { ...config, variable: 'PORT' }));
@@ -164,8 +167,9 @@ export async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
-  const close = (graceMs = 10_000) =>
-    (closing ??= drain.drain(graceMs).then(async () => {
+  const close = (graceMs = 10_000, acceptForMs = config.shutdownAcceptMs) =>
+    (closing ??= drain.drain(graceMs, acceptForMs).then(async () => {
+      await finishSignOuts(sessionStore, logger);
       sessionStore.close();
       google.close();
       await closeStorage(storage, logger);
@@ -206,6 +210,17 @@ export async function openStorage(
     return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   } catch (err) {
     throw explainDatabaseError(err, database.path);
+  }
+}
+
+/**
+ * Sign-outs whose delete the database refused are tried once more before the process goes: the
+ * list is in memory only (see TableSessionStore.destroy), so what is still pending is logged.
+ */
+async function finishSignOuts(sessionStore: TableSessionStore, logger: Logger): Promise<void> {
+  const pending = await sessionStore.retryRemovals();
+  if (pending > 0) {
+    logger.warn({ pending }, 'ended sessions whose rows the database refused to delete');
   }
 }
 

@@ -15,7 +15,7 @@ const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 let nextAccount = 0;
-const ACCOUNTS: TestAccount[] = Array.from({ length: 12 }, (_, i) => ({
+const ACCOUNTS: TestAccount[] = Array.from({ length: 16 }, (_, i) => ({
   sub: `2000000000000000000${String(i).padStart(2, '0')}`,
   email: `sessions${i}@example.com`,
   emailVerified: true,
@@ -156,7 +156,7 @@ describe('POST /account/sessions/:id/revoke and /account/sessions/revoke-others'
     scope.advanceClock(11 * 60_000);
 
     const revoke = await me.post(`/account/sessions/${otherId}/revoke`).expect(403);
-    expect(revoke.body).toBe('Sign in again first: ending sessions needs a recent sign-in.');
+    expect(revoke.body).toBe('Sign in again first: this action needs a recent sign-in.');
     await me.post('/account/sessions/revoke-others').expect(403);
     await expectSignedIn(other);
     const page = await me.get('/account').expect(200);
@@ -179,6 +179,72 @@ describe('POST /account/sessions/:id/revoke and /account/sessions/revoke-others'
       .set('Origin', 'https://evil.example')
       .expect(403);
     await expectSignedIn(other);
+  });
+});
+
+describe('disconnecting Google and deleting the account need a recent sign-in', () => {
+  const REAUTH = 'Sign in again first: this action needs a recent sign-in.';
+
+  it('when the sign-in is older than ACCOUNT_REAUTH_MINUTES, then JSON gets 403 reauth_required for both, nothing is removed, and a fresh sign-in unlocks them', async () => {
+    const account = freshAccount();
+    const me = await signedInClient(account, FIREFOX_LINUX);
+    scope.advanceClock(11 * 60_000);
+
+    const disconnect = await me.post('/gdisconnect').set('Accept', 'application/json');
+    expect({ status: disconnect.status, body: disconnect.body as unknown }).toEqual({
+      status: 403,
+      body: REAUTH,
+    });
+    const remove = await me.post('/account/delete').send({ confirm: true });
+    expect({ status: remove.status, body: remove.body as unknown }).toEqual({
+      status: 403,
+      body: REAUTH,
+    });
+    await expectSignedIn(me);
+    expect(scope.h.userRows().map((u) => u.email)).toContain(account);
+    expect(scope.h.emulator.calls('revoke')).toHaveLength(0);
+
+    await signInOk(scope.h, me, account, /json/);
+    await me.post('/account/delete').send({ confirm: true }).expect(200, { deleted: true });
+    expect(scope.h.userRows().map((u) => u.email)).not.toContain(account);
+  });
+
+  it('when a browser posts either form with an old sign-in, then 403 with a page that offers signing in again and coming back to /account', async () => {
+    const account = freshAccount();
+    const me = await signedInClient(account, FIREFOX_LINUX);
+    scope.advanceClock(11 * 60_000);
+
+    for (const [path, body] of [
+      ['/gdisconnect', ''],
+      ['/account/delete', 'confirm=yes'],
+    ] as const) {
+      const page = await me.post(path).set('Accept', 'text/html').type('form').send(body);
+      expect(page.status, path).toBe(403);
+      expect(page.type).toBe('text/html');
+      expect(page.text).toContain('Sign in again first');
+      expect(page.text).toContain('href="/login?returnTo=/account"');
+    }
+    await expectSignedIn(me);
+    // The account page offers the sign-in instead of forms that would be refused.
+    const account_page = await me.get('/account').expect(200);
+    expect(account_page.text).toContain('href="/login?returnTo=/account"');
+    expect(account_page.text).not.toContain('action="/gdisconnect"');
+    expect(account_page.text).not.toContain('action="/account/delete"');
+
+    await signInOk(scope.h, me, account, /json/);
+    const fresh = await me.get('/account').expect(200);
+    expect(fresh.text).toContain('action="/gdisconnect"');
+    const res = await me.post('/gdisconnect').set('Accept', 'text/html').type('form').send('');
+    expect(res.status).toBe(303);
+    await expectSignedOut(me);
+  });
+
+  it('when not signed in, then /gdisconnect stays 401 "Current user not connected." before the recent-sign-in rule', async () => {
+    const res = await scope.h.client().post('/gdisconnect').set('Accept', 'application/json');
+    expect({ status: res.status, body: res.body as unknown }).toEqual({
+      status: 401,
+      body: 'Current user not connected.',
+    });
   });
 });
 

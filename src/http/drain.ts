@@ -1,24 +1,51 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { Messages } from '../errors.js';
 
 /** One server's graceful shutdown: finish the work already accepted, then stop. */
 export interface Drain {
   isDraining(): boolean;
   /**
    * Starts draining and resolves once the server has closed: as soon as no request is in
-   * flight, or when `graceMs` has passed and the remaining connections have been cut.
+   * flight, or when `graceMs` has passed and the remaining connections have been cut. New
+   * requests are still served for `acceptForMs` (at most `graceMs`), then refused (see admit).
    */
-  drain(graceMs: number): Promise<void>;
+  drain(graceMs: number, acceptForMs?: number): Promise<void>;
+  /**
+   * Wraps the app: once the drain's accept window has passed, a new request is answered 503
+   * with `Retry-After` and `Connection: close` before the app sees it.
+   */
+  admit(app: RequestListener): RequestListener;
 }
+
+export interface DrainOptions {
+  /** Runs `fn` after `ms` (tests run it by hand); by default an unref'd setTimeout. */
+  schedule?: (fn: () => void, ms: number) => void;
+}
+
+/** Seconds a refused client is told to wait: enough for a load balancer to route elsewhere. */
+const RETRY_AFTER_SECONDS = 1;
 
 /**
  * Watches `server`'s requests so that, once draining starts, every response still to be sent
  * carries `Connection: close`: clients and the load balancer send their next request elsewhere
  * instead of reusing a connection that is about to go. The listener stays open while requests
- * are in flight, so a load balancer's check of /readyz sees 503 rather than a refused connection,
- * and requests it routes here before noticing are still served.
+ * are in flight, so a load balancer's check of /readyz sees 503 rather than a refused connection.
+ *
+ * Requests it routes here before noticing are still served for a short window (`acceptForMs`);
+ * after it, new requests are refused before any work, because clients told `Connection: close`
+ * reconnect at once: under steady traffic, serving them would keep requests in flight forever
+ * and the grace would end by cutting sign-ins whose codes were already exchanged at Google.
+ * Refusing bounds the drain: every request accepted started within the window, so with
+ * `graceMs` ≥ window + the longest request, each finishes.
  */
-export function watchForDrain(server: Server): Drain {
+export function watchForDrain(server: Server, options: DrainOptions = {}): Drain {
+  const schedule =
+    options.schedule ??
+    ((fn: () => void, ms: number) => {
+      setTimeout(fn, ms).unref();
+    });
   let draining: Promise<void> | undefined;
+  let refusing = false;
   let stopListening = () => {};
   const inFlight = new Set<ServerResponse>();
 
@@ -39,7 +66,21 @@ export function watchForDrain(server: Server): Drain {
 
   return {
     isDraining: () => draining !== undefined,
-    drain: (graceMs) =>
+    admit: (app) => (req, res) => {
+      if (!refusing) {
+        app(req, res);
+        return;
+      }
+      res.writeHead(503, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'Retry-After': String(RETRY_AFTER_SECONDS),
+        'X-Content-Type-Options': 'nosniff',
+        Connection: 'close',
+      });
+      res.end(JSON.stringify(Messages.shuttingDown));
+    },
+    drain: (graceMs, acceptForMs = 0) =>
       (draining ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           stopListening();
@@ -54,6 +95,12 @@ export function watchForDrain(server: Server): Drain {
           });
           server.closeIdleConnections();
         };
+        schedule(
+          () => {
+            refusing = true;
+          },
+          Math.min(acceptForMs, graceMs),
+        );
         for (const res of inFlight) closeAfterResponse(res);
         // Keep-alive connections with no request in flight would otherwise stay open.
         server.closeIdleConnections();

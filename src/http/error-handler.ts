@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
@@ -35,6 +36,38 @@ export function errorHandler(logger: Logger, options: ErrorPageOptions = {}): Er
 }
 
 /**
+ * Runs `app` with a final handler of its own instead of Express's. An error handed on after the
+ * app's error handler has already answered — express-session reports a session write that
+ * fails as the response ends (a read-only or full database) by calling `next` once more — goes
+ * past the whole stack to the final handler, and Express's own then destroys the socket: the
+ * keep-alive connection of a complete 503 drops without `Connection: close`. This one logs it
+ * like the error handler and leaves a complete response's connection open; a response cut
+ * mid-body still loses its connection, the only way to tell the client it is incomplete.
+ */
+export function withFinalHandler(
+  app: Express,
+  logger: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const handleError = errorHandler(logger);
+  return (req, res) => {
+    app(req as Request, res as Response, (err?: unknown) => {
+      const request = req as Request;
+      const response = res as Response;
+      const cut = () => response.destroy();
+      if (err === undefined || err === null || err === 'router' || err === 'route') {
+        if (!response.headersSent) handleError(notFoundError(), request, response, cut);
+        return;
+      }
+      handleError(err, request, response, cut);
+    });
+  };
+}
+
+function notFoundError(): AppError {
+  return new AppError(404, Messages.notFound, { code: 'not_found' });
+}
+
+/**
  * For a route whose form posts are API calls, not browser forms (Google's sample posts
  * `code=` to /gconnect by fetch): its errors stay JSON strings instead of an error page.
  */
@@ -44,7 +77,7 @@ export const formPostsAreApiCalls: RequestHandler = (_req, res, next) => {
 };
 
 export const notFound: RequestHandler = (_req, _res, next) => {
-  next(new AppError(404, Messages.notFound, { code: 'not_found' }));
+  next(notFoundError());
 };
 
 function sendError(req: Request, res: Response, error: AppError, options: ErrorPageOptions): void {

@@ -41,6 +41,12 @@ export function describeFailure(
             : 'Only invited addresses may sign in, with an address Google has verified. Sign in with another Google account.',
         action: { href: '/login', label: 'Use another account' },
       };
+    case 'reauth_required':
+      return {
+        heading: 'Sign in again first',
+        text: 'Ending sessions, disconnecting Google and deleting the account need a recent sign-in. Sign in with Google again; you come back to your account page to do it.',
+        action: { href: '/login?returnTo=/account', label: 'Sign in with Google again' },
+      };
     case 'not_found':
       return {
         heading: 'Page not found',

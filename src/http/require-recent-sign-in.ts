@@ -3,8 +3,10 @@ import { AppError, Messages } from '../errors.js';
 
 /**
  * Guards sensitive account actions (OWASP ASVS 5.0 V7.5.2): the session's sign-in must be at
- * most `maxAgeMs` old, else 403 and the user signs in with Google again first. A stolen but
- * old session cookie can browse, not end the owner's other sessions.
+ * most `maxAgeMs` old, else 403 and the user signs in with Google again first (a browser gets
+ * the page that offers it, coming back to /account, where the action's form is). A stolen but
+ * old session cookie can browse, not end the owner's sessions, disconnect Google or delete the
+ * account.
  */
 export function requireRecentSignIn(maxAgeMs: number, now: () => number): RequestHandler {
   return (req, _res, next) => {

@@ -3,7 +3,7 @@ import type session from 'express-session';
 import type { GoogleGrants } from '../grants/google-grants.js';
 import { requireRecentSignIn } from '../http/require-recent-sign-in.js';
 import { requireSignIn } from '../http/require-sign-in.js';
-import { gdisconnect, logout, me, type AccountDeps } from '../routes/account.js';
+import { gdisconnect, logout, me, requireConnected, type AccountDeps } from '../routes/account.js';
 import { accountPage, googleConnection } from '../routes/account-page.js';
 import { accountSessions, revokeOtherSessions, revokeSession } from '../routes/account-sessions.js';
 import { deleteAccount } from '../routes/delete-account.js';
@@ -14,7 +14,7 @@ export interface AccountRouterDeps extends AccountDeps {
   grants: GoogleGrants;
   sessions: UserSessions & session.Store;
   securityLog: SecurityLog;
-  /** How recent a sign-in must be to end sessions (ms). */
+  /** How recent a sign-in must be to end sessions, disconnect Google or delete the account (ms). */
   reauthMs: number;
 }
 
@@ -25,8 +25,12 @@ export function accountRouter(deps: AccountRouterDeps): Router {
   const signedIn = requireSignIn(users);
   const recentSignIn = requireRecentSignIn(reauthMs, now);
   const router = Router();
+  // Not signed in stays the contract's 401 "Current user not connected."; then, like every
+  // action that ends or removes things, a recent sign-in (a stolen old cookie cannot revoke).
   router.post(
     '/gdisconnect',
+    requireConnected,
+    recentSignIn,
     express.urlencoded({ extended: false, limit: '1kb' }),
     gdisconnect(deps),
   );
@@ -49,6 +53,7 @@ export function accountRouter(deps: AccountRouterDeps): Router {
   router.post(
     '/account/delete',
     signedIn,
+    recentSignIn,
     express.urlencoded({ extended: false, limit: '1kb' }),
     express.json({ limit: '1kb' }),
     deleteAccount({ grants, users, sessions, cookie }),

@@ -7,6 +7,7 @@ import { destroySession, type SessionCookie } from '../http/session.js';
 import type { UserStore } from '../storage/user-store.js';
 import { currentUser } from './pages.js';
 import type { SecurityLog } from '../storage/security-log.js';
+import { isDatabaseUnavailable } from '../storage/unavailable.js';
 
 export interface AccountDeps {
   google: GoogleClient;
@@ -37,8 +38,16 @@ export function me(deps: AccountDeps): RequestHandler {
   };
 }
 
+/** Before /gdisconnect's other checks: not signed in is 401 "Current user not connected." */
+export const requireConnected: RequestHandler = (req, _res, next) => {
+  if (req.session.userId === undefined) {
+    throw new AppError(401, Messages.notConnected, { code: 'not_connected' });
+  }
+  next();
+};
+
 /**
- * POST /gdisconnect: revoke the grant at Google (the refresh token: the whole grant) and delete
+ * POST /gdisconnect (behind requireConnected and requireRecentSignIn): revoke the grant at Google (the refresh token: the whole grant) and delete
  * it here, then end the session, even if Google failed.
  */
 export function gdisconnect(deps: AccountDeps): RequestHandler {
@@ -58,21 +67,33 @@ export function gdisconnect(deps: AccountDeps): RequestHandler {
   };
 }
 
-/** POST /logout: end the session, keep Google's grant. */
+/**
+ * POST /logout: end the session, keep Google's grant. A database that refuses writes does not
+ * stop a sign-out: the cookie is cleared and the store ends the session in memory until its
+ * delete lands (TableSessionStore.destroy); only the security log's entry is lost, and logged.
+ */
 export function logout(deps: AccountDeps): RequestHandler {
   return async (req, res) => {
     const userId = req.session.userId;
-    if (userId !== undefined) {
-      await deps.securityLog.record(userId, { kind: 'sign-out', detail: null, atMs: deps.now() });
-    }
+    if (userId !== undefined) await recordSignOut(deps, userId);
     await endSession(req, res, deps.cookie);
     res.redirect(303, '/');
   };
 }
 
+async function recordSignOut(deps: AccountDeps, userId: number): Promise<void> {
+  try {
+    await deps.securityLog.record(userId, { kind: 'sign-out', detail: null, atMs: deps.now() });
+  } catch (err) {
+    if (!isDatabaseUnavailable(err)) throw err;
+    deps.logger.warn({ userId }, 'sign-out not recorded in the security log: database unavailable');
+  }
+}
+
 async function endSession(req: Request, res: Response, cookie: SessionCookie): Promise<void> {
-  await destroySession(req);
+  // Cleared first: whatever happens to the row, this browser is signed out.
   cookie.clear(res);
+  await destroySession(req);
 }
 
 function isHtmlFormPost(req: Request): boolean {

@@ -97,6 +97,8 @@ export interface SessionStoreOptions {
   onPrune?: (nowMs: number) => Promise<void>;
   /** Where a failed background prune is reported (a busy database; the next tick retries). */
   onError?: (err: unknown) => void;
+  /** How often a removal the database refused is tried again (ms); see destroy(). */
+  retryRemovalMs?: number;
 }
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
@@ -162,6 +164,10 @@ export class TableSessionStore extends session.Store implements UserSessions {
    * express-session, which cannot tell a session saved after a regenerate, would write it again.
    */
   private readonly written = new WeakMap<object, LastWrite>();
+  /** Ended sessions whose row the database refused to delete: see destroy(). */
+  private readonly unremoved = new Set<string>();
+  private readonly retryRemovalMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(table: SessionTable, options: SessionStoreOptions = {}) {
     super();
@@ -171,6 +177,7 @@ export class TableSessionStore extends session.Store implements UserSessions {
     this.touchAfterMs = options.touchAfterMs ?? 5 * 60 * 1000;
     this.onPrune = options.onPrune;
     this.onError = options.onError ?? (() => {});
+    this.retryRemovalMs = options.retryRemovalMs ?? 2000;
     const interval = options.pruneIntervalMs ?? 10 * 60 * 1000;
     if (interval > 0) {
       this.timer = setInterval(() => this.pruneSafely(), interval);
@@ -180,6 +187,8 @@ export class TableSessionStore extends session.Store implements UserSessions {
 
   override get(sid: string, cb: Callback<SessionData | null>): void {
     this.run(cb, async () => {
+      // Ended here, its row not yet deleted (see destroy()): never loaded again.
+      if (this.unremoved.has(sid)) return null;
       const row = await this.table.read(sid, this.now());
       if (!row) return null;
       return {
@@ -248,8 +257,54 @@ export class TableSessionStore extends session.Store implements UserSessions {
     });
   }
 
+  /**
+   * Ends a session (sign-out, revocation). When the database refuses the delete (read-only,
+   * full, down), the session still ends: a sign-out must not leave a cookie that works again
+   * once the database is back. The sid is kept in memory, never loaded again by this process,
+   * and its delete retried every `retryRemovalMs` and at close() until it lands. What this
+   * cannot cover is said where it is: another instance, or this one after a crash, still finds
+   * the row until a retry deletes it — but while the database refuses writes no request can
+   * extend the row's expiry (touches fail too), so even then the session ends at its idle
+   * timeout at the latest, unless it is used after the database is back and before any retry.
+   */
   override destroy(sid: string, cb?: Callback): void {
-    this.run(cb, () => this.table.remove(sid));
+    this.run(cb, async () => {
+      try {
+        await this.table.remove(sid);
+        this.unremoved.delete(sid);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) throw err;
+        this.unremoved.add(sid);
+        this.scheduleRemovalRetry();
+      }
+    });
+  }
+
+  /** Tries the deletes the database refused again; resolves with how many are still pending. */
+  async retryRemovals(): Promise<number> {
+    for (const sid of [...this.unremoved]) {
+      try {
+        await this.table.remove(sid);
+        this.unremoved.delete(sid);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) this.onError(err);
+      }
+    }
+    return this.unremoved.size;
+  }
+
+  private scheduleRemovalRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retryRemovals().then(
+        (pending) => {
+          if (pending > 0) this.scheduleRemovalRetry();
+        },
+        (err: unknown) => this.onError(err),
+      );
+    }, this.retryRemovalMs);
+    this.retryTimer.unref();
   }
 
   override length(cb: Callback<number>): void {
@@ -290,6 +345,7 @@ export class TableSessionStore extends session.Store implements UserSessions {
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 
   /** prune(), with a failure (a busy database) reported to onError instead of thrown. */

@@ -1,7 +1,7 @@
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { watchForDrain, type Drain } from '../../src/http/drain.js';
+import { watchForDrain, type Drain, type DrainOptions } from '../../src/http/drain.js';
 import { waitUntil } from '../support/wait-until.js';
 
 /** Long enough never to decide a test: the drains below end because the work ends. */
@@ -30,14 +30,18 @@ afterEach(() => {
  * A real server on port 0 whose requests wait for the test to answer them; `/stream` sends its
  * headers at once and waits for the test to end the body.
  */
-async function startWatchedServer(): Promise<Watched> {
+async function startWatchedServer(options: DrainOptions = {}): Promise<Watched> {
   const held: ServerResponse[] = [];
   let closed = 0;
-  const server = http.createServer((req, res) => {
-    if (req.url === '/stream') res.writeHead(200).write('first,');
-    held.push(res);
-  });
-  const drain = watchForDrain(server);
+  const server = http.createServer();
+  const drain = watchForDrain(server, options);
+  server.on(
+    'request',
+    drain.admit((req, res) => {
+      if (req.url === '/stream') res.writeHead(200).write('first,');
+      held.push(res);
+    }),
+  );
   // Registered after watchForDrain's listener, so it runs after its close handler.
   server.on('request', (_req, res: ServerResponse) => res.once('close', () => (closed += 1)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,12 +59,26 @@ async function startWatchedServer(): Promise<Watched> {
 
 /** A GET over a keep-alive agent; resolves with its Connection header and whole body. */
 async function get(w: Watched, path = '/'): Promise<{ connection?: string; body: string }> {
+  const { connection, body } = await getWithStatus(w, path);
+  return { connection, body };
+}
+
+/** get(), with the status and Retry-After. */
+async function getWithStatus(
+  w: Watched,
+  path = '/',
+): Promise<{ status?: number; retryAfter?: string; connection?: string; body: string }> {
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     http.get(`${w.url}${path}`, { agent: w.agent }, resolve).on('error', reject);
   });
   let body = '';
   for await (const chunk of res) body += String(chunk);
-  return { connection: res.headers.connection, body };
+  return {
+    status: res.statusCode,
+    retryAfter: res.headers['retry-after'],
+    connection: res.headers.connection,
+    body,
+  };
 }
 
 describe('draining a server (watchForDrain)', () => {
@@ -109,7 +127,7 @@ describe('draining a server (watchForDrain)', () => {
     const w = await startWatchedServer();
     const first = get(w);
     await waitUntil('the first request held', () => w.held.length === 1);
-    const drained = w.drain.drain(GRACE_MS);
+    const drained = w.drain.drain(GRACE_MS, GRACE_MS);
     // The first request keeps the listener open; the next one comes on a new connection.
     const late = get(w);
     await waitUntil('the late request held', () => w.held.length === 2);
@@ -118,5 +136,67 @@ describe('draining a server (watchForDrain)', () => {
     w.held[0]?.end('one');
     await first;
     await drained;
+  });
+});
+
+describe('refusing new work while draining (admit)', () => {
+  /** A schedule the test runs by hand: the accept window ends when the test says so. */
+  function manualSchedule() {
+    const pending: { fn: () => void; ms: number }[] = [];
+    return {
+      schedule: (fn: () => void, ms: number) => pending.push({ fn, ms }),
+      pending,
+      fire: () => pending.splice(0).forEach(({ fn }) => fn()),
+    };
+  }
+
+  it('when the accept window passes under continuing traffic, then new requests get 503 with Retry-After before the app sees them, and the drain completes once the accepted ones finish', async () => {
+    const clock = manualSchedule();
+    const w = await startWatchedServer({ schedule: clock.schedule });
+    const first = get(w);
+    await waitUntil('the first request held', () => w.held.length === 1);
+    const drained = w.drain.drain(GRACE_MS, 5_000);
+    expect(clock.pending.map((p) => p.ms)).toEqual([5_000]);
+
+    // Within the window (the load balancer has not noticed yet): served, told to close.
+    const accepted = get(w);
+    await waitUntil('the accepted request held', () => w.held.length === 2);
+
+    clock.fire();
+    const refused = await getWithStatus(w);
+    expect(refused).toEqual({
+      status: 503,
+      retryAfter: '1',
+      connection: 'close',
+      body: '"The server is shutting down; try again."',
+    });
+    expect(w.held).toHaveLength(2); // the app never saw it
+
+    w.held[1]?.end('accepted');
+    expect(await accepted).toEqual({ connection: 'close', body: 'accepted' });
+    w.held[0]?.end('one');
+    await first;
+    await drained;
+    expect(w.server.listening).toBe(false);
+  });
+
+  it('when the accept window is longer than the grace, then refusing starts at the grace', async () => {
+    const clock = manualSchedule();
+    const w = await startWatchedServer({ schedule: clock.schedule });
+    const first = get(w);
+    await waitUntil('the first request held', () => w.held.length === 1);
+    const drained = w.drain.drain(GRACE_MS, GRACE_MS * 10);
+    expect(clock.pending.map((p) => p.ms)).toEqual([GRACE_MS]);
+    w.held[0]?.end('one');
+    await first;
+    await drained;
+  });
+
+  it('when not draining, then every request reaches the app', async () => {
+    const w = await startWatchedServer({ schedule: () => {} });
+    const res = get(w);
+    await waitUntil('the request held', () => w.held.length === 1);
+    w.held[0]?.end('served');
+    expect(await res).toEqual({ connection: 'keep-alive', body: 'served' });
   });
 });

@@ -64,6 +64,27 @@ describe('draining', () => {
     expect(h.sessionCount()).toBe(1);
   });
 
+  it('when the accept window (SHUTDOWN_ACCEPT_MS) has passed, then new requests get 503 with Retry-After before any work, and the accepted sign-in still completes', async () => {
+    h = await startHarness({ env: { GOOGLE_TIMEOUT_MS: '20000' } });
+    const { response } = await signInHeldAtUserinfo(h, 3000);
+    const closed = h.server.close(30_000, 0);
+    const sessionsBefore = h.sessionCount();
+
+    const refused = await waitUntil('a refused request', async () => {
+      const res = await supertest(h!.url).get('/login').set('Accept', 'application/json');
+      return res.status === 503 ? res : undefined;
+    });
+    expect(refused.body).toBe('The server is shutting down; try again.');
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.headers.connection).toBe('close');
+    // Refused before the app: no session was created for it.
+    expect(h.sessionCount()).toBe(sessionsBefore);
+    const res = await response;
+    if (res instanceof Error) throw res;
+    expect(res.status, res.text).toBe(200);
+    await closed;
+  });
+
   it('when nothing is in flight, then the listener closes at once', async () => {
     h = await startHarness();
     const port = Number(new URL(h.url).port);

@@ -6,6 +6,8 @@
  * waited out.
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -18,7 +20,7 @@ import { CLIENT } from '../support/client.js';
 import { snapshot } from '../support/database.js';
 import { expectHarnessHealthy, expectRefused } from '../support/expectations.js';
 import { sqlitePathOf, type Agent, type Harness } from '../support/harness.js';
-import { getState, signIn } from '../support/sign-in.js';
+import { cookieFromJar, getState, signIn, signInOk } from '../support/sign-in.js';
 import { useHarness } from '../support/use-harness.js';
 import { waitFor } from '../support/wait.js';
 
@@ -30,9 +32,16 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** A session store that fails, like a locked database, when asked to store a signed-in session. */
 class FailingSessionStore extends TableSessionStore {
   static failSignedIn = false;
+  /** Every session write fails with this SQLite code (e.g. SQLITE_FULL: the disk is full). */
+  static failWritesWith: string | undefined;
   override set(sid: string, sess: SessionData, cb?: (err?: unknown) => void): void {
     if (FailingSessionStore.failSignedIn && sess.userId !== undefined) {
       cb?.(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+      return;
+    }
+    const code = FailingSessionStore.failWritesWith;
+    if (code !== undefined) {
+      setImmediate(() => cb?.(Object.assign(new Error('database or disk is full'), { code })));
       return;
     }
     super.set(sid, sess, cb);
@@ -73,6 +82,7 @@ afterAll(() => lock.close());
 afterEach(async () => {
   if (lock.inTransaction) lock.exec('ROLLBACK');
   FailingSessionStore.failSignedIn = false;
+  FailingSessionStore.failWritesWith = undefined;
   h.appDb.pragma('query_only = OFF');
   // The process is alive and serving.
   await expectHarnessHealthy(h);
@@ -204,5 +214,131 @@ describe('the session is signed in only once everything is stored', () => {
     const res = await signIn(h, agent, ALICE);
     expect(res.status, res.text).toBe(200);
     await agent.get('/me').expect(200);
+  });
+});
+
+describe('a 503 keeps the keep-alive connection', () => {
+  /**
+   * A popup sign-in with `account` over one keep-alive connection, then /healthz on it: the
+   * statuses, the sign-in's Connection header, and how many connections the server saw.
+   */
+  async function signInThenReuse(account: string, breakDatabase: () => () => void) {
+    const agent = h.client();
+    const state = await getState(agent);
+    const cookie = await cookieFromJar(agent);
+    const code = h.emulator.issueCode({ account, clientId: CLIENT.clientId });
+    const logged = h.logs.length;
+    const gconnectFailures = () =>
+      h.logs
+        .slice(logged)
+        .filter((l) => l.includes('"msg":"request failed"') && l.includes('"path":"/gconnect"'))
+        .length;
+    const repair = breakDatabase();
+    let connections = 0;
+    let closed = 0;
+    const count = (socket: Socket) => {
+      connections += 1;
+      socket.once('close', () => (closed += 1));
+    };
+    h.server.server.on('connection', count);
+    const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const signIn = await send(keepAlive, 'POST', `/gconnect?state=${state}`, code, {
+        'Content-Type': 'text/plain',
+        Cookie: cookie,
+      });
+      // The session write that fails as the 503 ends comes after it: logged, then the reuse.
+      // (Express's own final handler instead closes the connection.)
+      await waitFor(
+        () => gconnectFailures() === 2 || closed > 0,
+        'the session write failing after the 503',
+      );
+      repair();
+      const next = await send(keepAlive, 'GET', '/healthz');
+      return { signIn, next: next.status, connections };
+    } finally {
+      repair();
+      h.server.server.off('connection', count);
+      keepAlive.destroy();
+    }
+  }
+
+  it('when the database is read-only, then 503 and the same connection serves the next request', async () => {
+    const result = await signInThenReuse(ALICE, () => {
+      h.appDb.pragma('query_only = ON');
+      return () => h.appDb.pragma('query_only = OFF');
+    });
+    expect(result).toEqual({
+      signIn: { status: 503, connection: 'keep-alive', body: JSON.stringify(UNAVAILABLE) },
+      next: 200,
+      connections: 1,
+    });
+  });
+
+  it('when the disk is full, then 503 and the same connection serves the next request', async () => {
+    // The user row needs pages the database cannot grow; the session's write fails as SQLite's
+    // does on a full disk.
+    const result = await signInThenReuse(BIG, () => {
+      const pages = h.appDb.pragma('page_count', { simple: true }) as number;
+      h.appDb.pragma(`max_page_count = ${pages}`);
+      FailingSessionStore.failWritesWith = 'SQLITE_FULL';
+      return () => {
+        FailingSessionStore.failWritesWith = undefined;
+        h.appDb.pragma('max_page_count = 1073741823');
+      };
+    });
+    expect(result).toEqual({
+      signIn: { status: 503, connection: 'keep-alive', body: JSON.stringify(UNAVAILABLE) },
+      next: 200,
+      connections: 1,
+    });
+  });
+});
+
+/** A request over `agent`: its status, Connection header and body. */
+async function send(
+  agent: http.Agent,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; connection: string | undefined; body: string }> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http
+      .request(`${h.url}${path}`, { agent, method, headers }, resolve)
+      .on('error', reject)
+      .end(body);
+  });
+  let text = '';
+  for await (const chunk of res) text += String(chunk);
+  return { status: res.statusCode ?? 0, connection: res.headers.connection, body: text };
+}
+
+describe('signing out while the database refuses writes', () => {
+  it('when the database is read-only at /logout, then the cookie is cleared, the old cookie is signed out, and its row goes once the database is back', async () => {
+    const browser = h.client();
+    await signInOk(h, browser, ALICE);
+    const oldCookie = await cookieFromJar(browser);
+    const stolen = h.client().set('Cookie', oldCookie);
+    await stolen.get('/me').expect(200);
+    const rowsBefore = h.sessionCount();
+
+    h.appDb.pragma('query_only = ON');
+    let res: supertest.Response;
+    try {
+      res = await browser.post('/logout').set('Accept', 'text/html').type('form').send('');
+      // Refused writes or not, the old cookie no longer signs anybody in.
+      await stolen.get('/me').expect(401);
+    } finally {
+      h.appDb.pragma('query_only = OFF');
+    }
+    expect(res.status).toBe(303);
+    expect(String(res.headers['set-cookie'])).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
+    await browser.get('/me').expect(401);
+    // The database is back: the delete the read-only database refused is retried and lands.
+    expect(h.sessionCount()).toBe(rowsBefore);
+    expect(await h.sessionStore.retryRemovals()).toBe(0);
+    expect(h.sessionCount()).toBe(rowsBefore - 1);
+    await stolen.get('/me').expect(401);
   });
 });

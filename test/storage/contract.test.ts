@@ -186,6 +186,39 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
       expect(await engine.rows('SELECT sid FROM sessions')).toEqual([{ sid: 'live' }]);
     });
 
+    it('when the database refuses the delete of an ended session, then it is never loaded again and the delete lands once the database is back', async () => {
+      // What each engine answers when it cannot write: read-only SQLite, a full PostgreSQL disk.
+      const refusal =
+        engineName === 'sqlite'
+          ? Object.assign(new Error('attempt to write a readonly database'), {
+              code: 'SQLITE_READONLY',
+            })
+          : Object.assign(new Error('could not extend file: No space left on device'), {
+              code: '53100',
+            });
+      let refusing = false;
+      const table = {
+        ...storage.sessions,
+        remove: (sid: string) =>
+          refusing ? Promise.reject(refusal) : storage.sessions.remove(sid),
+      };
+      const store = new TableSessionStore(table, {
+        now: () => now,
+        pruneIntervalMs: 0,
+        retryRemovalMs: 60_000, // retried by hand below
+      });
+      await call((cb) => store.set('ended', sess(now + 60_000), cb));
+      refusing = true;
+      await call((cb) => store.destroy('ended', cb));
+      expect(await call((cb) => store.get('ended', cb))).toBeNull();
+      expect(await count('sessions')).toBe(1);
+      expect(await store.retryRemovals()).toBe(1);
+      refusing = false;
+      expect(await store.retryRemovals()).toBe(0);
+      expect(await count('sessions')).toBe(0);
+      store.close();
+    });
+
     it('when touched far enough ahead, then the expiry moves; when destroyed or cleared, then rows are gone', async () => {
       const store = storeOf(storage);
       await call((cb) => store.set('s', sess(now + 1_000), cb));
