@@ -35,7 +35,12 @@ export function openDatabase(path: string, options: DatabaseOptions = {}): Sqlit
  */
 function prepareOwnerOnlyFiles(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, 'a', 0o600);
+  let fd: number;
+  try {
+    fd = openSync(path, 'a', 0o600);
+  } catch {
+    return; // not a file we can write (a folder, no permission): SQLite's open names the problem
+  }
   try {
     fchmodSync(fd, 0o600);
   } finally {
