@@ -285,7 +285,8 @@ function ownPaths(app: Express): (path: string) => boolean {
     });
   const paths = walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
   const patterns = paths.map(
-    (p) => new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`, 'i'),
+    (p) =>
+      new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`, 'i'),
   );
   return (path) => patterns.some((re) => re.test(path));
 }

@@ -1,6 +1,10 @@
 // gconnect-express: Google sign-in for an Express app. The package's front door: everything a
 // host app uses is exported here, and nothing here reads process.env.
-import { composeGconnect, type Gconnect, type GconnectHooks } from './composition/create-gconnect.js';
+import {
+  composeGconnect,
+  type Gconnect,
+  type GconnectHooks,
+} from './composition/create-gconnect.js';
 import { readOptions } from './config/from-options.js';
 import type { GconnectOptions } from './config/options.js';
 import './signin/session-data.js';

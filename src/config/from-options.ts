@@ -59,7 +59,9 @@ function readExtras(options: GconnectOptions, problems: string[]): Omit<Gconnect
   if (views !== undefined && typeof views !== 'string')
     problems.push('views must be a folder path.');
   if (headersAndLogs !== 'own-paths' && headersAndLogs !== 'every-path')
-    problems.push(`headersAndLogs must be own-paths or every-path, got ${JSON.stringify(headersAndLogs)}.`);
+    problems.push(
+      `headersAndLogs must be own-paths or every-path, got ${JSON.stringify(headersAndLogs)}.`,
+    );
   if (now !== undefined && typeof now !== 'function') problems.push('now must be a function.');
   return {
     logger: loggerOf(options.logger),
@@ -78,6 +80,7 @@ function loggerOf(given: GconnectOptions['logger']): Logger {
 }
 
 function isLogger(value: object): value is Logger {
-  return typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function';
+  return (
+    typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function'
+  );
 }
-

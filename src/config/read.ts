@@ -51,7 +51,12 @@ export function readSettings(
   return values as SettingValues;
 }
 
-function unreadable(setting: Setting<unknown>, name: string, given: unknown, naming: Naming): string {
+function unreadable(
+  setting: Setting<unknown>,
+  name: string,
+  given: unknown,
+  naming: Naming,
+): string {
   const { kind } = setting;
   if (naming.source === 'env') {
     if (kind.envMessage) return kind.envMessage(name, String(given));

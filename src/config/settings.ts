@@ -39,7 +39,11 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 function wholeNumber(min: number, max: number, rule: string): Kind<number> {
   const check = (n: unknown) =>
     typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : undefined;
-  return { fromText: (text) => check(Number(text)), fromValue: check, rule: { env: rule, option: rule } };
+  return {
+    fromText: (text) => check(Number(text)),
+    fromValue: check,
+    rule: { env: rule, option: rule },
+  };
 }
 const positiveInt = wholeNumber(1, Number.MAX_SAFE_INTEGER, 'a positive whole number');
 const nonNegativeInt = wholeNumber(0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0');
@@ -59,7 +63,7 @@ const onOff: Kind<boolean> = {
 };
 
 function oneOf<T extends string>(values: readonly T[], rule: string): Kind<T> {
-  const check = (v: unknown) => (values as readonly unknown[]).includes(v) ? (v as T) : undefined;
+  const check = (v: unknown) => ((values as readonly unknown[]).includes(v) ? (v as T) : undefined);
   return { fromText: check, fromValue: check, rule: { env: rule, option: rule }, quietEnv: true };
 }
 
@@ -113,7 +117,9 @@ const tokenKeys: Kind<string | TokenKey[]> = {
 const trustProxy: Kind<boolean | number | string> = {
   fromText: (t) => (t === 'true' ? true : t === 'false' ? false : /^\d+$/.test(t) ? Number(t) : t),
   fromValue: (v) =>
-    typeof v === 'boolean' || isString(v) || (typeof v === 'number' && Number.isInteger(v) && v >= 0)
+    typeof v === 'boolean' ||
+    isString(v) ||
+    (typeof v === 'number' && Number.isInteger(v) && v >= 0)
       ? v
       : undefined,
   rule: { env: 'a proxy setting', option: 'a boolean, a hop count or a string' },
@@ -178,7 +184,7 @@ export const SETTINGS = {
   emulatorUrl: {
     env: 'GOOGLE_EMULATOR_URL',
     option: 'google.emulatorUrl',
-    doc: "Talk to a Google emulator at this URL instead of Google (refused in production).",
+    doc: 'Talk to a Google emulator at this URL instead of Google (refused in production).',
     kind: text,
   },
   googleTimeoutMs: {
@@ -307,14 +313,14 @@ export const SETTINGS = {
   baseUrl: {
     env: 'BASE_URL',
     option: 'baseUrl',
-    doc: 'The public origin (`https://app.example.com`): redirect URIs and the cross-site check use it. Required in production; in development each request\'s own origin.',
+    doc: "The public origin (`https://app.example.com`): redirect URIs and the cross-site check use it. Required in production; in development each request's own origin.",
     kind: text,
   },
   tokenKeys: {
     secret: true,
     env: 'TOKEN_ENCRYPTION_KEYS',
     option: 'tokenKeys',
-    doc: "Keys that encrypt Google tokens at rest, `id:base64-32-bytes` comma-separated (the first encrypts). Required in production; outside production one is generated into dataDir.",
+    doc: 'Keys that encrypt Google tokens at rest, `id:base64-32-bytes` comma-separated (the first encrypts). Required in production; outside production one is generated into dataDir.',
     kind: tokenKeys,
   },
   scopes: {
@@ -327,7 +333,7 @@ export const SETTINGS = {
   maxSessionsPerUser: {
     env: 'MAX_SESSIONS_PER_USER',
     option: 'maxSessionsPerUser',
-    doc: "Concurrent sessions per user; at sign-in beyond it the oldest end.",
+    doc: 'Concurrent sessions per user; at sign-in beyond it the oldest end.',
     default: 20,
     kind: positiveInt,
   },
