@@ -105,6 +105,20 @@ describe('a host app that mounts gconnect.router', () => {
     expect(res.text).toBe('host error page');
   });
 
+  it("when gconnect's own checks refuse a host path (a cross-site POST), then the host's error handler answers; on gconnect's path gconnect's does", async () => {
+    const host = await supertest(url)
+      .post('/cart/apple')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Accept', 'application/json')
+      .expect(500);
+    expect(host.text).toBe('host error page');
+    await supertest(url)
+      .post('/logout')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Accept', 'application/json')
+      .expect(403, '"Cross-site request refused."');
+  });
+
   it("when gconnect's pages render, then they use gconnect's views with the host's name and links, whatever the host's view engine", async () => {
     const res = await supertest(url).get('/login').set('Accept', 'text/html').expect(200);
     expect(res.text).toContain('Host App');
