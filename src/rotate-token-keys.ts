@@ -7,7 +7,7 @@ import { devTokenKeys } from './grants/dev-token-keys.js';
 import { createRefreshTokenMacer } from './grants/refresh-token-macs.js';
 import { rotateTokenKeys } from './grants/rotate-token-keys.js';
 import { createTokenCipher } from './grants/token-cipher.js';
-import { openStorage } from './start.js';
+import { openStorage } from './composition/create-gconnect.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);

@@ -17,7 +17,9 @@ const NONCE_MARK = 'nonce-7f1c0d5e-placeholder';
  * script of ours runs in JSON); a page gets a nonce, and the CSP naming it, only when its view
  * reads `cspNonce`, i.e. when an HTML page is rendered.
  */
-export function securityHeaders(options: SecurityHeaderOptions): RequestHandler {
+export function securityHeaders(
+  options: SecurityHeaderOptions,
+): RequestHandler & { undo(res: Response): void } {
   const headers = helmetHeaders(options);
   const policy = headers.get('Content-Security-Policy') ?? '';
   const [beforeNonce, afterNonce] = policy.split(` '${NONCE_MARK}'`);
@@ -27,11 +29,19 @@ export function securityHeaders(options: SecurityHeaderOptions): RequestHandler 
       ? ([name, beforeNonce + afterNonce] as const)
       : [name, value],
   );
-  return (_req, res, next) => {
+  const set: RequestHandler = (_req, res, next) => {
     for (const [name, value] of fixed) res.setHeader(name, value);
     defineNonce(res, (nonce) => `${beforeNonce} 'nonce-${nonce}'${afterNonce}`);
     next();
   };
+  // A request gconnect leaves to its host goes on without gconnect's headers: the host's pages
+  // have their own scripts and policy.
+  const undo = (res: Response) => {
+    if (res.headersSent) return;
+    for (const [name] of fixed) res.removeHeader(name);
+    delete (res.locals as { cspNonce?: string }).cspNonce;
+  };
+  return Object.assign(set, { undo });
 }
 
 /** `res.locals.cspNonce`, made on first read, which also puts it into the response's CSP. */
@@ -39,6 +49,7 @@ function defineNonce(res: Response, policyWith: (nonce: string) => string): void
   let nonce: string | undefined;
   Object.defineProperty(res.locals, 'cspNonce', {
     enumerable: true,
+    configurable: true,
     get() {
       if (nonce === undefined) {
         nonce = randomBytes(16).toString('base64');
