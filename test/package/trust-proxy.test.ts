@@ -36,7 +36,10 @@ async function cookieOverForwardedHttps(app: express.Express): Promise<string | 
     .set('Accept', 'application/json')
     .set('X-Forwarded-Proto', 'https')
     .expect(200);
-  return ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0];
+  // The session cookie by name: /login also sets the nonce's binding cookie.
+  return ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .find((c) => /^(__Host-)?sid=/.test(c));
 }
 
 describe("gconnect's router and the host's trust proxy", () => {
