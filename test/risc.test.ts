@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNTS, type TestAccount } from '../src/emulator/accounts.js';
+import { DEFAULT_ACCOUNTS, type TestAccount } from '../emulator/server/accounts.js';
 import { updateStream, type ServiceAccountKey } from '../src/risc/register-receiver.js';
 import type { Harness } from './support/harness.js';
 import { devTokenKeys } from '../src/grants/dev-token-keys.js';

@@ -271,7 +271,7 @@ describe('at start, the server refuses settings that cannot work, naming the fix
 describe('command-line helpers', () => {
   it('when `npm run emulator` starts, then it prints the client ID and the secret the app must use', async () => {
     const run = await runScript(
-      'src/emulator/main.ts',
+      'emulator/server/main.ts',
       [],
       {
         EMULATOR_PORT: '0',

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
 import { CLIENT } from '../support/client.js';
 import { getState, sessionCookieOf } from '../support/sign-in.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';

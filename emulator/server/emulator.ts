@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ACCOUNTS, findAccount, resolveAccount, type TestAccount } from './accounts.js';
-import { isLoopbackOrigin, type RegisteredClient } from './auth-request.js';
+import { isLoopbackOrigin, type RegisteredClient } from '../oauth/auth-request.js';
 import {
   UnknownAccountError,
   UnknownClientError,
@@ -19,7 +19,7 @@ import {
   type IssueCredentialRequest,
 } from './context.js';
 import { CONTENT_FAULTS, FaultPlan, type Endpoint, type Fault } from './faults.js';
-import { expandScope, GrantStore } from './grants.js';
+import { expandScope, GrantStore } from '../oauth/grants.js';
 import {
   HttpError,
   jsonReply,
@@ -30,9 +30,9 @@ import {
   sendTrickle,
   type Reply,
 } from './http.js';
-import { IdTokenIssuer } from './id-token.js';
-import { createSigningKey, KeyRing } from './keys.js';
-import { RiscStreams } from './risc.js';
+import { IdTokenIssuer } from '../oauth/id-token.js';
+import { createSigningKey, KeyRing } from '../oauth/keys.js';
+import { RiscStreams } from '../risc/risc.js';
 import { findRoute } from './routes.js';
 
 export type { TestAccount } from './accounts.js';
@@ -42,7 +42,7 @@ export type {
   IssueCredentialRequest,
   IssuedCredential,
 } from './context.js';
-export type { RegisteredClient } from './auth-request.js';
+export type { RegisteredClient } from '../oauth/auth-request.js';
 export type { Endpoint, Fault, IdTokenSigning } from './faults.js';
 
 export interface EmulatorOptions {
