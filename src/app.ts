@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import express, { type Express } from 'express';
 import flash from 'connect-flash';
@@ -11,6 +10,7 @@ import { errorHandler, formPostsAreApiCalls, notFound } from './http/error-handl
 import { requestLogger } from './http/logger.js';
 import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
 import { httpUrl } from './http/safe-url.js';
+import { packagePath } from './package-root.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
@@ -87,8 +87,8 @@ export interface AppDeps {
   readiness?: Readiness;
 }
 
-const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
-const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
+const VIEWS = packagePath('views');
+const PUBLIC = packagePath('public');
 
 /** Builds the app from its dependencies; it neither reads the environment nor listens. */
 export function createApp(deps: AppDeps): Express {
