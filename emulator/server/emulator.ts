@@ -32,7 +32,7 @@ import {
 } from './http.js';
 import { IdTokenIssuer } from '../oauth/id-token.js';
 import { createSigningKey, KeyRing } from '../oauth/keys.js';
-import { RiscStreams } from '../risc/risc.js';
+import { deliver, RiscStreams, type EventRequest } from '../risc/risc.js';
 import { findRoute } from './routes.js';
 
 export type { TestAccount } from './accounts.js';
@@ -44,6 +44,7 @@ export type {
 } from './context.js';
 export type { RegisteredClient } from '../oauth/auth-request.js';
 export type { Endpoint, Fault, IdTokenSigning } from './faults.js';
+export type { EventRequest as SecurityEventRequest, RiscEventName } from '../risc/risc.js';
 
 export interface EmulatorOptions {
   /** Default '127.0.0.1'. Must be loopback: 127.x.x.x, ::1 or localhost. */
@@ -89,6 +90,16 @@ export interface Emulator {
   /** Every refresh token issued so far ends now, as after a Testing-status app's 7 days. */
   expireRefreshTokens(): void;
   readonly accessTokenLifetimeSeconds: number;
+  /**
+   * Registers `url` (the app's `/risc`) as the Cross-Account Protection receiver, as the app's
+   * `stream:update` call with a service account does; every event type, enabled.
+   */
+  registerSecurityEventReceiver(url: string): void;
+  /**
+   * Signs a Security Event Token and pushes it to the registered receiver; resolves to the
+   * receiver's HTTP statuses. Rejects when no receiver is registered or the request is invalid.
+   */
+  sendSecurityEvent(event: EventRequest): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -355,6 +366,14 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     },
     expireRefreshTokens: () => state.grants.expireRefreshTokens(),
     accessTokenLifetimeSeconds: state.grants.accessTokenLifetimeS,
+    registerSecurityEventReceiver: (receiverUrl) => {
+      state.risc.stream = { url: receiverUrl, eventsRequested: [], status: 'enabled' };
+    },
+    sendSecurityEvent: async (event) => {
+      const result = await deliver(state, event);
+      if ('error' in result) throw new Error(`sendSecurityEvent: ${result.error}`);
+      return result.statuses;
+    },
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         closing.abort();
