@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/emulator.js';
+import type { Emulator } from '../emulator/server/emulator.js';
 import { packageRoot } from '../src/package-root.js';
 import { CLIENT } from './support/client.js';
 import { BUILD_TIMEOUT_MS, buildDist, ROOT } from './support/dist.js';
