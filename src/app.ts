@@ -1,12 +1,12 @@
 import ejs from 'ejs';
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import flash from 'connect-flash';
 import type session from 'express-session';
 import type { Logger } from 'pino';
 import type { GoogleClient } from './google/google-client.js';
 import type { GoogleGrants } from './grants/google-grants.js';
 import { refuseCrossSite } from './http/cross-origin.js';
-import { errorHandler, formPostsAreApiCalls, notFound } from './http/error-handler.js';
+import { errorHandler, formPostsAreApiCalls } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
 import { httpUrl } from './http/safe-url.js';
@@ -50,12 +50,24 @@ export interface AppConfig {
   allowedAccounts: AllowedAccounts;
   /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
   googleScopes?: string[];
-  /** Concurrent sessions per user; the oldest end at sign-in beyond it (MAX_SESSIONS_PER_USER). */
-  maxSessionsPerUser?: number;
-  /** How recent a sign-in must be to end sessions (ACCOUNT_REAUTH_MINUTES, in ms). */
-  accountReauthMs?: number;
+  /** Concurrent sessions per user; the oldest end at sign-in beyond it (maxSessionsPerUser). */
+  maxSessionsPerUser: number;
+  /** How recent a sign-in must be to end sessions (accountReauthMinutes, in ms). */
+  accountReauthMs: number;
   /** The Google button's and One Tap's options on the sign-in page. */
   gsi: GsiPageOptions;
+  /** The pages' header: the app's name and its links. */
+  page?: PageChrome;
+  /** A folder of views searched before gconnect's own (a host's overrides). */
+  views?: string | undefined;
+  /** Security headers and access log lines on gconnect's own paths only, or on every path. */
+  headersAndLogs?: 'own-paths' | 'every-path';
+}
+
+/** What every page's header shows. */
+export interface PageChrome {
+  appName: string;
+  links: readonly { href: string; text: string }[];
 }
 
 export interface GsiPageOptions {
@@ -90,23 +102,33 @@ export interface AppDeps {
 const VIEWS = packagePath('views');
 const PUBLIC = packagePath('public');
 
-/** Builds the app from its dependencies; it neither reads the environment nor listens. */
+/**
+ * Builds gconnect's router: an Express sub-app, so that it renders its own views with its own
+ * settings whatever the host's are, while settings it leaves unset (`trust proxy`) are the
+ * host's (Express's sub-app inheritance on `app.use`). It answers only its own paths; every
+ * other request goes on to the host with a session. It neither reads the environment nor listens.
+ */
 export function createApp(deps: AppDeps): Express {
   const { config, google, users, logger, grants, securityLog } = deps;
   const now = deps.now ?? Date.now;
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
-  app.set('views', VIEWS);
+  const views = config.views === undefined ? [VIEWS] : [config.views, VIEWS];
+  app.set('views', views);
   app.set('view engine', 'ejs');
   app.set('view cache', true); // compile each template once, not per request
-  // Views include partials by absolute path under this root ('/partials/head'): EJS resolves a
+  // Views include partials by absolute path under these roots ('/partials/head'): EJS resolves a
   // relative include by asking the disk whether the file exists, on every render.
+  // A host's override folder first: EJS then asks the disk which root holds each partial.
+  const root = config.views === undefined ? VIEWS : views;
   app.engine('ejs', (path, data, done) => {
-    ejs.renderFile(path, data, { root: VIEWS, cache: true }, done);
+    ejs.renderFile(path, data, { root, cache: true }, done);
   });
   app.locals.httpUrl = httpUrl;
   app.locals.emulator = config.emulator; // every page, error pages too, shows the banner
+  app.locals.chrome = config.page ?? DEFAULT_CHROME;
+  const everyPath = config.headersAndLogs === 'every-path';
 
   const cookie = sessionCookie(config.production);
   // The button's and One Tap's nonces are MACed with a key every instance derives alike.
@@ -119,13 +141,12 @@ export function createApp(deps: AppDeps): Express {
   };
   const limitSignIns = config.rateLimitPerMinute > 0;
 
-  app.use(requestLogger(logger));
-  app.use(
-    securityHeaders({
-      googleOrigin: new URL(google.endpoints.gsiClient).origin,
-      production: config.production,
-    }),
-  );
+  app.use(requestLogger(logger, { skip: (res) => !everyPath && leftToHost(res) }));
+  const headers = securityHeaders({
+    googleOrigin: new URL(google.endpoints.gsiClient).origin,
+    production: config.production,
+  });
+  app.use(headers);
   app.use(staticFiles(PUBLIC, { maxAge: config.production ? '1h' : 0 }));
   app.use(
     operationsRouter({
@@ -193,7 +214,7 @@ export function createApp(deps: AppDeps): Express {
       grants,
       scopes: config.googleScopes ?? [],
       sessions: deps.sessionStore,
-      maxSessionsPerUser: config.maxSessionsPerUser ?? 20,
+      maxSessionsPerUser: config.maxSessionsPerUser,
       securityLog,
       now,
       baseUrl: config.baseUrl,
@@ -209,19 +230,63 @@ export function createApp(deps: AppDeps): Express {
       grants,
       sessions: deps.sessionStore,
       securityLog,
-      reauthMs: config.accountReauthMs ?? 10 * 60_000,
+      reauthMs: config.accountReauthMs,
       now,
     }),
   );
 
   if (limitSignIns) app.use(SIGN_IN_PATHS, countFailedSignIns(signInLimit));
-  app.use(notFound);
-  app.use(
-    errorHandler(logger, {
-      allowedDomains: config.allowedAccounts.domains,
-      // A failed callback must not leave Google's code and our state in the address bar.
-      cleanFailurePages: { [CALLBACK_PATH]: SIGN_IN_FAILED_PATH },
-    }),
-  );
+  // Not one of ours: the host's, with the session set up, without our headers (unless asked).
+  const leaveToHost = (res: Response) => {
+    res.locals.gconnectLeftToHost = true;
+    if (!everyPath) headers.undo(res);
+  };
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    leaveToHost(res);
+    next();
+  });
+  const own = ownPaths(app);
+  const answerError = errorHandler(logger, {
+    allowedDomains: config.allowedAccounts.domains,
+    // A failed callback must not leave Google's code and our state in the address bar.
+    cleanFailurePages: { [CALLBACK_PATH]: SIGN_IN_FAILED_PATH },
+  });
+  // Only errors of gconnect's own paths are answered here; the host's go to the host's handler.
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (own(req.path)) {
+      answerError(err, req, res, next);
+      return;
+    }
+    leaveToHost(res);
+    next(err);
+  });
   return app;
+}
+
+const DEFAULT_CHROME: PageChrome = { appName: 'gconnect', links: [] };
+
+function leftToHost(res: Response): boolean {
+  return res.locals.gconnectLeftToHost === true;
+}
+
+/**
+ * A test of whether a path is one of the router's routes, read from the routers' stacks once
+ * (their paths are whole: they are mounted without a path; `:id` matches one segment).
+ */
+function ownPaths(app: Express): (path: string) => boolean {
+  interface Layer {
+    route?: { path: string | string[] };
+    handle?: { stack?: Layer[] };
+  }
+  const walk = (stack: Layer[]): string[] =>
+    stack.flatMap(({ route, handle }) => {
+      if (handle?.stack) return walk(handle.stack);
+      return route ? ([] as string[]).concat(route.path) : [];
+    });
+  const paths = walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  const patterns = paths.map(
+    (p) =>
+      new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`, 'i'),
+  );
+  return (path) => patterns.some((re) => re.test(path));
 }

@@ -1,7 +1,31 @@
+// gconnect-express: Google sign-in for an Express app. The package's front door: everything a
+// host app uses is exported here, and nothing here reads process.env.
+import {
+  composeGconnect,
+  type Gconnect,
+  type GconnectHooks,
+} from './composition/create-gconnect.js';
+import { readOptions } from './config/from-options.js';
+import type { GconnectOptions } from './config/options.js';
+import './signin/session-data.js';
+
+export type { Gconnect, GconnectHooks, GconnectUser } from './composition/create-gconnect.js';
+export type { GconnectOptions, GoogleClientOptions } from './config/options.js';
+export { ConfigError } from './config/resolve.js';
+export { AppError as GconnectError, type ErrorCode } from './errors.js';
+export type { TokenKey } from './grants/token-cipher.js';
+export { generateTokenKey } from './grants/token-cipher.js';
+
 /**
- * The package's front door (`import … from 'gconnect-express'`): what a host can use today, the
- * app factory and the server that wires it. The mountable API (createGconnect) replaces this.
+ * Builds gconnect from its options: opens (and migrates) the database, and returns the router to
+ * mount and the helpers for the host's own routes. Throws a ConfigError naming every bad option.
+ *
+ * @param hooks @internal this project's own server and tests only.
  */
-export { createApp, type AppConfig, type AppDeps, type GsiPageOptions } from './app.js';
-export { ConfigError, loadConfig, type Config, type LoadConfigOptions } from './config.js';
-export { startServer, type RunningServer, type StartOptions } from './start.js';
+export async function createGconnect(
+  options: GconnectOptions,
+  hooks?: GconnectHooks,
+): Promise<Gconnect> {
+  const { config, extras } = readOptions(options);
+  return composeGconnect(config, extras, hooks);
+}

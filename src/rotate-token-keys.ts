@@ -5,7 +5,7 @@ import { loadConfigOrExit } from './config-or-exit.js';
 import { devTokenKeys } from './grants/dev-token-keys.js';
 import { rotateTokenKeys } from './grants/rotate-token-keys.js';
 import { createTokenCipher } from './grants/token-cipher.js';
-import { openStorage } from './start.js';
+import { openStorage } from './composition/create-gconnect.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);

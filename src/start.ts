@@ -1,11 +1,10 @@
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createApp, type AppConfig } from './app.js';
-import { redactUrl, type Config } from './config.js';
-import { googleEndpoints } from './google/endpoints.js';
-import { createGoogleClient } from './google/google-client.js';
+import type { AppConfig } from './app.js';
+import { logStartup } from './composition/create-gconnect.js';
+import type { Config } from './config.js';
 import { watchForDrain } from './http/drain.js';
 import { createLogger, flushLogger } from './http/logger.js';
 import {
@@ -13,28 +12,18 @@ import {
   DEFAULT_SERVER_TIMEOUTS,
   type ServerTimeouts,
 } from './http/server-timeouts.js';
-import { devSessionSecret } from './session-secret.js';
-import {
-  explainDatabaseError,
-  explainListenError,
-  explainPostgresError,
-} from './startup-errors.js';
-import { describeStartup, startupWarnings } from './startup-report.js';
+import { createGconnect, type Gconnect, type GconnectOptions } from './index.js';
+import { explainListenError } from './startup-errors.js';
 import type { SqliteDatabase } from './storage/database.js';
-import { openPgStorage } from './storage/pg/pg-storage.js';
-import { TableSessionStore } from './storage/session-store.js';
-import { openSqliteStorage } from './storage/sqlite-storage.js';
-import type { Storage } from './storage/storage.js';
-import { devTokenKeys } from './grants/dev-token-keys.js';
-import { createGoogleGrants } from './grants/google-grants.js';
-import { createTokenCipher } from './grants/token-cipher.js';
-import { createRefreshTokenMacer } from './grants/refresh-token-macs.js';
+import type { TableSessionStore } from './storage/session-store.js';
 
 export interface RunningServer {
   url: string;
   server: Server;
   /** The Express app the server runs (tests read its routes). */
   app: Express;
+  /** gconnect as the server composed it (its router is mounted on `app`). */
+  gconnect: Gconnect;
   logger: Logger;
   /**
    * The app's own SQLite connection (undefined on PostgreSQL) and session store: tests reach in
@@ -61,88 +50,32 @@ export interface StartOptions {
   serverTimeouts?: Partial<ServerTimeouts>;
 }
 
-/** Wires the real dependencies from a validated config and listens. */
+/**
+ * The standalone server: gconnect (createGconnect, as any host app uses it) mounted on an app of
+ * its own with gconnect's home page, 404 and error page, listening on HOST:PORT.
+ */
 export async function startServer(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const now = options.now ?? Date.now;
   logStartup(logger, config);
-  const storage = await openStorage(config, logger);
-  const { users } = storage;
-  const SessionStore = options.SessionStore ?? TableSessionStore;
-  const sessionStore = new SessionStore(storage.sessions, {
-    now,
-    // At most one expiry write per session every few minutes (see TableSessionStore).
-    touchAfterMs: Math.min(5 * 60_000, config.session.idleTimeoutMs / 4),
-    // A failed prune (a busy database) is logged; the next tick tries again. Never a crash.
-    onPrune: (nowMs) =>
-      storage.pruneExpired(nowMs).catch((err: unknown) => {
-        logPruneFailure(logger, 'state prune failed', err);
-      }),
-    onError: (err) => logPruneFailure(logger, 'session prune failed', err),
-  });
-  // A server restarted more often than the prune interval would otherwise never prune.
-  sessionStore.pruneSafely();
-  const google = createGoogleClient({
-    clientId: config.google.clientId,
-    clientSecret: config.google.clientSecret,
-    endpoints: googleEndpoints(config.google.emulatorUrl),
-    timeoutMs: config.google.timeoutMs,
-    now,
-    logger,
-  });
   const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const server = createTimedServer(timeouts);
   // Watching before the app handles a request, so a drain can mark every response.
   const drain = watchForDrain(server);
-  const tokenKeys = config.tokenEncryptionKeys ?? devTokenKeys(config.dataDir);
-  const app = createApp({
-    config: {
-      production: config.production,
-      sessionSecrets: config.sessionSecrets ?? [devSessionSecret(config.dataDir)],
-      session: config.session,
-      trustProxy: config.trustProxy,
-      baseUrl: config.baseUrl,
-      emulator: config.google.emulatorUrl !== undefined,
-      rateLimitPerMinute: config.rateLimitPerMinute,
-      googleTimeoutMs: config.google.timeoutMs,
-      allowedAccounts: config.allowedAccounts,
-      gsi: config.gsi,
-      googleScopes: config.google.scopes,
-      maxSessionsPerUser: config.maxSessionsPerUser,
-      accountReauthMs: config.accountReauthMs,
-      ...options.app,
-    },
-    users,
-    sessionStore,
-    ledger: storage.ledger,
-    failedSignIns: storage.failedSignIns,
-    accountSecurity: storage.accountSecurity,
-    securityEvents: storage.securityEvents,
-    securityLog: storage.securityLog,
-    google,
-    grants: createGoogleGrants({
-      store: storage.grants,
-      cipher: createTokenCipher(tokenKeys),
-      macer: createRefreshTokenMacer(tokenKeys),
-      google,
-      logger,
-      now,
-      googleTimeoutMs: config.google.timeoutMs,
-    }),
-    logger,
-    now,
-    readiness: {
+  let inside!: { db: SqliteDatabase | undefined; sessionStore: TableSessionStore };
+  const gconnect = await createGconnect(
+    { ...optionsOf(config), logger, ...(options.now ? { now: options.now } : {}) },
+    {
+      reportStartup: false,
       isDraining: () => drain.isDraining(),
-      checkDatabase: async () => {
-        await users.ping();
-        if (!(await storage.migrationsCurrent()))
-          throw new Error('database schema is not the expected version');
-      },
+      opened: (opened) => (inside = opened),
+      ...(options.app ? { app: options.app } : {}),
+      ...(options.SessionStore ? { SessionStore: options.SessionStore } : {}),
     },
-  });
+  );
+  const app = standaloneApp(gconnect, config);
 
   server.on('request', app);
   await new Promise<void>((resolve, reject) => {
@@ -155,9 +88,7 @@ export async function startServer(
     });
   }).catch(async (err: unknown) => {
     // Nothing listens: release what was opened, so the caller can exit or retry cleanly.
-    sessionStore.close();
-    google.close();
-    await closeStorage(storage, logger);
+    await gconnect.close();
     throw err;
   });
   const { port } = server.address() as AddressInfo;
@@ -166,9 +97,7 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
     (closing ??= drain.drain(graceMs).then(async () => {
-      sessionStore.close();
-      google.close();
-      await closeStorage(storage, logger);
+      await gconnect.close();
       await flushLogger(logger);
     }));
 
@@ -176,52 +105,65 @@ export async function startServer(
     url: `http://${host}:${port}`,
     server,
     app,
+    gconnect,
     logger,
-    db: storage.db,
-    sessionStore,
+    db: inside.db,
+    sessionStore: inside.sessionStore,
     close,
   };
 }
 
-/** What the server runs as, then each setting that will not work as meant, with its fix. */
-function logStartup(logger: Logger, config: Config): void {
-  logger.info(describeStartup(config), 'starting');
-  for (const warning of startupWarnings(config)) logger.warn(warning);
+/** The host app of the standalone server: gconnect's router, then its home page and 404. */
+function standaloneApp(gconnect: Gconnect, config: Config): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // The router inherits it (an Express sub-app takes the settings it leaves unset from its host).
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  app.use(gconnect.router);
+  app.get('/', gconnect.pages.home);
+  app.use(gconnect.pages.notFound);
+  app.use(gconnect.pages.errorHandler);
+  return app;
 }
 
-/** The composition root's one engine choice: DATABASE_URL's scheme picks the implementations. */
-export async function openStorage(
-  config: Config,
-  logger: Logger,
-): Promise<Storage & { db?: SqliteDatabase }> {
-  const { database } = config;
-  if (database.kind === 'postgres') {
-    try {
-      return await openPgStorage(database, logger);
-    } catch (err) {
-      throw explainPostgresError(err, redactUrl(database.url));
-    }
-  }
-  try {
-    return openSqliteStorage(database.path, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  } catch (err) {
-    throw explainDatabaseError(err, database.path);
-  }
-}
-
-/** A database that fails to close is logged; shutdown goes on. */
-async function closeStorage(storage: Storage, logger: Logger): Promise<void> {
-  try {
-    await storage.close();
-  } catch (err) {
-    logger.warn({ err: { message: (err as Error).message } }, 'database close failed');
-  }
-}
-
-/**
- * Background prunes are async: a rejection nobody handles (a busy database) would end the
- * process, so it is logged instead and the next tick retries.
- */
-function logPruneFailure(logger: Logger, message: string, err: unknown): void {
-  logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, message);
+/** The environment's settings as createGconnect's options (the server owns the listening ones). */
+function optionsOf(config: Config): GconnectOptions {
+  const { database, google } = config;
+  return {
+    production: config.production,
+    google: {
+      clientId: google.clientId,
+      clientSecret: google.clientSecret,
+      ...(google.emulatorUrl === undefined ? {} : { emulatorUrl: google.emulatorUrl }),
+      timeoutMs: google.timeoutMs,
+      scopes: google.scopes,
+    },
+    database: database.kind === 'sqlite' ? `file:${database.path}` : database.url,
+    sqlite: { busyTimeoutMs: config.databaseBusyTimeoutMs },
+    ...(database.kind === 'postgres'
+      ? {
+          postgres: {
+            poolSize: database.poolSize,
+            connectTimeoutMs: database.connectTimeoutMs,
+            statementTimeoutMs: database.statementTimeoutMs,
+            idleInTransactionTimeoutMs: database.idleInTransactionTimeoutMs,
+            applicationName: database.applicationName,
+          },
+        }
+      : {}),
+    ...(config.sessionSecrets ? { sessionSecrets: config.sessionSecrets } : {}),
+    ...(config.tokenEncryptionKeys ? { tokenKeys: config.tokenEncryptionKeys } : {}),
+    ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
+    allowedAccounts: config.allowedAccounts,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    session: {
+      idleMinutes: config.session.idleTimeoutMs / 60_000,
+      absoluteHours: config.session.absoluteTimeoutMs / 3_600_000,
+    },
+    ...config.gsi,
+    maxSessionsPerUser: config.maxSessionsPerUser,
+    accountReauthMinutes: config.accountReauthMs / 60_000,
+    dataDir: config.dataDir,
+    headersAndLogs: 'every-path',
+  };
 }

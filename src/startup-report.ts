@@ -9,7 +9,6 @@ export interface StartupFacts {
   baseUrl: string;
 }
 
-const KNOWN_NODE_ENVS = ['production', 'development', 'test'];
 const GOOGLE_CLIENT_ID_SUFFIX = '.apps.googleusercontent.com';
 
 export function describeStartup(config: Config): StartupFacts {
@@ -33,24 +32,12 @@ export function describeStartup(config: Config): StartupFacts {
  */
 export function startupWarnings(config: Config): string[] {
   const warnings: string[] = [];
-  if (!KNOWN_NODE_ENVS.includes(config.nodeEnv)) {
-    warnings.push(
-      `NODE_ENV="${config.nodeEnv}" is not a known value (${KNOWN_NODE_ENVS.join(', ')}): running in DEVELOPMENT mode, ` +
-        'with cookies that are not Secure and no required SESSION_SECRET. For production set NODE_ENV=production.',
-    );
-  }
   if (config.production && (config.trustProxy === undefined || config.trustProxy === false)) {
     warnings.push(
       'Production without TRUST_PROXY: the session cookie is Secure, but this server speaks plain HTTP and, without ' +
         'TRUST_PROXY, sees every request as http, so it never sets the cookie and every sign-in fails with ' +
         '"Invalid state parameter.". Behind a TLS-terminating proxy set TRUST_PROXY=1 and have the proxy send ' +
         'X-Forwarded-Proto: https (docs/production.md).',
-    );
-  }
-  if (config.production && config.baseUrl === undefined) {
-    warnings.push(
-      "Production without BASE_URL: the redirect flow's callback URL and the same-site rule come from each " +
-        "request's Host header. Set BASE_URL to the public origin, e.g. BASE_URL=https://app.example.com.",
     );
   }
   if (!config.google.clientId.endsWith(GOOGLE_CLIENT_ID_SUFFIX)) {

@@ -87,7 +87,56 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/DATABASE_URL/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
     expect(problems.join('\n')).toMatch(/TOKEN_ENCRYPTION_KEYS is required/);
-    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/BASE_URL is required when NODE_ENV=production/);
+    expect(problems).toHaveLength(6);
+  });
+
+  it.each(['Production', 'prod', 'production ', 'PRODUCTION', 'dev', ' '])(
+    'when NODE_ENV is %j, then startup is refused naming NODE_ENV, with the other problems',
+    (value) => {
+      const problems = problemsOf(() =>
+        loadConfig(
+          { NODE_ENV: value, PORT: 'x', GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' },
+          files({}),
+        ),
+      );
+      expect(problems).toEqual([
+        `NODE_ENV must be unset, development, test or production (exactly, lower case), got "${value}".`,
+        'PORT must be a port number (0-65535), got "x"',
+      ]);
+    },
+  );
+
+  it.each([
+    [undefined, 'development', false],
+    ['', 'development', false],
+    ['development', 'development', false],
+    ['test', 'test', false],
+    ['production', 'production', true],
+  ])('when NODE_ENV is %j, then it runs as %s', (value, nodeEnv, production) => {
+    const config = loadConfig(
+      {
+        NODE_ENV: value,
+        SESSION_SECRET: 's'.repeat(32),
+        TOKEN_ENCRYPTION_KEYS: KEYS,
+        BASE_URL: 'https://app.example.com',
+      },
+      files({ './client_secrets.json': SECRETS }),
+    );
+    expect(config).toMatchObject({ nodeEnv, production });
+  });
+
+  it('when production has no BASE_URL, then startup is refused naming BASE_URL (the callback URL must not come from request headers)', () => {
+    const env = { SESSION_SECRET: 's'.repeat(32), TOKEN_ENCRYPTION_KEYS: KEYS };
+    const secrets = files({ './client_secrets.json': SECRETS });
+    for (const BASE_URL of [undefined, '']) {
+      expect(
+        problemsOf(() => loadConfig({ ...env, NODE_ENV: 'production', BASE_URL }, secrets)),
+      ).toEqual([
+        'BASE_URL is required when NODE_ENV=production: an origin like https://app.example.com (scheme, host and port; no path), the public origin users sign in at.',
+      ]);
+    }
+    expect(loadConfig({ ...env, NODE_ENV: 'test' }, secrets).baseUrl).toBeUndefined();
   });
 
   it('when DATABASE_URL is postgres:// or postgresql://, then PostgreSQL is chosen with the pool settings', () => {
@@ -150,7 +199,12 @@ describe('loadConfig', () => {
     const a = 'a'.repeat(40);
     const b = 'b'.repeat(40);
     const config = loadConfig(
-      { NODE_ENV: 'production', SESSION_SECRET: `${a}, ${b}`, TOKEN_ENCRYPTION_KEYS: KEYS },
+      {
+        NODE_ENV: 'production',
+        SESSION_SECRET: `${a}, ${b}`,
+        TOKEN_ENCRYPTION_KEYS: KEYS,
+        BASE_URL: 'https://app.example.com',
+      },
       files({ './client_secrets.json': SECRETS }),
     );
     expect(config.production).toBe(true);

@@ -84,17 +84,16 @@ describe('the exports map', () => {
       const main = await import('gconnect-express');
       const emulator = await import('gconnect-express/emulator');
       console.log(JSON.stringify({
-        createApp: typeof main.createApp, startServer: typeof main.startServer,
-        createEmulator: typeof emulator.createEmulator,
+        createGconnect: typeof main.createGconnect,
+        startEmulator: typeof emulator.startEmulator,
         from: import.meta.resolve('gconnect-express'),
       }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       cwd: ROOT,
     });
     expect(JSON.parse(stdout)).toEqual({
-      createApp: 'function',
-      startServer: 'function',
-      createEmulator: 'function',
+      createGconnect: 'function',
+      startEmulator: 'function',
       from: expect.stringMatching(/\/dist\/index\.js$/) as unknown,
     });
   });

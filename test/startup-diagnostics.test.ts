@@ -161,12 +161,6 @@ describe('at start, the server says what it runs as', () => {
 });
 
 describe('at start, the server warns about settings that will not work', () => {
-  it('when NODE_ENV is an unknown value (prod), then it warns that it runs in development mode', async () => {
-    const warnings = warningsOf(await startupLog(configWith({ NODE_ENV: 'prod' })));
-    expect(warnings).toEqual([expect.stringMatching(/^NODE_ENV="prod" is not a known value/)]);
-    expect(warnings[0]).toContain('set NODE_ENV=production');
-  });
-
   it('when production has no TRUST_PROXY, then it warns that cookies will never be set, and how to fix it', async () => {
     const warnings = warningsOf(
       await startupLog(
@@ -179,11 +173,6 @@ describe('at start, the server warns about settings that will not work', () => {
     expect(warnings).toEqual([expect.stringContaining('Production without TRUST_PROXY')]);
     expect(warnings[0]).toContain('TRUST_PROXY=1');
     expect(warnings[0]).toContain('X-Forwarded-Proto: https');
-  });
-
-  it('when production has no BASE_URL, then it says to set one', async () => {
-    const warnings = warningsOf(await startupLog(configWith({ ...PRODUCTION, TRUST_PROXY: '1' })));
-    expect(warnings).toEqual([expect.stringContaining('Set BASE_URL to the public origin')]);
   });
 
   it('when the client ID does not look like a Google one, then it warns', async () => {
@@ -253,6 +242,34 @@ describe('at start, the server refuses settings that cannot work, naming the fix
       new RegExp(`^DATABASE_URL: cannot open the database "${join(dir, 'app.db')}" \\(SQLITE_`),
     );
   });
+
+  it.each([
+    [
+      'NODE_ENV is a typo of production',
+      { NODE_ENV: 'Production' },
+      'NODE_ENV must be unset, development, test or production (exactly, lower case), got "Production".',
+    ],
+    [
+      'production has no BASE_URL',
+      { ...PRODUCTION, TRUST_PROXY: '1' },
+      'BASE_URL is required when NODE_ENV=production',
+    ],
+  ])(
+    'when %s, then `npm start` exits 1 naming the variable, before listening',
+    async (_, env, problem) => {
+      const run = await runScript('src/server.ts', [], {
+        PORT: '0',
+        DATABASE_URL: `file:${join(tempDir(), 'app.db')}`,
+        GOOGLE_CLIENT_ID: 'test-client.apps.googleusercontent.com',
+        GOOGLE_CLIENT_SECRET: 'test-secret-value',
+        ...env,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('Configuration is invalid:');
+      expect(run.stderr).toContain(problem);
+      expect(run.stdout).not.toContain('listening');
+    },
+  );
 
   it('when `npm run dev` finds EMULATOR_PORT taken, then one line names EMULATOR_PORT, no stack', async () => {
     const port = await busyPort();

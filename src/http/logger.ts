@@ -1,5 +1,22 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import pino, { type DestinationStream, type Logger } from 'pino';
+
+/** Belt and braces: these never should reach a log line, and if one does it is masked. */
+export const LOG_REDACTION = {
+  paths: [
+    '*.access_token',
+    '*.id_token',
+    '*.code',
+    '*.accessToken',
+    '*.idToken',
+    '*.client_secret',
+    '*.clientSecret',
+    '*.cookie',
+    '*.authorization',
+    '*.sessionSecrets',
+  ],
+  censor: '[redacted]',
+};
 
 /**
  * The app's logger: JSON lines to stdout, or to `destination` (tests read what it wrote). Stdout
@@ -8,25 +25,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
  * it closes.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = {
-    level,
-    // Belt and braces: these never should reach a log line, and if one does it is masked.
-    redact: {
-      paths: [
-        '*.access_token',
-        '*.id_token',
-        '*.code',
-        '*.accessToken',
-        '*.idToken',
-        '*.client_secret',
-        '*.clientSecret',
-        '*.cookie',
-        '*.authorization',
-        '*.sessionSecrets',
-      ],
-      censor: '[redacted]',
-    },
-  };
+  const options = { level, redact: LOG_REDACTION };
   return pino(options, destination ?? pino.destination({ sync: false }));
 }
 
@@ -41,13 +40,17 @@ export function flushLogger(logger: Logger): Promise<void> {
  * written; never headers (cookies, authorization). The line is built from those fields alone, so
  * it skips the logger's redact pass, which cost several times the line itself.
  */
-export function requestLogger(logger: Logger): RequestHandler {
+export function requestLogger(
+  logger: Logger,
+  options: { skip?: (res: Response) => boolean } = {},
+): RequestHandler {
   const access = logger.child({}, { redact: { paths: [] } });
   let lastId = 0;
   return (req, res, next) => {
     const start = performance.now();
     const id = ++lastId;
     res.once('close', () => {
+      if (options.skip?.(res) === true) return;
       const line = {
         req: { id, method: req.method, path: pathOf(req.originalUrl) },
         res: { statusCode: res.statusCode },

@@ -19,7 +19,7 @@ const NONCE_MARK = 'nonce-7f1c0d5e-placeholder';
 export function securityHeaders(options: {
   googleOrigin: string;
   production: boolean;
-}): RequestHandler {
+}): RequestHandler & { undo(res: Response): void } {
   const headers = helmetHeaders(options);
   const policy = headers.get('Content-Security-Policy') ?? '';
   const [beforeNonce, afterNonce] = policy.split(` '${NONCE_MARK}'`);
@@ -29,11 +29,19 @@ export function securityHeaders(options: {
       ? ([name, beforeNonce + afterNonce] as const)
       : [name, value],
   );
-  return (_req, res, next) => {
+  const set: RequestHandler = (_req, res, next) => {
     for (const [name, value] of fixed) res.setHeader(name, value);
     defineNonce(res, (nonce) => `${beforeNonce} 'nonce-${nonce}'${afterNonce}`);
     next();
   };
+  // A request gconnect leaves to its host goes on without gconnect's headers: the host's pages
+  // have their own scripts and policy.
+  const undo = (res: Response) => {
+    if (res.headersSent) return;
+    for (const [name] of fixed) res.removeHeader(name);
+    delete (res.locals as { cspNonce?: string }).cspNonce;
+  };
+  return Object.assign(set, { undo });
 }
 
 /** `res.locals.cspNonce`, made on first read, which also puts it into the response's CSP. */
@@ -41,6 +49,7 @@ function defineNonce(res: Response, policyWith: (nonce: string) => string): void
   let nonce: string | undefined;
   Object.defineProperty(res.locals, 'cspNonce', {
     enumerable: true,
+    configurable: true,
     get() {
       if (nonce === undefined) {
         nonce = randomBytes(16).toString('base64');

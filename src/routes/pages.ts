@@ -87,8 +87,8 @@ export function signInFailedPage(allowedDomains: readonly string[]): RequestHand
   };
 }
 
-/** GET /: who is signed in, and the flash messages, shown once. */
-export function homePage(deps: PageDeps): RequestHandler {
+/** GET /: who is signed in, and the flash messages, shown once (the standalone server's home). */
+export function homePage(deps: Pick<PageDeps, 'users' | 'emulator'>): RequestHandler {
   return async (req, res) => {
     res.set('Cache-Control', 'no-store');
     res.render('home', {

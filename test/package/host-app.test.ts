@@ -1,180 +1,228 @@
-/**
- * examples/host-app from the packed tarball, as a newcomer gets it: `npm pack`, a temporary copy
- * of the example with the tarball installed, its TypeScript type-checked against the tarball's
- * types and compiled, and the app run against `startEmulator()` from the installed
- * `gconnect-express/emulator`: sign in, /dashboard, sign out. Slow (an npm install): its own
- * temporary folder, removed afterwards.
- */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// gconnect as a package: a host app mounts gconnect.router with routes, session data and a 404
+// of its own, and signs in through the emulator.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import express from 'express';
+import pino from 'pino';
+import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, buildDist, ROOT } from '../support/dist.js';
-import { waitUntil } from '../support/wait-until.js';
+import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
+import { ConfigError, createGconnect, type Gconnect } from '../../src/index.js';
+import { CLIENT } from '../support/client.js';
+import { signInOk } from '../support/sign-in.js';
 
-type EmulatorModule = typeof import('../../emulator/index.js');
-
-const run = promisify(execFile);
-const EXAMPLE = join(ROOT, 'examples', 'host-app');
-/** npm install from npm's cache on a loaded machine; better-sqlite3's compile is skipped. */
-const INSTALL_TIMEOUT_MS = 300_000;
-
-let dir: string;
-let app: string;
-
-/** `npm pack` of the built package into `dir`; the tarball's path. */
-async function pack(): Promise<string> {
-  // dist/ is built once per run (buildDist); prepack would build it again.
-  const { stdout } = await run(
-    'npm',
-    ['pack', '--ignore-scripts', '--json', '--pack-destination', dir],
-    { cwd: ROOT, timeout: 60_000 },
-  );
-  const [report] = JSON.parse(stdout) as [{ filename: string }];
-  return join(dir, report.filename);
+declare module 'express-session' {
+  interface SessionData {
+    /** The host's own session data, typed by declaration merging as docs/api.md shows. */
+    cart?: string[];
+  }
 }
 
-/**
- * The example's copy with the tarball installed. Install scripts are skipped: better-sqlite3's
- * would compile SQLite for minutes; the same version's binary, built for this Node, is copied
- * from the repository's own node_modules instead.
- */
-async function installExample(tarball: string): Promise<void> {
-  cpSync(EXAMPLE, app, {
-    recursive: true,
-    filter: (src) => !/[/\\](node_modules|dist|data)$/.test(src),
+let emulator: Emulator;
+let gconnect: Gconnect;
+let server: Server;
+let url: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  emulator = await createEmulator({ clients: [CLIENT] });
+  dataDir = mkdtempSync(join(tmpdir(), 'gconnect-host-'));
+  gconnect = await createGconnect({
+    google: { ...CLIENT, emulatorUrl: emulator.url, timeoutMs: 3000 },
+    database: `file:${join(dataDir, 'app.db')}`,
+    sessionSecrets: ['host-app-session-secret-0123456789abcdef'],
+    rateLimitPerMinute: 0,
+    appName: 'Host App',
+    links: [{ href: '/dashboard', text: 'Dashboard' }],
+    logger: pino({ level: 'silent' }),
   });
-  await run(
-    'npm',
-    ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
-    { cwd: app, timeout: INSTALL_TIMEOUT_MS },
+  const app = express();
+  app.set('view engine', 'host-engine-that-does-not-exist');
+  app.get('/', (_req, res) => {
+    res.send('host home');
+  });
+  app.use(gconnect.router);
+  app.get('/dashboard', gconnect.requireSignIn, (req, res) => {
+    res.send(`Hello ${gconnect.signedInUser(req)!.name}`);
+  });
+  app.post('/cart/:item', (req, res) => {
+    req.session.cart = [...(req.session.cart ?? []), req.params.item];
+    res.json(req.session.cart);
+  });
+  app.get('/cart', (req, res) => {
+    res.json(req.session.cart ?? []);
+  });
+  app.get('/host-error', () => {
+    throw new Error('the host failed');
+  });
+  app.get('/token', gconnect.requireSignIn, async (req, res) => {
+    res.json({ token: await gconnect.googleAccessToken(gconnect.signedInUser(req)!.id) });
+  });
+  app.get('/who', async (req, res) => {
+    res.json({
+      signedIn: gconnect.signedInUser(req) ?? null,
+      current: (await gconnect.currentUser(req))?.email ?? null,
+    });
+  });
+  app.use((_req, res) => {
+    res.status(404).send('host 404');
+  });
+  app.use(
+    (_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).send('host error page');
+    },
   );
-  const release = join('node_modules', 'better-sqlite3', 'build', 'Release');
-  mkdirSync(join(app, release), { recursive: true });
-  copyFileSync(
-    join(ROOT, release, 'better_sqlite3.node'),
-    join(app, release, 'better_sqlite3.node'),
-  );
-}
-
-beforeAll(
-  async () => {
-    await buildDist();
-    dir = mkdtempSync(join(tmpdir(), 'gconnect-host-app-'));
-    app = join(dir, 'app');
-    await installExample(await pack());
-  },
-  BUILD_TIMEOUT_MS + INSTALL_TIMEOUT_MS + 60_000,
-);
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-function tsc(...args: string[]) {
-  return run(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), ...args], {
-    cwd: app,
-    timeout: 120_000,
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await gconnect.close();
+  await emulator.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a host app that mounts gconnect.router', () => {
+  it("when the host's home or an unknown path is asked for, then the host answers, without gconnect's headers", async () => {
+    const home = await supertest(url).get('/').expect(200);
+    expect(home.text).toBe('host home');
+    expect(home.headers['content-security-policy']).toBeUndefined();
+    const unknown = await supertest(url)
+      .get('/no-such-page')
+      .set('Accept', 'text/html')
+      .expect(404);
+    expect(unknown.text).toBe('host 404');
+    expect(unknown.headers['content-security-policy']).toBeUndefined();
   });
-}
 
-/** `gconnect-express/emulator` as the example's node_modules has it, through the exports map. */
-async function installedEmulator(): Promise<EmulatorModule> {
-  const manifest = JSON.parse(
-    readFileSync(join(app, 'node_modules', 'gconnect-express', 'package.json'), 'utf8'),
-  ) as { exports: Record<string, { import: string }> };
-  const entry = manifest.exports['./emulator']?.import ?? '';
-  const url = pathToFileURL(join(app, 'node_modules', 'gconnect-express', entry)).href;
-  return (await import(url)) as EmulatorModule;
-}
+  it("when a host route fails, then the host's error handler answers, not gconnect's", async () => {
+    const res = await supertest(url).get('/host-error').set('Accept', 'text/html').expect(500);
+    expect(res.text).toBe('host error page');
+  });
 
-describe('examples/host-app installed from the tarball', () => {
-  it("when type-checked, then the consumer's TypeScript compiles against the tarball's types", async () => {
-    const result = await tsc('-p', '.', '--noEmit').catch((err: { stdout?: string }) => err);
-    expect(result.stdout ?? '').toBe('');
-  }, 150_000);
+  it("when gconnect's own checks refuse a host path (a cross-site POST), then the host's error handler answers; on gconnect's path gconnect's does", async () => {
+    const host = await supertest(url)
+      .post('/cart/apple')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Accept', 'application/json')
+      .expect(500);
+    expect(host.text).toBe('host error page');
+    await supertest(url)
+      .post('/logout')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Accept', 'application/json')
+      .expect(403, '"Cross-site request refused."');
+  });
 
-  describe('when it runs against startEmulator() from gconnect-express/emulator', () => {
-    let google: Awaited<ReturnType<EmulatorModule['startEmulator']>>;
-    let signIn: EmulatorModule['signIn'];
-    let child: ChildProcess | undefined;
-    let url: string;
-    let output = '';
+  it("when gconnect's pages render, then they use gconnect's views with the host's name and links, whatever the host's view engine", async () => {
+    const res = await supertest(url).get('/login').set('Accept', 'text/html').expect(200);
+    expect(res.text).toContain('Host App');
+    expect(res.text).toContain('href="/dashboard"');
+    expect(res.headers['content-security-policy']).toMatch(/nonce-/);
+  });
 
-    beforeAll(async () => {
-      await tsc('-p', '.');
-      const emulator = await installedEmulator();
-      signIn = emulator.signIn;
-      google = await emulator.startEmulator();
-      child = spawn(process.execPath, ['dist/server.js'], {
-        cwd: app,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'test',
-          PORT: '0',
-          DATABASE_URL: `file:${join(dir, 'app.db')}`,
-          GOOGLE_CLIENT_ID: google.clientId,
-          GOOGLE_CLIENT_SECRET: google.clientSecret,
-          GOOGLE_EMULATOR_URL: google.url,
-          SESSION_SECRET: 'host-app-test-secret-0123456789abcdef',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+  it('when a visitor is not signed in, then the protected page sends a browser to sign in and a JSON client gets 401', async () => {
+    const page = await supertest(url).get('/dashboard').set('Accept', 'text/html').expect(302);
+    expect(page.headers.location).toBe('/login?returnTo=%2Fdashboard');
+    await supertest(url)
+      .get('/dashboard')
+      .set('Accept', 'application/json')
+      .expect(401, { error: 'Not signed in.' });
+  });
+
+  it('when a user signs in through the emulator, then the protected page greets them, and signedInUser, currentUser and googleAccessToken work', async () => {
+    const agent = supertest.agent(url);
+    await signInOk({ emulator }, agent, 'alice@example.com', /json|html/);
+    const dashboard = await agent.get('/dashboard').expect(200);
+    expect(dashboard.text).toMatch(/^Hello \S/);
+    const who = await agent.get('/who').expect(200);
+    expect(who.body).toEqual({ signedIn: null, current: 'alice@example.com' });
+    const token = await agent.get('/token').expect(200);
+    expect(typeof (token.body as { token: string }).token).toBe('string');
+    expect((token.body as { token: string }).token.length).toBeGreaterThan(10);
+  });
+
+  it("when the host keeps data in the session, then it survives requests; sign-in's regenerated session drops it (anti-fixation)", async () => {
+    const agent = supertest.agent(url);
+    await agent.post('/cart/apple').expect(200, ['apple']);
+    await agent.get('/cart').expect(200, ['apple']);
+    await signInOk({ emulator }, agent, 'alice@example.com', /json|html/);
+    await agent.get('/cart').expect(200, []);
+    await agent.post('/cart/pear').expect(200, ['pear']);
+    await agent.get('/cart').expect(200, ['pear']);
+    await agent.get('/dashboard').expect(200);
+  });
+});
+
+describe('createGconnect options', () => {
+  it('when several options are wrong, then one ConfigError names every one by its option name', async () => {
+    const err = (await createGconnect({
+      google: { clientId: 'a', clientSecret: 'b', timeoutMs: -1 },
+      database: 'mysql://x',
+      maxSessionsPerUser: 0,
+      production: true,
+      oneTap: false,
+      autoSelect: true,
+      allowedAccounts: { domains: ['not a domain'] },
+      logger: pino({ level: 'silent' }),
+    }).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.problems).toEqual([
+      'google.timeoutMs must be a positive whole number, got -1',
+      'maxSessionsPerUser must be a positive whole number, got 0',
+      'sessionSecrets is required when production is true (the first signs).',
+      'database must be file:PATH (SQLite) or postgres://USER@HOST:PORT/DB (PostgreSQL), got "mysql://x".',
+      'baseUrl is required when production is true: an origin like https://app.example.com (scheme, host and port; no path), the public origin users sign in at.',
+      'tokenKeys is required when production is true (comma-separated id:base64-32-bytes; the first encrypts).',
+      'allowedAccounts.domains: "not a domain" is not a domain like example.com.',
+      'autoSelect: true needs oneTap: true (automatic sign-in is a One Tap feature).',
+    ]);
+  });
+
+  it('when an option has the wrong type, then it is named without showing a secret', async () => {
+    const err = (await createGconnect({
+      google: { clientId: 'a', clientSecret: 'b' },
+      sessionSecrets: 'a-secret-given-as-a-string' as unknown as string[],
+      oneTap: 'yes' as unknown as boolean,
+      logger: pino({ level: 'silent' }),
+    }).catch((e: unknown) => e)) as ConfigError;
+    expect(err.problems).toEqual([
+      'sessionSecrets must be an array of strings, got a string',
+      'oneTap must be true or false, got "yes"',
+    ]);
+    expect(err.message).not.toContain('a-secret-given-as-a-string');
+  });
+
+  it('when the environment says otherwise, then the package does not read it', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x',
+      MAX_SESSIONS_PER_USER: 'zero',
+      GOOGLE_EMULATOR_URL: 'not a url',
+      DATABASE_URL: 'mysql://nope',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'gconnect-noenv-'));
+    try {
+      const g = await createGconnect({
+        google: { ...CLIENT, emulatorUrl: emulator.url },
+        database: `file:${join(dir, 'app.db')}`,
+        logger: pino({ level: 'silent' }),
       });
-      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      url = await waitUntil(
-        'the example to listen',
-        () => {
-          if (child?.exitCode !== null) throw new Error(`the example exited: ${output}`);
-          return /listening on (http:\/\/\S+)/.exec(output)?.[1];
-        },
-        { timeoutMs: 60_000 },
-      );
-    }, 180_000);
-
-    afterAll(async () => {
-      if (child && child.exitCode === null) child.kill('SIGKILL');
-      await google?.close();
-    });
-
-    const dashboard = (cookie = '') =>
-      fetch(`${url}/dashboard`, { headers: { accept: 'text/html', cookie }, redirect: 'manual' });
-
-    it("then the home page is the host's, and /dashboard sends a visitor to sign in", async () => {
-      const home = await fetch(`${url}/`);
-      expect(home.status).toBe(200);
-      expect(await home.text()).toContain('<h1>Host app</h1>');
-      const res = await dashboard();
-      expect(res.status).toBe(302);
-      expect(res.headers.get('location')).toBe('/login?returnTo=%2Fdashboard');
-    });
-
-    it('then a sign-in opens /dashboard with the name, and after sign-out it redirects to /login', async () => {
-      const { cookie } = await signIn(google, url, { account: 'alice@example.com' });
-      const res = await dashboard(cookie);
-      expect(res.status, output).toBe(200);
-      expect(await res.text()).toBe('Hello Alice Example');
-
-      const logout = await fetch(`${url}/logout`, {
-        method: 'POST',
-        headers: { cookie },
-        redirect: 'manual',
-      });
-      expect(logout.status).toBe(303);
-
-      const after = await dashboard(cookie);
-      expect(after.status).toBe(302);
-      expect(after.headers.get('location')).toMatch(/^\/login\b/);
-    });
-
-    it('then SIGTERM stops it cleanly', async () => {
-      const exited = once(child!, 'exit') as Promise<[number | null, string | null]>;
-      child!.kill('SIGTERM');
-      expect(await exited, output).toEqual([0, null]);
-    });
+      const app = express().use(g.router);
+      // Development cookies (`sid`, not `__Host-sid`): NODE_ENV=production had no effect.
+      const res = await supertest(app).get('/login').set('Accept', 'application/json').expect(200);
+      expect(String(res.headers['set-cookie'])).toMatch(/^sid=/);
+      await g.close();
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { pruneSharedTables, type Storage } from '../storage.js';
 import { createPgAccountSecurityStore, createPgSecurityEventLedger } from './account-security.js';
@@ -10,13 +11,21 @@ import { createPgStateLedger } from './state-ledger.js';
 import { createPgUserStore } from './user-store.js';
 import { createPgSecurityLog } from './security-log.js';
 
-/** Every store on one PostgreSQL database (pooled, migrated): any number of instances share it. */
-export async function openPgStorage(settings: PgSettings, logger: Logger): Promise<Storage> {
-  const pool = createPgPool(settings, logger);
+/**
+ * Every store on one PostgreSQL database (pooled, migrated): any number of instances share it.
+ * A pool passed in (`given`) is used as it is and left open at close: its owner ends it.
+ */
+export async function openPgStorage(
+  settings: PgSettings,
+  logger: Logger,
+  given?: pg.Pool,
+): Promise<Storage> {
+  const pool = given ?? createPgPool(settings, logger);
+  const end = () => (given ? Promise.resolve() : pool.end());
   try {
     await migratePg(pool);
   } catch (err) {
-    await pool.end();
+    await end();
     throw err;
   }
   const storage: Storage = {
@@ -33,7 +42,7 @@ export async function openPgStorage(settings: PgSettings, logger: Logger): Promi
     async migrationsCurrent() {
       return (await currentVersion(pool)) === PG_SCHEMA_VERSION;
     },
-    close: () => pool.end(),
+    close: end,
   };
   return storage;
 }

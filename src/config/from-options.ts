@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import type { GconnectExtras } from '../composition/create-gconnect.js';
+import { createLogger, LOG_REDACTION } from '../http/logger.js';
+import type { GconnectOptions } from './options.js';
+import { OPTION_NAMING, readSettings } from './read.js';
+import { ConfigError, givenPool, resolveSettings, type Config } from './resolve.js';
+import type { Setting } from './settings.js';
+
+/**
+ * createGconnect's reader: the options, checked as the environment is (settings.ts), every
+ * problem naming its option, all in one ConfigError. Nothing here reads process.env.
+ */
+export function readOptions(
+  options: GconnectOptions,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): { config: Config; extras: GconnectExtras } {
+  const problems: string[] = [];
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(['createGconnect needs an options object, with at least `google`.']);
+  }
+  if (typeof options.google !== 'object' || options.google === null) {
+    problems.push('google is required: { clientId, clientSecret } or { clientSecretsFile }.');
+  }
+  const values = readSettings(
+    (setting: Setting<unknown>) =>
+      setting.option === undefined ? undefined : at(options, setting.option),
+    OPTION_NAMING,
+    problems,
+  );
+  const extras = readExtras(options, problems);
+  // The standalone server's own settings are not options; the library logs through its logger.
+  values.logLevel = 'info';
+  const config = resolveSettings(values, OPTION_NAMING, readFile, problems);
+  return { config, extras: { ...extras, pool: givenPool(values) } };
+}
+
+/** The value at a dotted path (`google.timeoutMs`), or undefined. */
+function at(options: object, path: string): unknown {
+  let value: unknown = options;
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** The options that are not settings of the environment: instances, functions, page chrome. */
+function readExtras(options: GconnectOptions, problems: string[]): Omit<GconnectExtras, 'pool'> {
+  const { appName = 'gconnect', links = [], views, headersAndLogs = 'own-paths', now } = options;
+  if (typeof appName !== 'string' || appName === '')
+    problems.push('appName must be a non-empty string.');
+  if (
+    !Array.isArray(links) ||
+    !links.every((l) => typeof l?.href === 'string' && typeof l.text === 'string')
+  ) {
+    problems.push('links must be an array of { href, text } strings.');
+  }
+  if (views !== undefined && typeof views !== 'string')
+    problems.push('views must be a folder path.');
+  if (headersAndLogs !== 'own-paths' && headersAndLogs !== 'every-path')
+    problems.push(
+      `headersAndLogs must be own-paths or every-path, got ${JSON.stringify(headersAndLogs)}.`,
+    );
+  if (now !== undefined && typeof now !== 'function') problems.push('now must be a function.');
+  return {
+    logger: loggerOf(options.logger),
+    now: now ?? Date.now,
+    page: { appName, links },
+    views,
+    headersAndLogs,
+  };
+}
+
+/** A pino logger as given, or one made from pino options (gconnect's redaction added). */
+function loggerOf(given: GconnectOptions['logger']): Logger {
+  if (given === undefined) return createLogger('info');
+  if (isLogger(given)) return given;
+  return pino({ redact: LOG_REDACTION, ...given });
+}
+
+function isLogger(value: object): value is Logger {
+  return (
+    typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function'
+  );
+}
