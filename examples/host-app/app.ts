@@ -18,14 +18,16 @@ export async function createHostApp(settings: HostAppSettings) {
     database: settings.database,
     sessionSecrets: settings.sessionSecrets,
     tokenKeys: settings.tokenKeys,
+    appName: 'Host app',
+    links: [{ href: '/dashboard', text: 'Dashboard' }],
     baseUrl: settings.baseUrl,
     production: settings.production,
   });
   const app: Express = express();
   app.use(gconnect.router); // sign-in, account pages, /risc, sessions for every route after it
 
-  app.get('/', (req, res) => {
-    const user = gconnect.signedInUser(req);
+  app.get('/', async (req, res) => {
+    const user = await gconnect.currentUser(req);
     res.send(
       user
         ? `<h1>Host app</h1><p>Signed in as ${escapeHtml(user.name)}. <a href="/dashboard">Dashboard</a></p>`

@@ -158,6 +158,8 @@ describe('examples/host-app installed from the tarball', () => {
       const res = await dashboard(cookie);
       expect(res.status, output).toBe(200);
       expect(await res.text()).toBe('Hello Alice Example');
+      const home = await fetch(`${url}/`, { headers: { cookie } });
+      expect(await home.text()).toContain('Signed in as Alice Example.');
 
       const logout = await fetch(`${url}/logout`, {
         method: 'POST',
