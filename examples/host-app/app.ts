@@ -30,13 +30,13 @@ export async function createHostApp(settings: HostAppSettings) {
     const user = await gconnect.currentUser(req);
     res.send(
       user
-        ? `<h1>Host app</h1><p>Signed in as ${escapeHtml(user.name)}. <a href="/dashboard">Dashboard</a></p>`
+        ? `<h1>Host app</h1><p>Signed in as ${escapeHtml(user.name ?? user.email ?? '')}. <a href="/dashboard">Dashboard</a></p>`
         : '<h1>Host app</h1><p><a href="/login">Sign in with Google</a></p>',
     );
   });
 
   app.get('/dashboard', gconnect.requireSignIn, (req, res) => {
-    res.send(`Hello ${escapeHtml(gconnect.signedInUser(req)!.name)}`);
+    res.send(`Hello ${escapeHtml(gconnect.signedInUser(req)!.name ?? '')}`);
   });
 
   return { app, gconnect };
