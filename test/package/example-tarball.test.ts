@@ -78,7 +78,7 @@ afterAll(() => {
 function tsc(...args: string[]) {
   return run(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), ...args], {
     cwd: app,
-    timeout: 120_000,
+    timeout: 240_000,
   });
 }
 
@@ -96,7 +96,7 @@ describe('examples/host-app installed from the tarball', () => {
   it("when type-checked, then the consumer's TypeScript compiles against the tarball's types", async () => {
     const result = await tsc('-p', '.', '--noEmit').catch((err: { stdout?: string }) => err);
     expect(result.stdout ?? '').toBe('');
-  }, 150_000);
+  }, 300_000);
 
   describe('when it runs against startEmulator() from gconnect-express/emulator', () => {
     let google: Awaited<ReturnType<EmulatorModule['startEmulator']>>;
@@ -134,7 +134,7 @@ describe('examples/host-app installed from the tarball', () => {
         },
         { timeoutMs: 60_000 },
       );
-    }, 180_000);
+    }, 360_000);
 
     afterAll(async () => {
       if (child && child.exitCode === null) child.kill('SIGKILL');
