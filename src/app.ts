@@ -99,6 +99,17 @@ export interface AppDeps {
   readiness?: Readiness;
 }
 
+/**
+ * Production never takes the callback URL or the same-site rule from request headers (Host,
+ * or X-Forwarded-Host under TRUST_PROXY), which any client reaching the app can set; loadConfig
+ * refuses production without BASE_URL, and so does an app built without loadConfig.
+ */
+function requireBaseUrlInProduction(config: AppConfig): void {
+  if (config.production && config.baseUrl === undefined) {
+    throw new Error('createApp: production needs baseUrl (BASE_URL), the public origin');
+  }
+}
+
 const VIEWS = packagePath('views');
 const PUBLIC = packagePath('public');
 
@@ -110,6 +121,7 @@ const PUBLIC = packagePath('public');
  */
 export function createApp(deps: AppDeps): Express {
   const { config, google, users, logger, grants, securityLog } = deps;
+  requireBaseUrlInProduction(config);
   const now = deps.now ?? Date.now;
   const app = express();
   app.disable('x-powered-by');

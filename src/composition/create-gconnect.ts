@@ -223,12 +223,12 @@ function ownPages(
   users: UserStore,
 ): Gconnect['pages'] {
   const renderHere = (res: Response) => {
-    res.render = ((view: string, data?: object) => {
+    res.render = (view: string, data?: object) => {
       router.render(view, { ...res.locals, ...data }, (err, html) => {
         if (err) res.req.next?.(err);
         else res.send(html);
       });
-    }) as Response['render'];
+    };
   };
   const home = homePage({ users, emulator: config.google.emulatorUrl !== undefined });
   const answerError = errorHandler(extras.logger, {

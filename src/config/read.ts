@@ -3,11 +3,11 @@ import { SETTINGS, type Setting, type SettingKey, type SettingValues } from './s
 /** How problems name a setting: by its variable (the environment) or its option (createGconnect). */
 export interface Naming {
   source: 'env' | 'options';
-  name(key: SettingKey): string;
+  name: (key: SettingKey) => string;
   /** `NODE_ENV=production` / `production is true`, for "… when <production>". */
   production: string;
   /** A switch turned on: `ONE_TAP=on` / `oneTap: true`. */
-  on(key: SettingKey): string;
+  on: (key: SettingKey) => string;
 }
 
 const settingOf = (key: SettingKey) => SETTINGS[key] as Setting<unknown>;
@@ -43,7 +43,7 @@ export function readSettings(
     if (given === undefined || given === '') continue;
     const value =
       naming.source === 'env'
-        ? setting.kind.fromText(String(given))
+        ? setting.kind.fromText(given as string)
         : setting.kind.fromValue(given);
     if (value === undefined) problems.push(unreadable(setting, naming.name(key), given, naming));
     else values[key] = value;

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp, type AppDeps } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { STATE_TTL_MS } from '../../src/signin/state.js';
 import { startServer } from '../../src/start.js';
@@ -18,6 +19,7 @@ import { useHarness } from '../support/use-harness.js';
 
 const ALICE = 'alice@example.com';
 const PRODUCTION_SECRET = 'production-secret-0123456789abcdef-0123';
+const PUBLIC_ORIGIN = 'https://app.example.com';
 
 /** Set-Cookie attributes, lower-cased names. */
 function attributesOf(setCookie: string): Record<string, string | true> {
@@ -38,19 +40,22 @@ function sessionRow(db: Database.Database, sid: string) {
 describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefix)', () => {
   // The production configuration as the operator writes it; production refuses the emulator,
   // so its app settings are given to the test harness as overrides instead.
-  const config = loadConfig({
+  const productionEnv = {
     NODE_ENV: 'production',
     SESSION_SECRET: PRODUCTION_SECRET,
     TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     TRUST_PROXY: 'loopback',
+    BASE_URL: PUBLIC_ORIGIN,
     GOOGLE_CLIENT_ID: CLIENT.clientId,
     GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
-  });
+  };
+  const config = loadConfig(productionEnv);
   const productionApp = {
     production: config.production,
     sessionSecrets: config.sessionSecrets ?? [],
     session: config.session,
     trustProxy: config.trustProxy,
+    baseUrl: config.baseUrl,
     emulator: false,
   };
   let h: Harness;
@@ -103,6 +108,37 @@ describe('production cookies (ASVS 5.0 V3.3; RFC 6265bis §4.1.3.2 __Host- prefi
     const cleared = sessionCookieOf(res)!;
     expect(cleared).toMatch(/^__Host-sid=;/);
     expect(attributesOf(cleared)).toMatchObject({ path: '/', secure: true, httponly: true });
+  });
+
+  it("when a client behind the trusted proxy forges X-Forwarded-Host, then redirect_uri is still BASE_URL's", async () => {
+    const res = await supertest(h.url)
+      .get('/auth/google')
+      .set(https)
+      .set('X-Forwarded-Host', 'attacker.example')
+      .expect(302);
+    const authorization = new URL(String(res.headers.location));
+    expect(authorization.searchParams.get('redirect_uri')).toBe(
+      `${PUBLIC_ORIGIN}/auth/google/callback`,
+    );
+  });
+
+  it('when a client behind the trusted proxy forges X-Forwarded-Host, then a POST from that origin is cross-site', async () => {
+    await supertest(h.url)
+      .post('/logout')
+      .set(https)
+      .set('X-Forwarded-Host', 'attacker.example')
+      .set('Origin', 'https://attacker.example')
+      .expect(403);
+  });
+
+  it('when production is given without BASE_URL, then the configuration and the app both refuse', () => {
+    expect(() => loadConfig({ ...productionEnv, BASE_URL: '' })).toThrow(
+      /BASE_URL is required when NODE_ENV=production/,
+    );
+    // An app built without loadConfig (the harness's overrides) is held to it too.
+    expect(() =>
+      createApp({ config: { ...productionApp, baseUrl: undefined } } as unknown as AppDeps),
+    ).toThrow('createApp: production needs baseUrl (BASE_URL), the public origin');
   });
 
   it('when X-Forwarded-Proto comes from a proxy that is not trusted, then it is ignored', async () => {
