@@ -9,6 +9,7 @@ export default defineConfig({
     // Each file starts its own emulator and database on port 0, so files can run in parallel.
     pool: 'forks',
     // One throwaway PostgreSQL cluster for the run; each file creates its own database in it.
-    globalSetup: ['test/support/pg-global-setup.ts'],
+    // And a folder of the run's own, where the files testing dist/ agree on one build of it.
+    globalSetup: ['test/support/pg-global-setup.ts', 'test/support/build-global-setup.ts'],
   },
 });

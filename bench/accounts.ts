@@ -1,4 +1,4 @@
-import type { TestAccount } from '../src/emulator/emulator.js';
+import type { TestAccount } from '../emulator/server/emulator.js';
 
 /** The benchmark's client, registered in its emulator only. */
 export const BENCH_CLIENT = {

@@ -4,7 +4,7 @@
  * to the load client in batches over IPC, as the consent popup would hand them to browsers.
  * Environment: BENCH_DELAY_MS (latency added to each Google call), BENCH_ACCOUNTS.
  */
-import { createEmulator } from '../src/emulator/emulator.js';
+import { createEmulator } from '../emulator/server/emulator.js';
 import { BENCH_CLIENT, benchAccounts } from './accounts.js';
 import { serveParent } from './ipc.js';
 

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import flash from 'connect-flash';
@@ -11,6 +10,7 @@ import { errorHandler, formPostsAreApiCalls } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
 import { httpUrl } from './http/safe-url.js';
+import { packagePath } from './package-root.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
 import { staticFiles } from './http/static-files.js';
@@ -111,8 +111,8 @@ function requireBaseUrlInProduction(config: AppConfig): void {
   }
 }
 
-const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
-const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
+const VIEWS = packagePath('views');
+const PUBLIC = packagePath('public');
 
 /**
  * Builds gconnect's router: an Express sub-app, so that it renders its own views with its own

@@ -1,8 +1,6 @@
 // `npm run dev`: the app and the Google emulator together, for trying it with no Google credentials.
 import { ConfigError, loadConfig } from './config.js';
-import { readEmulatorEnv } from './emulator/cli-config.js';
-import { DEV_CLIENT } from './emulator/dev-client.js';
-import { createEmulator } from './emulator/emulator.js';
+import { createEmulator, DEV_CLIENT, readEmulatorEnv } from '../emulator/index.js';
 import { updateStream, type ServiceAccountKey } from './risc/register-receiver.js';
 import { startServer } from './start.js';
 import { explainListenError } from './startup-errors.js';

@@ -4,7 +4,7 @@
  * Each test signs in its own account, so the tests share the harness and run in any order.
  */
 import { describe, expect, it } from 'vitest';
-import type { TestAccount } from '../src/emulator/accounts.js';
+import type { TestAccount } from '../emulator/server/accounts.js';
 import type { SessionView } from '../src/routes/account-sessions.js';
 import type { Agent } from './support/harness.js';
 import { sessionCookieOf, sessionIdOf, signInOk } from './support/sign-in.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import vm from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../src/emulator/emulator.js';
+import { createEmulator, type Emulator } from '../emulator/server/emulator.js';
 import { CLIENT } from './support/client.js';
 import { startEmulator, postForm, exchange } from './support/emulator.js';
 import { waitFor } from './support/wait.js';
@@ -402,7 +402,7 @@ describe('safety', () => {
   });
 
   it('when the CLI runs with NODE_ENV=production, then it exits 1 with a clear message', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/server/main.ts'], {
       env: { ...process.env, NODE_ENV: 'production', EMULATOR_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -414,7 +414,7 @@ describe('safety', () => {
   });
 
   it('when the CLI gets SIGTERM, then it closes and exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/server/main.ts'], {
       env: { ...process.env, NODE_ENV: 'development', EMULATOR_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

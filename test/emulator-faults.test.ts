@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/emulator.js';
+import type { Emulator } from '../emulator/server/emulator.js';
 import { CLIENT } from './support/client.js';
 import {
   startEmulator,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GrantStore, expandScope, verifyPkce } from '../src/emulator/grants.js';
-import { MAX_RECORDED_CALLS } from '../src/emulator/emulator.js';
+import { GrantStore, expandScope, verifyPkce } from '../emulator/oauth/grants.js';
+import { MAX_RECORDED_CALLS } from '../emulator/server/emulator.js';
 import { startEmulator } from './support/emulator.js';
 
 describe('grant store', () => {

@@ -4,9 +4,9 @@
  * Measured by event-loop turns, not by time: a synchronous generation lets none happen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/emulator.js';
-import { createSigningKey, KeyRing } from '../src/emulator/keys.js';
-import { RiscStreams } from '../src/emulator/risc.js';
+import type { Emulator } from '../emulator/server/emulator.js';
+import { createSigningKey, KeyRing } from '../emulator/oauth/keys.js';
+import { RiscStreams } from '../emulator/risc/risc.js';
 import { CLIENT } from './support/client.js';
 import { decodeJwt, startEmulator } from './support/emulator.js';
 

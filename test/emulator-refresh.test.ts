@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/emulator.js';
+import type { Emulator } from '../emulator/server/emulator.js';
 import { CLIENT, OTHER_CLIENT } from './support/client.js';
 import {
   exchange,

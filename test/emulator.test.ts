@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/emulator.js';
+import type { Emulator } from '../emulator/server/emulator.js';
 import { CLIENT, OTHER_CLIENT } from './support/client.js';
 import {
   startEmulator,

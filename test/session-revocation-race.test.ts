@@ -6,7 +6,7 @@
  */
 import type { SessionData } from 'express-session';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TestAccount } from '../src/emulator/accounts.js';
+import type { TestAccount } from '../emulator/server/accounts.js';
 import type { SessionView } from '../src/routes/account-sessions.js';
 import { TableSessionStore } from '../src/storage/session-store.js';
 import type { Agent } from './support/harness.js';

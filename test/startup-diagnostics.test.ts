@@ -286,9 +286,18 @@ describe('at start, the server refuses settings that cannot work, naming the fix
 });
 
 describe('command-line helpers', () => {
+  it('when `npm run emulator` finds EMULATOR_PORT taken, then one line names EMULATOR_PORT, no stack', async () => {
+    const port = await busyPort();
+    const run = await runScript('emulator/server/main.ts', [], { EMULATOR_PORT: String(port) });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `EMULATOR_PORT: 127.0.0.1:${port} is already in use by another process. Stop that process, or set EMULATOR_PORT to a free port (e.g. EMULATOR_PORT=${port + 1}).`,
+    );
+  });
+
   it('when `npm run emulator` starts, then it prints the client ID and the secret the app must use', async () => {
     const run = await runScript(
-      'src/emulator/main.ts',
+      'emulator/server/main.ts',
       [],
       {
         EMULATOR_PORT: '0',

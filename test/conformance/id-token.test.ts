@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { Fault } from '../../src/emulator/emulator.js';
+import type { Fault } from '../../emulator/server/emulator.js';
 import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../../src/google/id-token.js';
 import { CLIENT } from '../support/client.js';
 import { type Harness, type Agent } from '../support/harness.js';

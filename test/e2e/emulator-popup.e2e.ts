@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../src/emulator/emulator.js';
+import type { Emulator } from '../../emulator/server/emulator.js';
 import { useChromium } from '../support/browser.js';
 import { CLIENT } from '../support/client.js';
 import { exchange, startEmulator } from '../support/emulator.js';

@@ -8,8 +8,9 @@ import { once } from 'node:events';
 import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
 import { CLIENT } from '../support/client.js';
+import { BUILD_TIMEOUT_MS, buildDist, NPM_WITHOUT_BUILD, ROOT } from '../support/dist.js';
 import { getState, sessionCookieOf } from '../support/sign-in.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg-database.js';
 
@@ -21,10 +22,15 @@ interface Started {
 /** `npm start` in its own process group; resolves with the URL it logs once listening. */
 async function npmStart(env: Record<string, string>): Promise<Started> {
   const child = spawn('npm', ['start', '--silent'], {
-    cwd: new URL('../..', import.meta.url),
+    cwd: ROOT,
     // Only what npm needs: vitest's own environment carries BASE_URL=/ (Vite's), which the
     // server would rightly refuse.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...NPM_WITHOUT_BUILD,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -56,6 +62,7 @@ describe('DATABASE_URL=postgres://… npm start', () => {
   let db: TestDatabase;
   let env: Record<string, string>;
   let server: Started | undefined;
+  beforeAll(buildDist, BUILD_TIMEOUT_MS);
   beforeAll(async () => {
     emulator = await createEmulator({ clients: [CLIENT] });
     db = await createTestDatabase();

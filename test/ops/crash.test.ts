@@ -4,7 +4,7 @@
  * second user row. A welcome is only sent once the user row and the session are stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
 import { CLIENT } from '../support/client.js';
 import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 import { waitUntil } from '../support/wait-until.js';

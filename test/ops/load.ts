@@ -3,7 +3,7 @@
  * sign-in a fresh client (GET /login as JSON, then the code posted), until told to stop.
  */
 import supertest from 'supertest';
-import type { Emulator } from '../../src/emulator/emulator.js';
+import type { Emulator } from '../../emulator/server/emulator.js';
 import { CLIENT } from '../support/client.js';
 
 export type Agent = ReturnType<typeof supertest.agent>;

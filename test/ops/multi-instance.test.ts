@@ -5,8 +5,8 @@
  */
 import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNTS } from '../../src/emulator/accounts.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { DEFAULT_ACCOUNTS } from '../../emulator/server/accounts.js';
+import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
 import { CLIENT } from '../support/client.js';
 import { createEngine, type EngineUnderTest } from '../support/storage-engines.js';
 import { waitUntil } from '../support/wait-until.js';

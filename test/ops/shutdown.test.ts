@@ -10,15 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import supertest from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT } from '../support/client.js';
+import { BUILD_TIMEOUT_MS, buildDist, NPM_WITHOUT_BUILD, ROOT } from '../support/dist.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { getState } from '../support/sign-in.js';
 import { waitUntil } from '../support/wait-until.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ALICE = 'alice@example.com';
 
 let h: Harness | undefined;
@@ -101,12 +100,15 @@ describe('draining', () => {
 });
 
 describe('npm start', () => {
+  beforeAll(buildDist, BUILD_TIMEOUT_MS);
+
   it('when the npm process gets SIGTERM, then the server drains, exits 0 and its port closes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gconnect-npm-start-'));
     const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       env: {
         ...process.env,
+        ...NPM_WITHOUT_BUILD,
         NODE_ENV: 'test',
         PORT: '0',
         DATABASE_URL: `file:${join(dir, 'app.db')}`,

@@ -9,7 +9,7 @@ import express from 'express';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
 import { ConfigError, createGconnect, type Gconnect } from '../../src/index.js';
 import { CLIENT } from '../support/client.js';
 import { signInOk } from '../support/sign-in.js';

@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Endpoint, Fault } from '../../src/emulator/emulator.js';
+import type { Endpoint, Fault } from '../../emulator/server/emulator.js';
 import { startHarness, type Harness, type Agent } from '../support/harness.js';
 import { signIn } from '../support/sign-in.js';
 import { snapshot } from '../support/database.js';

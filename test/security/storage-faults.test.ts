@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import type { SessionData } from 'express-session';
 import supertest from 'supertest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNTS } from '../../src/emulator/accounts.js';
+import { DEFAULT_ACCOUNTS } from '../../emulator/server/accounts.js';
 import { TableSessionStore } from '../../src/storage/session-store.js';
 import { CLIENT } from '../support/client.js';
 import { snapshot } from '../support/database.js';

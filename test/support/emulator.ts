@@ -4,7 +4,7 @@ import {
   createEmulator,
   type Emulator,
   type EmulatorOptions,
-} from '../../src/emulator/emulator.js';
+} from '../../emulator/server/emulator.js';
 
 import { CLIENT, OTHER_CLIENT } from './client.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/start.js';
 import type { SqliteDatabase } from '../../src/storage/database.js';
 import type { TableSessionStore } from '../../src/storage/session-store.js';

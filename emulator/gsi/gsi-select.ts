@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { TestAccount } from './accounts.js';
-import { renderErrorPage } from './consent-page.js';
-import type { EmulatorState, Handler } from './context.js';
+import type { TestAccount } from '../server/accounts.js';
+import { renderErrorPage } from '../oauth/consent-page.js';
+import type { EmulatorState, Handler } from '../server/context.js';
 import {
   renderGsiChooser,
   renderGsiFormPost,
@@ -11,7 +11,7 @@ import {
   type SelectBy,
 } from './gsi-pages.js';
 import { isGsiRequestError, parseGsiRequest, type GsiRequest } from './gsi-request.js';
-import { htmlReply, redirectReply, type Reply } from './http.js';
+import { htmlReply, redirectReply, type Reply } from '../server/http.js';
 
 /**
  * The emulator's "Google session": the account last chosen with the button or One Tap, so One

@@ -1,5 +1,5 @@
-import type { Handler } from './context.js';
-import { jsonReply } from './http.js';
+import type { Handler } from '../server/context.js';
+import { jsonReply } from '../server/http.js';
 
 /** GET /.well-known/openid-configuration, Google's document with the emulator's URLs. */
 export const discovery: Handler = (state) => {

@@ -1,7 +1,7 @@
-import type { TestAccount } from './accounts.js';
-import { accountChooser, hiddenField, renderPage } from './consent-page.js';
+import type { TestAccount } from '../server/accounts.js';
+import { accountChooser, hiddenField, renderPage } from '../oauth/consent-page.js';
 import type { GsiRequest } from './gsi-request.js';
-import { escapeHtml, jsonForScript } from './html.js';
+import { escapeHtml, jsonForScript } from '../server/html.js';
 
 /** How the credential was chosen, as Google's CredentialResponse.select_by says it. */
 export type SelectBy = 'btn' | 'user_1tap' | 'auto';

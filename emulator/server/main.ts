@@ -1,12 +1,12 @@
 /**
- * Runs the Google emulator on its own: `node --import tsx src/emulator/main.ts`.
+ * Runs the Google emulator on its own: `node --import tsx emulator/server/main.ts`.
  * Environment: EMULATOR_PORT (4000), EMULATOR_HOST (127.0.0.1), GOOGLE_CLIENT_ID and
  * GOOGLE_CLIENT_SECRET (default: the dev client), EMULATOR_DELAY_MS (0),
  * EMULATOR_ACCESS_TOKEN_SECONDS (3599: access tokens' lifetime).
  */
-import { explainListenError } from '../startup-errors.js';
 import { readEmulatorEnv } from './cli-config.js';
 import { createEmulator, type Emulator } from './emulator.js';
+import { explainListenError } from './listen-error.js';
 
 function describe(emulator: Emulator, client: { clientId: string; clientSecret: string }): string {
   const accounts = emulator.accounts.map(
@@ -29,7 +29,7 @@ function describe(emulator: Emulator, client: { clientId: string; clientSecret: 
 async function main(): Promise<void> {
   const options = readEmulatorEnv(process.env);
   const emulator = await createEmulator(options).catch((err: unknown) => {
-    throw explainListenError(err, { ...options, variable: 'EMULATOR_PORT' });
+    throw explainListenError(err, options);
   });
   const client = options.clients[0] ?? { clientId: '', clientSecret: '' };
   process.stdout.write(describe(emulator, client));

@@ -1,5 +1,5 @@
-import type { TestAccount } from './accounts.js';
-import type { Fault } from './faults.js';
+import type { TestAccount } from '../server/accounts.js';
+import type { Fault } from '../server/faults.js';
 import {
   computeAtHash,
   encodeUnsigned,

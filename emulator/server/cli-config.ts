@@ -1,6 +1,6 @@
 import { DEV_CLIENT } from './dev-client.js';
 import type { EmulatorOptions } from './emulator.js';
-import { ACCESS_TOKEN_LIFETIME_S } from './grants.js';
+import { ACCESS_TOKEN_LIFETIME_S } from '../oauth/grants.js';
 
 export class EmulatorConfigError extends Error {}
 

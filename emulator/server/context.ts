@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { TestAccount } from './accounts.js';
-import type { RegisteredClient } from './auth-request.js';
+import type { RegisteredClient } from '../oauth/auth-request.js';
 import type { Endpoint, Fault, FaultPlan } from './faults.js';
-import type { GrantStore } from './grants.js';
+import type { GrantStore } from '../oauth/grants.js';
 import type { Reply } from './http.js';
-import type { IdTokenIssuer } from './id-token.js';
-import type { KeyRing } from './keys.js';
-import type { RiscStreams } from './risc.js';
+import type { IdTokenIssuer } from '../oauth/id-token.js';
+import type { KeyRing } from '../oauth/keys.js';
+import type { RiscStreams } from '../risc/risc.js';
 
 export interface IssueCodeRequest {
   /** Email or sub of one of the emulator's accounts. */

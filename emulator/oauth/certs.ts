@@ -1,5 +1,5 @@
-import type { Handler } from './context.js';
-import { jsonReply } from './http.js';
+import type { Handler } from '../server/context.js';
+import { jsonReply } from '../server/http.js';
 
 function certsHeaders(maxAgeSeconds: number, nowMs: number): Record<string, string> {
   return {

@@ -4,8 +4,8 @@
  * Security Event Tokens signed with the emulator's key and pushed to the registered receiver.
  */
 import { createHash, randomBytes, verify, type KeyObject } from 'node:crypto';
-import type { Handler } from './context.js';
-import { invalidRequest, jsonReply, readBody } from './http.js';
+import type { Handler } from '../server/context.js';
+import { invalidRequest, jsonReply, readBody } from '../server/http.js';
 import {
   decodeJwt,
   encodeUnsigned,
@@ -13,8 +13,8 @@ import {
   isObject,
   signRs256,
   type JsonObject,
-} from './jwt.js';
-import { createRsaKeyPair } from './keys.js';
+} from '../oauth/jwt.js';
+import { createRsaKeyPair } from '../oauth/keys.js';
 
 export const PUSH_DELIVERY = 'https://schemas.openid.net/secevent/risc/delivery-method/push';
 /** The audience of the service-account JWT that authorizes a management call. */

@@ -1,16 +1,16 @@
-import { approve, consent } from './authorize.js';
+import { approve, consent } from '../oauth/authorize.js';
 import { renderAvatarSvg } from './avatar.js';
-import { jwkCerts, pemCerts } from './certs.js';
+import { jwkCerts, pemCerts } from '../oauth/certs.js';
 import type { Handler } from './context.js';
 import * as control from './control.js';
-import { discovery } from './discovery.js';
+import { discovery } from '../oauth/discovery.js';
 import type { Endpoint } from './faults.js';
-import { renderGsiClientScript } from './gsi-client.js';
-import { renderGsiIdScript } from './gsi-id-script.js';
-import { gsiApprove, gsiSelect } from './gsi-select.js';
+import { renderGsiClientScript } from '../gsi/gsi-client.js';
+import { renderGsiIdScript } from '../gsi/gsi-id-script.js';
+import { gsiApprove, gsiSelect } from '../gsi/gsi-select.js';
 import { jsonReply } from './http.js';
-import { revoke, token, tokeninfo, userinfo } from './oauth-endpoints.js';
-import * as risc from './risc.js';
+import { revoke, token, tokeninfo, userinfo } from '../oauth/oauth-endpoints.js';
+import * as risc from '../risc/risc.js';
 
 export interface Route {
   /** The Google endpoint this path belongs to (calls are recorded and faults applied), if any. */

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ACCOUNTS, findAccount, resolveAccount, type TestAccount } from './accounts.js';
-import { isLoopbackOrigin, type RegisteredClient } from './auth-request.js';
+import { isLoopbackOrigin, type RegisteredClient } from '../oauth/auth-request.js';
 import {
   UnknownAccountError,
   UnknownClientError,
@@ -19,7 +19,7 @@ import {
   type IssueCredentialRequest,
 } from './context.js';
 import { CONTENT_FAULTS, FaultPlan, type Endpoint, type Fault } from './faults.js';
-import { expandScope, GrantStore } from './grants.js';
+import { expandScope, GrantStore } from '../oauth/grants.js';
 import {
   HttpError,
   jsonReply,
@@ -30,9 +30,9 @@ import {
   sendTrickle,
   type Reply,
 } from './http.js';
-import { IdTokenIssuer } from './id-token.js';
-import { createSigningKey, KeyRing } from './keys.js';
-import { RiscStreams } from './risc.js';
+import { IdTokenIssuer } from '../oauth/id-token.js';
+import { createSigningKey, KeyRing } from '../oauth/keys.js';
+import { deliver, RiscStreams, type EventRequest } from '../risc/risc.js';
 import { findRoute } from './routes.js';
 
 export type { TestAccount } from './accounts.js';
@@ -42,8 +42,9 @@ export type {
   IssueCredentialRequest,
   IssuedCredential,
 } from './context.js';
-export type { RegisteredClient } from './auth-request.js';
+export type { RegisteredClient } from '../oauth/auth-request.js';
 export type { Endpoint, Fault, IdTokenSigning } from './faults.js';
+export type { EventRequest as SecurityEventRequest, RiscEventName } from '../risc/risc.js';
 
 export interface EmulatorOptions {
   /** Default '127.0.0.1'. Must be loopback: 127.x.x.x, ::1 or localhost. */
@@ -89,6 +90,16 @@ export interface Emulator {
   /** Every refresh token issued so far ends now, as after a Testing-status app's 7 days. */
   expireRefreshTokens(): void;
   readonly accessTokenLifetimeSeconds: number;
+  /**
+   * Registers `url` (the app's `/risc`) as the Cross-Account Protection receiver, as the app's
+   * `stream:update` call with a service account does; every event type, enabled.
+   */
+  registerSecurityEventReceiver(url: string): void;
+  /**
+   * Signs a Security Event Token and pushes it to the registered receiver; resolves to the
+   * receiver's HTTP statuses. Rejects when no receiver is registered or the request is invalid.
+   */
+  sendSecurityEvent(event: EventRequest): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -356,6 +367,14 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     },
     expireRefreshTokens: () => state.grants.expireRefreshTokens(),
     accessTokenLifetimeSeconds: state.grants.accessTokenLifetimeS,
+    registerSecurityEventReceiver: (receiverUrl) => {
+      state.risc.stream = { url: receiverUrl, eventsRequested: [], status: 'enabled' };
+    },
+    sendSecurityEvent: async (event) => {
+      const result = await deliver(state, event);
+      if ('error' in result) throw new Error(`sendSecurityEvent: ${result.error}`);
+      return result.statuses;
+    },
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         closing.abort();

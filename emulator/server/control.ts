@@ -1,7 +1,7 @@
 import { UnknownAccountError, UnknownClientError, type Handler } from './context.js';
 import { describeFaultProblem, ENDPOINTS, isEndpoint, type Fault } from './faults.js';
 import { HttpError, invalidRequest, jsonReply, readBody, type Reply } from './http.js';
-import { isObject } from './jwt.js';
+import { isObject } from '../oauth/jwt.js';
 
 function noContent(): Reply {
   return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };

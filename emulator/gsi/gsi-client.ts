@@ -1,4 +1,4 @@
-import { jsonForScript } from './html.js';
+import { jsonForScript } from '../server/html.js';
 
 /**
  * A stand-in for https://accounts.google.com/gsi/client offering the popup code client

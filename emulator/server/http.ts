@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isObject } from './jwt.js';
+import { isObject } from '../oauth/jwt.js';
 
 export type Headers = Record<string, string>;
 

@@ -1,8 +1,8 @@
 import { verify } from 'node:crypto';
 import { authenticateClient } from './client-auth.js';
-import type { EmulatorState, Handler, RequestContext } from './context.js';
+import type { EmulatorState, Handler, RequestContext } from '../server/context.js';
 import { verifyPkce, type AccessGrant } from './grants.js';
-import { bearerToken, invalidRequest, jsonReply, type Reply } from './http.js';
+import { bearerToken, invalidRequest, jsonReply, type Reply } from '../server/http.js';
 import { decodeJwt, mergeOrDelete, type JsonObject } from './jwt.js';
 
 const INVALID_GRANT = { error: 'invalid_grant', error_description: 'Bad Request' };

@@ -1,4 +1,4 @@
-import { isLoopbackOrigin, type RegisteredClient } from './auth-request.js';
+import { isLoopbackOrigin, type RegisteredClient } from '../oauth/auth-request.js';
 
 /**
  * How Google Identity Services' `google.accounts.id` hands the credential over:

@@ -1,4 +1,4 @@
-import { jsonForScript } from './html.js';
+import { jsonForScript } from '../server/html.js';
 
 /**
  * A stand-in for the `google.accounts.id` half of https://accounts.google.com/gsi/client: the

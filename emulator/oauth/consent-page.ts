@@ -1,6 +1,6 @@
-import type { TestAccount } from './accounts.js';
+import type { TestAccount } from '../server/accounts.js';
 import type { AuthRequest } from './auth-request.js';
-import { escapeHtml, jsonForScript } from './html.js';
+import { escapeHtml, jsonForScript } from '../server/html.js';
 
 const STYLE = `
   :root { color-scheme: light; font-family: "Google Sans", Roboto, Arial, sans-serif; }

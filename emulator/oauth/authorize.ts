@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { isAuthRequestError, parseAuthRequest, type AuthRequest } from './auth-request.js';
 import { renderConsentPage, renderErrorPage, renderPopupResponse } from './consent-page.js';
-import type { EmulatorState, Handler } from './context.js';
+import type { EmulatorState, Handler } from '../server/context.js';
 import { expandScope } from './grants.js';
-import { htmlReply, redirectReply, type Reply } from './http.js';
+import { htmlReply, redirectReply, type Reply } from '../server/http.js';
 
 type Params = Pick<URLSearchParams, 'get'>;
 
