@@ -21,6 +21,8 @@ import { waitUntil } from './support/wait-until.js';
 const run = promisify(execFile);
 
 interface PackageJson {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
   main: string;
   types: string;
   exports: Record<string, string | Record<string, string>>;
@@ -68,6 +70,15 @@ describe('npm pack', () => {
     expect(targets.length).toBeGreaterThan(4);
     for (const target of targets) expect(files).toContain(target.replace(/^\.\//, ''));
     expect(pkg.private).toBeUndefined();
+  });
+
+  it('when npm start and the production commands run, then they run compiled files the tarball holds, with no TypeScript loader', () => {
+    for (const name of ['start', 'rotate-token-keys', 'risc:register']) {
+      const script = pkg.scripts[name] ?? '';
+      expect(script, name).toMatch(/^(exec )?node dist\/\S+\.js$/);
+      expect(files).toContain(script.replace(/^(exec )?node /, ''));
+    }
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
   });
 
   it('when packed, then no source, test or repository file is in it', () => {
