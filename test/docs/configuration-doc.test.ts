@@ -12,7 +12,7 @@ function written(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.length === 0 ? 'none' : `\`${value.join(',')}\``;
   if (typeof value === 'boolean') return value ? '`on`' : '`off`';
-  return `\`${String(value)}\``;
+  return `\`${typeof value === 'string' ? value : JSON.stringify(value)}\``;
 }
 
 describe('docs/configuration.md', () => {

@@ -173,7 +173,7 @@ describe('docs/production.md', () => {
       await supertest(url).get('/readyz').expect(200);
       expect(out).toMatch(/production/);
       child.kill('SIGTERM');
-      const [code] = await exited;
+      const [code] = (await exited) as [number | null];
       expect(code, out).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
