@@ -86,6 +86,8 @@ export function createGoogleConfiguration(options: GoogleClientOptions): GoogleC
     transporterOptions: {
       timeout: options.timeoutMs,
       // The library retries POSTs on 5xx by default; re-posting a one-time code is wrong.
+      // Either switch alone turns gaxios's retries off (each one's mutant is equivalent); both are
+      // set so that no later default turns them back on.
       retry: false,
       retryConfig: { retry: 0, httpMethodsToRetry: [] },
       maxContentLength: MAX_RESPONSE_BYTES,

@@ -53,6 +53,7 @@ function rsaSigningKey(jwk: JsonWebKey): KeyObject | undefined {
   try {
     const key = createPublicKey({ key: jwk, format: 'jwk' });
     // This also drops empty moduli.
+    // Every RSA public key has its details; `?.` is for the type checker (an equivalent mutant).
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     return key.asymmetricKeyType === 'rsa' && bits >= 2048 ? key : undefined;
   } catch {

@@ -23,6 +23,8 @@ export function parseCodeBody(): RequestHandler[] {
   return [
     onlyAccepted,
     express.raw({ type: RAW_TYPES, limit: CODE_BODY_LIMIT }),
+    // `extended` cannot change an answer: readCode takes only a string `code`, so `code[x]=1` is
+    // a missing code whether qs parses it to an object or not (an equivalent mutant).
     express.urlencoded({ extended: false, limit: CODE_BODY_LIMIT, parameterLimit: 10 }),
     express.json({ limit: CODE_BODY_LIMIT, strict: true }),
   ];

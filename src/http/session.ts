@@ -36,6 +36,8 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
     name: cookie.name,
     store: options.store,
     secret: options.secrets,
+    // Equivalent to `true` in behaviour: with `rolling` an unmodified session is touched anyway;
+    // `resave` would only rewrite the same data (a cost).
     resave: false, // don't save session if unmodified
     saveUninitialized: false, // don't create a session until something is stored
     rolling: true, // each request pushes the idle deadline back

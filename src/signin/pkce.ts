@@ -18,5 +18,7 @@ export function createPkcePair(): PkcePair {
 }
 
 export function s256Challenge(verifier: string): string {
+  // The verifier is base64url, so ASCII and the default UTF-8 give the same bytes (an
+  // equivalent mutant: the encoding is named for the reader).
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }

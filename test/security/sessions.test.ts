@@ -197,15 +197,15 @@ describe('idle and absolute lifetime (ASVS 5.0 V7.3)', () => {
     (s) => ({ h, db } = s),
   );
 
-  it('when the defaults are used, then they are the ones the README documents (V7.1.1)', () => {
+  it('when the defaults are used, then they are the ones docs/configuration.md documents (V7.1.1)', () => {
     const config = loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' });
     expect(config.session).toEqual({
       idleTimeoutMs: minutes(120),
       absoluteTimeoutMs: 24 * 3_600_000,
     });
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toMatch(/`SESSION_IDLE_MINUTES`[^\n]*`120`/);
-    expect(readme).toMatch(/`SESSION_ABSOLUTE_HOURS`[^\n]*`24`/);
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    expect(doc).toMatch(/`SESSION_IDLE_MINUTES`[^\n]*`120`/);
+    expect(doc).toMatch(/`SESSION_ABSOLUTE_HOURS`[^\n]*`24`/);
   });
 
   /** /me with the session's cookie sent by hand: a cookie jar drops an expired cookie, and
