@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GoogleCall } from '../errors.js';
+import type { GoogleCall } from '../core/errors.js';
 import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
 import type { TokenInfo, UserInfo } from './google-client.js';

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import { callGoogle } from './call-boundary.js';
 import type { SigningKeys } from './cert-cache.js';
 import type { GoogleConfiguration } from './configuration.js';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import { safeEqual } from '../signin/state.js';
 
 /** The cookie Google's script sets on our origin and the form field Google posts beside it. */

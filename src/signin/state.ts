@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Session, SessionData } from 'express-session';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import type { StateLedger } from '../storage/state-ledger.js';
 
 /** A login state is good for this long after the page that issued it. */
