@@ -20,7 +20,7 @@ import { pagesRouter } from '../routes/pages/router.js';
 import { SIGN_IN_PATHS, signInRouter } from '../routes/sign-in/router.js';
 import { isCredentialFormPost } from '../routes/sign-in/credential.js';
 import type { Readiness } from '../routes/operations/health.js';
-import { SIGN_IN_FAILED_PATH } from '../routes/pages/pages.js';
+import { SIGN_IN_FAILED_PATH, type GsiPageOptions } from '../routes/pages/pages.js';
 import { CALLBACK_PATH } from '../routes/sign-in/redirect-flow.js';
 import type { AllowedAccounts } from '../signin/allowed-accounts.js';
 import { deriveNonceKeys } from '../signin/nonce.js';
@@ -30,7 +30,8 @@ import { STATE_TTL_MS } from '../signin/state.js';
 import type { AccountSecurityStore, SecurityEventLedger } from '../storage/account-security.js';
 import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
 import type { SecurityLog } from '../storage/security-log.js';
-import type { TableSessionStore, UserSessions } from '../http/session/table-session-store.js';
+import type { TableSessionStore } from '../http/session/table-session-store.js';
+import type { UserSessions } from '../http/session/user-sessions.js';
 import type { StateLedger } from '../storage/state-ledger.js';
 import type { UserStore } from '../storage/user-store.js';
 
@@ -69,15 +70,6 @@ export interface AppConfig {
 export interface PageChrome {
   appName: string;
   links: readonly { href: string; text: string }[];
-}
-
-export interface GsiPageOptions {
-  /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
-  uxMode: 'popup' | 'redirect';
-  /** Show the One Tap prompt (ONE_TAP). */
-  oneTap: boolean;
-  /** Let One Tap sign a returning user in without a click (ONE_TAP_AUTO_SELECT). */
-  autoSelect: boolean;
 }
 
 export interface AppDeps {

@@ -4,7 +4,7 @@ import { regenerateSession, saveSession } from '../http/session/session.js';
 import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
 import { describeSession } from '../http/session/session-meta.js';
 import type { SecurityLog } from '../storage/security-log.js';
-import type { UserSessions } from '../http/session/table-session-store.js';
+import type { UserSessions } from '../http/session/user-sessions.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';

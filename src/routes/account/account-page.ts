@@ -5,9 +5,9 @@ import type { GoogleClient, UserInfo } from '../../google/google-client.js';
 import { isRecentSignIn } from '../../http/require-recent-sign-in.js';
 import { signedInUser } from '../../http/require-sign-in.js';
 import type { SecurityLog } from '../../storage/security-log.js';
-import type { UserSessions } from '../../http/session/table-session-store.js';
+import type { UserSessions } from '../../http/session/user-sessions.js';
 import { listSessions } from './account-sessions.js';
-import { takeFlash } from '../pages/pages.js';
+import { takeFlash } from '../../http/page-state.js';
 
 export interface AccountPageDeps {
   grants: GoogleGrants;

@@ -3,7 +3,7 @@ import { AppError, Messages } from '../../core/errors.js';
 import { destroySession, type SessionCookie } from '../../http/session/session.js';
 import { signedInUser, wantsJson } from '../../http/require-sign-in.js';
 import type { SecurityLog } from '../../storage/security-log.js';
-import type { ListedSession, UserSessions } from '../../http/session/table-session-store.js';
+import type { ListedSession, UserSessions } from '../../http/session/user-sessions.js';
 
 export interface AccountSessionsDeps {
   sessions: UserSessions;

@@ -5,7 +5,7 @@ import type { GoogleGrants } from '../../grants/google-grants.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import { destroySession, type SessionCookie } from '../../http/session/session.js';
 import type { UserStore } from '../../storage/user-store.js';
-import { currentUser } from '../pages/pages.js';
+import { currentUser } from '../../http/page-state.js';
 import type { SecurityLog } from '../../storage/security-log.js';
 import { isDatabaseUnavailable } from '../../storage/unavailable.js';
 

@@ -4,7 +4,7 @@ import { AppError, Messages } from '../../core/errors.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
 import { destroySession, type SessionCookie } from '../../http/session/session.js';
 import { signedInUser, wantsJson } from '../../http/require-sign-in.js';
-import type { UserSessions } from '../../http/session/table-session-store.js';
+import type { UserSessions } from '../../http/session/user-sessions.js';
 import type { UserStore } from '../../storage/user-store.js';
 
 export interface DeleteAccountDeps {

@@ -8,7 +8,7 @@ import { accountPage, googleConnection } from './account-page.js';
 import { accountSessions, revokeOtherSessions, revokeSession } from './account-sessions.js';
 import { deleteAccount } from './delete-account.js';
 import type { SecurityLog } from '../../storage/security-log.js';
-import type { UserSessions } from '../../http/session/table-session-store.js';
+import type { UserSessions } from '../../http/session/user-sessions.js';
 
 export interface AccountRouterDeps extends AccountDeps {
   grants: GoogleGrants;

@@ -1,5 +1,4 @@
 import type { Request, RequestHandler } from 'express';
-import type { GsiPageOptions } from '../../composition/app.js';
 import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
 import { saveSession } from '../../http/session/session.js';
 import type { GoogleClient } from '../../google/google-client.js';
@@ -10,7 +9,17 @@ import { requestedScope } from '../../signin/authorization-url.js';
 import { safeReturnTo } from '../../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../../signin/state.js';
 import { CREDENTIAL_PATH } from '../sign-in/credential.js';
-import type { User, UserStore } from '../../storage/user-store.js';
+import { currentUser, takeFlash } from '../../http/page-state.js';
+import type { UserStore } from '../../storage/user-store.js';
+
+export interface GsiPageOptions {
+  /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
+  uxMode: 'popup' | 'redirect';
+  /** Show the One Tap prompt (ONE_TAP). */
+  oneTap: boolean;
+  /** Let One Tap sign a returning user in without a click (ONE_TAP_AUTO_SELECT). */
+  autoSelect: boolean;
+}
 
 export interface PageDeps {
   users: UserStore;
@@ -102,18 +111,4 @@ export function homePage(deps: Pick<PageDeps, 'users' | 'emulator'>): RequestHan
       emulator: deps.emulator,
     });
   };
-}
-
-export async function currentUser(req: Request, users: UserStore): Promise<User | undefined> {
-  const id = req.session.userId;
-  return id === undefined ? undefined : users.findById(id);
-}
-
-/**
- * Reads and clears flash messages. connect-flash's req.flash() with nothing stored would still
- * write an empty object into the session, creating a session for every anonymous page view.
- */
-export function takeFlash(req: Request): Record<string, string[]> {
-  if (!req.session.flash || Object.keys(req.session.flash).length === 0) return {};
-  return req.flash();
 }

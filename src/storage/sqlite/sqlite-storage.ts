@@ -6,7 +6,7 @@ import { openDatabase, type DatabaseOptions, type SqliteDatabase } from '../data
 import { createSqliteFailedSignIns } from '../failed-sign-ins.js';
 import { createSqliteGrantStore } from '../grant-store.js';
 import { isSchemaCurrent } from '../migrations.js';
-import { createSqliteSessionTable } from '../../http/session/table-session-store.js';
+import { createSqliteSessionTable } from './session-table.js';
 import { createSqliteStateLedger } from '../state-ledger.js';
 import { pruneSharedTables, type Storage } from '../storage.js';
 import { createSqliteUserStore } from '../user-store.js';
