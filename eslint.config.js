@@ -1,6 +1,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+
+/** The floors of src/, top to bottom (README, "Design"); `below(dir)` is dir's and every lower one. */
+const FLOORS = [
+  'src/composition',
+  'src/routes',
+  'src/signin',
+  'src/risc',
+  'src/http',
+  'src/grants',
+  'src/config',
+  'src/google',
+  'src/storage',
+  'src/core',
+];
+const below = (dir) => FLOORS.slice(FLOORS.indexOf(dir));
 
 export default tseslint.config(
   {
@@ -31,6 +47,70 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  // The layout's one dependency order (README, "Design"): no import cycles in the app or the
+  // emulator, and no module importing from a floor above its own. The `.js` of an import names
+  // the `.ts` beside it.
+  {
+    files: ['src/**/*.ts', 'emulator/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Without these the rules skip every .ts file they follow an import into.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: 'emulator',
+              from: 'src',
+              message: 'The emulator is a program of its own: it imports nothing of the app.',
+            },
+            {
+              target: ['src/index.ts', ...below('src/composition')],
+              from: 'src/bin',
+              message: 'Entry points (src/bin) are the top floor: nothing imports them.',
+            },
+            {
+              // config/ reads createGconnect's options into the composition's types: its one way up.
+              target: below('src/routes').filter((dir) => dir !== 'src/config'),
+              from: ['src/composition', 'src/index.ts'],
+              message: 'The composition root builds the app from the floors below it.',
+            },
+            {
+              target: below('src/signin'),
+              from: 'src/routes',
+              message: 'Routes sit above the use cases, HTTP, grants, Google and storage.',
+            },
+            {
+              target: below('src/http'),
+              from: ['src/signin', 'src/risc'],
+              message: 'The use cases (signin/, risc/) sit above HTTP, grants, Google and storage.',
+            },
+            {
+              target: ['src/google', 'src/storage', 'src/core'],
+              from: 'src/http',
+              message: 'HTTP sits above Google and storage.',
+            },
+            {
+              target: ['src/core'],
+              from: below('src/google').filter((dir) => dir !== 'src/core'),
+              message: 'core/ (errors, settle) is the bottom floor: it imports nothing of the app.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

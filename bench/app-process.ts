@@ -3,8 +3,8 @@
  * default pino logger on stdout, which the benchmark sends to a file), in its own process.
  * The benchmark passes the environment: DATABASE_URL, GOOGLE_EMULATOR_URL, credentials, LOG_LEVEL.
  */
-import { loadConfig } from '../src/config.js';
-import { startServer } from '../src/start.js';
+import { loadConfig } from '../src/config/from-env.js';
+import { startServer } from '../src/composition/start.js';
 import { serveParent } from './ipc.js';
 
 const server = await startServer(loadConfig(process.env));

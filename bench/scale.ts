@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SessionData } from 'express-session';
 import { openDatabase, type SqliteDatabase } from '../src/storage/database.js';
-import { SqliteSessionStore, type TableSessionStore } from '../src/storage/session-store.js';
+import {
+  SqliteSessionStore,
+  type TableSessionStore,
+} from '../src/http/session/table-session-store.js';
 import {
   createSqliteUserStore,
   type GoogleProfile,

@@ -7,12 +7,12 @@ import {
 } from './composition/create-gconnect.js';
 import { readOptions } from './config/from-options.js';
 import type { GconnectOptions } from './config/options.js';
-import './signin/session-data.js';
+import './http/session/session-data.js';
 
 export type { Gconnect, GconnectHooks, GconnectUser } from './composition/create-gconnect.js';
 export type { GconnectOptions, GoogleClientOptions } from './config/options.js';
 export { ConfigError } from './config/resolve.js';
-export { AppError as GconnectError, type ErrorCode } from './errors.js';
+export { AppError as GconnectError, type ErrorCode } from './core/errors.js';
 export type { TokenKey } from './grants/token-cipher.js';
 export { generateTokenKey } from './grants/token-cipher.js';
 

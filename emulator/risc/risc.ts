@@ -3,23 +3,21 @@
  * management API a receiver is registered with (`stream:update`, `stream:verify`, status), and
  * Security Event Tokens signed with the emulator's key and pushed to the registered receiver.
  */
-import { createHash, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Handler } from '../server/context.js';
 import { invalidRequest, jsonReply, readBody } from '../server/http.js';
 import {
-  decodeJwt,
   encodeUnsigned,
   flipSignature,
   isObject,
   signRs256,
   type JsonObject,
 } from '../oauth/jwt.js';
-import { createRsaKeyPair } from '../oauth/keys.js';
+import { RISC_MANAGEMENT_AUDIENCE, RiscStreams } from './streams.js';
+
+export { RISC_MANAGEMENT_AUDIENCE, RiscStreams };
 
 export const PUSH_DELIVERY = 'https://schemas.openid.net/secevent/risc/delivery-method/push';
-/** The audience of the service-account JWT that authorizes a management call. */
-export const RISC_MANAGEMENT_AUDIENCE =
-  'https://risc.googleapis.com/google.identity.risc.v1beta.RiscManagementService';
 
 const EVENT_URIS: Record<string, string> = {
   'sessions-revoked': 'https://schemas.openid.net/secevent/risc/event-type/sessions-revoked',
@@ -36,52 +34,6 @@ export type RiscEventName = keyof typeof EVENT_URIS;
 
 export function isRiscEventName(value: unknown): value is RiscEventName {
   return typeof value === 'string' && Object.hasOwn(EVENT_URIS, value);
-}
-
-interface Stream {
-  url: string;
-  eventsRequested: string[];
-  status: 'enabled' | 'disabled';
-}
-
-/** The registered receiver and the service accounts allowed to manage it. */
-export class RiscStreams {
-  stream: Stream | undefined;
-  readonly #serviceAccounts = new Map<string, { kid: string; key: KeyObject }>();
-
-  /** A service-account key file as Google Cloud's console downloads it. */
-  async createServiceAccount(issuer: string): Promise<JsonObject> {
-    const { privateKey, publicKey } = await createRsaKeyPair();
-    const kid = randomBytes(20).toString('hex');
-    const clientEmail = `risc-${randomBytes(4).toString('hex')}@emulator.iam.gserviceaccount.com`;
-    this.#serviceAccounts.set(clientEmail, { kid, key: publicKey });
-    return {
-      type: 'service_account',
-      project_id: 'emulator',
-      private_key_id: kid,
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      client_email: clientEmail,
-      client_id: randomBytes(10).toString('hex'),
-      token_uri: `${issuer}/token`,
-    };
-  }
-
-  /** Google's management API takes a JWT signed by the service account as the bearer token. */
-  authorized(authorization: string | undefined, nowMs: number): boolean {
-    const jwt = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-    const decoded = jwt ? decodeJwt(jwt) : undefined;
-    if (!decoded || decoded.header.alg !== 'RS256') return false;
-    const { payload } = decoded;
-    const account =
-      typeof payload.iss === 'string' ? this.#serviceAccounts.get(payload.iss) : undefined;
-    if (!account || decoded.header.kid !== account.kid) return false;
-    const now = nowMs / 1000;
-    const fresh = typeof payload.exp === 'number' && payload.exp > now;
-    if (!fresh || payload.aud !== RISC_MANAGEMENT_AUDIENCE || payload.sub !== payload.iss) {
-      return false;
-    }
-    return verify('sha256', Buffer.from(decoded.signingInput), account.key, decoded.signature);
-  }
 }
 
 /** RISC's issuer: Google's ends with a slash, so the emulator's does too. */

@@ -6,7 +6,7 @@ import type { GrantStore } from '../oauth/grants.js';
 import type { Reply } from './http.js';
 import type { IdTokenIssuer } from '../oauth/id-token.js';
 import type { KeyRing } from '../oauth/keys.js';
-import type { RiscStreams } from '../risc/risc.js';
+import type { RiscStreams } from '../risc/streams.js';
 
 export interface IssueCodeRequest {
   /** Email or sub of one of the emulator's accounts. */

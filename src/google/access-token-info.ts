@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { GoogleCall } from '../errors.js';
+import type { GoogleCall } from '../core/errors.js';
 import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
-import type { TokenInfo, UserInfo } from './google-client.js';
+import type { TokenInfo, UserInfo } from './types.js';
 
 const tokenInfoResponse = z.looseObject({
   sub: z.string().optional(),

@@ -1,7 +1,7 @@
 import { GaxiosError } from 'gaxios';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import { AppError, Messages, type GoogleCall } from '../errors.js';
+import { AppError, Messages, type GoogleCall } from '../core/errors.js';
 import { logGoogleRefusal, readGoogleRefusal } from './oauth-error.js';
 
 /**

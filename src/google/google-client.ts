@@ -3,10 +3,26 @@ import { tokenInfo, userInfo } from './access-token-info.js';
 import { createGoogleConfiguration, type GoogleClientOptions } from './configuration.js';
 import type { GoogleEndpoints } from './endpoints.js';
 import { verifyIdToken } from './id-token.js';
+import type {
+  CodeGrant,
+  GoogleTokens,
+  IdTokenClaims,
+  RefreshedTokens,
+  TokenInfo,
+  UserInfo,
+} from './types.js';
 import { revoke } from './revoke.js';
 import { refreshAccessToken } from './token-refresh.js';
 
 export type { GoogleClientOptions } from './configuration.js';
+export type {
+  CodeGrant,
+  GoogleTokens,
+  IdTokenClaims,
+  RefreshedTokens,
+  TokenInfo,
+  UserInfo,
+} from './types.js';
 
 /**
  * Google (or its emulator) as the rest of the app sees it. One verb module per protocol step
@@ -26,54 +42,6 @@ export interface GoogleClient {
   readonly endpoints: GoogleEndpoints;
   readonly clientId: string;
   close(): void;
-}
-
-export interface CodeGrant {
-  code: string;
-  /** 'postmessage' for the popup code client; the callback URL for the redirect flow. */
-  redirectUri: string;
-  codeVerifier?: string;
-}
-
-export interface GoogleTokens {
-  accessToken: string;
-  idToken: string | undefined;
-  /** Present on first consent (or with prompt=consent) for offline access. */
-  refreshToken?: string | undefined;
-  /** Seconds the access token lives. */
-  expiresIn?: number | undefined;
-  /** The granted scopes, space-separated, exactly as Google returned them. */
-  scope?: string | undefined;
-}
-
-export interface RefreshedTokens {
-  accessToken: string;
-  expiresIn: number | undefined;
-  scope: string | undefined;
-  /** Google rarely sends a new one on refresh; when it does, it is the newest. */
-  refreshToken: string | undefined;
-}
-
-/** The profile claims Google gives in both the ID token and userinfo (OIDC Core §5.1). */
-export interface UserInfo {
-  sub: string;
-  email?: string;
-  email_verified?: boolean;
-  name?: string;
-  picture?: string;
-  hd?: string;
-}
-
-export interface IdTokenClaims extends UserInfo {
-  nonce?: string;
-  [claim: string]: unknown;
-}
-
-export interface TokenInfo {
-  sub?: string;
-  aud?: string;
-  azp?: string;
-  email?: string;
 }
 
 export function createGoogleClient(options: GoogleClientOptions): GoogleClient {

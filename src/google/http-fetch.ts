@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { settle } from '../settle.js';
+import { settle } from '../core/settle.js';
 
 /** What gaxios passes to its fetch implementation (the parts this one reads). */
 interface FetchInit {

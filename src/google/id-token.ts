@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import { callGoogle } from './call-boundary.js';
 import type { SigningKeys } from './cert-cache.js';
 import type { GoogleConfiguration } from './configuration.js';
-import type { IdTokenClaims } from './google-client.js';
+import type { IdTokenClaims } from './types.js';
 
 /** Clock skew allowed on `iat`/`exp`: google-auth-library's fixed 300 s. */
 export const ID_TOKEN_CLOCK_SKEW_SECONDS = 300;

@@ -1,7 +1,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import type { FetchedKeys, SigningKeys } from './cert-cache.js';
 
 const jwks = z.object({ keys: z.array(z.looseObject({})) });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
-import type { CodeGrant, GoogleTokens } from './google-client.js';
+import type { CodeGrant, GoogleTokens } from './types.js';
 
 export const tokenResponse = z.object({
   access_token: z.string().min(1),

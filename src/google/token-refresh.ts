@@ -1,6 +1,6 @@
 import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
-import type { RefreshedTokens } from './google-client.js';
+import type { RefreshedTokens } from './types.js';
 import { lifetimeSeconds, tokenResponse } from './token-exchange.js';
 
 /**

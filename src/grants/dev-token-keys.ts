@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { devSecretFile } from '../session-secret.js';
+import { devSecretFile } from '../core/session-secret.js';
 import { generateTokenKey, parseTokenKeys, type TokenKey } from './token-cipher.js';
 
 /**

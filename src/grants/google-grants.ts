@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import type { GoogleClient, RefreshedTokens } from '../google/google-client.js';
 import type { GrantStatus, GrantStore, StoredGrant } from '../storage/grant-store.js';
 import { TokenCipherError, type TokenCipher, type TokenSlot } from './token-cipher.js';

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 
 /** An authorization code is ~100 bytes; 4 KiB leaves room and bounds the work. */
 export const CODE_BODY_LIMIT = '4kb';

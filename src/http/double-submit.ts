@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { AppError, Messages } from '../errors.js';
-import { safeEqual } from '../signin/state.js';
+import { AppError, Messages } from '../core/errors.js';
+import { safeEqual } from '../core/safe-equal.js';
 
 /** The cookie Google's script sets on our origin and the form field Google posts beside it. */
 export const CSRF_COOKIE = 'g_csrf_token';

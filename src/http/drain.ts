@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
-import { Messages } from '../errors.js';
+import { Messages } from '../core/errors.js';
 
 /** One server's graceful shutdown: finish the work already accepted, then stop. */
 export interface Drain {

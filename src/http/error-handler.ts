@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
 import { describeFailure } from './failure-page.js';
 

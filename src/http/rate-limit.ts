@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
 import { FAILED_SIGN_IN_WINDOW_MS } from '../storage/storage.js';
 import { ipv6Prefix, mappedIPv4 } from './ip-network.js';

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 
 /**
  * Guards sensitive account actions (OWASP ASVS 5.0 V7.5.2): the session's sign-in must be at

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { Messages } from '../errors.js';
+import { Messages } from '../core/errors.js';
 import type { User, UserStore } from '../storage/user-store.js';
 
 declare global {

@@ -1,4 +1,4 @@
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import type { GoogleProfile } from '../storage/user-store.js';
 
 /** Who may sign in; both lists empty means any Google account. Entries are lower case. */

@@ -1,4 +1,4 @@
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import type { CodeGrant, GoogleClient } from '../google/google-client.js';
 import { profileFromGoogle } from './profile.js';
 import type { GoogleIdentity } from './sign-in.js';

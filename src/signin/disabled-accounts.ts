@@ -1,4 +1,4 @@
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 
 /**

@@ -1,4 +1,4 @@
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
 
 /** The one refusal of a credential (401 "Invalid ID token."); `reason` goes only to the log. */
 export function invalidIdToken(reason: string): AppError {

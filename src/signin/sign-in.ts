@@ -1,10 +1,10 @@
 import type { Request } from 'express';
-import { Messages } from '../errors.js';
-import { regenerateSession, saveSession } from '../http/session.js';
+import { Messages } from '../core/errors.js';
+import { regenerateSession, saveSession } from '../http/session/session.js';
 import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
-import { describeSession } from '../sessions/session-meta.js';
+import { describeSession } from '../http/session/session-meta.js';
 import type { SecurityLog } from '../storage/security-log.js';
-import type { UserSessions } from '../storage/session-store.js';
+import type { UserSessions } from '../http/session/user-sessions.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';

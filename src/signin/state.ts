@@ -1,7 +1,10 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Session, SessionData } from 'express-session';
-import { AppError, Messages } from '../errors.js';
+import { AppError, Messages } from '../core/errors.js';
+import { safeEqual } from '../core/safe-equal.js';
 import type { StateLedger } from '../storage/state-ledger.js';
+
+export { safeEqual };
 
 /** A login state is good for this long after the page that issued it. */
 export const STATE_TTL_MS = 10 * 60 * 1000;
@@ -51,12 +54,6 @@ export async function claimState(
   if (!safeEqual(given, pending.value)) throw invalidState('mismatch');
   if (!(await ledger.claim(pending.value, pending.createdAt + STATE_TTL_MS)))
     throw invalidState('replayed');
-}
-
-/** Constant-time comparison; hashing first gives both sides the same length. */
-export function safeEqual(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
 
 function invalidState(reason: string): AppError {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from './database.js';
-import { settle } from '../settle.js';
+import { settle } from '../core/settle.js';
 
 /** What Cross-Account Protection told us about one user's Google account. */
 export interface AccountSecurity {

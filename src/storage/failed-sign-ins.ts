@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from './database.js';
-import { settle } from '../settle.js';
+import { settle } from '../core/settle.js';
 
 /**
  * Failed sign-in attempts per client address and fixed window (the rate limiter's memory).

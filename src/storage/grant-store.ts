@@ -1,4 +1,4 @@
-import { settle } from '../settle.js';
+import { settle } from '../core/settle.js';
 import type { RefreshTokenMacs } from '../grants/refresh-token-macs.js';
 import type { SqliteDatabase } from './database.js';
 

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from './database.js';
-import { settle } from '../settle.js';
+import { settle } from '../core/settle.js';
 
 /** What the account page's security log lists. */
 export type SecurityLogKind =

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { settle } from '../settle.js';
+import { settle } from '../core/settle.js';
 import type { SqliteDatabase } from './database.js';
 
 /**

@@ -2,7 +2,7 @@ import type { AccountSecurityStore, SecurityEventLedger } from './account-securi
 import type { FailedSignInCounter } from './failed-sign-ins.js';
 import type { GrantStore } from './grant-store.js';
 import type { SecurityLog } from './security-log.js';
-import type { SessionTable } from './session-store.js';
+import type { SessionTable } from './session-table.js';
 import type { StateLedger } from './state-ledger.js';
 import type { UserStore } from './user-store.js';
 

@@ -1,4 +1,4 @@
-import { settle } from '../settle.js';
+import { settle } from '../core/settle.js';
 import type { SqliteDatabase } from './database.js';
 
 /** What Google tells us about a person; `sub` is the identity, the rest are attributes. */

@@ -1,7 +1,7 @@
 import { GaxiosError, type GaxiosOptionsPrepared, type GaxiosResponse } from 'gaxios';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { AppError, type GoogleCall } from '../../src/errors.js';
+import { AppError, type GoogleCall } from '../../src/core/errors.js';
 import { callGoogle, expectResponse } from '../../src/google/call-boundary.js';
 
 const SECRET = 'ya29.secret-access-token';

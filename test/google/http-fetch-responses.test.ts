@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { httpFetch } from '../../src/google/http-fetch.js';
 import { useLocalServer } from '../support/local-server.js';
 
-/** What gaxios's fetch is asked for and answers, beyond test/http-fetch.test.ts's basics. */
+/** What gaxios's fetch is asked for and answers, beyond test/google/http-fetch.test.ts's basics. */
 let requests = 0;
 
 const local = useLocalServer((req, res) => {

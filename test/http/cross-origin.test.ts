@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { refuseCrossSite } from '../../src/http/cross-origin.js';
 
 /** What refuseCrossSite hands to next() for a request with these method and headers. */

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { assertDoubleSubmit } from '../../src/http/double-submit.js';
 
 /** A request carrying `cookie` as its Cookie header (none when undefined) and `body`. */

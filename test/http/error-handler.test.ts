@@ -6,7 +6,7 @@ import ejs from 'ejs';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import {
   errorHandler,
   formPostsAreApiCalls,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { toAppError } from '../../src/http/error-handler.js';
 
 /** The status, public message and code a thrown value becomes. */

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { countFailedSignIns, refuseAfterFailedSignIns } from '../../src/http/rate-limit.js';
 import type { FailedSignInCounter } from '../../src/storage/failed-sign-ins.js';
 import { fakeResponse, runMiddleware as run } from '../support/run-middleware.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, Messages } from '../../src/errors.js';
+import { AppError, Messages } from '../../src/core/errors.js';
 import {
   createFixedWindowLimiter,
   rateLimit,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ipv6Prefix, mappedIPv4 } from '../../src/http/ip-network.js';
 import { clientKey } from '../../src/http/rate-limit.js';
-import { truncatedAddress } from '../../src/sessions/client-address.js';
+import { truncatedAddress } from '../../src/http/session/client-address.js';
 
 const keyOf = (ip: string) => clientKey({ ip, socket: {} } as never);
 

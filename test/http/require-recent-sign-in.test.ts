@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { isRecentSignIn, requireRecentSignIn } from '../../src/http/require-recent-sign-in.js';
 
 const NOW = 1_700_000_000_000;

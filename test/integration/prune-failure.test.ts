@@ -30,7 +30,7 @@ afterEach(() => {
 function startServerProcess(databasePath: string) {
   const lines: { msg?: string; url?: string; level?: number }[] = [];
   let exitCode: number | null = null;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/bin/server.ts'], {
     cwd: new URL('../..', import.meta.url),
     env: {
       PATH: process.env.PATH,

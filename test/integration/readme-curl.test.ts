@@ -21,7 +21,7 @@ function readmeRecipe(): string {
 /** `npm run dev` on ports the system picks (0), read back from what it prints. */
 async function startDev(dataDir: string) {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/dev.ts'], {
     cwd: new URL('../..', import.meta.url),
     env: {
       ...process.env,

@@ -1,6 +1,6 @@
 /**
  * Real processes for the multi-instance and crash suites: app instances started as `npm start`
- * starts them (`node --import tsx src/server.ts`, configured by the environment) and HAProxy with
+ * starts them (`node --import tsx src/bin/server.ts`, configured by the environment) and HAProxy with
  * deploy/haproxy.cfg. Every port is chosen by the kernel and read back: an instance logs its URL,
  * and HAProxy gets a socket this process bound to port 0.
  */
@@ -41,7 +41,7 @@ export function instanceEnv(databaseUrl: string, emulatorUrl: string, extra = {}
     // Vitest puts Vite's BASE_URL=/ in process.env; the app would read it as its public origin.
     BASE_URL: '',
     // The load signs the same three accounts in hundreds of times and then checks that every
-    // session survived; the per-user cap (test/account-sessions.test.ts) would end the early ones.
+    // session survived; the per-user cap (test/routes/account/account-sessions.test.ts) would end the early ones.
     MAX_SESSIONS_PER_USER: '100000',
     ...extra,
   };
@@ -49,7 +49,7 @@ export function instanceEnv(databaseUrl: string, emulatorUrl: string, extra = {}
 
 /** Starts one app process on `port` (0: any) and waits until it serves /readyz. */
 export async function startInstance(env: Record<string, string>, port = 0): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/start.js';
+import { loadConfig } from '../../src/config/from-env.js';
+import { startServer, type RunningServer } from '../../src/composition/start.js';
 import type { ServerTimeouts } from '../../src/http/server-timeouts.js';
 import { CLIENT } from '../support/client.js';
 

@@ -15,7 +15,7 @@ import type { SessionData } from 'express-session';
 import supertest from 'supertest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCOUNTS } from '../../emulator/server/accounts.js';
-import { TableSessionStore } from '../../src/storage/session-store.js';
+import { TableSessionStore } from '../../src/http/session/table-session-store.js';
 import { CLIENT } from '../support/client.js';
 import { snapshot } from '../support/database.js';
 import { expectHarnessHealthy, expectRefused } from '../support/expectations.js';

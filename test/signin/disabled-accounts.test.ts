@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Messages } from '../../src/errors.js';
+import { Messages } from '../../src/core/errors.js';
 import { refuseDisabledAccount } from '../../src/signin/disabled-accounts.js';
 import type { AccountSecurityStore } from '../../src/storage/account-security.js';
 

@@ -6,7 +6,7 @@
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TableSessionStore } from '../../src/storage/session-store.js';
+import { TableSessionStore } from '../../src/http/session/table-session-store.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 

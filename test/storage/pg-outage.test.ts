@@ -5,8 +5,8 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startServer } from '../../src/start.js';
+import { loadConfig } from '../../src/config/from-env.js';
+import { startServer } from '../../src/composition/start.js';
 import { CLIENT } from '../support/client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { sessionCookieOf, sessionIdOf, signInOk } from '../support/sign-in.js';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { settle } from '../../src/settle.js';
+import { settle } from '../../src/core/settle.js';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
-import { SqliteSessionStore } from '../../src/storage/session-store.js';
+import { SqliteSessionStore } from '../../src/http/session/table-session-store.js';
 import { createSqliteStateLedger } from '../../src/storage/state-ledger.js';
 import { createSqliteUserStore } from '../../src/storage/user-store.js';
 

@@ -1,16 +1,17 @@
 /**
- * The app as production starts it (src/start.ts startServer, on a temporary SQLite database),
+ * The app as production starts it (src/composition/start.ts startServer, on a temporary SQLite database),
  * against a fresh Google emulator, with the test overrides the environment cannot give.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config/from-env.js';
+import { type Config } from '../../src/config/resolve.js';
 import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
-import { startServer, type RunningServer, type StartOptions } from '../../src/start.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/composition/start.js';
 import type { SqliteDatabase } from '../../src/storage/database.js';
-import type { TableSessionStore } from '../../src/storage/session-store.js';
+import type { TableSessionStore } from '../../src/http/session/table-session-store.js';
 import { CLIENT } from './client.js';
 import { openReader } from './database.js';
 import { capturingLogger } from './logs.js';

@@ -1,4 +1,4 @@
-// Child process of test/storage.test.ts: says it is about to open, then opens (and migrates) the
+// Child process of test/storage/storage.test.ts: says it is about to open, then opens (and migrates) the
 // SQLite file given as argument; exit code 0 means it came up.
 import { openDatabase } from '../../src/storage/database.js';
 

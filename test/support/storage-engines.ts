@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { settle } from '../../src/settle.js';
+import { settle } from '../../src/core/settle.js';
 import pg from 'pg';
 import pino from 'pino';
 import type { PgSettings } from '../../src/storage/pg/pool.js';
 import { openPgStorage } from '../../src/storage/pg/pg-storage.js';
-import { openSqliteStorage } from '../../src/storage/sqlite-storage.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { createTestDatabase } from './pg-database.js';
 

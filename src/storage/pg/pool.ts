@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { DatabaseConfig } from '../../config.js';
+import type { DatabaseConfig } from '../../config/resolve.js';
 
 export type PgSettings = Extract<DatabaseConfig, { kind: 'postgres' }>;
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { indexColumns, type SessionTable } from '../session-store.js';
+import { indexColumns, type SessionTable } from '../session-table.js';
 
 export function createPgSessionTable(pool: pg.Pool): SessionTable {
   return {

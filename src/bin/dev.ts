@@ -1,0 +1,94 @@
+// `npm run dev`: the app and the Google emulator together, for trying it with no Google credentials.
+import { loadConfig } from '../config/from-env.js';
+import { ConfigError } from '../config/resolve.js';
+import { createEmulator, DEV_CLIENT, readEmulatorEnv } from '../../emulator/index.js';
+import { updateStream, type ServiceAccountKey } from '../risc/register-receiver.js';
+import { startServer } from '../composition/start.js';
+import { explainListenError } from '../composition/startup-errors.js';
+
+const DEV_ACCESS_TOKEN_SECONDS = 60;
+
+async function main(): Promise<void> {
+  const emulatorEnv = readEmulatorEnv({
+    // Short-lived access tokens, so /account shows a profile fetched after a refresh.
+    EMULATOR_ACCESS_TOKEN_SECONDS: String(DEV_ACCESS_TOKEN_SECONDS),
+    ...process.env,
+  });
+  const emulator = await createEmulator({ ...emulatorEnv, clients: [{ ...DEV_CLIENT }] }).catch(
+    (err: unknown) => {
+      throw explainListenError(err, { ...emulatorEnv, variable: 'EMULATOR_PORT' });
+    },
+  );
+  let config;
+  try {
+    config = loadConfig({
+      ...process.env,
+      GOOGLE_EMULATOR_URL: emulator.url,
+      GOOGLE_CLIENT_ID: DEV_CLIENT.clientId,
+      GOOGLE_CLIENT_SECRET: DEV_CLIENT.clientSecret,
+    });
+  } catch (err) {
+    await emulator.close();
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await startServer(config).catch(async (err: unknown) => {
+    await emulator.close();
+    throw err;
+  });
+  await registerRiscReceiver(emulator.url, `${app.url}/risc`);
+  const stop = () => {
+    Promise.all([app.close(), emulator.close()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  // Before the banner: whoever reads it may stop the process at once.
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const accounts = emulator.accounts.map(
+    (a) => `    ${a.email.padEnd(30)} ${a.name}${a.emailVerified ? '' : ' (email not verified)'}`,
+  );
+  process.stdout.write(
+    [
+      '',
+      `  gconnect is running with the built-in Google emulator (no real Google account is used).`,
+      '',
+      `  Sign in:   ${app.url}/login`,
+      `  Emulator:  ${emulator.url}   (GOOGLE_EMULATOR_URL)`,
+      `  Client ID: ${DEV_CLIENT.clientId}`,
+      `  Google access tokens live ${emulator.accessTokenLifetimeSeconds} s (EMULATOR_ACCESS_TOKEN_SECONDS): /account refreshes them.`,
+      '',
+      `  Security events (Cross-Account Protection), e.g. sign Alice out everywhere:`,
+      `    curl -X POST ${emulator.url}/emulator/risc/events -H 'Content-Type: application/json' \\`,
+      `      -d '{"type": "sessions-revoked", "account": "alice@example.com"}'`,
+      '',
+      '  Test accounts:',
+      ...accounts,
+      '',
+      '  Press Ctrl+C to stop.',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+/**
+ * Registers this app as the emulator's Cross-Account Protection receiver, as
+ * `npm run risc:register` does with Google: a service account the emulator issues signs the call.
+ */
+async function registerRiscReceiver(emulatorUrl: string, receiverUrl: string): Promise<void> {
+  const res = await fetch(`${emulatorUrl}/emulator/risc/service-account`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(5000),
+  });
+  const key = (await res.json()) as ServiceAccountKey;
+  await updateStream({ key, apiBase: emulatorUrl, timeoutMs: 5000 }, receiverUrl);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+import type { Request } from 'express';
+import type { User, UserStore } from '../storage/user-store.js';
+
+// What every page reads from the session: below the routes, so the account pages and the
+// sign-in pages share it without importing each other.
+
+export async function currentUser(req: Request, users: UserStore): Promise<User | undefined> {
+  const id = req.session.userId;
+  return id === undefined ? undefined : users.findById(id);
+}
+
+/**
+ * Reads and clears flash messages. connect-flash's req.flash() with nothing stored would still
+ * write an empty object into the session, creating a session for every anonymous page view.
+ */
+export function takeFlash(req: Request): Record<string, string[]> {
+  if (!req.session.flash || Object.keys(req.session.flash).length === 0) return {};
+  return req.flash();
+}

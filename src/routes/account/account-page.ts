@@ -1,0 +1,69 @@
+import type { RequestHandler } from 'express';
+import { AppError } from '../../core/errors.js';
+import type { GoogleGrants } from '../../grants/google-grants.js';
+import type { GoogleClient, UserInfo } from '../../google/google-client.js';
+import { isRecentSignIn } from '../../http/require-recent-sign-in.js';
+import { signedInUser } from '../../http/require-sign-in.js';
+import type { SecurityLog } from '../../storage/security-log.js';
+import type { UserSessions } from '../../http/session/user-sessions.js';
+import { listSessions } from './account-sessions.js';
+import { takeFlash } from '../../http/page-state.js';
+
+export interface AccountPageDeps {
+  grants: GoogleGrants;
+  google: Pick<GoogleClient, 'userInfo'>;
+}
+
+export interface AccountPageViewDeps extends AccountPageDeps {
+  sessions: Pick<UserSessions, 'listByUser'>;
+  securityLog: Pick<SecurityLog, 'list'>;
+  /** Ending sessions needs a sign-in at most this old (ms); else the page offers a sign-in. */
+  reauthMs: number;
+  now: () => number;
+}
+
+/** GET /account (behind requireSignIn): what is stored about the user, and the Google grant. */
+export function accountPage(deps: AccountPageViewDeps): RequestHandler {
+  return async (req, res) => {
+    const user = signedInUser(res);
+    res.set('Cache-Control', 'no-store');
+    res.render('account', {
+      user,
+      grant: await deps.grants.summary(user.id),
+      sessions: await listSessions(req, deps.sessions, user.id),
+      securityLog: (await deps.securityLog.list(user.id)).map((e) => ({
+        ...e,
+        at: new Date(e.atMs).toISOString(),
+      })),
+      recentSignIn: isRecentSignIn(req.session.authenticatedAt, deps.reauthMs, deps.now()),
+      flash: takeFlash(req),
+    });
+  };
+}
+
+/**
+ * GET /account/google (behind requireSignIn): the connection, with the profile read from Google
+ * now, through googleAccessToken — refreshed with the stored refresh token if need be. A grant
+ * Google refused answers needs_reconnect (the user stays signed in); Google failing is 502/504.
+ */
+export function googleConnection(deps: AccountPageDeps): RequestHandler {
+  return async (_req, res) => {
+    const user = signedInUser(res);
+    res.set('Cache-Control', 'no-store');
+    const before = await deps.grants.summary(user.id);
+    const profile = before.status === 'connected' ? await fetchProfile(deps, user.id) : null;
+    // Read again only when the call changed the status (invalid_grant: needs_reconnect).
+    const { status, scopes } = profile ? before : await deps.grants.summary(user.id);
+    res.json({ status, scopes, profile });
+  };
+}
+
+async function fetchProfile(deps: AccountPageDeps, userId: number): Promise<UserInfo | null> {
+  try {
+    return await deps.google.userInfo(await deps.grants.accessToken(userId));
+  } catch (err) {
+    // invalid_grant was recorded by googleAccessToken: report the new status, not an error.
+    if (err instanceof AppError && err.code === 'google_invalid_grant') return null;
+    throw err;
+  }
+}

@@ -1,0 +1,149 @@
+import type { Request, RequestHandler } from 'express';
+import type { SessionData } from 'express-session';
+import { AppError, Messages } from '../../core/errors.js';
+import type { GoogleClient } from '../../google/google-client.js';
+import type { GoogleGrants } from '../../grants/google-grants.js';
+import { authenticateWithGoogle } from '../../signin/authenticate.js';
+import { buildAuthorizationUrl } from '../../signin/authorization-url.js';
+import { saveSession } from '../../http/session/session.js';
+import { createPkcePair } from '../../signin/pkce.js';
+import { safeReturnTo } from '../../signin/return-to.js';
+import { signIn, type SignInDeps } from '../../signin/sign-in.js';
+import { claimState, randomToken, STATE_TTL_MS } from '../../signin/state.js';
+import type { StateLedger } from '../../storage/state-ledger.js';
+
+export const CALLBACK_PATH = '/auth/google/callback';
+
+export interface RedirectFlowDeps extends SignInDeps {
+  google: GoogleClient;
+  ledger: StateLedger;
+  /** The public origin (BASE_URL); undefined: the request's. */
+  baseUrl?: string | undefined;
+  grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken'>;
+  /** Extra scopes (GOOGLE_SCOPES). */
+  scopes: readonly string[];
+}
+
+type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
+
+/**
+ * GET /auth/google[?returnTo=/path]: the sign-in for browsers without JavaScript or with popups
+ * blocked. Remembers state, nonce and PKCE verifier in the session, then sends the browser to
+ * Google's authorization endpoint.
+ */
+export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
+  return async (req, res) => {
+    const pkce = createPkcePair();
+    const pending: RedirectLogin = {
+      state: randomToken(),
+      nonce: randomToken(),
+      codeVerifier: pkce.verifier,
+      returnTo: safeReturnTo(req.query.returnTo),
+      createdAt: deps.now(),
+    };
+    req.session.redirectLogin = pending;
+    // A visitor who never comes back keeps an anonymous session only as long as the request lives.
+    if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
+    // Not to Google with a state we could not store: the callback would refuse it.
+    await saveSession(req);
+    res.set('Cache-Control', 'no-store');
+    res.redirect(
+      302,
+      buildAuthorizationUrl(deps.google.endpoints.authorization, {
+        clientId: deps.google.clientId,
+        redirectUri: callbackUrl(req, deps.baseUrl),
+        state: pending.state,
+        nonce: pending.nonce,
+        codeChallenge: pkce.challenge,
+        scopes: deps.scopes,
+        promptConsent: await needsConsent(req, deps),
+      }),
+    );
+  };
+}
+
+/**
+ * Google gives a refresh token only on first consent: a signed-in user whose grant has none
+ * alive (revoked, expired, never given) is sent through the consent screen again. Anonymous
+ * visitors are not (we do not know who they are yet, and most already have a live grant).
+ */
+async function needsConsent(req: Request, deps: RedirectFlowDeps): Promise<boolean> {
+  const userId = req.session.userId;
+  return userId !== undefined && !(await deps.grants.hasLiveRefreshToken(userId));
+}
+
+/**
+ * GET /auth/google/callback?code&state (or ?error&state): the same sign-in as /gconnect, with
+ * this flow's extra checks — the code is bound to our verifier and the ID token to our nonce.
+ */
+export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
+  return async (req, res) => {
+    const pending = await consumeRedirectLogin(req, deps);
+    const code = authorizationCode(req);
+    const identity = await authenticateWithGoogle(
+      deps.google,
+      { code, redirectUri: callbackUrl(req, deps.baseUrl), codeVerifier: pending.codeVerifier },
+      { nonce: pending.nonce },
+    );
+    const outcome = await signIn(req, deps, { method: 'redirect', ...identity });
+    if (outcome.status === 'already-connected') req.flash('info', Messages.alreadyConnected);
+    res.set('Cache-Control', 'no-store');
+    res.redirect(303, pending.returnTo);
+  };
+}
+
+/**
+ * Consumes the pending request as soon as the callback is handled, so it cannot be reused by a
+ * later request whatever the outcome of this one; then checks the state Google sent back.
+ */
+async function consumeRedirectLogin(req: Request, deps: RedirectFlowDeps): Promise<RedirectLogin> {
+  const pending = req.session.redirectLogin;
+  delete req.session.redirectLogin;
+  await claimState(
+    pending && { value: pending.state, createdAt: pending.createdAt },
+    req.query.state,
+    deps.now(),
+    deps.ledger,
+  );
+  // claimState refuses a missing pending request, so from here on there is one.
+  return pending as RedirectLogin;
+}
+
+/** The code from the callback's query, or Google's refusal (e.g. Cancel: access_denied). */
+function authorizationCode(req: Request): string {
+  const { code, error } = req.query;
+  if (error !== undefined) {
+    const cancelled = error === 'access_denied';
+    throw new AppError(401, cancelled ? Messages.signInCancelled : Messages.signInRefused, {
+      code: cancelled ? 'access_denied' : 'authorization_error',
+    });
+  }
+  if (typeof code !== 'string' || code === '') {
+    throw new AppError(400, Messages.missingCode, { code: 'missing_code' });
+  }
+  return code;
+}
+
+/**
+ * Our callback URL: BASE_URL's, or else from the request's scheme and host (X-Forwarded-* only
+ * when `trust proxy` says so). It must be the same in the authorization request and the code
+ * exchange, and registered at Google, which refuses any other.
+ */
+export function callbackUrl(req: Request, baseUrl?: string): string {
+  if (baseUrl !== undefined) return `${baseUrl}${CALLBACK_PATH}`;
+  const url = parseOrigin(`${req.protocol}://${req.host ?? ''}`);
+  if (!url) throw new AppError(400, Messages.badRequest, { code: 'bad_host' });
+  return `${url.origin}${CALLBACK_PATH}`;
+}
+
+/** A Host header with a path, credentials, query or garbage in it does not make an origin. */
+function parseOrigin(value: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === '/' && !url.username && !url.password && !url.search && !url.hash;
+  return bare && url.hostname !== '' ? url : undefined;
+}

@@ -1,0 +1,40 @@
+import express, { Router } from 'express';
+import { parseCodeBody } from '../../http/code-body.js';
+import { CREDENTIAL_PATH, signInWithCredential } from './credential.js';
+import { gconnect } from './gconnect.js';
+import {
+  CALLBACK_PATH,
+  finishRedirectSignIn,
+  startRedirectSignIn,
+  type RedirectFlowDeps,
+} from './redirect-flow.js';
+import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
+import type { NonceKeys } from '../../signin/nonce.js';
+
+/** Every path that signs a user in: the failed-sign-in limit counts and refuses on these. */
+export const SIGN_IN_PATHS = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
+
+export interface SignInRouterDeps extends RedirectFlowDeps {
+  /** The button's and One Tap's nonces are MACed with these (any instance can check them). */
+  nonceKeys: NonceKeys;
+  /** …and bound to the browser by this cookie. */
+  nonceBinding: NonceBindingCookie;
+}
+
+/** The three ways in, all through the one signIn use case (src/signin/sign-in.ts). */
+export function signInRouter(deps: SignInRouterDeps): Router {
+  const router = Router();
+  // The popup code client: Google's one-time code, posted by our page.
+  router.post('/gconnect', parseCodeBody(), gconnect(deps));
+  // The same sign-in without JavaScript or popups: a redirect to Google and back.
+  router.get('/auth/google', startRedirectSignIn(deps));
+  router.get(CALLBACK_PATH, finishRedirectSignIn(deps));
+  // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
+  router.post(
+    CREDENTIAL_PATH,
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    express.json({ limit: '4kb' }),
+    signInWithCredential(deps),
+  );
+  return router;
+}

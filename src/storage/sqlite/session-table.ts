@@ -1,0 +1,100 @@
+import type { SqliteDatabase } from '../database.js';
+import { indexColumns, type SessionTable } from '../session-table.js';
+import { settle } from '../../core/settle.js';
+
+/** The session rows on the app's SQLite database. */
+export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
+  const stmts = {
+    read: db.prepare<
+      [string, number],
+      { sess: string; expires_at: number; sessions_revoked_at: number | null }
+    >(
+      `SELECT s.sess, s.expires_at, a.sessions_revoked_at
+       FROM sessions s LEFT JOIN account_security a ON a.user_id = s.user_id
+       WHERE s.sid = ? AND s.expires_at > ?`,
+    ),
+    write: db.prepare(
+      `INSERT INTO sessions (sid, sess, expires_at, user_id, public_id, created_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires_at = excluded.expires_at,
+         user_id = excluded.user_id, public_id = excluded.public_id,
+         created_at = excluded.created_at, last_seen_at = excluded.last_seen_at`,
+    ),
+    update: db.prepare(
+      `UPDATE sessions SET sess = ?, expires_at = ?, user_id = ?, public_id = ?, created_at = ?,
+         last_seen_at = ? WHERE sid = ?`,
+    ),
+    extend: db.prepare('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE sid = ?'),
+    remove: db.prepare('DELETE FROM sessions WHERE sid = ?'),
+    prune: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    count: db.prepare<[number], { n: number }>(
+      'SELECT count(*) AS n FROM sessions WHERE expires_at > ?',
+    ),
+    clear: db.prepare('DELETE FROM sessions'),
+    removeByUser: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
+    listByUser: db.prepare<
+      [number, number],
+      { publicId: string; sess: string; createdAt: number; lastSeenAt: number }
+    >(
+      `SELECT public_id AS publicId, sess, created_at AS createdAt, last_seen_at AS lastSeenAt
+       FROM sessions WHERE user_id = ? AND expires_at > ? AND public_id IS NOT NULL
+       ORDER BY created_at DESC, public_id`,
+    ),
+    removeByPublicId: db.prepare('DELETE FROM sessions WHERE user_id = ? AND public_id = ?'),
+    removeOthers: db.prepare('DELETE FROM sessions WHERE user_id = ? AND public_id IS NOT ?'),
+    evictOldest: db.prepare(
+      `DELETE FROM sessions WHERE sid IN (
+         SELECT sid FROM sessions WHERE user_id = ? AND expires_at > ?
+         ORDER BY created_at DESC, sid LIMIT -1 OFFSET ?)`,
+    ),
+  };
+  return {
+    read: (sid, nowMs) =>
+      settle(() => {
+        const row = stmts.read.get(sid, nowMs);
+        return (
+          row && {
+            sess: row.sess,
+            expiresAt: row.expires_at,
+            sessionsRevokedAt: row.sessions_revoked_at,
+          }
+        );
+      }),
+    write: (sid, sess, expiresAt, index) =>
+      settle(() => {
+        stmts.write.run(sid, sess, expiresAt, ...indexColumns(index));
+      }),
+    update: (sid, sess, expiresAt, index) =>
+      settle(() => {
+        stmts.update.run(sess, expiresAt, ...indexColumns(index), sid);
+      }),
+    extend: (sid, expiresAt, seenAt) =>
+      settle(() => {
+        stmts.extend.run(expiresAt, seenAt, sid);
+      }),
+    remove: (sid) =>
+      settle(() => {
+        stmts.remove.run(sid);
+      }),
+    prune: (nowMs) =>
+      settle(() => {
+        return stmts.prune.run(nowMs).changes;
+      }),
+    count: (nowMs) =>
+      settle(() => {
+        return stmts.count.get(nowMs)?.n ?? 0;
+      }),
+    clear: () =>
+      settle(() => {
+        stmts.clear.run();
+      }),
+    removeByUser: (userId) => settle(() => stmts.removeByUser.run(userId).changes),
+    listByUser: (userId, nowMs) => settle(() => stmts.listByUser.all(userId, nowMs)),
+    removeByPublicId: (userId, publicId) =>
+      settle(() => stmts.removeByPublicId.run(userId, publicId).changes),
+    removeOthers: (userId, keepPublicId) =>
+      settle(() => stmts.removeOthers.run(userId, keepPublicId).changes),
+    evictOldest: (userId, keep, nowMs) =>
+      settle(() => stmts.evictOldest.run(userId, nowMs, keep).changes),
+  };
+}

@@ -1,0 +1,519 @@
+/**
+ * Cross-Account Protection over real HTTP: the emulator signs Security Event Tokens and pushes
+ * them to the app's POST /risc, as Google does once the receiver is registered.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_ACCOUNTS, type TestAccount } from '../../../emulator/server/accounts.js';
+import type { Fault } from '../../../emulator/server/emulator.js';
+import { updateStream, type ServiceAccountKey } from '../../../src/risc/register-receiver.js';
+import type { Harness } from '../../support/harness.js';
+import { devTokenKeys } from '../../../src/grants/dev-token-keys.js';
+import { createTokenCipher } from '../../../src/grants/token-cipher.js';
+import { CLIENT } from '../../support/client.js';
+import { getState, signInOk } from '../../support/sign-in.js';
+import { useHarness } from '../../support/use-harness.js';
+
+const ALICE = 'alice@example.com';
+const BOB = 'bob@example.org';
+
+interface Delivery {
+  statuses: number[];
+}
+
+let h: Harness;
+let db: ReturnType<typeof useHarness>['db'];
+let advanceClock: (ms: number) => void;
+/**
+ * Accounts for the tests that run the app's clock ahead of Google's: a revocation they record
+ * reaches up to the end of the event's second of Google's time, so it would also end a sign-in
+ * the next test makes in that second with the same account. No other test signs these in.
+ */
+const ERIN = 'erin@example.com';
+const FRANK = 'frank@example.com';
+/** Accounts whose Google state (kept by sub, beyond the user) one test sets: no other test uses them. */
+const GRACE = 'grace@example.com';
+const HEIDI = 'heidi@example.com';
+const IVAN = 'ivan@example.com';
+const clockAheadAccount = (sub: string, email: string, name: string): TestAccount => ({
+  sub,
+  email,
+  emailVerified: true,
+  name,
+  givenName: name,
+  familyName: 'Example',
+  picture: `/avatars/${sub}.svg`,
+});
+
+useHarness(
+  {
+    emulatorOptions: {
+      accounts: [
+        ...DEFAULT_ACCOUNTS,
+        clockAheadAccount('109900000000000000001', ERIN, 'Erin'),
+        clockAheadAccount('109900000000000000002', FRANK, 'Frank'),
+        clockAheadAccount('109900000000000000003', GRACE, 'Grace'),
+        clockAheadAccount('109900000000000000004', HEIDI, 'Heidi'),
+        clockAheadAccount('109900000000000000005', IVAN, 'Ivan'),
+      ],
+    },
+  },
+  (s) => {
+    ({ h, db } = s);
+    advanceClock = (ms) => {
+      aheadMs += ms;
+      s.advanceClock(ms);
+    };
+  },
+);
+
+async function serviceAccount(): Promise<ServiceAccountKey> {
+  const res = await fetch(`${h.emulator.url}/emulator/risc/service-account`, { method: 'POST' });
+  return (await res.json()) as ServiceAccountKey;
+}
+
+async function register(): Promise<void> {
+  await updateStream(
+    { key: await serviceAccount(), apiBase: h.emulator.url, timeoutMs: 5000 },
+    `${h.url}/risc`,
+  );
+}
+
+async function emit(event: Record<string, unknown>): Promise<Delivery> {
+  const res = await fetch(`${h.emulator.url}/emulator/risc/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as Delivery;
+}
+
+async function signedInAs(agent: ReturnType<Harness['client']>): Promise<string | undefined> {
+  const res = await agent.get('/me');
+  return res.status === 200 ? (res.body as { email: string }).email : undefined;
+}
+
+/** How far ahead the app's clock is in this test, and the furthest it ever was (any test). */
+let aheadMs = 0;
+let furthestMs = 0;
+afterEach(() => {
+  aheadMs = 0;
+});
+/**
+ * Moves the app's clock past the receiver's one-refetch-a-minute ration and the key set's
+ * ten-minute life, whatever an earlier test (in any order) spent them on: each call goes further
+ * ahead than the clock ever was before (the harness puts it back after each test).
+ */
+function pastRefetchRation(): void {
+  furthestMs = Math.max(furthestMs, aheadMs) + 11 * 60_000;
+  advanceClock(furthestMs - aheadMs);
+}
+
+function loggedEvents(message: string): number {
+  return h.logs.filter((l) => (JSON.parse(l) as { msg?: string }).msg === message).length;
+}
+
+function userIdOf(email: string): number {
+  const user = h.userRows().find((u) => u.email === email);
+  if (!user) throw new Error(`no user ${email}`);
+  return user.id;
+}
+
+function grantCount(userId: number): number {
+  const row = db.prepare('SELECT count(*) AS n FROM google_grants WHERE user_id = ?').get(userId);
+  return (row as { n: number }).n;
+}
+
+beforeEach(register);
+
+describe('when a valid security event arrives', () => {
+  it('then sessions-revoked signs the user out on every device, and a later sign-in stays', async () => {
+    const laptop = h.client();
+    const phone = h.client();
+    const other = h.client();
+    await signInOk(h, laptop, ALICE);
+    await signInOk(h, phone, ALICE);
+    await signInOk(h, other, BOB);
+
+    expect(await emit({ type: 'sessions-revoked', account: ALICE })).toEqual({ statuses: [202] });
+
+    expect(await signedInAs(laptop)).toBeUndefined();
+    expect(await signedInAs(phone)).toBeUndefined();
+    expect(await signedInAs(other)).toBe(BOB);
+    await signInOk(h, laptop, ALICE);
+    expect(await signedInAs(laptop)).toBe(ALICE);
+  });
+
+  it('then tokens-revoked deletes the stored Google grant and ends the sessions too', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    const grants = () =>
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?',
+        )
+        .get(ALICE) as { n: number };
+    expect(grants().n).toBe(1);
+    await emit({ type: 'tokens-revoked', account: ALICE });
+    expect(await signedInAs(agent)).toBeUndefined();
+    expect(grants().n).toBe(0);
+    const logged = db
+      .prepare(
+        `SELECT l.detail FROM security_log l JOIN users u ON u.id = l.user_id
+         WHERE u.email = ? AND l.kind = 'google-event' ORDER BY l.id DESC LIMIT 1`,
+      )
+      .get(ALICE) as { detail: string } | undefined;
+    expect(logged?.detail).toBe('tokens-revoked');
+  });
+
+  describe('token-revoked', () => {
+    const DAVE = 'dave.unverified@example.net';
+
+    /** Signs DAVE in with a fresh consent (a new refresh token) and returns that token. */
+    async function signInWithRefreshToken(agent: ReturnType<Harness['client']>): Promise<string> {
+      const state = await getState(agent);
+      const code = h.emulator.issueCode({
+        account: DAVE,
+        clientId: CLIENT.clientId,
+        prompt: 'consent',
+      });
+      await agent
+        .post(`/gconnect?state=${encodeURIComponent(state)}`)
+        .type('application/octet-stream')
+        .send(code)
+        .expect(200);
+      const row = grantOf(DAVE);
+      if (!row?.refresh_token) throw new Error('no refresh token stored');
+      const cipher = createTokenCipher(devTokenKeys(h.config.dataDir));
+      return cipher.open(row.refresh_token, { userId: row.user_id, column: 'refresh_token' });
+    }
+
+    function grantOf(email: string) {
+      return db
+        .prepare(
+          `SELECT g.user_id, g.refresh_token, g.refresh_prefix_mac, g.refresh_hash_mac
+           FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?`,
+        )
+        .get(email) as
+        | {
+            user_id: number;
+            refresh_token: string | null;
+            refresh_prefix_mac: string | null;
+            refresh_hash_mac: string | null;
+          }
+        | undefined;
+    }
+
+    it.each(['hash_base64_sha512_sha512', 'prefix'] as const)(
+      'then a token-revoked naming the stored refresh token by %s deletes that grant, and the sessions stay',
+      async (alg) => {
+        const agent = h.client();
+        const token = await signInWithRefreshToken(agent);
+        const stored = grantOf(DAVE)!;
+        // Only keyed hashes are stored, never the identifiers themselves.
+        expect(stored.refresh_prefix_mac).toMatch(/^[\w-]{43}$/);
+        expect(stored.refresh_prefix_mac).not.toBe(token.slice(0, 16));
+        expect(stored.refresh_hash_mac).toMatch(/^[\w-]{43}$/);
+
+        // Another token (another prefix, another hash) matches nothing.
+        await emit({ type: 'token-revoked', token: `x${token}`, tokenIdentifierAlg: alg });
+        expect(grantOf(DAVE)).toBeDefined();
+        await emit({ type: 'token-revoked', token, tokenIdentifierAlg: alg });
+        expect(grantOf(DAVE)).toBeUndefined();
+        expect(await signedInAs(agent)).toBe(DAVE);
+      },
+    );
+  });
+
+  it('then tokens-revoked deletes the stored Google grant, with no call to Google', async () => {
+    await signInOk(h, h.client(), ALICE);
+    const userId = userIdOf(ALICE);
+    expect(grantCount(userId)).toBe(1);
+
+    await emit({ type: 'tokens-revoked', account: ALICE });
+
+    expect(grantCount(userId)).toBe(0);
+    expect(h.emulator.calls('revoke')).toHaveLength(0);
+  });
+
+  it('then tokens-revoked keeps a grant stored after Google revoked, and sessions-revoked keeps the grant', async () => {
+    await signInOk(h, h.client(), FRANK);
+    const userId = userIdOf(FRANK);
+    await emit({ type: 'sessions-revoked', account: FRANK });
+    expect(grantCount(userId)).toBe(1);
+
+    // A sign-in after the revocation (the app's clock ahead of the token's iat): its grant is new.
+    advanceClock(60_000);
+    const agent = h.client();
+    await signInOk(h, agent, FRANK);
+    await emit({ type: 'tokens-revoked', account: FRANK });
+    expect(grantCount(userId)).toBe(1);
+    expect(await signedInAs(agent)).toBe(FRANK);
+  });
+
+  it('then account-disabled for hijacking ends the sessions and refuses sign-in until account-enabled', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    try {
+      await emit({ type: 'account-disabled', account: ALICE, reason: 'hijacking' });
+      expect(await signedInAs(agent)).toBeUndefined();
+      await expect(signInOk(h, h.client(), ALICE)).rejects.toThrow(/403/);
+    } finally {
+      await emit({ type: 'account-enabled', account: ALICE });
+    }
+    await signInOk(h, agent, ALICE);
+    expect(await signedInAs(agent)).toBe(ALICE);
+  });
+
+  it('then account-disabled for another reason keeps sessions but refuses new sign-ins', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, BOB);
+    try {
+      await emit({ type: 'account-disabled', account: BOB, reason: 'bulk-account' });
+      expect(await signedInAs(agent)).toBe(BOB);
+      await expect(signInOk(h, h.client(), BOB)).rejects.toThrow(/403/);
+    } finally {
+      await emit({ type: 'account-enabled', account: BOB });
+    }
+    await signInOk(h, h.client(), BOB);
+  });
+
+  it('then an account-enabled Google issued before an account-disabled, delivered after it, changes nothing', async () => {
+    await signInOk(h, h.client(), IVAN);
+    // In Google's order: disabled at t, then an enabled of t - 60 s arrives late.
+    const t = Math.floor(Date.now() / 1000) - 600;
+    try {
+      await emit({ type: 'account-disabled', account: IVAN, reason: 'bulk-account', issuedAt: t });
+      expect(await emit({ type: 'account-enabled', account: IVAN, issuedAt: t - 60 })).toEqual({
+        statuses: [202],
+      });
+      await expect(signInOk(h, h.client(), IVAN)).rejects.toThrow(/403/);
+    } finally {
+      await emit({ type: 'account-enabled', account: IVAN, issuedAt: t + 60 });
+    }
+    await signInOk(h, h.client(), IVAN);
+    // ...and an account-disabled older than that enabled, delivered last, changes nothing either.
+    await emit({
+      type: 'account-disabled',
+      account: IVAN,
+      reason: 'bulk-account',
+      issuedAt: t + 30,
+    });
+    await signInOk(h, h.client(), IVAN);
+  });
+
+  it('then an account Google disabled, deleted by whoever is still signed in, cannot sign straight back in', async () => {
+    const hijacker = h.client();
+    await signInOk(h, hijacker, GRACE);
+    // Not for hijacking: the session stays, and deletes the account.
+    await emit({ type: 'account-disabled', account: GRACE, reason: 'bulk-account' });
+    await hijacker
+      .post('/account/delete')
+      .set('Accept', 'application/json')
+      .send({ confirm: true })
+      .expect(200);
+    expect(h.userRows().some((u) => u.email === GRACE)).toBe(false);
+    await expect(signInOk(h, h.client(), GRACE)).rejects.toThrow(/403/);
+    expect(h.userRows().some((u) => u.email === GRACE)).toBe(false);
+  });
+
+  it('then an account-disabled for an account deleted before it arrived still refuses its sign-in', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, HEIDI);
+    await agent.post('/account/delete').set('Accept', 'application/json').send({ confirm: true });
+    expect(await emit({ type: 'account-disabled', account: HEIDI, reason: 'hijacking' })).toEqual({
+      statuses: [202],
+    });
+    await expect(signInOk(h, h.client(), HEIDI)).rejects.toThrow(/403/);
+  });
+
+  it('then account-credential-change-required is recorded for the account page', async () => {
+    await signInOk(h, h.client(), ALICE);
+    await emit({ type: 'account-credential-change-required', account: ALICE });
+    const row = db
+      .prepare(
+        `SELECT credential_change_required_at AS at FROM account_security
+         JOIN users ON users.id = account_security.user_id WHERE users.email = ?`,
+      )
+      .get(ALICE) as { at: number | null } | undefined;
+    expect(row?.at).toBeGreaterThan(0);
+  });
+
+  it('then a verification event is logged with its state', async () => {
+    await emit({ type: 'verification', state: 'state-1234' });
+    expect(
+      h.logs.some((l) => l.includes('RISC verification event') && l.includes('state-1234')),
+    ).toBe(true);
+  });
+
+  it('then an event for an unknown Google account is accepted and changes nothing', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ALICE);
+    await emit({ type: 'sessions-revoked', account: 'carol@example.com' });
+    expect(await signedInAs(agent)).toBe(ALICE);
+  });
+});
+
+describe('when the same event is delivered twice', () => {
+  it('then both answers are 202 and it acts once', async () => {
+    await signInOk(h, h.client(), ALICE);
+    const before = loggedEvents('RISC event applied');
+    expect(await emit({ type: 'sessions-revoked', account: ALICE, twice: true })).toEqual({
+      statuses: [202, 202],
+    });
+    expect(loggedEvents('RISC event applied') - before).toBe(1);
+  });
+});
+
+describe('when the token is not a valid security event', () => {
+  const refusals: [string, Record<string, unknown>, string][] = [
+    ['a bad signature', { badSignature: true }, 'invalid_key'],
+    ['a key Google does not publish', { unknownKey: true }, 'invalid_key'],
+    ['alg none', { unsigned: true }, 'invalid_key'],
+    ['another audience', { audience: 'other.apps.googleusercontent.com' }, 'invalid_audience'],
+    ['another issuer', { issuer: 'https://evil.example/' }, 'invalid_issuer'],
+  ];
+  for (const [name, fault, code] of refusals) {
+    it(`then ${name} gives 400 ${code} and nothing changes`, async () => {
+      const agent = h.client();
+      await signInOk(h, agent, ALICE);
+      const events = db.prepare('SELECT count(*) AS n FROM security_events').get() as { n: number };
+      expect(await emit({ type: 'sessions-revoked', account: ALICE, ...fault })).toEqual({
+        statuses: [400],
+      });
+      expect(await signedInAs(agent)).toBe(ALICE);
+      expect(db.prepare('SELECT count(*) AS n FROM security_events').get()).toEqual(events);
+      expect(h.logs.some((l) => l.includes('RISC event refused') && l.includes(code))).toBe(true);
+    });
+  }
+
+  it('then a flood of unknown kids costs one refetch of the keys a minute', async () => {
+    await emit({ type: 'verification', state: 'warm' });
+    pastRefetchRation();
+    h.emulator.resetCalls();
+    for (let i = 0; i < 3; i++) {
+      expect(await emit({ type: 'sessions-revoked', account: ALICE, unknownKey: true })).toEqual({
+        statuses: [400],
+      });
+    }
+    expect(h.emulator.calls('certs')).toHaveLength(1);
+  });
+
+  it('then after Google rotates its key, an event signed with the new key costs one refetch and is applied', async () => {
+    const agent = h.client();
+    await signInOk(h, agent, ERIN);
+    await emit({ type: 'verification', state: 'warm' });
+    pastRefetchRation();
+    await h.emulator.rotateKey();
+    h.emulator.resetCalls();
+    expect(await emit({ type: 'sessions-revoked', account: ERIN })).toEqual({ statuses: [202] });
+    expect(h.emulator.calls('certs')).toHaveLength(1);
+    expect(await signedInAs(agent)).toBeUndefined();
+  });
+
+  it.each([
+    ['garbage', 'application/secevent+jwt', 'not a jwt'],
+    ['an empty body', 'application/secevent+jwt', ''],
+    ['JSON', 'application/json', '{"events":{}}'],
+  ])('then %s gives 400', async (_name, type, body) => {
+    const res = await fetch(`${h.url}/risc`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { err: string }).err).toBe('invalid_request');
+  });
+
+  it('then a body over 8 KiB gives 413', async () => {
+    const res = await fetch(`${h.url}/risc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/secevent+jwt' },
+      body: 'a'.repeat(9 * 1024),
+    });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe("when Google's key set cannot be read", () => {
+  const faults: [string, Fault][] = [
+    ['a 500', { kind: 'status', status: 500 }],
+    [
+      'a page that is not JSON',
+      { kind: 'status', status: 200, body: '<html>', contentType: 'text/html' },
+    ],
+    ['JSON that is not a JWK Set', { kind: 'status', status: 200, body: { keys: 'none' } }],
+    ['a dropped connection', { kind: 'reset' }],
+    ['no answer before the deadline', { kind: 'hang', ms: 30_000 }],
+  ];
+  it.each(faults)(
+    'then with %s the last good set still verifies, a key not yet read gets 503 (Google delivers again), and once the set can be read the event is applied',
+    async (name, fault) => {
+      await emit({ type: 'verification', state: 'warm' });
+      pastRefetchRation(); // the set is due for its scheduled reload
+      h.emulator.inject('certs', fault, { times: 2 });
+      h.emulator.resetCalls();
+      const kept = `kept ${name}`;
+      expect(await emit({ type: 'verification', state: kept })).toEqual({ statuses: [202] });
+      expect(h.emulator.calls('certs')).toHaveLength(1);
+      expect(h.logs.some((l) => l.includes(kept))).toBe(true);
+
+      await h.emulator.rotateKey();
+      const refused = loggedEvents('RISC event refused');
+      const later = `later ${name}`;
+      expect(await emit({ type: 'verification', state: later })).toEqual({ statuses: [503] });
+      expect(h.logs.some((l) => l.includes(later))).toBe(false);
+      expect(loggedEvents('RISC event refused')).toBe(refused);
+
+      h.emulator.clearFaults();
+      pastRefetchRation();
+      expect(await emit({ type: 'verification', state: later })).toEqual({ statuses: [202] });
+      expect(h.logs.some((l) => l.includes(later))).toBe(true);
+    },
+  );
+});
+
+describe('npm run risc:register', () => {
+  it('then it registers the receiver with a service-account key and Google sends a verification event', async () => {
+    const keyFile = join(h.dataDir, 'service-account.json');
+    writeFileSync(keyFile, JSON.stringify(await serviceAccount()));
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/bin/risc-register.ts',
+        '--key-file',
+        keyFile,
+        '--receiver-url',
+        `${h.url}/risc`,
+      ],
+      {
+        env: { ...process.env, GOOGLE_EMULATOR_URL: h.emulator.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain('status: {"status":"enabled"}');
+    const state = /state ([0-9a-f]{16})/.exec(out)?.[1];
+    expect(state).toBeDefined();
+    expect(h.logs.some((l) => l.includes('RISC verification event') && l.includes(state!))).toBe(
+      true,
+    );
+  });
+
+  it('then a key the emulator never issued is refused', async () => {
+    const key = await serviceAccount();
+    const forged = { ...key, client_email: 'someone-else@emulator.iam.gserviceaccount.com' };
+    await expect(
+      updateStream({ key: forged, apiBase: h.emulator.url, timeoutMs: 5000 }, `${h.url}/risc`),
+    ).rejects.toThrow(/401/);
+  });
+});
