@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/from-env.js';
 import { CLIENT } from '../support/client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitUntil } from '../support/wait-until.js';
