@@ -51,6 +51,8 @@ export interface AppConfig {
   allowedAccounts: AllowedAccounts;
   /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
   googleScopes?: string[];
+  /** The app's Android and iOS client IDs (GOOGLE_NATIVE_CLIENT_IDS); default none. */
+  googleNativeClientIds?: string[];
   /** Concurrent sessions per user; the oldest end at sign-in beyond it (maxSessionsPerUser). */
   maxSessionsPerUser: number;
   /** How recent a sign-in must be to end sessions (accountReauthMinutes, in ms). */
@@ -235,6 +237,7 @@ export function createApp(deps: AppDeps): Express {
       baseUrl: config.baseUrl,
       nonceKeys,
       nonceBinding,
+      nativeClientIds: config.googleNativeClientIds ?? [],
     }),
   );
   app.use(

@@ -16,7 +16,7 @@ export type { GoogleClientOptions } from './configuration.js';
 export interface GoogleClient {
   /** Trades a one-time code for tokens. Called once per code: never retried. */
   exchangeCode(grant: CodeGrant): Promise<GoogleTokens>;
-  verifyIdToken(idToken: string, expected?: { nonce?: string }): Promise<IdTokenClaims>;
+  verifyIdToken(idToken: string, expected?: ExpectedIdToken): Promise<IdTokenClaims>;
   tokenInfo(accessToken: string): Promise<TokenInfo>;
   userInfo(accessToken: string): Promise<UserInfo>;
   /** A new access token for a stored refresh token; once, with the deadline, never retried. */
@@ -67,6 +67,16 @@ export interface UserInfo {
 export interface IdTokenClaims extends UserInfo {
   nonce?: string;
   [claim: string]: unknown;
+}
+
+/** What an ID token must carry beyond Google's signature, issuer and times. */
+export interface ExpectedIdToken {
+  nonce?: string;
+  /**
+   * The client IDs its `aud` and `azp` may name; default: only our web client. The app's own
+   * Android and iOS clients are added for their tokens (POST /auth/google/native).
+   */
+  clients?: readonly string[];
 }
 
 export interface TokenInfo {
