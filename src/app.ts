@@ -22,7 +22,7 @@ import { isCredentialFormPost } from './routes/credential.js';
 import type { Readiness } from './routes/health.js';
 import { SIGN_IN_FAILED_PATH } from './routes/pages.js';
 import { CALLBACK_PATH } from './routes/redirect-flow.js';
-import type { AllowedAccounts } from './signin/allowed-accounts.js';
+import { hostedDomainHint, type AllowedAccounts } from './signin/allowed-accounts.js';
 import { deriveNonceKeys } from './signin/nonce.js';
 import { nonceBindingCookie } from './http/nonce-binding-cookie.js';
 import './signin/session-data.js';
@@ -218,6 +218,7 @@ export function createApp(deps: AppDeps): Express {
       nonceBinding,
       gsi: config.gsi,
       allowedDomains: config.allowedAccounts.domains,
+      hostedDomain: hostedDomainHint(config.allowedAccounts),
       scopes: config.googleScopes,
     }),
   );

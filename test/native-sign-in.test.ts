@@ -166,3 +166,21 @@ describe('POST /auth/google/native with ALLOWED_DOMAINS', () => {
     expect(allowed.userRows()).toEqual([]);
   });
 });
+
+describe('POST /auth/google/native and the failed sign-in limit', () => {
+  let limited: Harness;
+  useHarness(
+    { env: { GOOGLE_NATIVE_CLIENT_IDS: ANDROID, RATE_LIMIT_PER_MINUTE: '2' } },
+    (s) => ({ h: limited } = s),
+  );
+
+  it('when a client fails to sign in as often as the limit allows, then its next attempt is 429', async () => {
+    const post = () =>
+      supertest(limited.url).post('/auth/google/native').send({ credential: 'not-a-token' });
+    expect((await post()).status).toBe(401);
+    expect((await post()).status).toBe(401);
+    const res = await post();
+    expect(res.status).toBe(429);
+    expect(res.body).toBe('Too many sign-in attempts; try again later.');
+  });
+});
