@@ -21,11 +21,11 @@ export async function verifyIdToken(
   idToken: string,
   expected: ExpectedIdToken = {},
 ): Promise<IdTokenClaims> {
-  const clients = expected.clients ?? [config.clientId];
   const header = decodeHeader(idToken);
   // RS256 only: `none` and HMAC (keyed with our own client secret) are forgeries.
   if (header.alg !== 'RS256') throw invalidIdToken('alg is not RS256');
   const known = await callGoogle('certs', () => config.keys.keysFor(header.kid), config.logger);
+  const clients = expected.clients ?? [config.clientId];
   const payload = await checkSignedJwt(config, idToken, candidateKeys(header.kid, known), clients);
   if (!payload || typeof payload.sub !== 'string' || payload.sub === '')
     throw invalidIdToken('no sub');
