@@ -36,10 +36,13 @@
           auto_select: root.dataset.autoSelect === 'on',
           cancel_on_tap_outside: true,
           context: 'signin',
-          // One Tap through the browser's FedCM, as Google now requires for the prompt.
+          // One Tap and the button through the browser's FedCM, as Google now requires.
           use_fedcm_for_prompt: true,
+          use_fedcm_for_button: true,
           itp_support: true,
         },
+        // The same hd and login_hint as the popup's (login.js).
+        window.gconnectSignIn.hints(),
         delivery,
       ),
     );

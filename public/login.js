@@ -137,22 +137,35 @@
     }
   }
 
+  // hd: the one allowed Workspace domain; login_hint: the signed-in account, signing in again.
+  function googleHints() {
+    const hints = {};
+    if (root.dataset.hd) hints.hd = root.dataset.hd;
+    if (root.dataset.loginHint) hints.login_hint = root.dataset.loginHint;
+    return hints;
+  }
+
   function client() {
     if (!codeClient) {
-      codeClient = window.google.accounts.oauth2.initCodeClient({
-        client_id: root.dataset.clientId,
-        scope: root.dataset.scope || 'openid email profile',
-        // Incremental authorization: the new code's tokens cover the scopes granted before too.
-        include_granted_scopes: true,
-        ux_mode: 'popup',
-        callback: onCode,
-        error_callback: onError,
-      });
+      codeClient = window.google.accounts.oauth2.initCodeClient(
+        Object.assign(
+          {
+            client_id: root.dataset.clientId,
+            scope: root.dataset.scope || 'openid email profile',
+            // Incremental authorization: the new code's tokens cover the scopes granted before too.
+            include_granted_scopes: true,
+            ux_mode: 'popup',
+            callback: onCode,
+            error_callback: onError,
+          },
+          googleHints(),
+        ),
+      );
     }
     return codeClient;
   }
 
-  window.gconnectSignIn = { send: sendSignIn };
+  window.gconnectSignIn = { send: sendSignIn, hints: googleHints };
 
   button.addEventListener('click', () => {
     say('');

@@ -91,6 +91,8 @@ export function renderGsiIdScript(emulatorBase: string): string {
     params.set('origin', window.location.origin);
     params.set('mode', mode);
     if (config.nonce) params.set('nonce', config.nonce);
+    if (config.hd) params.set('hd', config.hd);
+    if (config.login_hint) params.set('login_hint', config.login_hint);
     Object.keys(extra || {}).forEach(function (name) { params.set(name, extra[name]); });
     return EMULATOR_BASE + '/gsi/select?' + params.toString();
   }

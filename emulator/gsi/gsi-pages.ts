@@ -25,6 +25,8 @@ function requestFields(request: GsiRequest): string {
     hiddenField('nonce', request.nonce),
     hiddenField('login_uri', request.loginUri),
     hiddenField('g_csrf_token', request.csrfToken),
+    hiddenField('hd', request.hd),
+    hiddenField('login_hint', request.loginHint),
   ].join('\n');
 }
 
@@ -42,6 +44,7 @@ export function renderGsiChooser(request: GsiRequest, accounts: readonly TestAcc
         fields: requestFields(request),
       },
       accounts,
+      { hd: request.hd, loginHint: request.loginHint },
     ),
   });
 }

@@ -20,6 +20,10 @@ export interface GsiRequest {
   csrfToken?: string;
   /** onetap: sign a returning account straight in (its choice is remembered by the emulator). */
   autoSelect: boolean;
+  /** `hd`: the chooser offers only this Workspace domain's accounts. */
+  hd?: string;
+  /** `login_hint`: the account (email or sub) the chooser preselects. */
+  loginHint?: string;
 }
 
 export interface GsiRequestError {
@@ -78,6 +82,8 @@ export function parseGsiRequest(
     loginUri: mode === 'redirect' ? loginUri : undefined,
     csrfToken: mode === 'redirect' ? csrfToken : undefined,
     autoSelect: mode === 'onetap' && params.get('auto_select') === 'true',
+    hd: optional(params, 'hd'),
+    loginHint: optional(params, 'login_hint'),
   };
 }
 

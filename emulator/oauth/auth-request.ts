@@ -12,6 +12,10 @@ export interface AuthRequest {
   accessType?: 'online' | 'offline';
   prompt?: string;
   includeGrantedScopes?: boolean;
+  /** `hd`: the chooser offers only this Workspace domain's accounts. */
+  hd?: string;
+  /** `login_hint`: the account (email or sub) the chooser preselects. */
+  loginHint?: string;
 }
 
 export interface RegisteredClient {
@@ -122,6 +126,8 @@ export function parseAuthRequest(
     accessType,
     prompt: optional(params, 'prompt'),
     includeGrantedScopes: params.get('include_granted_scopes') === 'true' || undefined,
+    hd: optional(params, 'hd'),
+    loginHint: optional(params, 'login_hint'),
   };
 }
 

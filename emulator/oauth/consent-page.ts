@@ -80,12 +80,15 @@ function requestFields(request: AuthRequest): string {
     hiddenField('access_type', request.accessType),
     hiddenField('prompt', request.prompt),
     hiddenField('include_granted_scopes', request.includeGrantedScopes ? 'true' : undefined),
+    hiddenField('hd', request.hd),
+    hiddenField('login_hint', request.loginHint),
   ].join('\n');
 }
 
-function accountButton(account: TestAccount): string {
+function accountButton(account: TestAccount, preselected = false): string {
   const unverified = account.emailVerified ? '' : '<span class="tag">email not verified</span>';
-  return `<li><button class="account" type="submit" name="account" value="${escapeHtml(account.sub)}">
+  const mark = preselected ? ' autofocus aria-current="true" data-login-hint' : '';
+  return `<li><button class="account" type="submit" name="account" value="${escapeHtml(account.sub)}"${mark}>
 <img src="${escapeHtml(account.picture)}" alt="" width="36" height="36">
 <span class="who"><span>${escapeHtml(account.name)}</span>
 <span class="email">${escapeHtml(account.email)}</span>${unverified}</span>
@@ -99,16 +102,41 @@ function accountButton(account: TestAccount): string {
 export function accountChooser(
   chooser: { heading: string; destination: string; action: string; fields: string },
   accounts: readonly TestAccount[],
+  hints: AccountHints = {},
 ): string {
+  const offered = offeredAccounts(accounts, hints);
   return `<h1>${escapeHtml(chooser.heading)}</h1>
 <p>to continue to <code>${escapeHtml(chooser.destination)}</code></p>
 <form method="post" action="${escapeHtml(chooser.action)}">
 ${chooser.fields}
 <ul>
-${accounts.map(accountButton).join('\n')}
+${offered.accounts.map((a) => accountButton(a, a === offered.preselected)).join('\n')}
 </ul>
+${offered.accounts.length === 0 ? `<p class="none">No account of ${escapeHtml(hints.hd ?? '')} is signed in.</p>` : ''}
 <div class="actions"><button class="cancel" type="submit" name="action" value="cancel">Cancel</button></div>
 </form>`;
+}
+
+/** Google's hints to its chooser: `hd` (a Workspace domain) and `login_hint` (email or sub). */
+export interface AccountHints {
+  hd?: string | undefined;
+  loginHint?: string | undefined;
+}
+
+/**
+ * The accounts the chooser offers, as Google does: with `hd` only that domain's Workspace
+ * accounts; the `login_hint` account (by email or sub) first and preselected.
+ */
+export function offeredAccounts(
+  accounts: readonly TestAccount[],
+  hints: AccountHints,
+): { accounts: TestAccount[]; preselected: TestAccount | undefined } {
+  const inDomain =
+    hints.hd === undefined ? [...accounts] : accounts.filter((a) => a.hd === hints.hd);
+  const hint = hints.loginHint?.toLowerCase();
+  const preselected = inDomain.find((a) => a.sub === hint || a.email.toLowerCase() === hint);
+  const rest = inDomain.filter((a) => a !== preselected);
+  return { accounts: preselected ? [preselected, ...rest] : rest, preselected };
 }
 
 export function renderConsentPage(request: AuthRequest, accounts: readonly TestAccount[]): string {
@@ -122,6 +150,7 @@ export function renderConsentPage(request: AuthRequest, accounts: readonly TestA
       fields: requestFields(request),
     },
     accounts,
+    { hd: request.hd, loginHint: request.loginHint },
   );
   return renderPage({
     title: 'Emulated Google — choose an account',

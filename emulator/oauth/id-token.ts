@@ -22,6 +22,8 @@ export interface IdTokenRequest {
   account: TestAccount;
   clientId: string;
   clientSecret: string;
+  /** `azp` when it is not `clientId` (an Android app's client; `aud` stays `clientId`). */
+  azp?: string | undefined;
   /** The code flow's access token, hashed into `at_hash`; the button's credentials have none. */
   accessToken?: string;
   nonce?: string;
@@ -107,7 +109,7 @@ export class IdTokenIssuer {
     const iat = Math.floor(req.nowMs / 1000);
     return {
       iss: req.issuer,
-      azp: req.clientId,
+      azp: req.azp ?? req.clientId,
       aud: req.clientId,
       sub: account.sub,
       ...(account.hd ? { hd: account.hd } : {}),

@@ -28,7 +28,13 @@ export interface IssueCodeRequest {
 export interface IssueCredentialRequest {
   /** Email or sub of one of the emulator's accounts. */
   account: string;
+  /** The token's `aud`: the client it was issued to (registered with the emulator). */
   clientId: string;
+  /**
+   * The token's `azp` when it is not `clientId`: an Android app's client ID, whose tokens name
+   * the web client as `aud` and the Android client as `azp` (iOS's name the iOS client in both).
+   */
+  azp?: string;
   /** The nonce the page passed to google.accounts.id.initialize. */
   nonce?: string;
 }

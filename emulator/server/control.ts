@@ -56,6 +56,7 @@ export const createCredential: Handler = async (state, { params }) => {
     const { credential } = await state.issueCredential({
       account,
       clientId,
+      azp: form.get('azp') ?? undefined,
       nonce: form.get('nonce') ?? undefined,
     });
     return jsonReply(201, { credential });

@@ -313,6 +313,7 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
           account,
           clientId: client.clientId,
           clientSecret: client.clientSecret,
+          azp: req.azp,
           nonce: req.nonce,
           jti: randomBytes(16).toString('hex'),
           nowMs: now(),

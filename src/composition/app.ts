@@ -22,7 +22,7 @@ import { isCredentialFormPost } from '../routes/sign-in/credential.js';
 import type { Readiness } from '../routes/operations/health.js';
 import { SIGN_IN_FAILED_PATH, type GsiPageOptions } from '../routes/pages/pages.js';
 import { CALLBACK_PATH } from '../routes/sign-in/redirect-flow.js';
-import type { AllowedAccounts } from '../signin/allowed-accounts.js';
+import { hostedDomainHint, type AllowedAccounts } from '../signin/allowed-accounts.js';
 import { deriveNonceKeys } from '../signin/nonce.js';
 import { nonceBindingCookie } from '../http/nonce-binding-cookie.js';
 import '../http/session/session-data.js';
@@ -52,6 +52,8 @@ export interface AppConfig {
   allowedAccounts: AllowedAccounts;
   /** Extra Google scopes beyond `openid email profile` (GOOGLE_SCOPES); default none. */
   googleScopes?: string[];
+  /** The app's Android and iOS client IDs (GOOGLE_NATIVE_CLIENT_IDS); default none. */
+  googleNativeClientIds?: string[];
   /** Concurrent sessions per user; the oldest end at sign-in beyond it (maxSessionsPerUser). */
   maxSessionsPerUser: number;
   /** How recent a sign-in must be to end sessions (accountReauthMinutes, in ms). */
@@ -208,6 +210,7 @@ export function createApp(deps: AppDeps): Express {
       nonceBinding,
       gsi: config.gsi,
       allowedDomains: config.allowedAccounts.domains,
+      hostedDomain: hostedDomainHint(config.allowedAccounts),
       scopes: config.googleScopes,
     }),
   );
@@ -227,6 +230,7 @@ export function createApp(deps: AppDeps): Express {
       baseUrl: config.baseUrl,
       nonceKeys,
       nonceBinding,
+      nativeClientIds: config.googleNativeClientIds ?? [],
     }),
   );
   app.use(

@@ -181,6 +181,7 @@ function routerConfig(config: Config, extras: GconnectExtras): AppConfig {
     allowedAccounts: config.allowedAccounts,
     gsi: config.gsi,
     googleScopes: config.google.scopes,
+    googleNativeClientIds: config.google.nativeClientIds,
     maxSessionsPerUser: config.maxSessionsPerUser,
     accountReauthMs: config.accountReauthMs,
     page: extras.page,

@@ -140,6 +140,7 @@ function optionsOf(config: Config): GconnectOptions {
       ...(google.emulatorUrl === undefined ? {} : { emulatorUrl: google.emulatorUrl }),
       timeoutMs: google.timeoutMs,
       scopes: google.scopes,
+      nativeClientIds: google.nativeClientIds,
     },
     database: database.kind === 'sqlite' ? `file:${database.path}` : database.url,
     sqlite: { busyTimeoutMs: config.databaseBusyTimeoutMs },

@@ -13,6 +13,8 @@ export type GoogleClientOptions = (
   timeoutMs?: number;
   /** Google scopes beyond `openid email profile` the sign-in asks for. Default none. */
   scopes?: string[];
+  /** The app's own Android and iOS client IDs, whose ID tokens POST /auth/google/native accepts. */
+  nativeClientIds?: string[];
 };
 
 /**

@@ -29,6 +29,8 @@ export interface Config {
     timeoutMs: number;
     /** Extra scopes beyond `openid email profile`, asked for incrementally. */
     scopes: string[];
+    /** The app's Android and iOS client IDs: their ID tokens sign in at /auth/google/native. */
+    nativeClientIds: string[];
   };
   /** Encrypt Google tokens at rest; the first seals. Undefined outside production: generated. */
   tokenEncryptionKeys: TokenKey[] | undefined;
@@ -134,6 +136,13 @@ export function resolveSettings(
   const baseUrl = readBaseUrl(c);
   const tokenEncryptionKeys = readTokenKeys(c);
   const scopes = checkEach(c, 'scopes', v.scopes, SCOPE, 'a scope');
+  const nativeClientIds = checkEach(
+    c,
+    'nativeClientIds',
+    v.nativeClientIds,
+    CLIENT_ID,
+    'a client ID like 123-abc.apps.googleusercontent.com',
+  );
 
   if (!(LOG_LEVELS as readonly string[]).includes(v.logLevel)) {
     problems.push(
@@ -167,6 +176,7 @@ export function resolveSettings(
       emulatorUrl,
       timeoutMs: v.googleTimeoutMs,
       scopes,
+      nativeClientIds,
     },
     tokenEncryptionKeys,
     session: {
@@ -196,6 +206,8 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 /** A scope is a URL or a bare word (RFC 6749 §3.3: no spaces, quotes or backslashes). */
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+/** An OAuth client ID: Google's are `NUMBER-RANDOM.apps.googleusercontent.com`. */
+const CLIENT_ID = /^[\w.-]{1,255}$/;
 
 /** Each entry of a list that does not look right is named. */
 function checkEach(

@@ -336,6 +336,13 @@ export const SETTINGS = {
     default: [],
     kind: list(/\s+/),
   },
+  nativeClientIds: {
+    env: 'GOOGLE_NATIVE_CLIENT_IDS',
+    option: 'google.nativeClientIds',
+    doc: "The app's own Android and iOS OAuth client IDs (comma-separated in the variable): POST /auth/google/native accepts their ID tokens.",
+    default: [],
+    kind: list(/,/),
+  },
   maxSessionsPerUser: {
     env: 'MAX_SESSIONS_PER_USER',
     option: 'maxSessionsPerUser',

@@ -5,6 +5,7 @@ import type { GoogleEndpoints } from './endpoints.js';
 import { verifyIdToken } from './id-token.js';
 import type {
   CodeGrant,
+  ExpectedIdToken,
   GoogleTokens,
   IdTokenClaims,
   RefreshedTokens,
@@ -17,6 +18,7 @@ import { refreshAccessToken } from './token-refresh.js';
 export type { GoogleClientOptions } from './configuration.js';
 export type {
   CodeGrant,
+  ExpectedIdToken,
   GoogleTokens,
   IdTokenClaims,
   RefreshedTokens,
@@ -32,7 +34,7 @@ export type {
 export interface GoogleClient {
   /** Trades a one-time code for tokens. Called once per code: never retried. */
   exchangeCode(grant: CodeGrant): Promise<GoogleTokens>;
-  verifyIdToken(idToken: string, expected?: { nonce?: string }): Promise<IdTokenClaims>;
+  verifyIdToken(idToken: string, expected?: ExpectedIdToken): Promise<IdTokenClaims>;
   tokenInfo(accessToken: string): Promise<TokenInfo>;
   userInfo(accessToken: string): Promise<UserInfo>;
   /** A new access token for a stored refresh token; once, with the deadline, never retried. */

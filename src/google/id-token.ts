@@ -4,7 +4,7 @@ import { AppError, Messages } from '../core/errors.js';
 import { callGoogle } from './call-boundary.js';
 import type { SigningKeys } from './cert-cache.js';
 import type { GoogleConfiguration } from './configuration.js';
-import type { IdTokenClaims } from './types.js';
+import type { ExpectedIdToken, IdTokenClaims } from './types.js';
 
 /** Clock skew allowed on `iat`/`exp`: google-auth-library's fixed 300 s. */
 export const ID_TOKEN_CLOCK_SKEW_SECONDS = 300;
@@ -14,20 +14,23 @@ const jwtHeader = z.looseObject({ alg: z.string(), kid: z.string().optional() })
 /**
  * Checks an ID token as DESIGN.md says: RS256 only, signature against Google's keys, `aud` = our
  * client, `iss` one of Google's issuers, `exp`/`iat`, and, when the flow sent one, the nonce.
+ * `expected.clients` widens "our client" for `aud` and `azp` to the app's native clients.
  */
 export async function verifyIdToken(
   config: GoogleConfiguration,
   idToken: string,
-  expected: { nonce?: string } = {},
+  expected: ExpectedIdToken = {},
 ): Promise<IdTokenClaims> {
   const header = decodeHeader(idToken);
   // RS256 only: `none` and HMAC (keyed with our own client secret) are forgeries.
   if (header.alg !== 'RS256') throw invalidIdToken('alg is not RS256');
   const known = await callGoogle('certs', () => config.keys.keysFor(header.kid), config.logger);
-  const payload = await checkSignedJwt(config, idToken, candidateKeys(header.kid, known));
+  const clients = expected.clients ?? [config.clientId];
+  const payload = await checkSignedJwt(config, idToken, candidateKeys(header.kid, known), clients);
   if (!payload || typeof payload.sub !== 'string' || payload.sub === '')
     throw invalidIdToken('no sub');
-  if (payload.azp !== undefined && payload.azp !== config.clientId)
+  // Android's tokens: aud = the web client, azp = the Android client; iOS's: both the iOS one.
+  if (payload.azp !== undefined && !clients.includes(payload.azp as string))
     throw invalidIdToken('azp is not our client');
   if (expected.nonce !== undefined && payload.nonce !== expected.nonce)
     throw invalidIdToken('nonce mismatch');
@@ -39,6 +42,7 @@ async function checkSignedJwt(
   config: GoogleConfiguration,
   idToken: string,
   keys: SigningKeys,
+  clients: readonly string[],
 ): Promise<Record<string, unknown> | undefined> {
   try {
     const ticket = await config.oauth.verifySignedJwtWithCertsAsync(
@@ -46,7 +50,8 @@ async function checkSignedJwt(
       // Typed as PEM strings, but handed to crypto's verify as they are, which takes a KeyObject
       // too and so skips parsing a PEM on every token.
       keys as unknown as Record<string, string>,
-      config.clientId,
+      // One of these as `aud` (the library accepts a list).
+      [...clients],
       config.endpoints.issuers,
     );
     return ticket.getPayload() as Record<string, unknown> | undefined;

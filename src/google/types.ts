@@ -42,6 +42,16 @@ export interface IdTokenClaims extends UserInfo {
   [claim: string]: unknown;
 }
 
+/** What an ID token must carry beyond Google's signature, issuer and times. */
+export interface ExpectedIdToken {
+  nonce?: string;
+  /**
+   * The client IDs its `aud` and `azp` may name; default: only our web client. The app's own
+   * Android and iOS clients are added for their tokens (POST /auth/google/native).
+   */
+  clients?: readonly string[];
+}
+
 export interface TokenInfo {
   sub?: string;
   aud?: string;

@@ -45,7 +45,7 @@ export function describeFailure(
       return {
         heading: 'Sign in again first',
         text: 'Ending sessions, disconnecting Google and deleting the account need a recent sign-in. Sign in with Google again; you come back to your account page to do it.',
-        action: { href: '/login?returnTo=/account', label: 'Sign in with Google again' },
+        action: { href: '/login?returnTo=/account&reauth=1', label: 'Sign in with Google again' },
       };
     case 'not_found':
       return {

@@ -117,3 +117,13 @@ export const allowPopups: RequestHandler = (_req, res, next) => {
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
   next();
 };
+
+/**
+ * Pages that load Google's script send the origin (never the path) with cross-origin requests:
+ * with helmet's `no-referrer`, Google's script and FedCM cannot see which site asks, and the
+ * personalised button shows no account. Only those pages: elsewhere `no-referrer` stays.
+ */
+export const referrerForGoogle: RequestHandler = (_req, res, next) => {
+  res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+  next();
+};

@@ -29,3 +29,14 @@ export function assertAllowedAccount(profile: GoogleProfile, allowed: AllowedAcc
     throw new AppError(403, Messages.accountNotAllowed, { code: 'account_not_allowed' });
   }
 }
+
+/**
+ * The `hd` hint for Google's authorization requests: with exactly one allowed domain, Google
+ * shows only that domain's accounts. Not when an invited address lies outside the domain: its
+ * account must still be offered. A hint only: assertAllowedAccount still checks the token.
+ */
+export function hostedDomainHint(allowed: AllowedAccounts): string | undefined {
+  const [domain, ...others] = allowed.domains;
+  if (domain === undefined || others.length > 0) return undefined;
+  return allowed.emails.every((email) => email.endsWith(`@${domain}`)) ? domain : undefined;
+}

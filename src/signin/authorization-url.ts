@@ -8,6 +8,23 @@ export interface AuthorizationRequest {
   scopes?: readonly string[];
   /** Force Google's consent screen: the only way to get a new refresh token. */
   promptConsent?: boolean;
+  /** `hd`: Google offers only this Workspace domain's accounts (one allowed domain). */
+  hostedDomain?: string | undefined;
+  /** `login_hint`: the account Google preselects (the signed-in user's `sub`, re-authenticating). */
+  loginHint?: string | undefined;
+}
+
+/**
+ * The `login_hint` of a re-authentication: the signed-in account's `sub`, when the link asked for
+ * one (`?reauth=1`, the account page's "sign in again" and "Reconnect Google"). Not on every
+ * sign-in of a signed-in user: Google then skips its account chooser, and "sign in again to
+ * switch accounts" could not switch.
+ */
+export function reauthLoginHint(
+  session: { userId?: number | undefined; googleSub?: string | undefined },
+  query: Record<string, unknown>,
+): string | undefined {
+  return session.userId !== undefined && query.reauth === '1' ? session.googleSub : undefined;
 }
 
 /** What every sign-in asks for; GOOGLE_SCOPES adds to it. */
@@ -37,6 +54,8 @@ export function buildAuthorizationUrl(endpoint: string, request: AuthorizationRe
     access_type: 'offline',
     include_granted_scopes: 'true',
     ...(request.promptConsent ? { prompt: 'consent' } : {}),
+    ...(request.hostedDomain !== undefined ? { hd: request.hostedDomain } : {}),
+    ...(request.loginHint !== undefined ? { login_hint: request.loginHint } : {}),
   }).toString();
   return url.toString();
 }

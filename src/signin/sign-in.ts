@@ -10,8 +10,11 @@ import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
 import { refuseDisabledAccount } from './disabled-accounts.js';
 
-/** How the browser proved the account: popup code client, redirect flow, or a bare ID token. */
-export type SignInMethod = 'popup' | 'redirect' | 'credential';
+/**
+ * How the client proved the account: popup code client, redirect flow, a bare ID token from the
+ * Google button, or one from the app's own Android or iOS client.
+ */
+export type SignInMethod = 'popup' | 'redirect' | 'credential' | 'native';
 
 /**
  * Google's tokens from a code exchange: kept in the user's grant, encrypted (never in the

@@ -25,10 +25,12 @@ export async function verifyCredential(
   credential: unknown,
   /** The request's nonce binding cookie (src/http/nonce-binding-cookie.ts), if it had one. */
   binding: string | undefined,
+  /** The client IDs `aud` and `azp` may name; default: only the web client. */
+  clients?: readonly string[],
 ): Promise<IdTokenClaims> {
   if (typeof credential !== 'string' || credential === '') throw invalidIdToken('no credential');
   if (credential.length > MAX_CREDENTIAL_LENGTH) throw invalidIdToken('credential too long');
-  const claims = await deps.google.verifyIdToken(credential);
+  const claims = await deps.google.verifyIdToken(credential, clients ? { clients } : {});
   const nowMs = deps.now();
   if (typeof claims.nbf === 'number' && claims.nbf - ID_TOKEN_CLOCK_SKEW_SECONDS > nowMs / 1000) {
     throw invalidIdToken('not yet valid (nbf)');

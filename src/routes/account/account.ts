@@ -4,7 +4,7 @@ import { AppError, Messages } from '../../core/errors.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import { destroySession, type SessionCookie } from '../../http/session/session.js';
-import type { UserStore } from '../../storage/user-store.js';
+import type { User, UserStore } from '../../storage/user-store.js';
 import { currentUser } from '../../http/page-state.js';
 import type { SecurityLog } from '../../storage/security-log.js';
 import { isDatabaseUnavailable } from '../../storage/unavailable.js';
@@ -28,13 +28,18 @@ export function me(deps: AccountDeps): RequestHandler {
       return;
     }
     res.set('Cache-Control', 'no-store');
-    res.json({
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      picture: user.picture,
-      emailVerified: user.emailVerified,
-    });
+    res.json(publicProfile(user));
+  };
+}
+
+/** What /me (and a native sign-in) show of a user: the profile, never a token. */
+export function publicProfile(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    picture: user.picture,
+    emailVerified: user.emailVerified,
   };
 }
 

@@ -5,12 +5,12 @@ import type { GoogleClient } from '../../google/google-client.js';
 import { issueNonce, type NonceKeys } from '../../signin/nonce.js';
 import { renderFailure } from '../../http/error-handler.js';
 import { failureReason, failureStatus } from '../../http/failure-page.js';
-import { requestedScope } from '../../signin/authorization-url.js';
+import { reauthLoginHint, requestedScope } from '../../signin/authorization-url.js';
 import { safeReturnTo } from '../../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../../signin/state.js';
 import { CREDENTIAL_PATH } from '../sign-in/credential.js';
 import { currentUser, takeFlash } from '../../http/page-state.js';
-import type { UserStore } from '../../storage/user-store.js';
+import type { User, UserStore } from '../../storage/user-store.js';
 
 export interface GsiPageOptions {
   /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
@@ -32,6 +32,8 @@ export interface PageDeps {
   gsi: GsiPageOptions;
   /** Named to an account the popup sign-in refuses. */
   allowedDomains: readonly string[];
+  /** The `hd` hint of the popup and the button (see hostedDomainHint). */
+  hostedDomain?: string | undefined;
   /** Extra Google scopes (GOOGLE_SCOPES) the sign-in asks for. */
   scopes?: readonly string[];
 }
@@ -64,12 +66,16 @@ export function loginPage(deps: PageDeps): RequestHandler {
       nonce,
       gsi: deps.gsi,
       loginUri: loginUri(req),
+      redirectSignInUrl: redirectSignInUrl(req),
       // Where the page goes after a popup sign-in: a same-origin path only, else home.
       returnTo: safeReturnTo(req.query.returnTo),
       allowedDomains: deps.allowedDomains.join(', '),
       user: await currentUser(req, deps.users),
       clientId: deps.google.clientId,
       scope: requestedScope(deps.scopes),
+      hostedDomain: deps.hostedDomain ?? '',
+      // A re-authentication (?reauth=1): Google preselects the signed-in account.
+      loginHint: reauthLoginHint(req.session, req.query) ?? '',
       gsiClientUrl: deps.google.endpoints.gsiClient,
       emulator: deps.emulator,
       // A redirect sign-in may come back here (?returnTo=/login): its welcome shows here, once.
@@ -84,6 +90,16 @@ function loginUri(req: Request): string {
   return returnTo === '/'
     ? CREDENTIAL_PATH
     : `${CREDENTIAL_PATH}?${new URLSearchParams({ returnTo }).toString()}`;
+}
+
+/** The page's "Sign in with a redirect instead": its `returnTo` and a re-authentication's mark. */
+function redirectSignInUrl(req: Request): string {
+  const returnTo = safeReturnTo(req.query.returnTo);
+  const query = new URLSearchParams({
+    ...(returnTo === '/' ? {} : { returnTo }),
+    ...(req.query.reauth === '1' ? { reauth: '1' } : {}),
+  }).toString();
+  return query === '' ? '/auth/google' : `/auth/google?${query}`;
 }
 
 export const SIGN_IN_FAILED_PATH = '/sign-in-failed';

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { Messages } from '../../core/errors.js';
-import { assertDoubleSubmit } from '../../http/double-submit.js';
+import { assertDoubleSubmit, CSRF_COOKIE } from '../../http/double-submit.js';
 import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
 import { profileFromGoogle } from '../../signin/profile.js';
 import { safeReturnTo } from '../../signin/return-to.js';
@@ -31,13 +31,26 @@ export function isCredentialFormPost(req: Request): boolean {
 }
 
 /**
+ * Redirect mode: Google's form, or the same fields as JSON (`{"credential", "g_csrf_token"}`,
+ * as the FedCM button may post them). A JSON post cannot come from another site (it needs a
+ * CORS preflight, and the cross-site check refuses it), so it is held to the double-submit check
+ * like the form; our page's callback mode sends no `g_csrf_token` and is held to the state.
+ */
+function credentialMode(req: Request): CredentialMode {
+  if (isCredentialFormPost(req)) return 'redirect';
+  const body = req.body as Record<string, unknown> | undefined;
+  const json = req.is('application/json') === 'application/json';
+  return json && body !== undefined && Object.hasOwn(body, CSRF_COOKIE) ? 'redirect' : 'callback';
+}
+
+/**
  * POST /auth/google/credential: an ID token from the Google button or One Tap, without a code.
  * Redirect mode: the double-submit check, then 303 to `returnTo`. Callback mode: the page's
  * state, as at /gconnect, then the greeting. Both end in the same sign-in step as the code flow.
  */
 export function signInWithCredential(deps: CredentialDeps): RequestHandler {
   return async (req, res) => {
-    const mode: CredentialMode = isCredentialFormPost(req) ? 'redirect' : 'callback';
+    const mode = credentialMode(req);
     // Redirect mode must not rest on the session: Google's cross-site POST carries no Lax cookie.
     if (mode === 'redirect') assertDoubleSubmit(req);
     else await consumeState(req.session, req.query.state, deps.now(), deps.ledger);

@@ -3,8 +3,9 @@ import type { SessionData } from 'express-session';
 import { AppError, Messages } from '../../core/errors.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
+import { hostedDomainHint } from '../../signin/allowed-accounts.js';
 import { authenticateWithGoogle } from '../../signin/authenticate.js';
-import { buildAuthorizationUrl } from '../../signin/authorization-url.js';
+import { buildAuthorizationUrl, reauthLoginHint } from '../../signin/authorization-url.js';
 import { saveSession } from '../../http/session/session.js';
 import { createPkcePair } from '../../signin/pkce.js';
 import { safeReturnTo } from '../../signin/return-to.js';
@@ -57,6 +58,8 @@ export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
         codeChallenge: pkce.challenge,
         scopes: deps.scopes,
         promptConsent: await needsConsent(req, deps),
+        hostedDomain: hostedDomainHint(deps.allowedAccounts),
+        loginHint: reauthLoginHint(req.session, req.query),
       }),
     );
   };

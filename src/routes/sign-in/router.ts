@@ -9,19 +9,22 @@ import {
   type RedirectFlowDeps,
 } from './redirect-flow.js';
 import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
+import { issueNativeNonce, NATIVE_PATH, NONCE_PATH, signInNative } from './native.js';
 import type { NonceKeys } from '../../signin/nonce.js';
 
 /** Every path that signs a user in: the failed-sign-in limit counts and refuses on these. */
-export const SIGN_IN_PATHS = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH];
+export const SIGN_IN_PATHS = ['/gconnect', CALLBACK_PATH, CREDENTIAL_PATH, NATIVE_PATH];
 
 export interface SignInRouterDeps extends RedirectFlowDeps {
   /** The button's and One Tap's nonces are MACed with these (any instance can check them). */
   nonceKeys: NonceKeys;
   /** …and bound to the browser by this cookie. */
   nonceBinding: NonceBindingCookie;
+  /** The app's own Android and iOS client IDs, for POST /auth/google/native. */
+  nativeClientIds: readonly string[];
 }
 
-/** The three ways in, all through the one signIn use case (src/signin/sign-in.ts). */
+/** The ways in, all through the one signIn use case (src/signin/sign-in.ts). */
 export function signInRouter(deps: SignInRouterDeps): Router {
   const router = Router();
   // The popup code client: Google's one-time code, posted by our page.
@@ -36,5 +39,8 @@ export function signInRouter(deps: SignInRouterDeps): Router {
     express.json({ limit: '4kb' }),
     signInWithCredential(deps),
   );
+  // The app's own Android and iOS clients: a nonce, then Google's ID token for it, as JSON.
+  router.get(NONCE_PATH, issueNativeNonce(deps));
+  router.post(NATIVE_PATH, express.json({ limit: '4kb' }), signInNative(deps));
   return router;
 }

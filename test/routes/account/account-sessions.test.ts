@@ -160,7 +160,7 @@ describe('POST /account/sessions/:id/revoke and /account/sessions/revoke-others'
     await me.post('/account/sessions/revoke-others').expect(403);
     await expectSignedIn(other);
     const page = await me.get('/account').expect(200);
-    expect(page.text).toContain('href="/login?returnTo=/account"');
+    expect(page.text).toContain('href="/login?returnTo=/account&amp;reauth=1"');
     expect(page.text).not.toContain('action="/account/sessions/revoke-others"');
 
     // Google vouching again ("already connected") makes it recent.
@@ -222,12 +222,12 @@ describe('disconnecting Google and deleting the account need a recent sign-in', 
       expect(page.status, path).toBe(403);
       expect(page.type).toBe('text/html');
       expect(page.text).toContain('Sign in again first');
-      expect(page.text).toContain('href="/login?returnTo=/account"');
+      expect(page.text).toContain('href="/login?returnTo=/account&amp;reauth=1"');
     }
     await expectSignedIn(me);
     // The account page offers the sign-in instead of forms that would be refused.
     const account_page = await me.get('/account').expect(200);
-    expect(account_page.text).toContain('href="/login?returnTo=/account"');
+    expect(account_page.text).toContain('href="/login?returnTo=/account&amp;reauth=1"');
     expect(account_page.text).not.toContain('action="/gdisconnect"');
     expect(account_page.text).not.toContain('action="/account/delete"');
 

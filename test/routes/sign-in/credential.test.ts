@@ -167,6 +167,43 @@ describe('POST /auth/google/credential, redirect mode (Google posts the form to 
     expectRefusal(res, 403, CROSS_SITE);
   });
 
+  /** Redirect mode as JSON, as the FedCM button may post it: same-origin, no session. */
+  function postJson(fields: Record<string, string>, cookie: string | undefined): supertest.Test {
+    const req = supertest(h.url)
+      .post(PATH)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .set('Accept', 'application/json')
+      .type('json');
+    if (cookie !== undefined) req.set('Cookie', cookie);
+    return req.send(fields);
+  }
+
+  it('when it comes as JSON {credential, g_csrf_token} with the matching cookie, then 303 and signed in', async () => {
+    const cred = await credential(await freshNonce());
+    const res = await postJson(
+      { credential: cred, g_csrf_token: 'csrf-1' },
+      `g_csrf_token=csrf-1; ${BROWSER_A}`,
+    );
+    expect(res.status, res.text).toBe(303);
+    expect(res.headers.location).toBe('/');
+    const me = await meWith(sessionCookieOf(res)).expect(200);
+    expect((me.body as { email: string }).email).toBe(ALICE);
+  });
+
+  for (const [when, cookie] of [
+    ['without the g_csrf_token cookie', BROWSER_A],
+    ['with a g_csrf_token cookie that differs', `g_csrf_token=other; ${BROWSER_A}`],
+  ] as const) {
+    it(`when it comes as JSON ${when}, then 403 with the form's message and nothing is stored`, async () => {
+      const cred = await credential(await freshNonce());
+      const before = { ...snapshot(db), sessions: h.sessionCount() };
+      const res = await postJson({ credential: cred, g_csrf_token: 'csrf-1' }, cookie);
+      expectRefusal(res, 403, CROSS_SITE);
+      expect({ ...snapshot(db), sessions: h.sessionCount() }).toEqual(before);
+      expect((await postRedirectMode(cred)).status).toBe(303);
+    });
+  }
+
   it('when the same credential is posted twice, then the second is 401 and signs nobody in', async () => {
     const cred = await credential(await freshNonce());
     expect((await postRedirectMode(cred)).status).toBe(303);
