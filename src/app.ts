@@ -13,7 +13,7 @@ import { httpUrl } from './http/safe-url.js';
 import { packagePath } from './package-root.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
-import { staticFiles } from './http/static-files.js';
+import { isStaticFile, staticFiles } from './http/static-files.js';
 import { accountRouter } from './routers/account.js';
 import { operationsRouter } from './routers/operations.js';
 import { pagesRouter } from './routers/pages.js';
@@ -155,7 +155,12 @@ export function createApp(deps: AppDeps): Express {
   };
   const limitSignIns = config.rateLimitPerMinute > 0;
 
-  app.use(requestLogger(logger, { skip: (res) => !everyPath && leftToHost(res) }));
+  app.use(
+    requestLogger(logger, {
+      skip: (res) => !everyPath && leftToHost(res),
+      quiet: isStaticFile,
+    }),
+  );
   const headers = securityHeaders({
     gsiClientUrl: google.endpoints.gsiClient,
     production: config.production,
