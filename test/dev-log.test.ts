@@ -76,7 +76,9 @@ describe('compactLine', () => {
         pending: 2,
       }),
     );
-    expect(line).toMatch(/^\d\d:\d\d:\d\d WARN {2}database close failed err\.message="disk full" pending=2$/);
+    expect(line).toMatch(
+      /^\d\d:\d\d:\d\d WARN {2}database close failed err\.message="disk full" pending=2$/,
+    );
   });
 
   it('when a line is not JSON, then it is passed on as it is', () => {

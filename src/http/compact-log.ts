@@ -11,7 +11,16 @@ const LEVELS: Record<number, string> = {
 };
 
 /** Fields every pino line has, shown in the line's head or not at all. */
-const HEAD_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'req', 'res', 'responseTime']);
+const HEAD_FIELDS = new Set([
+  'level',
+  'time',
+  'pid',
+  'hostname',
+  'msg',
+  'req',
+  'res',
+  'responseTime',
+]);
 
 /**
  * `npm run dev`'s log: each JSON line pino writes becomes one line a person reads at a glance
@@ -64,7 +73,8 @@ function fields(entry: Record<string, unknown>): string[] {
 
 function show(value: unknown): string {
   if (typeof value === 'string') return /^[\w./:@-]+$/.test(value) ? value : JSON.stringify(value);
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',');
+  if (Array.isArray(value))
+    return value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',');
   return String(value);
 }
 

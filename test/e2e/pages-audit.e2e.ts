@@ -33,9 +33,9 @@ async function browserAt(viewport: { width: number; height: number }, problems: 
   const watch = await watchConsole(context);
   const page = await context.newPage();
   // Chromium logs an error page's own status as a console error: no fault where it was asked for.
-  const askedErrors: string[] = [];
+  const askedErrors: { status: string; url: string }[] = [];
   const expectStatus = (status: number, path: string) =>
-    askedErrors.push(`responded with a status of ${status} (${path === '' ? '' : h.url + path}`);
+    askedErrors.push({ status: `a status of ${status} `, url: `(${h.url}${path})` });
   const visit = async (target: Page, label: string) => {
     await target.waitForLoadState('load');
     problems.push(...(await auditPage(target, label)));
@@ -47,7 +47,9 @@ async function browserAt(viewport: { width: number; height: number }, problems: 
     await visit(page, label);
   };
   const consoleProblems = () =>
-    watch.problems.filter((p) => !askedErrors.some((asked) => p.includes(asked)));
+    watch.problems.filter(
+      (p) => !askedErrors.some((asked) => p.includes(asked.status) && p.includes(asked.url)),
+    );
   return { context, page, visit, open, expectStatus, consoleProblems };
 }
 

@@ -42,7 +42,10 @@ async function overflowProblems(target: Page | Frame): Promise<string[]> {
     };
     const name = (el: Element): string => {
       const id = el.id ? `#${el.id}` : '';
-      const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+      const cls =
+        typeof el.className === 'string' && el.className
+          ? `.${el.className.trim().split(/\s+/).join('.')}`
+          : '';
       return `${el.tagName.toLowerCase()}${id}${cls}`;
     };
     for (const el of Array.from(document.body.querySelectorAll('*'))) {
