@@ -17,6 +17,7 @@ import { requestLogger } from './http/logger.js';
 import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
 import { httpUrl } from './http/safe-url.js';
 import { pageLocale } from './http/page-words.js';
+import { takeNotice } from './http/page-notice.js';
 import { packagePath } from './package-root.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
@@ -300,6 +301,7 @@ function pageViewer(users: UserStore): RequestHandler {
       const user = await users.findById(id);
       if (user) res.locals.viewer = { name: user.name, email: user.email, picture: user.picture };
     }
+    if (page) res.locals.notice = takeNotice(req, res);
     // The header's own locale, for <html lang> and public/local-time.js.
     res.locals.locale = pageLocale(req);
     next();

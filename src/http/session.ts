@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
+import { readCookie } from './page-notice.js';
 
 export interface SessionOptions {
   store: session.Store;
@@ -17,6 +18,8 @@ export interface SessionOptions {
 
 export interface SessionCookie {
   name: string;
+  /** Sent over HTTPS only (production); the page notice cookie follows it. */
+  secure: boolean;
   clear(res: Response): void;
 }
 
@@ -25,6 +28,7 @@ export function sessionCookie(production: boolean): SessionCookie {
   const name = production ? '__Host-sid' : 'sid';
   return {
     name,
+    secure: production,
     clear: (res) =>
       res.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure: production }),
   };
@@ -96,20 +100,6 @@ function cameWithLostSession(req: Request, name: string): boolean {
   if (raw === undefined || !raw.startsWith('s:')) return false;
   const id = raw.slice(2, raw.lastIndexOf('.'));
   return id !== req.sessionID && req.session.userId === undefined;
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 /** Gives the browser a new session id, keeping nothing of the old session. */
