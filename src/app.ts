@@ -1,5 +1,11 @@
 import ejs from 'ejs';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import flash from 'connect-flash';
 import type session from 'express-session';
 import type { Logger } from 'pino';
@@ -10,6 +16,8 @@ import { errorHandler, formPostsAreApiCalls } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import { countFailedSignIns, refuseAfterFailedSignIns } from './http/rate-limit.js';
 import { httpUrl } from './http/safe-url.js';
+import { pageLocale } from './http/page-words.js';
+import { takeNotice } from './http/page-notice.js';
 import { packagePath } from './package-root.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from './http/session.js';
@@ -210,6 +218,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(flash());
+  app.use(pageViewer(users));
 
   app.use(
     pagesRouter({
@@ -282,6 +291,26 @@ export function createApp(deps: AppDeps): Express {
     next(err);
   });
   return app;
+}
+
+/**
+ * The header's signed-in person, for the pages a browser navigates to (one user read per page
+ * view); API calls are not slowed by it.
+ */
+function pageViewer(users: UserStore): RequestHandler {
+  return async (req, res, next) => {
+    const id = req.session.userId;
+    const page =
+      (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['html', 'json']) === 'html';
+    if (id !== undefined && page) {
+      const user = await users.findById(id);
+      if (user) res.locals.viewer = { name: user.name, email: user.email, picture: user.picture };
+    }
+    if (page) res.locals.notice = takeNotice(req, res);
+    // The header's own locale, for <html lang> and public/local-time.js.
+    res.locals.locale = pageLocale(req);
+    next();
+  };
 }
 
 const DEFAULT_CHROME: PageChrome = { appName: 'gconnect', links: [] };
