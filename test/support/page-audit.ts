@@ -81,7 +81,7 @@ async function axeProblems(target: Page | Frame): Promise<string[]> {
       id: v.id,
       impact: v.impact ?? null,
       help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target as unknown[] })),
+      nodes: v.nodes.map((n) => ({ target: n.target })),
     }));
   });
   return (violations as AxeViolation[])
