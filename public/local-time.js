@@ -2,9 +2,13 @@
 // this rewrites them to the browser's zone, in the page's language. Relative ones stay.
 (() => {
   const lang = document.documentElement.lang || undefined;
+  // dateStyle/timeStyle cannot be combined with timeZoneName (a TypeError): the fields instead.
   const format = new Intl.DateTimeFormat(lang, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
     timeZoneName: 'short',
   });
   for (const time of document.querySelectorAll('time[data-style="absolute"]')) {
