@@ -223,6 +223,21 @@ describe('pages for people, over HTTP', () => {
     expect((await mine.get('/account').expect(200)).text).toMatch(/Signed out \d+ other session/);
   });
 
+  it('when a browser opens /account/google, then it gets a page; a JSON client still gets JSON', async () => {
+    const agent = await signedIn();
+    const page = await agent
+      .get('/account/google')
+      .set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8')
+      .expect(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('<h1>Your Google connection</h1>');
+    expect(page.text).toContain('alice@example.com');
+    const json = await agent.get('/account/google').set('Accept', 'application/json').expect(200);
+    expect(json.body).toMatchObject({ status: 'connected' });
+    // No page links to the raw JSON under a path that reads as JSON.
+    expect((await agent.get('/account').expect(200)).text).not.toContain('>/account/google<');
+  });
+
   it('when a browser never signed in, then no ended-session notice is shown', async () => {
     const page = (await h.client().get('/').expect(200)).text;
     expect(page).not.toContain('id="session-ended"');
