@@ -242,4 +242,40 @@ describe('pages for people, over HTTP', () => {
     const page = (await h.client().get('/').expect(200)).text;
     expect(page).not.toContain('id="session-ended"');
   });
+
+  it('by default, then the sign-in page has one Google button and no footer', async () => {
+    const login = (await h.client().get('/login').expect(200)).text;
+    expect(login).toContain('id="google-signin"');
+    expect(login).not.toContain('id="gsi-button"');
+    expect(login).not.toContain('<footer');
+  });
+});
+
+describe('the sign-in page and the footer, when configured', () => {
+  let h: Harness;
+  useHarness(
+    {
+      env: {
+        GSI_BUTTON: 'on',
+        PRIVACY_POLICY_URL: 'https://example.com/privacy',
+        TERMS_URL: 'https://example.com/terms',
+      },
+    },
+    (s) => (h = s.h),
+  );
+
+  it("when GSI_BUTTON=on, then Google's button shows with one line saying what it does differently", async () => {
+    const login = (await h.client().get('/login').expect(200)).text;
+    expect(login).toContain('id="gsi-button"');
+    expect(login).toContain('id="gsi-button-note"');
+  });
+
+  it('when the policies are configured, then every page links them in its footer', async () => {
+    for (const path of ['/', '/login', '/no-such-page']) {
+      const page = (await h.client().get(path).set('Accept', 'text/html')).text;
+      const footer = /<footer[\s\S]*?<\/footer>/.exec(page)?.[0] ?? '';
+      expect(footer, path).toContain('<a href="https://example.com/privacy">Privacy policy</a>');
+      expect(footer, path).toContain('<a href="https://example.com/terms">Terms of service</a>');
+    }
+  });
 });
