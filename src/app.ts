@@ -77,11 +77,16 @@ export interface AppConfig {
 export interface PageChrome {
   appName: string;
   links: readonly { href: string; text: string }[];
+  /** The footer's links, when configured (privacyPolicyUrl, termsUrl). */
+  privacyPolicyUrl?: string | undefined;
+  termsUrl?: string | undefined;
 }
 
 export interface GsiPageOptions {
   /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
   uxMode: 'popup' | 'redirect';
+  /** Show Google's own button beside the primary one (GSI_BUTTON); off by default. */
+  googleButton?: boolean;
   /** Show the One Tap prompt (ONE_TAP). */
   oneTap: boolean;
   /** Let One Tap sign a returning user in without a click (ONE_TAP_AUTO_SELECT). */

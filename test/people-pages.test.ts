@@ -223,8 +223,59 @@ describe('pages for people, over HTTP', () => {
     expect((await mine.get('/account').expect(200)).text).toMatch(/Signed out \d+ other session/);
   });
 
+  it('when a browser opens /account/google, then it gets a page; a JSON client still gets JSON', async () => {
+    const agent = await signedIn();
+    const page = await agent
+      .get('/account/google')
+      .set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8')
+      .expect(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('<h1>Your Google connection</h1>');
+    expect(page.text).toContain('alice@example.com');
+    const json = await agent.get('/account/google').set('Accept', 'application/json').expect(200);
+    expect(json.body).toMatchObject({ status: 'connected' });
+    // No page links to the raw JSON under a path that reads as JSON.
+    expect((await agent.get('/account').expect(200)).text).not.toContain('>/account/google<');
+  });
+
   it('when a browser never signed in, then no ended-session notice is shown', async () => {
     const page = (await h.client().get('/').expect(200)).text;
     expect(page).not.toContain('id="session-ended"');
+  });
+
+  it('by default, then the sign-in page has one Google button and no footer', async () => {
+    const login = (await h.client().get('/login').expect(200)).text;
+    expect(login).toContain('id="google-signin"');
+    expect(login).not.toContain('id="gsi-button"');
+    expect(login).not.toContain('<footer');
+  });
+});
+
+describe('the sign-in page and the footer, when configured', () => {
+  let h: Harness;
+  useHarness(
+    {
+      env: {
+        GSI_BUTTON: 'on',
+        PRIVACY_POLICY_URL: 'https://example.com/privacy',
+        TERMS_URL: 'https://example.com/terms',
+      },
+    },
+    (s) => (h = s.h),
+  );
+
+  it("when GSI_BUTTON=on, then Google's button shows with one line saying what it does differently", async () => {
+    const login = (await h.client().get('/login').expect(200)).text;
+    expect(login).toContain('id="gsi-button"');
+    expect(login).toContain('id="gsi-button-note"');
+  });
+
+  it('when the policies are configured, then every page links them in its footer', async () => {
+    for (const path of ['/', '/login', '/no-such-page']) {
+      const page = (await h.client().get(path).set('Accept', 'text/html')).text;
+      const footer = /<footer[\s\S]*?<\/footer>/.exec(page)?.[0] ?? '';
+      expect(footer, path).toContain('<a href="https://example.com/privacy">Privacy policy</a>');
+      expect(footer, path).toContain('<a href="https://example.com/terms">Terms of service</a>');
+    }
   });
 });

@@ -183,7 +183,7 @@ function routerConfig(config: Config, extras: GconnectExtras): AppConfig {
     googleScopes: config.google.scopes,
     maxSessionsPerUser: config.maxSessionsPerUser,
     accountReauthMs: config.accountReauthMs,
-    page: extras.page,
+    page: { ...extras.page, ...config.policies },
     views: extras.views,
     headersAndLogs: extras.headersAndLogs,
   };

@@ -73,13 +73,19 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
  * Google refused answers needs_reconnect (the user stays signed in); Google failing is 502/504.
  */
 export function googleConnection(deps: AccountPageDeps): RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
     const user = signedInUser(res);
     res.set('Cache-Control', 'no-store');
+    res.vary('Accept');
     const before = await deps.grants.summary(user.id);
     const profile = before.status === 'connected' ? await fetchProfile(deps, user.id) : null;
     // Read again only when the call changed the status (invalid_grant: needs_reconnect).
     const { status, scopes } = profile ? before : await deps.grants.summary(user.id);
+    // A browser that navigates here gets a page; JSON stays the answer of every other client.
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.render('google', { status, scopes: scopes.map(describeScope), profile });
+      return;
+    }
     res.json({ status, scopes, profile });
   };
 }

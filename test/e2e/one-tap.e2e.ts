@@ -50,7 +50,7 @@ async function expectHomeAs(h: Harness, name: string): Promise<void> {
 }
 
 describe('the Google button, callback mode (GSI_UX_MODE=popup, the default)', () => {
-  const app = useApp({});
+  const app = useApp({ GSI_BUTTON: 'on' });
 
   it('when an account is picked in the popup, then the page posts the credential and greets the user', async () => {
     const h = app();
@@ -73,7 +73,7 @@ describe('the Google button, callback mode (GSI_UX_MODE=popup, the default)', ()
 });
 
 describe('the Google button, redirect mode (GSI_UX_MODE=redirect: Google posts to login_uri)', () => {
-  const app = useApp({ GSI_UX_MODE: 'redirect' });
+  const app = useApp({ GSI_UX_MODE: 'redirect', GSI_BUTTON: 'on' });
 
   it('when an account is picked, then Google posts the form with g_csrf_token and the user lands home', async () => {
     const h = app();
