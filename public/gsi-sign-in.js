@@ -60,6 +60,14 @@
 
   function ready() {
     initialize();
+    // Google's own button only when configured (GSI_BUTTON=on); One Tap works without it.
+    if (holder) renderButton();
+    // After sign-out, One Tap must not sign the same user straight back in (Google's advice).
+    if (signedOutJustNow()) window.google.accounts.id.disableAutoSelect();
+    if (root.dataset.oneTap === 'on') window.google.accounts.id.prompt();
+  }
+
+  function renderButton() {
     window.google.accounts.id.renderButton(holder, {
       type: 'standard',
       theme: 'outline',
@@ -68,9 +76,6 @@
       shape: 'rectangular',
       logo_alignment: 'left',
     });
-    // After sign-out, One Tap must not sign the same user straight back in (Google's advice).
-    if (signedOutJustNow()) window.google.accounts.id.disableAutoSelect();
-    if (root.dataset.oneTap === 'on') window.google.accounts.id.prompt();
   }
 
   root.addEventListener('gconnect:refreshed', () => {

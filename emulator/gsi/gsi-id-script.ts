@@ -126,6 +126,33 @@ export function renderGsiIdScript(emulatorBase: string): string {
     }
   }
 
+  // One Tap's frame: its height until the chooser tells its own; on a phone, a bottom sheet.
+  var ONE_TAP_HEIGHT = 470;
+  var ONE_TAP_WIDTH = 380;
+  var PHONE_WIDTH = 600;
+
+  function isSizeMessage(event, source) {
+    return event.origin === EMULATOR_ORIGIN && event.source === source && event.data &&
+      event.data.type === 'emulator-onetap-size' && typeof event.data.height === 'number';
+  }
+
+  /**
+   * Sized to the chooser, so every account shows: top right on a wide screen; along the bottom
+   * on a phone, at most 60% of its height (the chooser scrolls inside), so the page stays seen.
+   */
+  function placeOneTap(frame, contentHeight) {
+    var style = frame.style;
+    var phone = window.innerWidth < PHONE_WIDTH;
+    var room = phone ? Math.round(window.innerHeight * 0.6) : window.innerHeight - 32;
+    style.height = String(Math.max(0, Math.min(contentHeight, room))) + 'px';
+    style.top = phone ? 'auto' : '16px';
+    style.bottom = phone ? '0' : 'auto';
+    style.left = phone ? '0' : 'auto';
+    style.right = phone ? '0' : '16px';
+    style.width = phone ? '100%' : String(ONE_TAP_WIDTH) + 'px';
+    style.borderRadius = phone ? '12px 12px 0 0' : '8px';
+  }
+
   function isCredentialMessage(event, source) {
     return event.origin === EMULATOR_ORIGIN && event.source === source && event.data &&
       event.data.type === 'emulator-credential-response';
@@ -202,6 +229,7 @@ export function renderGsiIdScript(emulatorBase: string): string {
     var current = oneTap;
     oneTap = null;
     window.removeEventListener('message', current.onMessage);
+    window.removeEventListener('resize', current.onResize);
     current.frame.remove();
     if (typeof current.listener === 'function') current.listener(moment(type, reason));
   }
@@ -216,16 +244,21 @@ export function renderGsiIdScript(emulatorBase: string): string {
     frame.src = selectUrl(config, 'onetap', { auto_select: String(auto) });
     var style = frame.style;
     style.position = 'fixed';
-    style.top = '16px';
-    style.right = '16px';
-    style.width = '380px';
-    style.height = '470px';
     style.border = '0';
-    style.borderRadius = '8px';
     style.boxShadow = '0 2px 10px rgba(0,0,0,.3)';
     style.background = '#fff';
     style.zIndex = '9999';
+    var contentHeight = ONE_TAP_HEIGHT;
+    function place() {
+      placeOneTap(frame, contentHeight);
+    }
+    place();
     function onMessage(event) {
+      if (isSizeMessage(event, frame.contentWindow)) {
+        contentHeight = event.data.height;
+        place();
+        return;
+      }
       if (!isCredentialMessage(event, frame.contentWindow)) return;
       if (event.data.error) {
         closeOneTap('skipped', 'user_cancel');
@@ -234,8 +267,9 @@ export function renderGsiIdScript(emulatorBase: string): string {
       closeOneTap('dismissed', 'credential_returned');
       deliver(config, event.data);
     }
-    oneTap = { frame: frame, listener: listener, onMessage: onMessage };
+    oneTap = { frame: frame, listener: listener, onMessage: onMessage, onResize: place };
     window.addEventListener('message', onMessage);
+    window.addEventListener('resize', place);
     document.body.appendChild(frame);
     if (typeof listener === 'function') listener(moment('display'));
   }

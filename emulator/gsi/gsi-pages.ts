@@ -30,12 +30,30 @@ function requestFields(request: GsiRequest): string {
   ].join('\n');
 }
 
-/** The account chooser of the button (popup or full page) and of One Tap (in an iframe). */
-export function renderGsiChooser(request: GsiRequest, accounts: readonly TestAccount[]): string {
+/** The One Tap message that sizes the frame to the chooser (the page cannot see into it). */
+export const ONE_TAP_SIZE_MESSAGE = 'emulator-onetap-size';
+
+/**
+ * The account chooser of the button (popup or full page) and of One Tap (in an iframe, telling
+ * the page its height so the frame shows every account: `nonce` allows that script).
+ */
+export function renderGsiChooser(
+  request: GsiRequest,
+  accounts: readonly TestAccount[],
+  nonce: string,
+): string {
   const host = new URL(request.origin).host;
-  const title = request.mode === 'onetap' ? `Sign in to ${host} with Google` : 'Choose an account';
+  const oneTap = request.mode === 'onetap';
+  const title = oneTap ? `Sign in to ${host} with Google` : 'Choose an account';
   return renderPage({
     title: 'Emulated Google — sign in with Google',
+    ...(oneTap
+      ? {
+          framed: true,
+          scriptNonce: nonce,
+          script: `window.parent.postMessage({ type: ${jsonForScript(ONE_TAP_SIZE_MESSAGE)}, height: Math.ceil(document.body.getBoundingClientRect().height) }, ${jsonForScript(request.origin)});`,
+        }
+      : {}),
     body: accountChooser(
       {
         heading: title,

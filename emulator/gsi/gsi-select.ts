@@ -123,7 +123,8 @@ export const gsiSelect: Handler = (state, { req, url }) => {
   if (isReply(request)) return request;
   const remembered = request.autoSelect ? rememberedAccount(state, req) : undefined;
   if (remembered) return deliver(state, request, remembered, 'auto');
-  return pageReply(request, renderGsiChooser(request, state.accounts));
+  const nonce = newNonce();
+  return pageReply(request, renderGsiChooser(request, state.accounts, nonce), nonce);
 };
 
 /** POST /gsi/select/approve — the chooser's form: an account button or Cancel. */

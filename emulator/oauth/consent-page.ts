@@ -24,6 +24,12 @@ const STYLE = `
   .actions { display: flex; justify-content: flex-end; }
   button.cancel { background: none; border: 1px solid #747775; border-radius: 1.25rem;
     padding: .5rem 1.25rem; color: #0b57d0; font: inherit; cursor: pointer; }
+  /* One Tap's chooser, framed by the app's page: the frame is the card. */
+  body.framed { background: #fff; }
+  body.framed .banner { padding: .3rem .75rem; font-size: .8rem; }
+  body.framed main { margin: 0; padding: .75rem 1.25rem; border-radius: 0; box-shadow: none; }
+  body.framed h1 { font-size: 1.15rem; }
+  body.framed ul { margin: .5rem 0; }
 `;
 
 export interface PageOptions {
@@ -31,6 +37,8 @@ export interface PageOptions {
   body: string;
   scriptNonce?: string;
   script?: string;
+  /** A page shown in a frame of another site's page (One Tap), styled to fill the frame. */
+  framed?: boolean;
 }
 
 /** The emulator's page frame: a banner that makes clear no real Google account is involved. */
@@ -49,7 +57,7 @@ export function renderPage(opts: PageOptions): string {
 <title>${escapeHtml(opts.title)}</title>
 <style>${STYLE}</style>
 </head>
-<body>
+<body${opts.framed ? ' class="framed"' : ''}>
 <div class="banner" role="note">Emulator — no real Google account is used</div>
 <main>
 ${opts.body}

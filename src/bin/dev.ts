@@ -3,6 +3,8 @@ import { loadConfig } from '../config/from-env.js';
 import { ConfigError } from '../config/resolve.js';
 import { createEmulator, DEV_CLIENT, readEmulatorEnv } from '../../emulator/index.js';
 import { updateStream, type ServiceAccountKey } from '../risc/register-receiver.js';
+import { compactLog } from '../http/compact-log.js';
+import { createLogger } from '../http/logger.js';
 import { startServer } from '../composition/start.js';
 import { explainListenError } from '../composition/startup-errors.js';
 
@@ -10,7 +12,7 @@ const DEV_ACCESS_TOKEN_SECONDS = 60;
 
 async function main(): Promise<void> {
   const emulatorEnv = readEmulatorEnv({
-    // Short-lived access tokens, so /account shows a profile fetched after a refresh.
+    // Short-lived access tokens, so /account/google soon reads the profile after a refresh.
     EMULATOR_ACCESS_TOKEN_SECONDS: String(DEV_ACCESS_TOKEN_SECONDS),
     ...process.env,
   });
@@ -35,7 +37,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await startServer(config).catch(async (err: unknown) => {
+  // Lines a person reads in a terminal, not JSON (the production server keeps pino's JSON).
+  const logger = createLogger(config.logLevel, compactLog(process.stdout));
+  const app = await startServer(config, { logger }).catch(async (err: unknown) => {
     await emulator.close();
     throw err;
   });
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
       `  Sign in:   ${app.url}/login`,
       `  Emulator:  ${emulator.url}   (GOOGLE_EMULATOR_URL)`,
       `  Client ID: ${DEV_CLIENT.clientId}`,
-      `  Google access tokens live ${emulator.accessTokenLifetimeSeconds} s (EMULATOR_ACCESS_TOKEN_SECONDS): /account refreshes them.`,
+      `  Google access tokens live ${emulator.accessTokenLifetimeSeconds} s (EMULATOR_ACCESS_TOKEN_SECONDS): /account/google refreshes them.`,
       '',
       `  Security events (Cross-Account Protection), e.g. sign Alice out everywhere:`,
       `    curl -X POST ${emulator.url}/emulator/risc/events -H 'Content-Type: application/json' \\`,

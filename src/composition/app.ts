@@ -1,5 +1,11 @@
 import ejs from 'ejs';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import flash from 'connect-flash';
 import type session from 'express-session';
 import type { Logger } from 'pino';
@@ -10,17 +16,19 @@ import { errorHandler, formPostsAreApiCalls } from '../http/error-handler.js';
 import { requestLogger } from '../http/logger.js';
 import { countFailedSignIns, refuseAfterFailedSignIns } from '../http/rate-limit.js';
 import { httpUrl } from '../http/safe-url.js';
+import { pageLocale } from '../http/page-words.js';
+import { takeNotice } from '../http/page-notice.js';
 import { packagePath } from '../core/package-root.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from '../http/session/session.js';
-import { staticFiles } from '../http/static-files.js';
+import { isStaticFile, staticFiles } from '../http/static-files.js';
 import { accountRouter } from '../routes/account/router.js';
 import { operationsRouter } from '../routes/operations/router.js';
 import { pagesRouter } from '../routes/pages/router.js';
 import { SIGN_IN_PATHS, signInRouter } from '../routes/sign-in/router.js';
 import { isCredentialFormPost } from '../routes/sign-in/credential.js';
 import type { Readiness } from '../routes/operations/health.js';
-import { SIGN_IN_FAILED_PATH, type GsiPageOptions } from '../routes/pages/pages.js';
+import { SIGN_IN_FAILED_PATH } from '../routes/pages/pages.js';
 import { CALLBACK_PATH } from '../routes/sign-in/redirect-flow.js';
 import { hostedDomainHint, type AllowedAccounts } from '../signin/allowed-accounts.js';
 import { deriveNonceKeys } from '../signin/nonce.js';
@@ -72,6 +80,20 @@ export interface AppConfig {
 export interface PageChrome {
   appName: string;
   links: readonly { href: string; text: string }[];
+  /** The footer's links, when configured (privacyPolicyUrl, termsUrl). */
+  privacyPolicyUrl?: string | undefined;
+  termsUrl?: string | undefined;
+}
+
+export interface GsiPageOptions {
+  /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */
+  uxMode: 'popup' | 'redirect';
+  /** Show Google's own button beside the primary one (GSI_BUTTON); off by default. */
+  googleButton?: boolean;
+  /** Show the One Tap prompt (ONE_TAP). */
+  oneTap: boolean;
+  /** Let One Tap sign a returning user in without a click (ONE_TAP_AUTO_SELECT). */
+  autoSelect: boolean;
 }
 
 export interface AppDeps {
@@ -149,7 +171,12 @@ export function createApp(deps: AppDeps): Express {
   };
   const limitSignIns = config.rateLimitPerMinute > 0;
 
-  app.use(requestLogger(logger, { skip: (res) => !everyPath && leftToHost(res) }));
+  app.use(
+    requestLogger(logger, {
+      skip: (res) => !everyPath && leftToHost(res),
+      quiet: isStaticFile,
+    }),
+  );
   const headers = securityHeaders({
     gsiClientUrl: google.endpoints.gsiClient,
     production: config.production,
@@ -199,6 +226,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(flash());
+  app.use(pageViewer(users));
 
   app.use(
     pagesRouter({
@@ -273,6 +301,26 @@ export function createApp(deps: AppDeps): Express {
     next(err);
   });
   return app;
+}
+
+/**
+ * The header's signed-in person, for the pages a browser navigates to (one user read per page
+ * view); API calls are not slowed by it.
+ */
+function pageViewer(users: UserStore): RequestHandler {
+  return async (req, res, next) => {
+    const id = req.session.userId;
+    const page =
+      (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['html', 'json']) === 'html';
+    if (id !== undefined && page) {
+      const user = await users.findById(id);
+      if (user) res.locals.viewer = { name: user.name, email: user.email, picture: user.picture };
+    }
+    if (page) res.locals.notice = takeNotice(req, res);
+    // The header's own locale, for <html lang> and public/local-time.js.
+    res.locals.locale = pageLocale(req);
+    next();
+  };
 }
 
 const DEFAULT_CHROME: PageChrome = { appName: 'gconnect', links: [] };

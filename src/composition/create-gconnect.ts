@@ -184,7 +184,7 @@ function routerConfig(config: Config, extras: GconnectExtras): AppConfig {
     googleNativeClientIds: config.google.nativeClientIds,
     maxSessionsPerUser: config.maxSessionsPerUser,
     accountReauthMs: config.accountReauthMs,
-    page: extras.page,
+    page: { ...extras.page, ...config.policies },
     views: extras.views,
     headersAndLogs: extras.headersAndLogs,
   };

@@ -165,9 +165,17 @@ function optionsOf(config: Config): GconnectOptions {
       absoluteHours: config.session.absoluteTimeoutMs / 3_600_000,
     },
     ...config.gsi,
+    ...definedOnly(config.policies),
     maxSessionsPerUser: config.maxSessionsPerUser,
     accountReauthMinutes: config.accountReauthMs / 60_000,
     dataDir: config.dataDir,
     headersAndLogs: 'every-path',
   };
+}
+
+/** The entries whose value is set: an option given as undefined would not read as unset. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

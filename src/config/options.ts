@@ -70,6 +70,8 @@ export interface GconnectOptions {
   session?: { idleMinutes?: number; absoluteHours?: number };
   /** The Google button: `'popup'` (default) or `'redirect'`. */
   uxMode?: 'popup' | 'redirect';
+  /** Show Google's own button ("Continue with Google", sign-in only) below the primary one. Default false. */
+  googleButton?: boolean;
   /** Show the One Tap prompt on the sign-in page. Default false. */
   oneTap?: boolean;
   /** Let One Tap sign a returning user in without a click (needs oneTap). Default false. */
@@ -89,6 +91,10 @@ export interface GconnectOptions {
   logger?: Logger | LoggerOptions;
   /** The clock (ms since the epoch), for tests of expiry. Default `Date.now`. */
   now?: () => number;
+  /** The privacy policy linked in every page's footer; an https URL in production. Default none. */
+  privacyPolicyUrl?: string;
+  /** The terms of service linked in every page's footer; an https URL in production. Default none. */
+  termsUrl?: string;
   /** The name in the pages' header. Default `'gconnect'`. */
   appName?: string;
   /** Links in the pages' header, e.g. `[{ href: '/dashboard', text: 'Dashboard' }]`. Default none. */

@@ -51,7 +51,14 @@ export interface Config {
   /** Who may sign in (lower case); both empty means any Google account. */
   allowedAccounts: { domains: string[]; emails: string[] };
   /** The Google button's delivery mode and the One Tap prompt. */
-  gsi: { uxMode: 'popup' | 'redirect'; oneTap: boolean; autoSelect: boolean };
+  gsi: {
+    uxMode: 'popup' | 'redirect';
+    googleButton: boolean;
+    oneTap: boolean;
+    autoSelect: boolean;
+  };
+  /** The footer's links (PRIVACY_POLICY_URL, TERMS_URL); https in production. */
+  policies: { privacyPolicyUrl?: string | undefined; termsUrl?: string | undefined };
   /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
   shutdownGraceMs: number;
   /**
@@ -155,6 +162,11 @@ export function resolveSettings(
     emails: checkEach(c, 'allowedEmails', v.allowedEmails, EMAIL, 'an address like a@example.com'),
   };
 
+  const policies = {
+    privacyPolicyUrl: readPolicyUrl(c, 'privacyPolicyUrl'),
+    termsUrl: readPolicyUrl(c, 'termsUrl'),
+  };
+
   if (v.autoSelect && !v.oneTap) {
     problems.push(
       `${n.on('autoSelect')} needs ${n.on('oneTap')} (automatic sign-in is a One Tap feature).`,
@@ -189,7 +201,13 @@ export function resolveSettings(
     databaseBusyTimeoutMs: v.databaseBusyTimeoutMs,
     rateLimitPerMinute: v.rateLimitPerMinute,
     allowedAccounts,
-    gsi: { uxMode: v.uxMode, oneTap: v.oneTap, autoSelect: v.autoSelect },
+    gsi: {
+      uxMode: v.uxMode,
+      googleButton: v.googleButton,
+      oneTap: v.oneTap,
+      autoSelect: v.autoSelect,
+    },
+    policies,
     shutdownGraceMs: v.shutdownGraceMs,
     shutdownAcceptMs: v.shutdownAcceptMs,
     maxSessionsPerUser: v.maxSessionsPerUser,
@@ -425,4 +443,24 @@ function refuseExamplePlaceholders(
     "Google client: the client ID or secret is still the placeholder of client_secrets.example.json. Put in your OAuth client's " +
       'values from Google Cloud Console (APIs & Services > Credentials), or run `npm run dev` to use the built-in Google emulator.',
   );
+}
+
+/** A footer link: an absolute http(s) URL, https in production (a page people trust links it). */
+function readPolicyUrl(c: Context, key: 'privacyPolicyUrl' | 'termsUrl'): string | undefined {
+  const value = c.v[key];
+  if (value === undefined || value === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const allowed = c.production ? ['https:'] : ['https:', 'http:'];
+  if (!url || !allowed.includes(url.protocol)) {
+    c.problems.push(
+      `${c.name(key)} must be an ${c.production ? 'https' : 'http(s)'} URL, got "${value}".`,
+    );
+    return undefined;
+  }
+  return url.href;
 }

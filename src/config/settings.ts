@@ -290,6 +290,13 @@ export const SETTINGS = {
     default: 'popup',
     kind: oneOf(['popup', 'redirect'] as const, 'popup or redirect'),
   },
+  googleButton: {
+    env: 'GSI_BUTTON',
+    option: 'googleButton',
+    doc: 'Show Google\'s own button ("Continue with Google", an ID token only: no access to Google while the user is away) below the sign-in page\'s primary button.',
+    default: false,
+    kind: onOff,
+  },
   oneTap: {
     env: 'ONE_TAP',
     option: 'oneTap',
@@ -356,6 +363,18 @@ export const SETTINGS = {
     doc: 'Ending sessions needs a sign-in at most this many minutes old.',
     default: 10,
     kind: positiveInt,
+  },
+  privacyPolicyUrl: {
+    env: 'PRIVACY_POLICY_URL',
+    option: 'privacyPolicyUrl',
+    doc: "The app's privacy policy, linked in every page's footer (Google's consent screen asks a production app for one). An https URL in production.",
+    kind: text,
+  },
+  termsUrl: {
+    env: 'TERMS_URL',
+    option: 'termsUrl',
+    doc: "The app's terms of service, linked in every page's footer. An https URL in production.",
+    kind: text,
   },
   dataDir: {
     option: 'dataDir',

@@ -49,7 +49,7 @@ export interface GoogleGrants {
   /** True when the user has a refresh token Google has not refused. */
   hasLiveRefreshToken(userId: number): Promise<boolean>;
   /** Revokes the grant at Google (once) and deletes it here; Google failing does not keep it. */
-  revokeAndForget(userId: number): Promise<void>;
+  revokeAndForget(userId: number): Promise<RevokeOutcome>;
   /**
    * Deletes the grant here, without calling Google, when Google revoked the user's tokens at
    * `revokedAtMs` (Cross-Account Protection). A grant stored later (a new sign-in) stays.
@@ -61,6 +61,9 @@ export interface GoogleGrants {
    */
   forgetByRefreshToken(alg: TokenIdentifierAlg, identifier: string): Promise<number | undefined>;
 }
+
+/** What revokeAndForget did at Google: told the page after a disconnect or a deletion. */
+export type RevokeOutcome = 'revoked' | 'not-revoked' | 'no-grant';
 
 export interface GoogleGrantsDeps {
   store: GrantStore;
@@ -267,19 +270,25 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
 
     async revokeAndForget(userId) {
       const grant = await store.find(userId);
-      if (!grant) return;
+      if (!grant) return 'no-grant';
       // Either token names the whole grant at Google; the refresh token outlives the other.
       const sealed = grant.refreshToken ?? grant.accessToken;
       const column = grant.refreshToken !== null ? 'refresh_token' : 'access_token';
+      let outcome: RevokeOutcome = 'no-grant';
       try {
-        if (sealed !== null) await google.revoke(open(sealed, slot(userId, column)));
+        if (sealed !== null) {
+          await google.revoke(open(sealed, slot(userId, column)));
+          outcome = 'revoked';
+        }
       } catch (err) {
+        outcome = 'not-revoked';
         deps.logger.warn(
           { code: err instanceof AppError ? err.code : 'revoke_failed' },
           'revoke at Google failed; the grant is forgotten here anyway',
         );
       }
       await store.delete(userId);
+      return outcome;
     },
 
     async forgetRevoked(userId, revokedAtMs) {

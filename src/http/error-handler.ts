@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../core/errors.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
-import { describeFailure } from './failure-page.js';
+import { describeFailure, failureAreaOf, type FailureArea } from './failure-page.js';
 
 export interface ErrorPageOptions {
   /** Named on the page of a refused account. */
@@ -93,7 +93,15 @@ function sendError(req: Request, res: Response, error: AppError, options: ErrorP
     return;
   }
   res.status(error.status);
-  renderFailure(res, error.code, error.status, options.allowedDomains ?? [], error.publicMessage);
+  const area = failureAreaOf(req.path);
+  renderFailure(
+    res,
+    error.code,
+    error.status,
+    options.allowedDomains ?? [],
+    error.publicMessage,
+    area,
+  );
 }
 
 /** The error page: plain words first; the technical message, if any, small underneath. */
@@ -103,8 +111,10 @@ export function renderFailure(
   status: number,
   allowedDomains: readonly string[],
   detail?: string,
+  area: FailureArea = 'sign-in',
 ): void {
-  res.render('error', { status, detail, page: describeFailure(code, status, allowedDomains) });
+  const page = describeFailure(code, status, allowedDomains, area);
+  res.render('error', { status, detail, page });
 }
 
 /** Browsers navigating to a page get a page; fetch() and curl get the JSON string. */

@@ -35,14 +35,16 @@ export function flushLogger(logger: Logger): Promise<void> {
 }
 
 /**
- * The access log: one line per request when its response is done (or the client went away).
+ * The access log: one line per request when its response is done (or the client went away);
+ * a successful `quiet` one (a static file: a page's stylesheet, script, pictures) at debug, so a
+ * page view is one line at info.
  * Only method, path (without the query string: it carries the login state), status and time are
  * written; never headers (cookies, authorization). The line is built from those fields alone, so
  * it skips the logger's redact pass, which cost several times the line itself.
  */
 export function requestLogger(
   logger: Logger,
-  options: { skip?: (res: Response) => boolean } = {},
+  options: { skip?: (res: Response) => boolean; quiet?: (res: Response) => boolean } = {},
 ): RequestHandler {
   const access = logger.child({}, { redact: { paths: [] } });
   let lastId = 0;
@@ -58,7 +60,9 @@ export function requestLogger(
       };
       if (!res.writableFinished) access.warn(line, 'request aborted');
       else if (res.statusCode >= 500) access.error(line, 'request errored');
-      else access.info(line, 'request completed');
+      else if (res.statusCode < 400 && options.quiet?.(res) === true) {
+        access.debug(line, 'request completed');
+      } else access.info(line, 'request completed');
     });
     next();
   };

@@ -100,8 +100,18 @@ export async function signIn(
   await saveSession(req);
   // After the save, so the new session counts among the newest it keeps.
   await deps.sessions.evictOldest(user.id, deps.maxSessionsPerUser);
-  await deps.securityLog.record(user.id, { kind: 'sign-in', detail: identity.method, atMs: nowMs });
+  await deps.securityLog.record(user.id, {
+    kind: 'sign-in',
+    detail: logDetail(identity),
+    atMs: nowMs,
+  });
   return { status: 'signed-in', user };
+}
+
+/** The log's detail: the method, and for a credential Google's select_by (button or One Tap). */
+function logDetail(identity: GoogleIdentity): string {
+  const selectBy = identity.delivery?.selectBy;
+  return selectBy === undefined ? identity.method : `${identity.method}:${selectBy}`;
 }
 
 /** True when this session is already signed in as that Google account. */

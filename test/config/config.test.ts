@@ -276,7 +276,12 @@ describe('loadConfig', () => {
 
   it('when the Google button and One Tap are not configured, then popup mode and both switches off', () => {
     const config = loadConfig({ GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' });
-    expect(config.gsi).toEqual({ uxMode: 'popup', oneTap: false, autoSelect: false });
+    expect(config.gsi).toEqual({
+      uxMode: 'popup',
+      googleButton: false,
+      oneTap: false,
+      autoSelect: false,
+    });
     const on = loadConfig({
       GOOGLE_CLIENT_ID: 'a',
       GOOGLE_CLIENT_SECRET: 'b',
@@ -284,7 +289,7 @@ describe('loadConfig', () => {
       ONE_TAP: 'on',
       ONE_TAP_AUTO_SELECT: 'on',
     });
-    expect(on.gsi).toEqual({ uxMode: 'redirect', oneTap: true, autoSelect: true });
+    expect(on.gsi).toMatchObject({ uxMode: 'redirect', oneTap: true, autoSelect: true });
   });
 
   it('when the One Tap settings are not on/off, or auto select is on without One Tap, then each is named', () => {

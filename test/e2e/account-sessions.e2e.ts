@@ -27,12 +27,12 @@ describe('account page sessions', () => {
     const other = await signedInOnAccountPage();
     const mine = await signedInOnAccountPage();
     await mine.reload();
-    await expect.poll(() => mine.locator('table.sessions tbody tr').count()).toBe(2);
+    await expect.poll(() => mine.locator('ul.sessions li.session').count()).toBe(2);
 
-    const otherRow = mine.locator('table.sessions tbody tr:not([data-current])');
-    await otherRow.getByRole('button', { name: 'End' }).click();
+    const otherRow = mine.locator('ul.sessions li.session:not([data-current])');
+    await otherRow.getByRole('button', { name: 'End this session' }).click();
     await mine.waitForURL(`${h.url}/account#sessions`);
-    expect(await mine.locator('table.sessions tbody tr').count()).toBe(1);
+    expect(await mine.locator('ul.sessions li.session').count()).toBe(1);
 
     await other.goto(`${h.url}/account`);
     await other.waitForURL(`${h.url}/login?returnTo=%2Faccount`);

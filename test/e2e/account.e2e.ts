@@ -24,10 +24,10 @@ describe('account page', () => {
 
     const scopes = await page.locator('ul.scopes li').allInnerTexts();
     expect(scopes).toEqual([
-      'openid',
-      'https://www.googleapis.com/auth/userinfo.email',
-      'https://www.googleapis.com/auth/userinfo.profile',
-      DRIVE,
+      'Associate you with your personal info on Google',
+      'See your primary Google Account email address',
+      "See your personal info, including any personal info you've made publicly available",
+      'See, edit, create, and delete only the specific Google Drive files you use with this app',
     ]);
     await expect
       .poll(() => page.locator('#google-connection').getAttribute('data-status'))

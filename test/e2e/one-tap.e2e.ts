@@ -1,6 +1,12 @@
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { useChromium, type ConsoleWatch } from '../support/browser.js';
+import {
+  useChromium,
+  watchConsole,
+  type ChromiumTest,
+  type ConsoleWatch,
+} from '../support/browser.js';
+import { auditPage, VIEWPORTS } from '../support/page-audit.js';
 import type { Harness } from '../support/harness.js';
 import { useHarness } from '../support/use-harness.js';
 
@@ -14,8 +20,9 @@ const GSI_BUTTON = 'Continue with Google';
 let context: BrowserContext;
 let page: Page;
 let consoleWatch: ConsoleWatch;
+let newContext: ChromiumTest['newContext'];
 
-useChromium((t) => ({ context, page, consoleWatch } = t));
+useChromium((t) => ({ context, page, consoleWatch, newContext } = t));
 
 /** One app + emulator per describe block, with its own environment. */
 function useApp(env: Record<string, string>): () => Harness {
@@ -43,7 +50,7 @@ async function expectHomeAs(h: Harness, name: string): Promise<void> {
 }
 
 describe('the Google button, callback mode (GSI_UX_MODE=popup, the default)', () => {
-  const app = useApp({});
+  const app = useApp({ GSI_BUTTON: 'on' });
 
   it('when an account is picked in the popup, then the page posts the credential and greets the user', async () => {
     const h = app();
@@ -66,7 +73,7 @@ describe('the Google button, callback mode (GSI_UX_MODE=popup, the default)', ()
 });
 
 describe('the Google button, redirect mode (GSI_UX_MODE=redirect: Google posts to login_uri)', () => {
-  const app = useApp({ GSI_UX_MODE: 'redirect' });
+  const app = useApp({ GSI_UX_MODE: 'redirect', GSI_BUTTON: 'on' });
 
   it('when an account is picked, then Google posts the form with g_csrf_token and the user lands home', async () => {
     const h = app();
@@ -145,5 +152,59 @@ describe('One Tap (ONE_TAP=on, ONE_TAP_AUTO_SELECT=on)', () => {
     await accountIn(oneTap(), ALICE.email).click();
     await expectHomeAs(h, ALICE.name);
     expect(consoleWatch.problems).toEqual([]);
+  });
+});
+
+describe('the One Tap frame on a phone and a laptop (ONE_TAP=on)', () => {
+  const app = useApp({ ONE_TAP: 'on' });
+  const ACCOUNTS = 4;
+
+  /** The sign-in page at one size with One Tap's chooser shown, sized to what it holds. */
+  async function oneTapAt(viewport: { width: number; height: number }) {
+    const sized = await newContext({ viewport });
+    const watch = await watchConsole(sized);
+    const p = await sized.newPage();
+    await p.goto(`${app().url}/login`);
+    const chooser = p.frameLocator('#credential_picker_iframe');
+    await chooser
+      .locator('button.account')
+      .nth(ACCOUNTS - 1)
+      .waitFor();
+    const frame = p.locator('#credential_picker_iframe');
+    // Until the chooser has said its height, the frame has the default one.
+    await expect.poll(async () => (await frame.boundingBox())?.height).not.toBe(470);
+    const box = (await frame.boundingBox())!;
+    return { p, chooser, frame, box, watch };
+  }
+
+  it('when One Tap opens at 1280×800, then all four accounts show in the frame without scrolling', async () => {
+    const { p, chooser, box, watch } = await oneTapAt(VIEWPORTS.desktop);
+    expect(box.x + box.width).toBeLessThanOrEqual(VIEWPORTS.desktop.width);
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const account = (await chooser.locator('button.account').nth(i).boundingBox())!;
+      expect(account.y + account.height, `account ${i + 1}`).toBeLessThanOrEqual(
+        box.y + box.height,
+      );
+    }
+    const frame = p.frame({ url: /\/gsi\/select/ })!;
+    expect(await auditPage(frame, 'One Tap frame')).toEqual([]);
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('when One Tap opens at 390×844, then it is a sheet along the bottom that leaves most of the page seen, and the fourth account can be picked', async () => {
+    const { p, chooser, box, watch } = await oneTapAt(VIEWPORTS.phone);
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(VIEWPORTS.phone.width);
+    expect(box.y + box.height).toBeLessThanOrEqual(VIEWPORTS.phone.height);
+    expect(box.height).toBeLessThanOrEqual(VIEWPORTS.phone.height * 0.6 + 1);
+    const frame = p.frame({ url: /\/gsi\/select/ })!;
+    expect(await auditPage(frame, 'One Tap frame')).toEqual([]);
+    expect(await auditPage(p, '/login with One Tap')).toEqual([]);
+    await chooser
+      .locator('button.account')
+      .nth(ACCOUNTS - 1)
+      .click();
+    await p.waitForURL(`${app().url}/`);
+    expect(watch.problems).toEqual([]);
   });
 });

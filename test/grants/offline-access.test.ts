@@ -200,7 +200,9 @@ describe('googleAccessToken through GET /account/google', () => {
     await agent.get('/me').expect(200);
     const page = await agent.get('/account').expect(200);
     expect(page.text).toContain('Reconnect Google');
-    expect(page.text).toContain('Token has been expired or revoked.');
+    expect(page.text).toContain('no longer accepts this app');
+    // Only the state's own action: no "Disconnect Google" or "Connect Google" beside it.
+    expect(page.text).not.toMatch(/Disconnect Google|>Connect Google|Not connected/);
     // Reconnecting asks Google for consent again: the only way to a new refresh token.
     const redirect = await agent.get('/auth/google?returnTo=/account').expect(302);
     expect(new URL(String(redirect.headers.location)).searchParams.get('prompt')).toBe('consent');
@@ -451,7 +453,7 @@ describe('requireSignIn', () => {
     const page = await agent.get('/account').expect(200);
     expect(page.text).toContain('Google ID');
     expect(page.text).toMatch(/verified by Google/);
-    expect(page.text).toContain('https://www.googleapis.com/auth/userinfo.email');
+    expect(page.text).toContain('See your primary Google Account email address');
     expect(page.text).toContain('data-status="connected"');
   });
 });

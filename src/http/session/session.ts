@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
+import { readCookie } from '../page-notice.js';
 
 export interface SessionOptions {
   store: session.Store;
@@ -17,6 +18,8 @@ export interface SessionOptions {
 
 export interface SessionCookie {
   name: string;
+  /** Sent over HTTPS only (production); the page notice cookie follows it. */
+  secure: boolean;
   clear(res: Response): void;
 }
 
@@ -25,6 +28,7 @@ export function sessionCookie(production: boolean): SessionCookie {
   const name = production ? '__Host-sid' : 'sid';
   return {
     name,
+    secure: production,
     clear: (res) =>
       res.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure: production }),
   };
@@ -54,21 +58,50 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
   const endExpiredSessions: RequestHandler = async (req, res, next) => {
     const signedInAt = req.session.signedInAt;
     const userId = req.session.userId;
-    const over =
+    const expired =
+      signedInAt !== undefined && options.now() - signedInAt > options.absoluteTimeoutMs;
+    const revoked =
+      !expired &&
       signedInAt !== undefined &&
-      (options.now() - signedInAt > options.absoluteTimeoutMs ||
-        (userId !== undefined && (await options.isRevoked?.(userId, signedInAt, req)) === true));
-    if (over) {
+      userId !== undefined &&
+      (await options.isRevoked?.(userId, signedInAt, req)) === true;
+    if (expired || revoked) {
       await destroySession(req);
       cookie.clear(res);
       // Go on as an anonymous request with a fresh, empty session. express-session stores it
       // (its id changed), so give it an anonymous visitor's short life, not a signed-in one's.
       req.sessionStore.generate(req);
       req.session.cookie.maxAge = options.anonymousMaxAgeMs;
+      res.locals.sessionEnded = expired ? SESSION_NOTICES.expired : SESSION_NOTICES.revoked;
+    } else if (cameWithLostSession(req, cookie.name)) {
+      // Its row is gone: ended from another device, or the oldest beyond the cap. Told once:
+      // the cleared cookie makes the next request a plain anonymous one.
+      cookie.clear(res);
+      res.locals.sessionEnded = SESSION_NOTICES.ended;
     }
     next();
   };
   return [sessions, endExpiredSessions];
+}
+
+/** What the next page tells a browser whose session ended without it signing out (once). */
+export const SESSION_NOTICES = {
+  expired: 'Your session expired. Sign in again to continue.',
+  revoked:
+    'You were signed out: all your sessions were ended, from another device or by Google after a security alert.',
+  ended: 'You were signed out: this session was ended from another device, or it expired.',
+} as const;
+
+/**
+ * True when the request carried a session cookie whose session no longer exists (express-session
+ * made a new one): its row was deleted elsewhere. The cookie's signature is not checked: a
+ * forged cookie only earns its sender this notice.
+ */
+function cameWithLostSession(req: Request, name: string): boolean {
+  const raw = readCookie(req.headers.cookie, name);
+  if (raw === undefined || !raw.startsWith('s:')) return false;
+  const id = raw.slice(2, raw.lastIndexOf('.'));
+  return id !== req.sessionID && req.session.userId === undefined;
 }
 
 /** Gives the browser a new session id, keeping nothing of the old session. */

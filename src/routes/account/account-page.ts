@@ -6,7 +6,13 @@ import { isRecentSignIn } from '../../http/require-recent-sign-in.js';
 import { signedInUser } from '../../http/require-sign-in.js';
 import type { SecurityLog } from '../../storage/security-log.js';
 import type { UserSessions } from '../../http/session/user-sessions.js';
-import { listSessions } from './account-sessions.js';
+import {
+  describeLogEntry,
+  describeScope,
+  describeSignInMethod,
+  pageLocale,
+  timeView,
+} from '../../http/page-words.js';
 import { takeFlash } from '../../http/page-state.js';
 
 export interface AccountPageDeps {
@@ -26,16 +32,36 @@ export interface AccountPageViewDeps extends AccountPageDeps {
 export function accountPage(deps: AccountPageViewDeps): RequestHandler {
   return async (req, res) => {
     const user = signedInUser(res);
+    const locale = pageLocale(req);
+    const nowMs = deps.now();
+    const time = (at: string | number) => timeView(new Date(at).getTime(), locale, nowMs);
+    const grant = await deps.grants.summary(user.id);
+    const current = req.session.meta?.publicId;
     res.set('Cache-Control', 'no-store');
     res.render('account', {
+      locale,
       user,
-      grant: await deps.grants.summary(user.id),
-      sessions: await listSessions(req, deps.sessions, user.id),
-      securityLog: (await deps.securityLog.list(user.id)).map((e) => ({
-        ...e,
-        at: new Date(e.atMs).toISOString(),
+      joined: { first: time(user.createdAt), last: time(user.lastLoginAt) },
+      grant: {
+        ...grant,
+        scopes: grant.scopes.map(describeScope),
+        refreshed: grant.refreshedAt === null ? null : time(grant.refreshedAt),
+      },
+      sessions: (await deps.sessions.listByUser(user.id)).map((s) => ({
+        id: s.publicId,
+        current: s.publicId === current,
+        device: s.data.meta?.device ?? null,
+        address: s.data.meta?.address ?? null,
+        method: describeSignInMethod(s.data.signInMethod),
+        createdAt: time(s.createdAt),
+        lastSeenAt: time(s.lastSeenAt),
       })),
-      recentSignIn: isRecentSignIn(req.session.authenticatedAt, deps.reauthMs, deps.now()),
+      securityLog: (await deps.securityLog.list(user.id)).map((e) => ({
+        kind: e.kind,
+        sentence: describeLogEntry(e),
+        at: time(e.atMs),
+      })),
+      recentSignIn: isRecentSignIn(req.session.authenticatedAt, deps.reauthMs, nowMs),
       flash: takeFlash(req),
     });
   };
@@ -47,13 +73,19 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
  * Google refused answers needs_reconnect (the user stays signed in); Google failing is 502/504.
  */
 export function googleConnection(deps: AccountPageDeps): RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
     const user = signedInUser(res);
     res.set('Cache-Control', 'no-store');
+    res.vary('Accept');
     const before = await deps.grants.summary(user.id);
     const profile = before.status === 'connected' ? await fetchProfile(deps, user.id) : null;
     // Read again only when the call changed the status (invalid_grant: needs_reconnect).
     const { status, scopes } = profile ? before : await deps.grants.summary(user.id);
+    // A browser that navigates here gets a page; JSON stays the answer of every other client.
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.render('google', { status, scopes: scopes.map(describeScope), profile });
+      return;
+    }
     res.json({ status, scopes, profile });
   };
 }

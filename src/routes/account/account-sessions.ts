@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, Messages } from '../../core/errors.js';
 import { destroySession, type SessionCookie } from '../../http/session/session.js';
+import { leaveNotice } from '../../http/page-notice.js';
 import { signedInUser, wantsJson } from '../../http/require-sign-in.js';
 import type { SecurityLog } from '../../storage/security-log.js';
 import type { ListedSession, UserSessions } from '../../http/session/user-sessions.js';
@@ -71,12 +72,14 @@ export function revokeSession(deps: AccountSessionsDeps): RequestHandler {
       // Through express-session, or the response's end would write the session back.
       await destroySession(req);
       deps.cookie.clear(res);
+      if (wantsPage(req)) leaveNotice(res, 'signed-out', deps.cookie.secure);
       answer(req, res, 1, '/');
       return;
     }
     const revoked = await deps.sessions.destroyByPublicId(user.id, publicId);
     if (revoked === 0) throw new AppError(404, Messages.sessionNotFound, { code: 'no_session' });
     await logRevoked(deps, user.id, revoked);
+    if (wantsPage(req)) req.flash('success', 'Session ended: that device is signed out.');
     answer(req, res, revoked, '/account#sessions');
   };
 }
@@ -88,8 +91,14 @@ export function revokeOtherSessions(deps: AccountSessionsDeps): RequestHandler {
     const current = req.session.meta?.publicId ?? '';
     const revoked = await deps.sessions.destroyOthers(user.id, current);
     await logRevoked(deps, user.id, revoked);
+    if (wantsPage(req)) req.flash('success', othersEnded(revoked));
     answer(req, res, revoked, '/account#sessions');
   };
+}
+
+function othersEnded(count: number): string {
+  if (count === 0) return 'There were no other sessions to end.';
+  return count === 1 ? 'Signed out 1 other session.' : `Signed out ${count} other sessions.`;
 }
 
 function logRevoked(deps: AccountSessionsDeps, userId: number, count: number): Promise<void> {
@@ -97,10 +106,14 @@ function logRevoked(deps: AccountSessionsDeps, userId: number, count: number): P
   return deps.securityLog.record(userId, entry);
 }
 
+function wantsPage(req: Request): boolean {
+  return req.accepts(['json', 'html']) === 'html' && !wantsJson(req);
+}
+
 /** JSON clients get the count; an HTML form goes back to the page. */
 function answer(req: Request, res: Response, revoked: number, page: string): void {
   res.set('Cache-Control', 'no-store');
-  if (req.accepts(['json', 'html']) === 'html' && !wantsJson(req)) {
+  if (wantsPage(req)) {
     res.redirect(303, page);
     return;
   }

@@ -4,6 +4,7 @@ import { AppError, Messages } from '../../core/errors.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import { destroySession, type SessionCookie } from '../../http/session/session.js';
+import { leaveNotice } from '../../http/page-notice.js';
 import type { User, UserStore } from '../../storage/user-store.js';
 import { currentUser } from '../../http/page-state.js';
 import type { SecurityLog } from '../../storage/security-log.js';
@@ -61,10 +62,12 @@ export function gdisconnect(deps: AccountDeps): RequestHandler {
     if (userId === undefined) {
       throw new AppError(401, Messages.notConnected, { code: 'not_connected' });
     }
-    await deps.grants.revokeAndForget(userId);
+    const revoked = await deps.grants.revokeAndForget(userId);
     await deps.securityLog.record(userId, { kind: 'disconnect', detail: null, atMs: deps.now() });
     await endSession(req, res, deps.cookie);
     if (isHtmlFormPost(req)) {
+      const notice = revoked === 'not-revoked' ? 'disconnected-not-revoked' : 'disconnected';
+      leaveNotice(res, notice, deps.cookie.secure);
       res.redirect(303, '/');
       return;
     }
@@ -82,6 +85,7 @@ export function logout(deps: AccountDeps): RequestHandler {
     const userId = req.session.userId;
     if (userId !== undefined) await recordSignOut(deps, userId);
     await endSession(req, res, deps.cookie);
+    if (userId !== undefined) leaveNotice(res, 'signed-out', deps.cookie.secure);
     res.redirect(303, '/');
   };
 }

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type session from 'express-session';
 import { AppError, Messages } from '../../core/errors.js';
-import type { GoogleGrants } from '../../grants/google-grants.js';
+import type { GoogleGrants, RevokeOutcome } from '../../grants/google-grants.js';
+import { leaveNotice, type PageNotice } from '../../http/page-notice.js';
 import { destroySession, type SessionCookie } from '../../http/session/session.js';
 import { signedInUser, wantsJson } from '../../http/require-sign-in.js';
 import type { UserSessions } from '../../http/session/user-sessions.js';
@@ -25,7 +26,7 @@ export function deleteAccount(deps: DeleteAccountDeps): RequestHandler {
     if (!isConfirmed(req)) {
       throw new AppError(400, Messages.confirmDelete, { code: 'delete_not_confirmed' });
     }
-    await deps.grants.revokeAndForget(user.id);
+    const revoked = await deps.grants.revokeAndForget(user.id);
     await deps.users.delete(user.id);
     await deps.sessions.destroyByUser(user.id);
     await destroySession(req);
@@ -34,9 +35,16 @@ export function deleteAccount(deps: DeleteAccountDeps): RequestHandler {
       res.status(200).json({ deleted: true });
       return;
     }
+    leaveNotice(res, DELETED_NOTICE[revoked], deps.cookie.secure);
     res.redirect(303, '/');
   };
 }
+
+const DELETED_NOTICE = {
+  revoked: 'deleted',
+  'not-revoked': 'deleted-not-revoked',
+  'no-grant': 'deleted-no-grant',
+} as const satisfies Record<RevokeOutcome, PageNotice>;
 
 function isConfirmed(req: Request): boolean {
   const body = req.body as { confirm?: unknown } | undefined;
