@@ -4,8 +4,7 @@
   const lang = document.documentElement.lang || undefined;
   const format = new Intl.DateTimeFormat(lang, {
     dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZoneName: 'short',
+    timeStyle: 'short', // in the browser's own zone (dateStyle cannot be combined with timeZoneName)
   });
   for (const time of document.querySelectorAll('time[data-style="absolute"]')) {
     const at = new Date(time.getAttribute('datetime') ?? '');
