@@ -292,6 +292,41 @@ describe('loadConfig', () => {
     expect(on.gsi).toMatchObject({ uxMode: 'redirect', oneTap: true, autoSelect: true });
   });
 
+  it('when the policy links are not http(s) URLs, or plain http in production, then each is named', () => {
+    const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    expect(
+      loadConfig({
+        ...base,
+        PRIVACY_POLICY_URL: 'http://localhost/p',
+        TERMS_URL: 'https://e.com/t',
+      }).policies,
+    ).toEqual({ privacyPolicyUrl: 'http://localhost/p', termsUrl: 'https://e.com/t' });
+    expect(
+      problemsOf(() => loadConfig({ ...base, PRIVACY_POLICY_URL: 'javascript:alert(1)' })),
+    ).toEqual(['PRIVACY_POLICY_URL must be an http(s) URL, got "javascript:alert(1)".']);
+    const production = loadConfig({
+      ...base,
+      NODE_ENV: 'production',
+      SESSION_SECRET: 's'.repeat(32),
+      BASE_URL: 'https://app.example.com',
+      TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      TERMS_URL: 'https://e.com/t',
+    });
+    expect(production.policies.termsUrl).toBe('https://e.com/t');
+    expect(
+      problemsOf(() =>
+        loadConfig({
+          ...base,
+          NODE_ENV: 'production',
+          SESSION_SECRET: 's'.repeat(32),
+          BASE_URL: 'https://app.example.com',
+          TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+          TERMS_URL: 'http://e.com/t',
+        }),
+      ),
+    ).toEqual(['TERMS_URL must be an https URL, got "http://e.com/t".']);
+  });
+
   it('when the One Tap settings are not on/off, or auto select is on without One Tap, then each is named', () => {
     const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
     expect(

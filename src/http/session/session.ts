@@ -73,9 +73,11 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler[] {
       req.sessionStore.generate(req);
       req.session.cookie.maxAge = options.anonymousMaxAgeMs;
       res.locals.sessionEnded = expired ? SESSION_NOTICES.expired : SESSION_NOTICES.revoked;
-    } else if (cameWithLostSession(req, cookie.name)) {
+    } else if (isPageView(req) && cameWithLostSession(req, cookie.name)) {
       // Its row is gone: ended from another device, or the oldest beyond the cap. Told once:
-      // the cleared cookie makes the next request a plain anonymous one.
+      // the cleared cookie makes the next request a plain anonymous one. Only on a page view:
+      // an API call racing a sign-in in the same browser (whose regeneration deleted the row it
+      // read) must not clear the new session's cookie.
       cookie.clear(res);
       res.locals.sessionEnded = SESSION_NOTICES.ended;
     }
@@ -97,6 +99,12 @@ export const SESSION_NOTICES = {
  * made a new one): its row was deleted elsewhere. The cookie's signature is not checked: a
  * forged cookie only earns its sender this notice.
  */
+function isPageView(req: Request): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['html', 'json']) === 'html'
+  );
+}
+
 function cameWithLostSession(req: Request, name: string): boolean {
   const raw = readCookie(req.headers.cookie, name);
   if (raw === undefined || !raw.startsWith('s:')) return false;

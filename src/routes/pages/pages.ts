@@ -10,7 +10,7 @@ import { safeReturnTo } from '../../signin/return-to.js';
 import { issueState, STATE_TTL_MS } from '../../signin/state.js';
 import { CREDENTIAL_PATH } from '../sign-in/credential.js';
 import { currentUser, takeFlash } from '../../http/page-state.js';
-import type { User, UserStore } from '../../storage/user-store.js';
+import type { UserStore } from '../../storage/user-store.js';
 
 export interface GsiPageOptions {
   /** 'popup': the credential goes to the page's callback; 'redirect': Google posts it to us. */

@@ -21,6 +21,7 @@ async function requestAt(at: number) {
   const absoluteLifetime = handlers[handlers.length - 1] as RequestHandler;
   const seen = { destroyed: false, cleared: [] as string[], next: 0 };
   const req = {
+    headers: {},
     session: {
       signedInAt: T0,
       userId: 1,
@@ -36,6 +37,7 @@ async function requestAt(at: number) {
     },
   } as unknown as Request;
   const res = {
+    locals: {} as Record<string, unknown>,
     clearCookie(name: string) {
       seen.cleared.push(name);
       return res;
@@ -44,7 +46,11 @@ async function requestAt(at: number) {
   await absoluteLifetime(req, res, () => {
     seen.next += 1;
   });
-  return { ...seen, session: req.session as unknown as Record<string, unknown> };
+  return {
+    ...seen,
+    session: req.session as unknown as Record<string, unknown>,
+    notice: (res.locals as { sessionEnded?: string }).sessionEnded,
+  };
 }
 
 describe('the absolute session lifetime', () => {
@@ -52,11 +58,14 @@ describe('the absolute session lifetime', () => {
     const at = await requestAt(T0 + ABSOLUTE_MS);
     expect(at).toMatchObject({ destroyed: false, cleared: [], next: 1 });
     expect(at.session).toMatchObject({ userId: 1 });
+    expect(at.notice).toBeUndefined();
   });
 
   it('when 1 ms more has passed, then the session is destroyed, its cookie cleared, and an anonymous one with a short life follows', async () => {
     const over = await requestAt(T0 + ABSOLUTE_MS + 1);
     expect(over).toMatchObject({ destroyed: true, cleared: ['sid'], next: 1 });
     expect(over.session).toEqual({ cookie: { maxAge: ANONYMOUS_MS } });
+    // The next page tells the browser why it is signed out, once (the cookie is cleared).
+    expect(over.notice).toBe('Your session expired. Sign in again to continue.');
   });
 });

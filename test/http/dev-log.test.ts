@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compactLine } from '../src/http/compact-log.js';
-import { waitUntil } from './support/wait-until.js';
+import { compactLine } from '../../src/http/compact-log.js';
+import { waitUntil } from '../support/wait-until.js';
 
 /** `npm run dev` on ports the system picks, its output (stdout and stderr) kept as it comes. */
 describe('`npm run dev` log', () => {
@@ -15,8 +15,8 @@ describe('`npm run dev` log', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'gconnect-devlog-'));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
-      cwd: new URL('..', import.meta.url),
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/dev.ts'], {
+      cwd: new URL('../..', import.meta.url),
       env: {
         ...process.env,
         PORT: '0',
