@@ -1,11 +1,6 @@
 import { Router } from 'express';
 import { allowPopups, referrerForGoogle } from '../../http/security-headers.js';
-import {
-  loginPage,
-  SIGN_IN_FAILED_PATH,
-  signInFailedPage,
-  type PageDeps,
-} from './pages.js';
+import { loginPage, SIGN_IN_FAILED_PATH, signInFailedPage, type PageDeps } from './pages.js';
 
 /**
  * The pages a browser opens: the sign-in page, and where a failed redirect sign-in lands. The
