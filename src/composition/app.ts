@@ -18,6 +18,7 @@ import { countFailedSignIns, refuseAfterFailedSignIns } from '../http/rate-limit
 import { httpUrl } from '../http/safe-url.js';
 import { pageLocale } from '../http/page-words.js';
 import { takeNotice } from '../http/page-notice.js';
+import { currentUser } from '../http/page-state.js';
 import { packagePath } from '../core/package-root.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { sessionCookie, sessionMiddleware } from '../http/session/session.js';
@@ -309,11 +310,10 @@ export function createApp(deps: AppDeps): Express {
  */
 function pageViewer(users: UserStore): RequestHandler {
   return async (req, res, next) => {
-    const id = req.session.userId;
     const page =
       (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['html', 'json']) === 'html';
-    if (id !== undefined && page) {
-      const user = await users.findById(id);
+    if (page) {
+      const user = await currentUser(req, users);
       if (user) res.locals.viewer = { name: user.name, email: user.email, picture: user.picture };
     }
     if (page) res.locals.notice = takeNotice(req, res);

@@ -4,10 +4,19 @@ import type { User, UserStore } from '../storage/user-store.js';
 // What every page reads from the session: below the routes, so the account pages and the
 // sign-in pages share it without importing each other.
 
+/** The session's user, read once per request (the header, the guard and the page share it). */
 export async function currentUser(req: Request, users: UserStore): Promise<User | undefined> {
   const id = req.session.userId;
-  return id === undefined ? undefined : users.findById(id);
+  if (id === undefined) return undefined;
+  // Keyed by id too: a sign-in during the request changes whose user this is.
+  const read = readThisRequest.get(req);
+  if (read?.id === id) return read.user;
+  const user = users.findById(id);
+  readThisRequest.set(req, { id, user });
+  return user;
 }
+
+const readThisRequest = new WeakMap<Request, { id: number; user: Promise<User | undefined> }>();
 
 /**
  * Reads and clears flash messages. connect-flash's req.flash() with nothing stored would still

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { Messages } from '../core/errors.js';
+import { currentUser } from './page-state.js';
 import type { User, UserStore } from '../storage/user-store.js';
 
 declare global {
@@ -26,8 +27,7 @@ export function wantsJson(req: Request): boolean {
  */
 export function requireSignIn(users: UserStore): RequestHandler {
   return async (req, res, next) => {
-    const id = req.session.userId;
-    const user = id === undefined ? undefined : await users.findById(id);
+    const user = await currentUser(req, users);
     if (user) {
       res.locals.user = user;
       next();
