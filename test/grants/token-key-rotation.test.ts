@@ -19,20 +19,37 @@ const run = promisify(execFile);
 const KEY1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 const KEY2 = `k2:${Buffer.alloc(32, 2).toString('base64')}`;
 
-const s = useHarness({ env: { TOKEN_ENCRYPTION_KEYS: KEY1 } });
+/**
+ * An app holding KEY1 with Alice signed in, and a second instance on the same database with
+ * KEY2 only. Each describe gets its own: a rotation rewrites the database they share.
+ */
+function useRotationScope() {
+  const scope = useHarness({ env: { TOKEN_ENCRYPTION_KEYS: KEY1 } });
+  const state = { onlyNewKey: undefined as unknown as RunningServer, cookie: '' };
+  beforeAll(async () => {
+    const res = await signInOk(scope.h, scope.h.client(), 'alice@example.com');
+    state.cookie = (sessionCookieOf(res) ?? '').split(';')[0] ?? '';
+    state.onlyNewKey = await startServer(
+      { ...scope.h.config, tokenEncryptionKeys: parseTokenKeys(KEY2).keys },
+      { logger: pino({ level: 'silent' }) },
+    );
+  });
+  afterAll(() => state.onlyNewKey.close(100));
+  return { scope, state };
+}
 
-/** A second instance on the same database with another key ring. */
+let s: ReturnType<typeof useHarness>;
 let onlyNewKey: RunningServer;
 let cookie: string;
-beforeAll(async () => {
-  const res = await signInOk(s.h, s.h.client(), 'alice@example.com');
-  cookie = (sessionCookieOf(res) ?? '').split(';')[0] ?? '';
-  onlyNewKey = await startServer(
-    { ...s.h.config, tokenEncryptionKeys: parseTokenKeys(KEY2).keys },
-    { logger: pino({ level: 'silent' }) },
-  );
-});
-afterAll(() => onlyNewKey.close(100));
+
+/** Points the helpers below at the current describe's scope. */
+function inScope(rotation: ReturnType<typeof useRotationScope>): void {
+  beforeAll(() => {
+    s = rotation.scope;
+    onlyNewKey = rotation.state.onlyNewKey;
+    cookie = rotation.state.cookie;
+  });
+}
 
 const connection = (server: { url: string }) =>
   supertest(server.url)
@@ -67,6 +84,8 @@ async function rotate(keys: string): Promise<string> {
 }
 
 describe('token key rotation', () => {
+  inScope(useRotationScope());
+
   it('when a ring lacks the key id of the stored tokens, then it fails closed (500, no Google call); after rotation it works with the new key alone', async () => {
     await connection(s.h).expect(200);
     expect(sealedKeyIds()).toEqual(['k1', 'k1']);
@@ -89,6 +108,10 @@ describe('token key rotation', () => {
       /0 grant\(s\) re-encrypted under key "k2", 1 already under it/,
     );
   });
+});
+
+describe('token key rotation and the refresh-token fingerprints', () => {
+  inScope(useRotationScope());
 
   it('when the old key is dropped after a rotation, then a token-revoked event for a refresh token stored under it still deletes its grant', async () => {
     await signInOk(s.h, s.h.client(), 'bob@example.org');

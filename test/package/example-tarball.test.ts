@@ -103,20 +103,18 @@ describe('examples/host-app installed from the tarball', () => {
     let signIn: EmulatorModule['signIn'];
     let child: ChildProcess | undefined;
     let url: string;
-    let output = '';
+    let output = () => '';
 
-    beforeAll(async () => {
-      await tsc('-p', '.');
-      const emulator = await installedEmulator();
-      signIn = emulator.signIn;
-      google = await emulator.startEmulator();
-      child = spawn(process.execPath, ['dist/server.js'], {
+    /** Starts the compiled example against the emulator; resolves once it listens. */
+    async function startExample(database: string) {
+      let log = '';
+      const started = spawn(process.execPath, ['dist/server.js'], {
         cwd: app,
         env: {
           PATH: process.env.PATH ?? '',
           NODE_ENV: 'test',
           PORT: '0',
-          DATABASE_URL: `file:${join(dir, 'app.db')}`,
+          DATABASE_URL: `file:${join(dir, database)}`,
           GOOGLE_CLIENT_ID: google.clientId,
           GOOGLE_CLIENT_SECRET: google.clientSecret,
           GOOGLE_EMULATOR_URL: google.url,
@@ -124,16 +122,28 @@ describe('examples/host-app installed from the tarball', () => {
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      url = await waitUntil(
+      started.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      started.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      const listening = await waitUntil(
         'the example to listen',
         () => {
-          if (child?.exitCode !== null) throw new Error(`the example exited: ${output}`);
-          return /listening on (http:\/\/\S+)/.exec(output)?.[1];
+          if (started.exitCode !== null) throw new Error(`the example exited: ${log}`);
+          return /listening on (http:\/\/\S+)/.exec(log)?.[1];
         },
         { timeoutMs: 60_000 },
       );
+      return { child: started, url: listening, output: () => log };
+    }
+
+    beforeAll(async () => {
+      await tsc('-p', '.');
+      const emulator = await installedEmulator();
+      signIn = emulator.signIn;
+      google = await emulator.startEmulator();
+      const example = await startExample('app.db');
+      child = example.child;
+      url = example.url;
+      output = example.output;
     }, 360_000);
 
     afterAll(async () => {
@@ -156,7 +166,7 @@ describe('examples/host-app installed from the tarball', () => {
     it('then a sign-in opens /dashboard with the name, and after sign-out it redirects to /login', async () => {
       const { cookie } = await signIn(google, url, { account: 'alice@example.com' });
       const res = await dashboard(cookie);
-      expect(res.status, output).toBe(200);
+      expect(res.status, output()).toBe(200);
       expect(await res.text()).toBe('Hello Alice Example');
       const home = await fetch(`${url}/`, { headers: { cookie } });
       expect(await home.text()).toContain('Signed in as Alice Example.');
@@ -173,10 +183,12 @@ describe('examples/host-app installed from the tarball', () => {
       expect(after.headers.get('location')).toMatch(/^\/login\b/);
     });
 
+    // An instance of its own, so the other tests' instance keeps serving in any order.
     it('then SIGTERM stops it cleanly', async () => {
-      const exited = once(child!, 'exit') as Promise<[number | null, string | null]>;
-      child!.kill('SIGTERM');
-      expect(await exited, output).toEqual([0, null]);
-    });
+      const example = await startExample('sigterm.db');
+      const exited = once(example.child, 'exit') as Promise<[number | null, string | null]>;
+      example.child.kill('SIGTERM');
+      expect(await exited, example.output()).toEqual([0, null]);
+    }, 120_000);
   });
 });
