@@ -37,6 +37,12 @@ const FRANK = 'frank@example.com';
 const GRACE = 'grace@example.com';
 const HEIDI = 'heidi@example.com';
 const IVAN = 'ivan@example.com';
+/** Accounts of the tests that revoke sessions or ask for a credential change: a revocation reaches to the end of its second, so an account another test signs in with could be refused by it. */
+const KAREN = 'karen@example.com';
+const LIAM = 'liam@example.com';
+const MIA = 'mia@example.com';
+const NOAH = 'noah@example.com';
+const OLIVIA = 'olivia@example.com';
 const clockAheadAccount = (sub: string, email: string, name: string): TestAccount => ({
   sub,
   email,
@@ -57,6 +63,11 @@ useHarness(
         clockAheadAccount('109900000000000000003', GRACE, 'Grace'),
         clockAheadAccount('109900000000000000004', HEIDI, 'Heidi'),
         clockAheadAccount('109900000000000000005', IVAN, 'Ivan'),
+        clockAheadAccount('109900000000000000006', KAREN, 'Karen'),
+        clockAheadAccount('109900000000000000007', LIAM, 'Liam'),
+        clockAheadAccount('109900000000000000008', MIA, 'Mia'),
+        clockAheadAccount('109900000000000000009', NOAH, 'Noah'),
+        clockAheadAccount('109900000000000000010', OLIVIA, 'Olivia'),
       ],
     },
   },
@@ -134,17 +145,17 @@ describe('when a valid security event arrives', () => {
     const laptop = h.client();
     const phone = h.client();
     const other = h.client();
-    await signInOk(h, laptop, ALICE);
-    await signInOk(h, phone, ALICE);
+    await signInOk(h, laptop, KAREN);
+    await signInOk(h, phone, KAREN);
     await signInOk(h, other, BOB);
 
-    expect(await emit({ type: 'sessions-revoked', account: ALICE })).toEqual({ statuses: [202] });
+    expect(await emit({ type: 'sessions-revoked', account: KAREN })).toEqual({ statuses: [202] });
 
     expect(await signedInAs(laptop)).toBeUndefined();
     expect(await signedInAs(phone)).toBeUndefined();
     expect(await signedInAs(other)).toBe(BOB);
-    await signInOk(h, laptop, ALICE);
-    expect(await signedInAs(laptop)).toBe(ALICE);
+    await signInOk(h, laptop, KAREN);
+    expect(await signedInAs(laptop)).toBe(KAREN);
   });
 
   it('then tokens-revoked deletes the stored Google grant and ends the sessions too', async () => {
@@ -331,14 +342,14 @@ describe('when a valid security event arrives', () => {
   });
 
   it('then account-credential-change-required is recorded for the account page', async () => {
-    await signInOk(h, h.client(), ALICE);
-    await emit({ type: 'account-credential-change-required', account: ALICE });
+    await signInOk(h, h.client(), LIAM);
+    await emit({ type: 'account-credential-change-required', account: LIAM });
     const row = db
       .prepare(
         `SELECT credential_change_required_at AS at FROM account_security
          JOIN users ON users.id = account_security.user_id WHERE users.email = ?`,
       )
-      .get(ALICE) as { at: number | null } | undefined;
+      .get(LIAM) as { at: number | null } | undefined;
     expect(row?.at).toBeGreaterThan(0);
   });
 
@@ -359,9 +370,9 @@ describe('when a valid security event arrives', () => {
 
 describe('when the same event is delivered twice', () => {
   it('then both answers are 202 and it acts once', async () => {
-    await signInOk(h, h.client(), ALICE);
+    await signInOk(h, h.client(), MIA);
     const before = loggedEvents('RISC event applied');
-    expect(await emit({ type: 'sessions-revoked', account: ALICE, twice: true })).toEqual({
+    expect(await emit({ type: 'sessions-revoked', account: MIA, twice: true })).toEqual({
       statuses: [202, 202],
     });
     expect(loggedEvents('RISC event applied') - before).toBe(1);
@@ -379,12 +390,12 @@ describe('when the token is not a valid security event', () => {
   for (const [name, fault, code] of refusals) {
     it(`then ${name} gives 400 ${code} and nothing changes`, async () => {
       const agent = h.client();
-      await signInOk(h, agent, ALICE);
+      await signInOk(h, agent, NOAH);
       const events = db.prepare('SELECT count(*) AS n FROM security_events').get() as { n: number };
-      expect(await emit({ type: 'sessions-revoked', account: ALICE, ...fault })).toEqual({
+      expect(await emit({ type: 'sessions-revoked', account: NOAH, ...fault })).toEqual({
         statuses: [400],
       });
-      expect(await signedInAs(agent)).toBe(ALICE);
+      expect(await signedInAs(agent)).toBe(NOAH);
       expect(db.prepare('SELECT count(*) AS n FROM security_events').get()).toEqual(events);
       expect(h.logs.some((l) => l.includes('RISC event refused') && l.includes(code))).toBe(true);
     });
@@ -395,7 +406,7 @@ describe('when the token is not a valid security event', () => {
     pastRefetchRation();
     h.emulator.resetCalls();
     for (let i = 0; i < 3; i++) {
-      expect(await emit({ type: 'sessions-revoked', account: ALICE, unknownKey: true })).toEqual({
+      expect(await emit({ type: 'sessions-revoked', account: OLIVIA, unknownKey: true })).toEqual({
         statuses: [400],
       });
     }
