@@ -36,10 +36,13 @@ export class CertCache {
     if (!this.keys || now >= this.expiresAt) {
       return this.refresh();
     }
+    const sinceForced = now - this.lastForcedAt;
+    // A clock that stepped back (NTP, a resumed VM) must not hold off Google's rotated keys
+    // until it catches up again: the interval then counts from now.
     if (
       kid !== undefined &&
       !Object.hasOwn(this.keys, kid) &&
-      now - this.lastForcedAt >= this.options.refetchIntervalMs
+      (sinceForced >= this.options.refetchIntervalMs || sinceForced < 0)
     ) {
       this.lastForcedAt = now;
       return this.refresh();

@@ -45,6 +45,20 @@ describe("the cache of Google's signing keys, by the clock", () => {
     expect(clock.fetches).toBe(3);
   });
 
+  it('when the clock stepped back after a forced refetch, then an unknown kid may force one again', async () => {
+    const { cache, clock } = cacheAt(3_600_000, 60_000);
+    clock.now = 600_000;
+    await cache.keysFor('k1');
+    await cache.keysFor('rotated');
+    expect(clock.fetches).toBe(2);
+    clock.now = 0; // back, e.g. an NTP step
+    await cache.keysFor('rotated');
+    expect(clock.fetches).toBe(3);
+    // ...and the interval counts from there.
+    await cache.keysFor('rotated');
+    expect(clock.fetches).toBe(3);
+  });
+
   it('when a token names no kid, then the cached keys serve it without a forced refetch', async () => {
     const { cache, clock } = cacheAt(3_600_000, 60_000);
     await cache.keysFor('k1');
