@@ -1,10 +1,10 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/wait.js';
+import { startDev } from '../support/dev-server.js';
 
 const run = promisify(execFile);
 
@@ -16,33 +16,6 @@ function readmeRecipe(): string {
   );
   if (!block?.[1]) throw new Error('README has no curl recipe block');
   return block[1];
-}
-
-/** `npm run dev` on ports the system picks (0), read back from what it prints. */
-async function startDev(dataDir: string) {
-  let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/dev.ts'], {
-    cwd: new URL('../..', import.meta.url),
-    env: {
-      ...process.env,
-      PORT: '0',
-      EMULATOR_PORT: '0',
-      DATABASE_URL: `file:${join(dataDir, 'app.db')}`,
-      BASE_URL: '', // Vitest puts Vite's BASE_URL=/ in process.env; the app reads BASE_URL too
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'development',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`dev server exited: ${out}`);
-    return /Emulator: +http/.test(out);
-  }, 'npm run dev to print its URLs');
-  const app = /Sign in: +(http:\/\/[^/\s]+)\/login/.exec(out)?.[1] ?? '';
-  const emu = /Emulator: +(http:\/\/[^\s]+)/.exec(out)?.[1] ?? '';
-  return { child, app, emu, output: () => out };
 }
 
 describe('the README curl recipe against `npm run dev`', () => {
