@@ -71,7 +71,7 @@ export interface GconnectExtras {
   logger: Logger;
   now: () => number;
   pool?: pg.Pool | undefined;
-  page: PageChrome;
+  page: Omit<PageChrome, 'appName'>;
   views?: string | undefined;
   headersAndLogs: 'own-paths' | 'every-path';
 }
@@ -184,7 +184,7 @@ function routerConfig(config: Config, extras: GconnectExtras): AppConfig {
     googleNativeClientIds: config.google.nativeClientIds,
     maxSessionsPerUser: config.maxSessionsPerUser,
     accountReauthMs: config.accountReauthMs,
-    page: { ...extras.page, ...config.policies },
+    page: { ...extras.page, appName: config.appName, ...config.policies },
     views: extras.views,
     headersAndLogs: extras.headersAndLogs,
   };

@@ -165,6 +165,7 @@ function optionsOf(config: Config): GconnectOptions {
       absoluteHours: config.session.absoluteTimeoutMs / 3_600_000,
     },
     ...config.gsi,
+    appName: config.appName,
     ...definedOnly(config.policies),
     maxSessionsPerUser: config.maxSessionsPerUser,
     accountReauthMinutes: config.accountReauthMs / 60_000,

@@ -47,9 +47,7 @@ function at(options: object, path: string): unknown {
 
 /** The options that are not settings of the environment: instances, functions, page chrome. */
 function readExtras(options: GconnectOptions, problems: string[]): Omit<GconnectExtras, 'pool'> {
-  const { appName = 'gconnect', links = [], views, headersAndLogs = 'own-paths', now } = options;
-  if (typeof appName !== 'string' || appName === '')
-    problems.push('appName must be a non-empty string.');
+  const { links = [], views, headersAndLogs = 'own-paths', now } = options;
   if (
     !Array.isArray(links) ||
     !links.every((l) => typeof l?.href === 'string' && typeof l.text === 'string')
@@ -66,7 +64,7 @@ function readExtras(options: GconnectOptions, problems: string[]): Omit<Gconnect
   return {
     logger: loggerOf(options.logger),
     now: now ?? Date.now,
-    page: { appName, links },
+    page: { links },
     views,
     headersAndLogs,
   };

@@ -95,7 +95,7 @@ export interface GconnectOptions {
   privacyPolicyUrl?: string;
   /** The terms of service linked in every page's footer; an https URL in production. Default none. */
   termsUrl?: string;
-  /** The name in the pages' header. Default `'gconnect'`. */
+  /** The app's name in every page's header and title (1 to 60 characters). Default `'gconnect'`. */
   appName?: string;
   /** Links in the pages' header, e.g. `[{ href: '/dashboard', text: 'Dashboard' }]`. Default none. */
   links?: { href: string; text: string }[];

@@ -57,6 +57,8 @@ export interface Config {
     oneTap: boolean;
     autoSelect: boolean;
   };
+  /** The app's name in every page's header and title (APP_NAME). */
+  appName: string;
   /** The footer's links (PRIVACY_POLICY_URL, TERMS_URL); https in production. */
   policies: { privacyPolicyUrl?: string | undefined; termsUrl?: string | undefined };
   /** After SIGTERM/SIGINT, how long in-flight requests may take before connections are cut (ms). */
@@ -207,6 +209,7 @@ export function resolveSettings(
       oneTap: v.oneTap,
       autoSelect: v.autoSelect,
     },
+    appName: v.appName,
     policies,
     shutdownGraceMs: v.shutdownGraceMs,
     shutdownAcceptMs: v.shutdownAcceptMs,

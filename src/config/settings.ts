@@ -54,6 +54,13 @@ const text: Kind<string> = {
   rule: { env: 'text', option: 'a string' },
 };
 
+/** One line of text a person reads (the app's name): not blank, at most 60 characters. */
+const displayName: Kind<string> = {
+  fromText: (t) => (t.trim() !== '' && t.length <= 60 && !/[\r\n]/.test(t) ? t.trim() : undefined),
+  fromValue: (v) => (isString(v) ? displayName.fromText(v) : undefined),
+  rule: { env: 'one line of 1 to 60 characters', option: 'a string of 1 to 60 characters' },
+};
+
 /** A switch: `on`/`off` in the environment, a boolean as an option. */
 const onOff: Kind<boolean> = {
   fromText: (t) => (t === 'on' ? true : t === 'off' ? false : undefined),
@@ -363,6 +370,13 @@ export const SETTINGS = {
     doc: 'Ending sessions needs a sign-in at most this many minutes old.',
     default: 10,
     kind: positiveInt,
+  },
+  appName: {
+    env: 'APP_NAME',
+    option: 'appName',
+    doc: "The app's name, shown in every page's header and title.",
+    default: 'gconnect',
+    kind: displayName,
   },
   privacyPolicyUrl: {
     env: 'PRIVACY_POLICY_URL',

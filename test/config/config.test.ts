@@ -292,6 +292,17 @@ describe('loadConfig', () => {
     expect(on.gsi).toMatchObject({ uxMode: 'redirect', oneTap: true, autoSelect: true });
   });
 
+  it("when APP_NAME is set, then it is the app's name; blank, multi-line or over 60 characters is named", () => {
+    const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
+    expect(loadConfig(base).appName).toBe('gconnect');
+    expect(loadConfig({ ...base, APP_NAME: '  Acme Notes ' }).appName).toBe('Acme Notes');
+    for (const bad of ['   ', 'a'.repeat(61), 'Acme\nNotes']) {
+      expect(problemsOf(() => loadConfig({ ...base, APP_NAME: bad }))).toEqual([
+        expect.stringMatching(/^APP_NAME must be one line of 1 to 60 characters/),
+      ]);
+    }
+  });
+
   it('when the policy links are not http(s) URLs, or plain http in production, then each is named', () => {
     const base = { GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' };
     expect(

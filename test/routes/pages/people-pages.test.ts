@@ -259,6 +259,7 @@ describe('the sign-in page and the footer, when configured', () => {
         GSI_BUTTON: 'on',
         PRIVACY_POLICY_URL: 'https://example.com/privacy',
         TERMS_URL: 'https://example.com/terms',
+        APP_NAME: 'Acme Notes',
       },
     },
     (s) => (h = s.h),
@@ -268,6 +269,16 @@ describe('the sign-in page and the footer, when configured', () => {
     const login = (await h.client().get('/login').expect(200)).text;
     expect(login).toContain('id="gsi-button"');
     expect(login).toContain('id="gsi-button-note"');
+  });
+
+  it('when APP_NAME is set, then every page names the app in its header and title', async () => {
+    for (const path of ['/', '/login', '/no-such-page']) {
+      const page = (await h.client().get(path).set('Accept', 'text/html')).text;
+      const header = /<header[\s\S]*?<\/header>/.exec(page)?.[0] ?? '';
+      expect(header, path).toContain('Acme Notes');
+      expect(/<title>[^<]*<\/title>/.exec(page)?.[0], path).toContain('Acme Notes');
+      expect(header, path).not.toContain('gconnect');
+    }
   });
 
   it('when the policies are configured, then every page links them in its footer', async () => {
