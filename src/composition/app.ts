@@ -175,7 +175,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     requestLogger(logger, {
       skip: (res) => !everyPath && leftToHost(res),
-      quiet: isStaticFile,
+      // Development: a page's stylesheet and pictures at debug, so `npm run dev`'s banner stays
+      // on screen. Production logs as it always has: one info line per request, files included.
+      ...(config.production ? {} : { quiet: isStaticFile }),
     }),
   );
   const headers = securityHeaders({

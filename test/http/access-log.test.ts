@@ -26,6 +26,12 @@ async function accessLines(path: string, count: number, msg?: string): Promise<A
 }
 
 describe('the access log', () => {
+  it('when a static file is served in development, then its line is at debug', async () => {
+    await h.client().get('/style.css').expect(200);
+    const [line] = await accessLines('/style.css', 1);
+    expect(line).toMatchObject({ level: 20, res: { statusCode: 200 } });
+  });
+
   it('when requests are answered, then each gets one line: id, method, path without query, status, time', async () => {
     const path = '/no-such-page-for-the-access-log';
     await h.client().get(`${path}?state=secret-state`).set('Cookie', 'sid=secret-sid').expect(404);
@@ -71,5 +77,24 @@ describe('the access log', () => {
       level: 40,
       req: { method: 'POST', path },
     });
+  });
+});
+
+describe('the access log in production', () => {
+  let p: Harness;
+  useHarness(
+    { app: { production: true, emulator: false, baseUrl: 'https://app.example.com' } },
+    (s) => (p = s.h),
+  );
+
+  it('when a static file is served, then its line stays at info, as for every request', async () => {
+    await p.client().get('/style.css').expect(200);
+    const lines = await waitUntil('the access-log line for /style.css', () => {
+      const found = p.logs
+        .map((l) => JSON.parse(l) as Partial<AccessLine>)
+        .filter((l): l is AccessLine => l.req?.path === '/style.css');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(lines.map((l) => l.level)).toEqual([30]);
   });
 });
