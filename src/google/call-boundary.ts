@@ -28,6 +28,8 @@ export async function callGoogle<T>(
       });
     }
     const status = err instanceof GaxiosError ? err.response?.status : undefined;
+    // A comparison with undefined is false anyway: `status !== undefined` is for the type checker
+    // (an equivalent mutant).
     if (status !== undefined && status >= 400 && status < 500) {
       if (call === 'refresh' && oauthError(err) === 'invalid_grant') {
         // The grant is gone (revoked, expired, Testing-status limit): the user must reconnect.
@@ -74,6 +76,9 @@ function isTimeout(err: unknown): boolean {
 }
 
 /** Google's `error` field if it is a plain OAuth error code; never free upstream text. */
+// Reached only with a response status, which only a GaxiosError has; and its callers compare the
+// result with exact codes: weakening the GaxiosError, `typeof` or pattern checks is an equivalent
+// mutant. They stay so no upstream text can ever pass for a code.
 function oauthError(err: unknown): string | undefined {
   if (!(err instanceof GaxiosError)) return undefined;
   const data = err.response?.data as unknown;

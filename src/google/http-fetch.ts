@@ -67,11 +67,17 @@ export function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Bu
       });
       res.on('error', fail);
       // Closed before the last byte, without an error of its own: never leave the caller waiting.
+      // A backstop: with an `error` listener attached Node emits `error` (ECONNRESET) before a
+      // premature `close`, so removing it is an equivalent mutant today.
       res.on('close', () => fail(new Error('Connection closed before the response ended')));
       res.on('end', () => {
+        // The `close` after every `end` removes it too (via fail): renaming it is equivalent.
         signal?.removeEventListener('abort', onAbort);
         const buffer = Buffer.concat(chunks);
         const status = res.statusCode ?? 0;
+        // A received header is never undefined, a client response always has its status message,
+        // and a final status is never below 200 (1xx are interim): the checks below are for the
+        // type checker, and weakening them is an equivalent mutant.
         const responseHeaders = new Headers();
         for (const [name, value] of Object.entries(res.headers)) {
           if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);

@@ -35,6 +35,8 @@ export async function exchangeCode(
       }),
     config.logger,
   );
+  // google-auth-library always returns `res`, and its `tokens` is the same object as `res.data`:
+  // `?.` and the fallback are for the type checker (equivalent mutants).
   const tokens = expectResponse(tokenResponse, res.res?.data ?? res.tokens);
   return {
     accessToken: tokens.access_token,

@@ -13,6 +13,7 @@ export async function refreshAccessToken(
   refreshToken: string,
 ): Promise<RefreshedTokens> {
   const res = await callGoogle('refresh', () => config.oauth.refreshWith(refreshToken));
+  // google-auth-library always returns `res`: `?.` is for the type checker (an equivalent mutant).
   const tokens = expectResponse(tokenResponse, res.res?.data);
   return {
     accessToken: tokens.access_token,

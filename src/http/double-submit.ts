@@ -21,6 +21,7 @@ export function assertDoubleSubmit(req: Request): void {
 
 /** One cookie's value from the Cookie header; undefined when absent or sent twice. */
 export function readCookie(req: Request, name: string): string | undefined {
+  // With no Cookie header any fallback without `name=` in it yields nothing (an equivalent mutant).
   const values = (req.get('cookie') ?? '')
     .split(';')
     .map((pair) => pair.trim())

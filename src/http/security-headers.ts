@@ -21,6 +21,7 @@ export function securityHeaders(
   options: SecurityHeaderOptions,
 ): RequestHandler & { undo(res: Response): void } {
   const headers = helmetHeaders(options);
+  // A missing policy fails below whatever the fallback string is (an equivalent mutant).
   const policy = headers.get('Content-Security-Policy') ?? '';
   const [beforeNonce, afterNonce] = policy.split(` '${NONCE_MARK}'`);
   if (afterNonce === undefined) throw new Error('the CSP lost its script nonce');

@@ -25,6 +25,7 @@ function normalizePath(value: string): string | undefined {
   try {
     url = new URL(value, PLACEHOLDER_ORIGIN);
   } catch {
+    // Not a URL: refused. (Emptying this block is an equivalent mutant: it returns undefined too.)
     return undefined;
   }
   if (url.origin !== PLACEHOLDER_ORIGIN) return undefined;
@@ -36,6 +37,9 @@ function normalizePath(value: string): string | undefined {
  * path, not a scheme-relative `//host` or `/\host`, that normalizes to itself.
  */
 function staysOnOrigin(location: string): boolean {
+  // The prefix checks are defence in depth: the last line alone refuses `//host` and `/\host`
+  // (they never normalize to themselves), and after the prefix checks normalization is
+  // idempotent, so weakening either side is an equivalent mutant.
   return (
     location.length <= MAX_LENGTH &&
     location.startsWith('/') &&

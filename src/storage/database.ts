@@ -16,6 +16,7 @@ export interface DatabaseOptions {
  * (a power cut can lose the last commits, never corrupt the file) and spares an fsync per commit.
  */
 export function openDatabase(path: string, options: DatabaseOptions = {}): SqliteDatabase {
+  // For `:memory:` the preparation would do nothing (mkdir of `.`): an equivalent mutant.
   if (path !== ':memory:') prepareOwnerOnlyFiles(path);
   const db = new Database(path);
   // busy_timeout first: switching a fresh file to WAL needs a lock another process may hold.
