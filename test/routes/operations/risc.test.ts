@@ -7,31 +7,33 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCOUNTS, type TestAccount } from '../../../emulator/server/accounts.js';
-import type { Fault } from '../../../emulator/server/emulator.js';
-import { updateStream, type ServiceAccountKey } from '../../../src/risc/register-receiver.js';
+import { updateStream } from '../../../src/risc/register-receiver.js';
 import type { Harness } from '../../support/harness.js';
 import { devTokenKeys } from '../../../src/grants/dev-token-keys.js';
 import { createTokenCipher } from '../../../src/grants/token-cipher.js';
 import { CLIENT } from '../../support/client.js';
 import { getState, signInOk } from '../../support/sign-in.js';
 import { useHarness } from '../../support/use-harness.js';
+import {
+  ClockAhead,
+  emitEvent,
+  loggedEvents as countLogged,
+  registerReceiver,
+  serviceAccount as riscServiceAccount,
+  signedInAs,
+} from '../../support/risc.js';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.org';
 
-interface Delivery {
-  statuses: number[];
-}
-
 let h: Harness;
 let db: ReturnType<typeof useHarness>['db'];
-let advanceClock: (ms: number) => void;
+let ahead: ClockAhead;
 /**
  * Accounts for the tests that run the app's clock ahead of Google's: a revocation they record
  * reaches up to the end of the event's second of Google's time, so it would also end a sign-in
  * the next test makes in that second with the same account. No other test signs these in.
  */
-const ERIN = 'erin@example.com';
 const FRANK = 'frank@example.com';
 /** Accounts whose Google state (kept by sub, beyond the user) one test sets: no other test uses them. */
 const GRACE = 'grace@example.com';
@@ -58,7 +60,6 @@ useHarness(
     emulatorOptions: {
       accounts: [
         ...DEFAULT_ACCOUNTS,
-        clockAheadAccount('109900000000000000001', ERIN, 'Erin'),
         clockAheadAccount('109900000000000000002', FRANK, 'Frank'),
         clockAheadAccount('109900000000000000003', GRACE, 'Grace'),
         clockAheadAccount('109900000000000000004', HEIDI, 'Heidi'),
@@ -73,59 +74,18 @@ useHarness(
   },
   (s) => {
     ({ h, db } = s);
-    advanceClock = (ms) => {
-      aheadMs += ms;
-      s.advanceClock(ms);
-    };
+    ahead = new ClockAhead((ms) => s.advanceClock(ms));
   },
 );
 
-async function serviceAccount(): Promise<ServiceAccountKey> {
-  const res = await fetch(`${h.emulator.url}/emulator/risc/service-account`, { method: 'POST' });
-  return (await res.json()) as ServiceAccountKey;
-}
-
-async function register(): Promise<void> {
-  await updateStream(
-    { key: await serviceAccount(), apiBase: h.emulator.url, timeoutMs: 5000 },
-    `${h.url}/risc`,
-  );
-}
-
-async function emit(event: Record<string, unknown>): Promise<Delivery> {
-  const res = await fetch(`${h.emulator.url}/emulator/risc/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(event),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as Delivery;
-}
-
-async function signedInAs(agent: ReturnType<Harness['client']>): Promise<string | undefined> {
-  const res = await agent.get('/me');
-  return res.status === 200 ? (res.body as { email: string }).email : undefined;
-}
-
-/** How far ahead the app's clock is in this test, and the furthest it ever was (any test). */
-let aheadMs = 0;
-let furthestMs = 0;
-afterEach(() => {
-  aheadMs = 0;
-});
-/**
- * Moves the app's clock past the receiver's one-refetch-a-minute ration and the key set's
- * ten-minute life, whatever an earlier test (in any order) spent them on: each call goes further
- * ahead than the clock ever was before (the harness puts it back after each test).
- */
+const serviceAccount = () => riscServiceAccount(h);
+const register = () => registerReceiver(h);
+const emit = (event: Record<string, unknown>) => emitEvent(h, event);
+const loggedEvents = (message: string) => countLogged(h, message);
 function pastRefetchRation(): void {
-  furthestMs = Math.max(furthestMs, aheadMs) + 11 * 60_000;
-  advanceClock(furthestMs - aheadMs);
+  ahead.pastRefetchRation();
 }
-
-function loggedEvents(message: string): number {
-  return h.logs.filter((l) => (JSON.parse(l) as { msg?: string }).msg === message).length;
-}
+afterEach(() => ahead.reset());
 
 function userIdOf(email: string): number {
   const user = h.userRows().find((u) => u.email === email);
@@ -257,7 +217,7 @@ describe('when a valid security event arrives', () => {
     expect(grantCount(userId)).toBe(1);
 
     // A sign-in after the revocation (the app's clock ahead of the token's iat): its grant is new.
-    advanceClock(60_000);
+    ahead.advance(60_000);
     const agent = h.client();
     await signInOk(h, agent, FRANK);
     await emit({ type: 'tokens-revoked', account: FRANK });
@@ -413,18 +373,6 @@ describe('when the token is not a valid security event', () => {
     expect(h.emulator.calls('certs')).toHaveLength(1);
   });
 
-  it('then after Google rotates its key, an event signed with the new key costs one refetch and is applied', async () => {
-    const agent = h.client();
-    await signInOk(h, agent, ERIN);
-    await emit({ type: 'verification', state: 'warm' });
-    pastRefetchRation();
-    await h.emulator.rotateKey();
-    h.emulator.resetCalls();
-    expect(await emit({ type: 'sessions-revoked', account: ERIN })).toEqual({ statuses: [202] });
-    expect(h.emulator.calls('certs')).toHaveLength(1);
-    expect(await signedInAs(agent)).toBeUndefined();
-  });
-
   it.each([
     ['garbage', 'application/secevent+jwt', 'not a jwt'],
     ['an empty body', 'application/secevent+jwt', ''],
@@ -447,44 +395,6 @@ describe('when the token is not a valid security event', () => {
     });
     expect(res.status).toBe(413);
   });
-});
-
-describe("when Google's key set cannot be read", () => {
-  const faults: [string, Fault][] = [
-    ['a 500', { kind: 'status', status: 500 }],
-    [
-      'a page that is not JSON',
-      { kind: 'status', status: 200, body: '<html>', contentType: 'text/html' },
-    ],
-    ['JSON that is not a JWK Set', { kind: 'status', status: 200, body: { keys: 'none' } }],
-    ['a dropped connection', { kind: 'reset' }],
-    ['no answer before the deadline', { kind: 'hang', ms: 30_000 }],
-  ];
-  it.each(faults)(
-    'then with %s the last good set still verifies, a key not yet read gets 503 (Google delivers again), and once the set can be read the event is applied',
-    async (name, fault) => {
-      await emit({ type: 'verification', state: 'warm' });
-      pastRefetchRation(); // the set is due for its scheduled reload
-      h.emulator.inject('certs', fault, { times: 2 });
-      h.emulator.resetCalls();
-      const kept = `kept ${name}`;
-      expect(await emit({ type: 'verification', state: kept })).toEqual({ statuses: [202] });
-      expect(h.emulator.calls('certs')).toHaveLength(1);
-      expect(h.logs.some((l) => l.includes(kept))).toBe(true);
-
-      await h.emulator.rotateKey();
-      const refused = loggedEvents('RISC event refused');
-      const later = `later ${name}`;
-      expect(await emit({ type: 'verification', state: later })).toEqual({ statuses: [503] });
-      expect(h.logs.some((l) => l.includes(later))).toBe(false);
-      expect(loggedEvents('RISC event refused')).toBe(refused);
-
-      h.emulator.clearFaults();
-      pastRefetchRation();
-      expect(await emit({ type: 'verification', state: later })).toEqual({ statuses: [202] });
-      expect(h.logs.some((l) => l.includes(later))).toBe(true);
-    },
-  );
 });
 
 describe('npm run risc:register', () => {
