@@ -10,8 +10,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // Any failed connect: refused, or (Unix socket) no server listening: ENOENT.
   if (e?.syscall === 'connect' || NETWORK_CODES.has(code)) return true;
   // PostgreSQL's SQLSTATE: connection lost, out of resources, shut down or cancelled
-  // (statement_timeout), lock or serialization conflict.
-  if (/^(08|40|53|55|57|58)[0-9A-Z]{3}$/.test(code) || code === '25P03') return true;
+  // (statement_timeout), lock or serialization conflict; 25006: a write reached a read-only
+  // server (a standby after a failover, until the pool reconnects to the new primary).
+  if (/^(08|40|53|55|57|58)[0-9A-Z]{3}$/.test(code) || code === '25P03' || code === '25006')
+    return true;
   // node-postgres' own errors when it cannot get or keep a connection.
   return typeof e?.message === 'string' && PG_CLIENT_MESSAGES.test(e.message);
 }

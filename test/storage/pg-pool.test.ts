@@ -55,6 +55,20 @@ describe('PostgreSQL pool', () => {
     expect(toAppError(err).status).toBe(503);
   });
 
+  it('when the server is read-only (a standby after a failover), then a write is unavailable (503), not a bug', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+      const err = await client
+        .query('CREATE TEMP TABLE gconnect_read_only_probe (n int)')
+        .catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('25006');
+      expect(toAppError(err).status).toBe(503);
+    } finally {
+      client.release(true); // not back into the pool: it stays read-only
+    }
+  });
+
   it('when a query is malformed, then it is a bug (500), not an outage', async () => {
     const err = await pool.query('SELEC 1').catch((e: unknown) => e);
     expect(toAppError(err).status).toBe(500);

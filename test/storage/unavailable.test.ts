@@ -39,6 +39,7 @@ describe('which database errors mean "unavailable, try again" (503) rather than 
       '57P01',
       '58000',
       '25P03',
+      '25006',
     ]) {
       expect(isDatabaseUnavailable(coded(code)), code).toBe(true);
     }
