@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import supertest from 'supertest';
 import { CLIENT } from '../support/client.js';
+import { startListening } from '../support/server-process.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,30 +50,19 @@ export function instanceEnv(databaseUrl: string, emulatorUrl: string, extra = {}
 
 /** Starts one app process on `port` (0: any) and waits until it serves /readyz. */
 export async function startInstance(env: Record<string, string>, port = 0): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/server.ts'], {
+  const server = await startListening(process.execPath, ['--import', 'tsx', 'src/bin/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000)));
-  child.stderr.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20_000)));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const url = await waitUntil(
-    'the instance to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`instance exited: ${out}`);
-      return /listening on (http:\/\/[^"\s]+)/.exec(out)?.[1];
-    },
-    { timeoutMs: 60_000 },
-  );
+  const { url, child } = server;
+  const exited = server.exited.then(([code]) => code);
   await waitUntil('the instance to be ready', async () => {
     const res = await supertest(url)
       .get('/readyz')
       .catch(() => undefined);
     return res?.status === 200;
   });
-  return { url, port: Number(new URL(url).port), child, exited, output: () => out };
+  return { url, port: Number(new URL(url).port), child, exited, output: () => server.output() };
 }
 
 export async function stopInstance(

@@ -4,7 +4,6 @@
  * away) and their responses say `Connection: close`, and the process exits 0 within the grace
  * period, also when started with `npm start`, whose npm process is the one that gets the signal.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -17,6 +16,7 @@ import { BUILD_TIMEOUT_MS, buildDist, NPM_WITHOUT_BUILD, ROOT } from '../support
 import { startHarness, type Harness } from '../support/harness.js';
 import { getState } from '../support/sign-in.js';
 import { waitUntil } from '../support/wait-until.js';
+import { startListening } from '../support/server-process.js';
 
 const ALICE = 'alice@example.com';
 
@@ -104,7 +104,7 @@ describe('npm start', () => {
 
   it('when the npm process gets SIGTERM, then the server drains, exits 0 and its port closes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gconnect-npm-start-'));
-    const child = spawn('npm', ['start', '--silent'], {
+    const server = await startListening('npm', ['start', '--silent'], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -118,25 +118,16 @@ describe('npm start', () => {
         SESSION_SECRET: 'npm-start-test-secret-0123456789abcdef',
         BASE_URL: '', // Vitest puts Vite's BASE_URL=/ in process.env; the app reads BASE_URL too
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const url = await waitUntil(
-        'the server to listen',
-        () => /listening on (http:\/\/\S+?)"/.exec(out)?.[1],
-        { timeoutMs: 60_000 },
-      );
+      const url = server.url;
       await supertest(url).get('/readyz').expect(200);
-      const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
-      child.kill('SIGTERM'); // the npm process, not the server
-      expect(await exited).toEqual([0, null]);
-      expect(out).toContain('"signal":"SIGTERM"');
+      server.child.kill('SIGTERM'); // the npm process, not the server
+      expect(await server.exited).toEqual([0, null]);
+      expect(server.output()).toContain('"signal":"SIGTERM"');
       expect(await refusesConnections(Number(new URL(url).port))).toBe(true);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      server.kill();
       rmSync(dir, { recursive: true, force: true });
     }
     // npm itself takes seconds to start on a loaded machine: a generous deadline, not a timing.

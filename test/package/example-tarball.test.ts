@@ -5,8 +5,7 @@
  * `gconnect-express/emulator`: sign in, /dashboard, sign out. Slow (an npm install): its own
  * temporary folder, removed afterwards.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT_MS, buildDist, ROOT } from '../support/dist.js';
-import { waitUntil } from '../support/wait-until.js';
+import { startListening } from '../support/server-process.js';
 
 type EmulatorModule = typeof import('../../emulator/index.js');
 
@@ -107,8 +106,7 @@ describe('examples/host-app installed from the tarball', () => {
 
     /** Starts the compiled example against the emulator; resolves once it listens. */
     async function startExample(database: string) {
-      let log = '';
-      const started = spawn(process.execPath, ['dist/server.js'], {
+      return startListening(process.execPath, ['dist/server.js'], {
         cwd: app,
         env: {
           PATH: process.env.PATH ?? '',
@@ -120,19 +118,7 @@ describe('examples/host-app installed from the tarball', () => {
           GOOGLE_EMULATOR_URL: google.url,
           SESSION_SECRET: 'host-app-test-secret-0123456789abcdef',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      started.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-      started.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-      const listening = await waitUntil(
-        'the example to listen',
-        () => {
-          if (started.exitCode !== null) throw new Error(`the example exited: ${log}`);
-          return /listening on (http:\/\/\S+)/.exec(log)?.[1];
-        },
-        { timeoutMs: 60_000 },
-      );
-      return { child: started, url: listening, output: () => log };
     }
 
     beforeAll(async () => {
@@ -143,7 +129,7 @@ describe('examples/host-app installed from the tarball', () => {
       const example = await startExample('app.db');
       child = example.child;
       url = example.url;
-      output = example.output;
+      output = () => example.output();
     }, 360_000);
 
     afterAll(async () => {
@@ -186,9 +172,8 @@ describe('examples/host-app installed from the tarball', () => {
     // An instance of its own, so the other tests' instance keeps serving in any order.
     it('then SIGTERM stops it cleanly', async () => {
       const example = await startExample('sigterm.db');
-      const exited = once(example.child, 'exit') as Promise<[number | null, string | null]>;
       example.child.kill('SIGTERM');
-      expect(await exited, example.output()).toEqual([0, null]);
+      expect(await example.exited, example.output()).toEqual([0, null]);
     }, 120_000);
   });
 });

@@ -3,8 +3,7 @@
  * (dist, views, public) and nothing of the source or tests, the exports map's entries import, and
  * the compiled server runs on its own (no TypeScript loader) with its pages and static files.
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { packageRoot } from '../../src/core/package-root.js';
 import { CLIENT } from '../support/client.js';
 import { BUILD_TIMEOUT_MS, buildDist, ROOT } from '../support/dist.js';
 import { startEmulator } from '../support/emulator.js';
-import { waitUntil } from '../support/wait-until.js';
+import { startListening } from '../support/server-process.js';
 
 const run = promisify(execFile);
 
@@ -123,7 +122,7 @@ describe('node dist/bin/server.js', () => {
   });
 
   it('when the compiled server runs against the emulator, then it serves its pages and static files and SIGTERM exits 0', async () => {
-    const child = spawn(process.execPath, ['dist/bin/server.js'], {
+    const server = await startListening(process.execPath, ['dist/bin/server.js'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -135,27 +134,18 @@ describe('node dist/bin/server.js', () => {
         GOOGLE_CLIENT_SECRET: CLIENT.clientSecret,
         SESSION_SECRET: 'compiled-server-test-secret-0123456789',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const url = await waitUntil(
-        'the compiled server to listen',
-        () => /listening on (http:\/\/\S+?)"/.exec(out)?.[1],
-        { timeoutMs: 60_000 },
-      );
+      const url = server.url;
       // views/ and public/ found from dist/, beside it.
       const login = await supertest(url).get('/login').expect(200);
       expect(login.text).toContain('Sign in');
       await supertest(url).get('/login.js').expect(200);
       await supertest(url).get('/readyz').expect(200);
-      const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
-      child.kill('SIGTERM');
-      expect(await exited, out).toEqual([0, null]);
+      server.child.kill('SIGTERM');
+      expect(await server.exited, server.output()).toEqual([0, null]);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      server.kill();
     }
   }, 90_000);
 });
