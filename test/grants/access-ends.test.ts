@@ -171,6 +171,8 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     expect(page).toContain('The Google access you gave this app ended');
     expect(page).toContain('Reconnect Google');
     expect(page).not.toContain(ACCESS_ENDED);
+    const google = await agent.get('/account/google').set('Accept', 'text/html').expect(200);
+    expect(google.text).toContain('The Google access you gave this app has ended.');
   });
 
   it('when the access is read before its end, then a refresh without a new refresh token keeps the end', async () => {
