@@ -22,6 +22,11 @@ export interface RegisteredClient {
   clientId: string;
   clientSecret: string;
   redirectUris?: string[];
+  /**
+   * The app's consent screen is in "Testing" status: every refresh token lives 7 days, and the
+   * token response says so (refresh_token_expires_in).
+   */
+  testing?: boolean;
 }
 
 export interface AuthRequestError {

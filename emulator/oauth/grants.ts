@@ -39,6 +39,18 @@ export interface RefreshGrant {
   scope: string;
   /** undefined: never expires (a published app). */
   expiresAt: number | undefined;
+  /** The token responses say how long it has left (time-limited access, Testing status). */
+  announced?: RefreshTokenLifetimeField | undefined;
+}
+
+/** Google's name for the refresh token's remaining life, or the IETF draft's. */
+export type RefreshTokenLifetimeField = 'refresh_token_expires_in' | 'refresh_token_timeout';
+
+/** Access the user grants for a limited time (Google's time-based access), in seconds. */
+export interface TimeLimit {
+  seconds: number;
+  /** The response field that carries it; default Google's refresh_token_expires_in. */
+  field?: RefreshTokenLifetimeField;
 }
 
 /** What a user granted a client: the scopes, and the refresh tokens issued for them. */
@@ -51,6 +63,8 @@ interface Consent {
 export interface ConsentResult {
   scope: string;
   refreshToken: string | undefined;
+  /** The refresh token's lifetime as the response announces it, when it has one. */
+  refreshTokenLifetime?: { field: RefreshTokenLifetimeField; seconds: number } | undefined;
 }
 
 export interface GrantStoreOptions {
@@ -107,6 +121,10 @@ export class GrantStore {
   readonly #now: () => number;
   readonly #accessTokenLifetimeS: number;
   readonly #refreshTokenLifetimeMs: number | undefined;
+  /** The next consent that issues a refresh token is time-limited (then this is cleared). */
+  #nextTimeLimit: TimeLimit | undefined;
+  /** Every consent of these accounts (by sub) is time-limited. */
+  readonly #accountTimeLimits = new Map<string, TimeLimit>();
 
   constructor(now: () => number, options: GrantStoreOptions = {}) {
     this.#now = now;
@@ -148,7 +166,7 @@ export class GrantStore {
    * refresh token comes with access_type=offline on the first consent, or again with
    * prompt=consent; older refresh tokens stay valid.
    */
-  consent(grant: CodeGrant): ConsentResult {
+  consent(grant: CodeGrant, client: { testing?: boolean | undefined } = {}): ConsentResult {
     const key = consentKey(grant.sub, grant.clientId);
     const consent = this.#consents.get(key) ?? { scopes: new Set(), refreshTokens: new Set() };
     this.#consents.set(key, consent);
@@ -161,15 +179,58 @@ export class GrantStore {
     }
     // Google's refresh tokens start with "1//".
     const refreshToken = `1//0${randomBytes(32).toString('base64url')}`;
-    const lifetime = this.#refreshTokenLifetimeMs;
+    const announced = this.#announcedLifetime(grant.sub, client.testing === true);
+    const lifetime = announced ? announced.seconds * 1000 : this.#refreshTokenLifetimeMs;
     this.#refreshTokens.set(refreshToken, {
       sub: grant.sub,
       clientId: grant.clientId,
       scope,
       expiresAt: lifetime === undefined ? undefined : this.#now() + lifetime,
+      announced: announced?.field,
     });
     consent.refreshTokens.add(refreshToken);
-    return { scope, refreshToken };
+    return { scope, refreshToken, refreshTokenLifetime: announced };
+  }
+
+  /**
+   * The lifetime a new refresh token gets and its response announces: the shorter of a time
+   * limit (the next consent's, else the account's) and Testing status's 7 days.
+   */
+  #announcedLifetime(
+    sub: string,
+    testing: boolean,
+  ): { field: RefreshTokenLifetimeField; seconds: number } | undefined {
+    const limit = this.#nextTimeLimit ?? this.#accountTimeLimits.get(sub);
+    this.#nextTimeLimit = undefined;
+    const testingSeconds = testing ? TESTING_REFRESH_TOKEN_LIFETIME_MS / 1000 : Infinity;
+    const seconds = Math.min(limit?.seconds ?? Infinity, testingSeconds);
+    if (seconds === Infinity) return undefined;
+    return { field: limit?.field ?? 'refresh_token_expires_in', seconds };
+  }
+
+  /**
+   * Time-limited access: the next consent that issues a refresh token (no `sub`), or every
+   * consent of that account from now on, gets a refresh token that stops working after
+   * `limit.seconds` on this store's clock, and the response says so.
+   */
+  limitAccess(limit: TimeLimit, sub?: string): void {
+    if (sub === undefined) this.#nextTimeLimit = limit;
+    else this.#accountTimeLimits.set(sub, limit);
+  }
+
+  /** No more time limits (grants already time-limited stay so). */
+  clearTimeLimits(): void {
+    this.#nextTimeLimit = undefined;
+    this.#accountTimeLimits.clear();
+  }
+
+  /** The remaining life (seconds) a refresh response announces for this grant, if it does. */
+  announcedRemaining(
+    grant: RefreshGrant,
+  ): { field: RefreshTokenLifetimeField; seconds: number } | undefined {
+    if (grant.announced === undefined || grant.expiresAt === undefined) return undefined;
+    const seconds = Math.max(1, Math.floor((grant.expiresAt - this.#now()) / 1000));
+    return { field: grant.announced, seconds };
   }
 
   /** The grant of a live refresh token; undefined when unknown, revoked or expired. */
@@ -222,6 +283,7 @@ export class GrantStore {
     this.#tokens.clear();
     this.#refreshTokens.clear();
     this.#consents.clear();
+    this.clearTimeLimits();
   }
 
   get size(): { codes: number; tokens: number; refreshTokens: number } {

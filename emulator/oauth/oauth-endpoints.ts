@@ -53,6 +53,7 @@ function refreshGrant(
     clientId: grant.clientId,
     scope: grant.scope,
   });
+  const remaining = state.grants.announcedRemaining(grant);
   return jsonReply(
     200,
     {
@@ -60,6 +61,7 @@ function refreshGrant(
       expires_in: state.grants.accessTokenLifetimeS,
       scope: grant.scope,
       token_type: 'Bearer',
+      ...(remaining ? { [remaining.field]: remaining.seconds } : {}),
     },
     { pragma: 'no-cache' },
   );
@@ -89,7 +91,7 @@ async function codeGrant(
   const account = state.findAccount(grant.sub);
   if (!account) return jsonReply(400, INVALID_GRANT);
 
-  const consent = state.grants.consent(grant);
+  const consent = state.grants.consent(grant, client);
   const accessToken = state.grants.issueAccessToken({
     sub: account.sub,
     clientId: client.clientId,
@@ -101,6 +103,9 @@ async function codeGrant(
     scope: consent.scope,
     token_type: 'Bearer',
     ...(consent.refreshToken ? { refresh_token: consent.refreshToken } : {}),
+    ...(consent.refreshTokenLifetime
+      ? { [consent.refreshTokenLifetime.field]: consent.refreshTokenLifetime.seconds }
+      : {}),
   };
   if (request.fault?.kind !== 'noIdToken') {
     response.id_token = await state.idTokens.issue(

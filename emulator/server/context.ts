@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TestAccount } from './accounts.js';
 import type { RegisteredClient } from '../oauth/auth-request.js';
 import type { Endpoint, Fault, FaultPlan } from './faults.js';
-import type { GrantStore } from '../oauth/grants.js';
+import type { GrantStore, TimeLimit } from '../oauth/grants.js';
 import type { Reply } from './http.js';
 import type { IdTokenIssuer } from '../oauth/id-token.js';
 import type { KeyRing } from '../oauth/keys.js';
@@ -76,6 +76,10 @@ export interface EmulatorState {
   issueCode(req: IssueCodeRequest): string;
   /** Takes the fault planned for `gsi`, if any. Throws UnknownClientError / UnknownAccountError. */
   issueCredential(req: IssueCredentialRequest): Promise<IssuedCredential>;
+  /** Time-limited access (GrantStore.limitAccess). Throws RangeError / UnknownAccountError. */
+  limitAccess(limit: TimeLimit, account?: string): void;
+  /** Testing status for a client (default every client). Throws UnknownClientError. */
+  setTestingStatus(testing: boolean, clientId?: string): void;
 }
 
 /** The request as handlers see it. */

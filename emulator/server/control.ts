@@ -75,6 +75,59 @@ export const expireRefreshTokens: Handler = (state) => {
   return noContent();
 };
 
+const LIFETIME_FIELDS = new Set(['refresh_token_expires_in', 'refresh_token_timeout']);
+
+/**
+ * POST /emulator/time-limited-access — form/JSON `seconds` (required), `account` (email or sub:
+ * every consent of that account from now on; without it, the next consent that issues a refresh
+ * token), `field` (refresh_token_expires_in, the default, or the IETF draft's
+ * refresh_token_timeout). The refresh token stops working after `seconds` on the emulator's clock.
+ */
+export const limitAccess: Handler = async (state, { params }) => {
+  const form = await params();
+  const seconds = Number(form.get('seconds'));
+  if (!(Number.isFinite(seconds) && seconds > 0)) {
+    return invalidRequest('seconds must be a positive number');
+  }
+  const field = form.get('field') ?? 'refresh_token_expires_in';
+  if (!LIFETIME_FIELDS.has(field)) {
+    return invalidRequest('field must be refresh_token_expires_in or refresh_token_timeout');
+  }
+  try {
+    state.limitAccess(
+      { seconds, field: field as 'refresh_token_expires_in' },
+      form.get('account') ?? undefined,
+    );
+    return noContent();
+  } catch (error) {
+    return unknownClientOrAccount(error);
+  }
+};
+
+/** DELETE /emulator/time-limited-access — no more time limits (issued tokens keep theirs). */
+export const clearTimeLimits: Handler = (state) => {
+  state.grants.clearTimeLimits();
+  return noContent();
+};
+
+/**
+ * POST /emulator/testing-status — form/JSON `testing` ("true", the default, or "false") and
+ * `client_id` (default every client): Testing status gives each new refresh token 7 days.
+ */
+export const testingStatus: Handler = async (state, { params }) => {
+  const form = await params();
+  const testing = form.get('testing') ?? 'true';
+  if (testing !== 'true' && testing !== 'false') {
+    return invalidRequest('testing must be true or false');
+  }
+  try {
+    state.setTestingStatus(testing === 'true', form.get('client_id') ?? undefined);
+    return noContent();
+  } catch (error) {
+    return unknownClientOrAccount(error);
+  }
+};
+
 /** GET /emulator/accounts */
 export const listAccounts: Handler = (state) => jsonReply(200, state.accounts);
 

@@ -19,7 +19,7 @@ import {
   type IssueCredentialRequest,
 } from './context.js';
 import { CONTENT_FAULTS, FaultPlan, type Endpoint, type Fault } from './faults.js';
-import { expandScope, GrantStore } from '../oauth/grants.js';
+import { expandScope, GrantStore, type TimeLimit } from '../oauth/grants.js';
 import {
   HttpError,
   jsonReply,
@@ -43,6 +43,7 @@ export type {
   IssuedCredential,
 } from './context.js';
 export type { RegisteredClient } from '../oauth/auth-request.js';
+export type { RefreshTokenLifetimeField, TimeLimit } from '../oauth/grants.js';
 export type { Endpoint, Fault, IdTokenSigning } from './faults.js';
 export type { EventRequest as SecurityEventRequest, RiscEventName } from '../risc/risc.js';
 
@@ -89,6 +90,19 @@ export interface Emulator {
   readonly currentKid: string;
   /** Every refresh token issued so far ends now, as after a Testing-status app's 7 days. */
   expireRefreshTokens(): void;
+  /**
+   * Time-limited access: the next consent that issues a refresh token (or, with `account`, every
+   * consent of that account from now on) gets one that stops working after `seconds` on the
+   * emulator's clock; the token responses carry `refresh_token_expires_in` (or `field`).
+   */
+  limitAccess(limit: TimeLimit & { account?: string }): void;
+  /** Removes the time limits set by limitAccess (refresh tokens already issued keep theirs). */
+  clearTimeLimits(): void;
+  /**
+   * The client's consent screen is in "Testing" status (default: every client): each new
+   * refresh token lives 7 days and the response says so.
+   */
+  setTestingStatus(testing: boolean, clientId?: string): void;
   readonly accessTokenLifetimeSeconds: number;
   /**
    * Registers `url` (the app's `/risc`) as the Cross-Account Protection receiver, as the app's
@@ -281,6 +295,20 @@ function createState(options: EmulatorOptions, url: string, keys: KeyRing): Emul
     now,
     findClient,
     findAccount: find,
+    limitAccess(limit: TimeLimit, account?: string) {
+      if (!(limit.seconds > 0 && Number.isFinite(limit.seconds))) {
+        throw new RangeError('limitAccess: seconds must be a positive number');
+      }
+      const sub = account === undefined ? undefined : find(account)?.sub;
+      if (account !== undefined && sub === undefined) throw new UnknownAccountError();
+      grants.limitAccess(limit, sub);
+    },
+    setTestingStatus(testing: boolean, clientId?: string) {
+      const chosen =
+        clientId === undefined ? clients : clients.filter((c) => c.clientId === clientId);
+      if (chosen.length === 0) throw new UnknownClientError();
+      for (const client of chosen) client.testing = testing;
+    },
     issueCode(req: IssueCodeRequest): string {
       const client = findClient(req.clientId);
       if (!client) throw new UnknownClientError();
@@ -367,6 +395,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       return keys.current.kid;
     },
     expireRefreshTokens: () => state.grants.expireRefreshTokens(),
+    limitAccess: ({ account, ...limit }) => state.limitAccess(limit, account),
+    clearTimeLimits: () => state.grants.clearTimeLimits(),
+    setTestingStatus: (testing, clientId) => state.setTestingStatus(testing, clientId),
     accessTokenLifetimeSeconds: state.grants.accessTokenLifetimeS,
     registerSecurityEventReceiver: (receiverUrl) => {
       state.risc.stream = { url: receiverUrl, eventsRequested: [], status: 'enabled' };

@@ -121,6 +121,11 @@ const ROUTES: Record<string, Route> = {
     control: true,
     methods: { POST: control.expireRefreshTokens },
   },
+  '/emulator/time-limited-access': {
+    control: true,
+    methods: { POST: control.limitAccess, DELETE: control.clearTimeLimits },
+  },
+  '/emulator/testing-status': { control: true, methods: { POST: control.testingStatus } },
 };
 
 const AVATAR_ROUTE: Route = { methods: { GET: avatar } };

@@ -100,6 +100,7 @@ export const Messages = {
   unsupportedContentType: 'Unsupported content type.',
   unsupportedEncoding: 'Unsupported body encoding.',
   googleReconnect: 'Google access was revoked or expired; reconnect Google.',
+  googleAccessEnded: 'The Google access you granted has ended; reconnect Google.',
   googleNotConnected: 'Google is not connected for this user.',
   scopeNotGranted: 'Google did not grant the access this needs.',
   confirmDelete: 'Confirm the deletion first.',

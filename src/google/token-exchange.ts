@@ -11,7 +11,19 @@ export const tokenResponse = z.object({
   // google-auth-library turns expires_in into expiry_date (its own clock) in the body it returns.
   expiry_date: z.number().optional(),
   scope: z.string().optional(),
+  // The refresh token's remaining life (time-limited access): Google's name and the IETF
+  // draft's. Read loosely: an odd value is ignored, never a failed sign-in (refreshTokenLifetime).
+  refresh_token_expires_in: z.unknown().optional(),
+  refresh_token_timeout: z.unknown().optional(),
 });
+
+/** The refresh token's lifetime in seconds: the first positive finite number of the two names. */
+export function refreshTokenLifetime(tokens: z.infer<typeof tokenResponse>): number | undefined {
+  for (const value of [tokens.refresh_token_expires_in, tokens.refresh_token_timeout]) {
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  }
+  return undefined;
+}
 
 /** The access token's lifetime in seconds, from expires_in or the library's expiry_date. */
 export function lifetimeSeconds(tokens: z.infer<typeof tokenResponse>): number | undefined {
@@ -44,5 +56,6 @@ export async function exchangeCode(
     refreshToken: tokens.refresh_token,
     expiresIn: lifetimeSeconds(tokens),
     scope: tokens.scope,
+    refreshTokenExpiresIn: refreshTokenLifetime(tokens),
   };
 }

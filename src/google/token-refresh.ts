@@ -1,7 +1,7 @@
 import { callGoogle, expectResponse } from './call-boundary.js';
 import type { GoogleConfiguration } from './configuration.js';
 import type { RefreshedTokens } from './types.js';
-import { lifetimeSeconds, tokenResponse } from './token-exchange.js';
+import { lifetimeSeconds, refreshTokenLifetime, tokenResponse } from './token-exchange.js';
 
 /**
  * grant_type=refresh_token at Google's token endpoint, through google-auth-library with the
@@ -20,5 +20,6 @@ export async function refreshAccessToken(
     expiresIn: lifetimeSeconds(tokens),
     scope: tokens.scope,
     refreshToken: tokens.refresh_token,
+    refreshTokenExpiresIn: refreshTokenLifetime(tokens),
   };
 }

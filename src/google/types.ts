@@ -17,6 +17,8 @@ export interface GoogleTokens {
   expiresIn?: number | undefined;
   /** The granted scopes, space-separated, exactly as Google returned them. */
   scope?: string | undefined;
+  /** Seconds the refresh token lives, when the user granted time-limited access. */
+  refreshTokenExpiresIn?: number | undefined;
 }
 
 export interface RefreshedTokens {
@@ -25,6 +27,8 @@ export interface RefreshedTokens {
   scope: string | undefined;
   /** Google rarely sends a new one on refresh; when it does, it is the newest. */
   refreshToken: string | undefined;
+  /** Seconds the refresh token lives, when the response says (time-limited access). */
+  refreshTokenExpiresIn?: number | undefined;
 }
 
 /** The profile claims Google gives in both the ID token and userinfo (OIDC Core §5.1). */

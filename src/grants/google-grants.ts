@@ -18,6 +18,10 @@ const LEASE_POLL_MS = 25;
 export const SHARED_REFRESH_FAILURE_MS = 5_000;
 /** Google's default access-token life, when a response does not say. */
 const DEFAULT_LIFETIME_S = 3600;
+/** Time-limited access ending within this long asks for renewal (and a consent that gives it). */
+export const RENEWAL_WINDOW_MS = 7 * 24 * 3600 * 1000;
+/** statusReason of a grant whose time-limited access has ended (not a refusal by Google). */
+export const ACCESS_ENDED = 'access_ended';
 
 /** The tokens of a code exchange, as a sign-in hands them over. */
 export interface GrantTokens {
@@ -25,6 +29,8 @@ export interface GrantTokens {
   refreshToken?: string | undefined;
   expiresIn?: number | undefined;
   scope?: string | undefined;
+  /** Seconds the refresh token lives (time-limited access); undefined: no end. */
+  refreshTokenExpiresIn?: number | undefined;
 }
 
 /** What the account page shows about the Google connection; never a token. */
@@ -34,6 +40,8 @@ export interface GrantSummary {
   scopes: string[];
   refreshedAt: string | null;
   connectedAt: string | null;
+  /** When time-limited access ends (ISO 8601); null when Google gave no end. */
+  accessEndsAt: string | null;
 }
 
 export interface GoogleGrants {
@@ -46,7 +54,10 @@ export interface GoogleGrants {
    */
   accessToken(userId: number, options?: { scopes?: readonly string[] }): Promise<string>;
   summary(userId: number): Promise<GrantSummary>;
-  /** True when the user has a refresh token Google has not refused. */
+  /**
+   * True when the user has a refresh token Google has not refused and that does not end within
+   * RENEWAL_WINDOW_MS: otherwise a sign-in asks Google for consent, which brings a new one.
+   */
   hasLiveRefreshToken(userId: number): Promise<boolean>;
   /** Revokes the grant at Google (once) and deletes it here; Google failing does not keep it. */
   revokeAndForget(userId: number): Promise<RevokeOutcome>;
@@ -121,6 +132,27 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
 
   const expiry = (expiresIn: number | undefined) =>
     now() + (expiresIn ?? DEFAULT_LIFETIME_S) * 1000;
+  const accessEnd = (seconds: number | undefined) =>
+    seconds === undefined ? null : now() + seconds * 1000;
+
+  /**
+   * The stored grant as it stands now: time-limited access past its end is recorded as
+   * needs_reconnect here, when it is read, so no refresh is tried at Google with a dead token.
+   */
+  async function find(userId: number): Promise<StoredGrant | undefined> {
+    const grant = await store.find(userId);
+    if (grant?.status !== 'connected' || grant.refreshToken === null) return grant;
+    if (grant.accessEndsAt === null || grant.accessEndsAt > now()) return grant;
+    await store.markNeedsReconnect(userId, ACCESS_ENDED, new Date(now()), grant.refreshToken);
+    deps.logger.info({ userId }, 'Google access the user granted for a limited time has ended');
+    return {
+      ...grant,
+      status: 'needs_reconnect',
+      statusReason: ACCESS_ENDED,
+      accessToken: null,
+      accessTokenExpiresAt: null,
+    };
+  }
 
   /** The stored access token when it still has more than the margin left. */
   function usableAccessToken(grant: StoredGrant): string | undefined {
@@ -130,10 +162,12 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
   }
 
   async function connectedGrant(userId: number, scopes: readonly string[]): Promise<StoredGrant> {
-    const grant = await store.find(userId);
+    const grant = await find(userId);
     if (!grant) throw new AppError(409, Messages.googleNotConnected, { code: 'not_connected' });
     if (grant.status !== 'connected' || grant.refreshToken === null) {
-      throw new AppError(409, Messages.googleReconnect, { code: 'needs_reconnect' });
+      const ended = grant.statusReason === ACCESS_ENDED;
+      const message = ended ? Messages.googleAccessEnded : Messages.googleReconnect;
+      throw new AppError(409, message, { code: 'needs_reconnect' });
     }
     // The granted scope string decides, never what was asked for.
     const granted = new Set(grant.scope.split(' '));
@@ -177,6 +211,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         refreshTokenMacs: macsOf(tokens.refreshToken),
         scope: tokens.scope ?? null,
         refreshedWith,
+        accessEndsAt: accessEnd(tokens.refreshTokenExpiresIn),
       },
       new Date(now()),
     );
@@ -232,6 +267,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
           accessTokenExpiresAt: expiry(tokens.expiresIn),
           scope: tokens.scope ?? '',
+          accessEndsAt: accessEnd(tokens.refreshTokenExpiresIn),
         },
         new Date(now()),
       );
@@ -244,7 +280,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     },
 
     async summary(userId) {
-      const grant = await store.find(userId);
+      const grant = await find(userId);
       if (!grant) {
         return {
           status: 'not_connected',
@@ -252,6 +288,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           scopes: [],
           refreshedAt: null,
           connectedAt: null,
+          accessEndsAt: null,
         };
       }
       return {
@@ -260,12 +297,15 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         scopes: grant.scope.split(' ').filter(Boolean),
         refreshedAt: grant.refreshedAt,
         connectedAt: grant.createdAt,
+        accessEndsAt:
+          grant.accessEndsAt === null ? null : new Date(grant.accessEndsAt).toISOString(),
       };
     },
 
     async hasLiveRefreshToken(userId) {
-      const grant = await store.find(userId);
-      return grant?.status === 'connected' && grant.refreshToken !== null;
+      const grant = await find(userId);
+      if (grant?.status !== 'connected' || grant.refreshToken === null) return false;
+      return grant.accessEndsAt === null || grant.accessEndsAt - now() > RENEWAL_WINDOW_MS;
     },
 
     async revokeAndForget(userId) {

@@ -47,6 +47,7 @@ export async function authenticateWithGoogle(
       refreshToken: tokens.refreshToken,
       expiresIn: tokens.expiresIn,
       scope: tokens.scope,
+      refreshTokenExpiresIn: tokens.refreshTokenExpiresIn,
     },
   };
 }

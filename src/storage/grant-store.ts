@@ -18,6 +18,8 @@ export interface StoredGrant {
   createdAt: string;
   updatedAt: string;
   refreshedAt: string | null;
+  /** ms since the epoch when the refresh token stops working (time-limited access); null: no end. */
+  accessEndsAt: number | null;
 }
 
 /** What a code exchange brings: a sealed access token, maybe a sealed refresh token. */
@@ -28,6 +30,8 @@ export interface GrantFromSignIn {
   scope: string;
   /** Keyed hashes of the refresh token's Google identifiers (Cross-Account Protection). */
   refreshTokenMacs?: RefreshTokenMacs | null;
+  /** The new refresh token's end (ms) or null; ignored without a new refresh token. */
+  accessEndsAt?: number | null;
 }
 
 export interface RefreshedGrant {
@@ -41,6 +45,8 @@ export interface RefreshedGrant {
   refreshTokenMacs?: RefreshTokenMacs | null;
   /** The sealed refresh token the refresh used (see saveRefreshed). */
   refreshedWith: string;
+  /** The new refresh token's end (ms) or null; ignored without a new refresh token. */
+  accessEndsAt?: number | null;
 }
 
 export interface SealedTokens {
@@ -112,6 +118,7 @@ export interface GrantRow {
   created_at: string;
   updated_at: string;
   refreshed_at: string | null;
+  access_ends_at: number | null;
 }
 
 function toGrant(row: GrantRow): StoredGrant {
@@ -126,23 +133,27 @@ function toGrant(row: GrantRow): StoredGrant {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     refreshedAt: row.refreshed_at,
+    accessEndsAt: row.access_ends_at,
   };
 }
 
 export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
   const upsert = db.prepare(
     `INSERT INTO google_grants (user_id, refresh_token, access_token, access_token_expires_at,
-       scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac)
+       scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac,
+       access_ends_at)
      VALUES (@userId, @refreshToken, @accessToken, @expiresAt, @scope,
        CASE WHEN @refreshToken IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
        CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now,
-       @prefixMac, @hashMac)
+       @prefixMac, @hashMac, @endsAt)
      ON CONFLICT (user_id) DO UPDATE SET
        refresh_token = coalesce(excluded.refresh_token, refresh_token),
        refresh_prefix_mac = CASE WHEN @refreshToken IS NULL THEN refresh_prefix_mac
          ELSE excluded.refresh_prefix_mac END,
        refresh_hash_mac = CASE WHEN @refreshToken IS NULL THEN refresh_hash_mac
          ELSE excluded.refresh_hash_mac END,
+       access_ends_at = CASE WHEN @refreshToken IS NULL THEN access_ends_at
+         ELSE excluded.access_ends_at END,
        access_token = excluded.access_token,
        access_token_expires_at = excluded.access_token_expires_at,
        scope = excluded.scope,
@@ -167,6 +178,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
        refresh_prefix_mac = CASE WHEN @refreshToken IS NULL THEN refresh_prefix_mac
          ELSE @prefixMac END,
        refresh_hash_mac = CASE WHEN @refreshToken IS NULL THEN refresh_hash_mac ELSE @hashMac END,
+       access_ends_at = CASE WHEN @refreshToken IS NULL THEN access_ends_at ELSE @endsAt END,
        refreshed_at = @now, updated_at = @now, refresh_lease_until = NULL
      WHERE user_id = @userId AND refresh_token = @refreshedWith`,
   );
@@ -207,6 +219,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           expiresAt: grant.accessTokenExpiresAt,
           scope: grant.scope,
           now: now.toISOString(),
+          endsAt: grant.accessEndsAt ?? null,
           ...macParams(grant.refreshTokenMacs),
         });
       }),
@@ -231,6 +244,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           scope: grant.scope,
           now: now.toISOString(),
           refreshedWith: grant.refreshedWith,
+          endsAt: grant.accessEndsAt ?? null,
           ...macParams(grant.refreshTokenMacs),
         });
       }),

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { Messages } from '../../src/core/errors.js';
+import { signInOk } from '../support/sign-in.js';
 import { useHarness } from '../support/use-harness.js';
 
 const DOC = readFileSync(new URL('../../docs/http-api.md', import.meta.url), 'utf8');
@@ -59,6 +60,17 @@ describe('docs/http-api.md', () => {
     expect(documented.length).toBeGreaterThan(5);
     const missing = documented.filter((r) => !routes.includes(r));
     expect(missing, 'sections of docs/http-api.md for routes the app does not have').toEqual([]);
+  });
+
+  it('when GET /account/google answers JSON, then its section names every key', async () => {
+    const agent = scope.h.client();
+    await signInOk(scope.h, agent, 'alice@example.com');
+    const res = await agent.get('/account/google').set('Accept', 'application/json').expect(200);
+    const start = DOC.indexOf('### GET /account/google');
+    const section = DOC.slice(start, DOC.indexOf('\n### ', start + 1));
+    const keys = Object.keys(res.body as object);
+    expect(keys).toContain('accessEndsAt');
+    expect(keys.filter((k) => !section.includes(`"${k}"`))).toEqual([]);
   });
 
   it('when src/core/errors.ts has a public message, then the doc quotes it exactly', () => {

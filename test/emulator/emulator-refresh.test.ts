@@ -236,3 +236,64 @@ describe('refresh faults on demand', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('time-limited access and Testing status', () => {
+  afterEach(() => {
+    emu.clearTimeLimits();
+    emu.setTestingStatus(false);
+  });
+  const control = (path: string, params: Record<string, string>) =>
+    postForm(`${emu.url}/emulator/${path}`, params);
+
+  it('when the next consent is time-limited, then the response says so and the refresh token ends then; the consent after is not', async () => {
+    const account = await freshAccount();
+    expect((await control('time-limited-access', { seconds: '600' })).status).toBe(204);
+    const limited = await codeTokens(account, { prompt: 'consent' });
+    expect(limited).toMatchObject({ refresh_token_expires_in: 600 });
+    now += 300_000;
+    const refreshed = (await (await refresh(limited.refresh_token ?? '')).json()) as object;
+    expect(refreshed).toMatchObject({ refresh_token_expires_in: 300 });
+    expect(refreshed).not.toHaveProperty('refresh_token');
+    now += 300_000;
+    expect((await refresh(limited.refresh_token ?? '')).status).toBe(400);
+    const next = await codeTokens(account, { prompt: 'consent' });
+    expect(next).not.toHaveProperty('refresh_token_expires_in');
+    expect((await refresh(next.refresh_token ?? '')).status).toBe(200);
+  });
+
+  it("when an account's access is time-limited, then each of its consents is, under the name asked for", async () => {
+    const account = await freshAccount();
+    emu.limitAccess({ seconds: 120, account, field: 'refresh_token_timeout' });
+    for (let i = 0; i < 2; i++) {
+      const tokens = await codeTokens(account, { prompt: 'consent' });
+      expect(tokens).toMatchObject({ refresh_token_timeout: 120 });
+      expect(tokens).not.toHaveProperty('refresh_token_expires_in');
+    }
+  });
+
+  it('when the client is in Testing status, then every refresh token lives 7 days and says so', async () => {
+    const account = await freshAccount();
+    const res = await control('testing-status', { client_id: CLIENT.clientId });
+    expect(res.status).toBe(204);
+    const tokens = await codeTokens(account, { prompt: 'consent' });
+    expect(tokens).toMatchObject({ refresh_token_expires_in: 7 * 24 * 3600 });
+    now += 7 * 24 * 3600 * 1000 - 1000;
+    expect((await refresh(tokens.refresh_token ?? '')).status).toBe(200);
+    now += 1000;
+    expect((await refresh(tokens.refresh_token ?? '')).status).toBe(400);
+  });
+
+  it('when a knob is set with a bad value, then 400/404 and nothing changes', async () => {
+    const account = await freshAccount();
+    expect((await control('time-limited-access', { seconds: '0' })).status).toBe(400);
+    expect((await control('time-limited-access', { seconds: 'x' })).status).toBe(400);
+    const odd = { seconds: '60', field: 'expires' };
+    expect((await control('time-limited-access', odd)).status).toBe(400);
+    const nobody = { seconds: '60', account: 'nobody@example.com' };
+    expect((await control('time-limited-access', nobody)).status).toBe(404);
+    expect((await control('testing-status', { testing: 'maybe' })).status).toBe(400);
+    expect((await control('testing-status', { client_id: 'unknown' })).status).toBe(400);
+    const tokens = await codeTokens(account, { prompt: 'consent' });
+    expect(tokens).not.toHaveProperty('refresh_token_expires_in');
+  });
+});

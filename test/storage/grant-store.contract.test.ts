@@ -135,6 +135,37 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
     expect(await storage.grants.claimRefreshLease(userId, T0 + 11, T0 + 5000)).toBe(true);
   });
 
+  it('when access ends at a time, then only a new refresh token changes it (to its own end or none)', async () => {
+    const END = T0 + 30 * 86_400_000;
+    const refreshed = (refreshToken: string | null, refreshedWith: string, end: number | null) => ({
+      accessToken: 'a2',
+      accessTokenExpiresAt: T0 + 7_200_000,
+      refreshToken,
+      scope: null,
+      refreshedWith,
+      accessEndsAt: end,
+    });
+    const endsAt = async () => (await storage.grants.find(userId))?.accessEndsAt;
+    await storage.grants.saveFromSignIn(userId, { ...signInGrant('r1'), accessEndsAt: END }, at(0));
+    expect(await endsAt()).toBe(END);
+    await storage.grants.saveFromSignIn(
+      userId,
+      { ...signInGrant(null), accessEndsAt: null },
+      at(1),
+    );
+    expect(await endsAt()).toBe(END);
+    await storage.grants.saveRefreshed(userId, refreshed(null, 'r1', END + 1), at(2));
+    expect(await endsAt()).toBe(END);
+    await storage.grants.saveRefreshed(userId, refreshed('r2', 'r1', END + 5), at(3));
+    expect(await endsAt()).toBe(END + 5);
+    await storage.grants.saveRefreshed(userId, refreshed('r3', 'r2', null), at(4));
+    expect(await endsAt()).toBeNull();
+    await storage.grants.saveFromSignIn(userId, { ...signInGrant('r4'), accessEndsAt: END }, at(5));
+    expect(await endsAt()).toBe(END);
+    await storage.grants.saveFromSignIn(userId, signInGrant('r5'), at(6));
+    expect(await endsAt()).toBeNull();
+  });
+
   it('when a sign-in replaced the refresh token during a refresh, then neither its result nor its refusal touches the new grant', async () => {
     await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
     await storage.grants.claimRefreshLease(userId, T0, T0 + 5000);

@@ -1,6 +1,11 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
-import type { GoogleGrants } from '../../grants/google-grants.js';
+import {
+  ACCESS_ENDED,
+  RENEWAL_WINDOW_MS,
+  type GoogleGrants,
+  type GrantSummary,
+} from '../../grants/google-grants.js';
 import type { GoogleClient, UserInfo } from '../../google/google-client.js';
 import { isRecentSignIn } from '../../http/require-recent-sign-in.js';
 import { signedInUser } from '../../http/require-sign-in.js';
@@ -46,6 +51,7 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
         ...grant,
         scopes: grant.scopes.map(describeScope),
         refreshed: grant.refreshedAt === null ? null : time(grant.refreshedAt),
+        ...accessEndView(grant, nowMs, time),
       },
       sessions: (await deps.sessions.listByUser(user.id)).map((s) => ({
         id: s.publicId,
@@ -68,6 +74,24 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
 }
 
 /**
+ * When time-limited access ends, as the page says it: the date, whether to offer renewal (the
+ * last RENEWAL_WINDOW_MS), and whether it has ended (needs_reconnect for that reason).
+ */
+function accessEndView(
+  grant: GrantSummary,
+  nowMs: number,
+  time: (at: string) => ReturnType<typeof timeView>,
+) {
+  const endsAt = grant.accessEndsAt;
+  const ended = grant.status === 'needs_reconnect' && grant.reason === ACCESS_ENDED;
+  const renew =
+    grant.status === 'connected' &&
+    endsAt !== null &&
+    new Date(endsAt).getTime() - nowMs <= RENEWAL_WINDOW_MS;
+  return { ends: endsAt === null ? null : time(endsAt), renew, ended };
+}
+
+/**
  * GET /account/google (behind requireSignIn): the connection, with the profile read from Google
  * now, through googleAccessToken — refreshed with the stored refresh token if need be. A grant
  * Google refused answers needs_reconnect (the user stays signed in); Google failing is 502/504.
@@ -80,13 +104,16 @@ export function googleConnection(deps: AccountPageDeps): RequestHandler {
     const before = await deps.grants.summary(user.id);
     const profile = before.status === 'connected' ? await fetchProfile(deps, user.id) : null;
     // Read again only when the call changed the status (invalid_grant: needs_reconnect).
-    const { status, scopes } = profile ? before : await deps.grants.summary(user.id);
+    const { status, reason, scopes, accessEndsAt } = profile
+      ? before
+      : await deps.grants.summary(user.id);
     // A browser that navigates here gets a page; JSON stays the answer of every other client.
     if (req.accepts(['json', 'html']) === 'html') {
-      res.render('google', { status, scopes: scopes.map(describeScope), profile });
+      const ended = reason === ACCESS_ENDED;
+      res.render('google', { status, ended, scopes: scopes.map(describeScope), profile });
       return;
     }
-    res.json({ status, scopes, profile });
+    res.json({ status, scopes, profile, accessEndsAt });
   };
 }
 

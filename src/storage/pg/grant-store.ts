@@ -19,6 +19,7 @@ interface PgGrantRow {
   created_at: Date;
   updated_at: Date;
   refreshed_at: Date | null;
+  access_ends_at: string | null;
 }
 
 function toGrant(row: PgGrantRow): StoredGrant {
@@ -34,6 +35,7 @@ function toGrant(row: PgGrantRow): StoredGrant {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     refreshedAt: row.refreshed_at?.toISOString() ?? null,
+    accessEndsAt: row.access_ends_at === null ? null : Number(row.access_ends_at),
   };
 }
 
@@ -44,16 +46,18 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
       await pool.query(
         `INSERT INTO google_grants AS g (user_id, refresh_token, access_token,
            access_token_expires_at, scope, status, status_reason, created_at, updated_at,
-           refresh_prefix_mac, refresh_hash_mac)
+           refresh_prefix_mac, refresh_hash_mac, access_ends_at)
          VALUES ($1, $2::text, $3, $4, $5,
            CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
-           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8)
+           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9)
          ON CONFLICT (user_id) DO UPDATE SET
            refresh_token = coalesce(excluded.refresh_token, g.refresh_token),
            refresh_prefix_mac = CASE WHEN $2::text IS NULL THEN g.refresh_prefix_mac
              ELSE excluded.refresh_prefix_mac END,
            refresh_hash_mac = CASE WHEN $2::text IS NULL THEN g.refresh_hash_mac
              ELSE excluded.refresh_hash_mac END,
+           access_ends_at = CASE WHEN $2::text IS NULL THEN g.access_ends_at
+             ELSE excluded.access_ends_at END,
            access_token = excluded.access_token,
            access_token_expires_at = excluded.access_token_expires_at,
            scope = excluded.scope,
@@ -68,6 +72,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
           grant.scope,
           now,
           ...Object.values(macParams(grant.refreshTokenMacs)),
+          grant.accessEndsAt ?? null,
         ],
       );
     },
@@ -99,6 +104,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
            refresh_token = coalesce($4, refresh_token), scope = coalesce($5, scope),
            refresh_prefix_mac = CASE WHEN $4::text IS NULL THEN refresh_prefix_mac ELSE $7 END,
            refresh_hash_mac = CASE WHEN $4::text IS NULL THEN refresh_hash_mac ELSE $8 END,
+           access_ends_at = CASE WHEN $4::text IS NULL THEN access_ends_at ELSE $10::bigint END,
            refreshed_at = $6, updated_at = $6, refresh_lease_until = NULL
          WHERE user_id = $1 AND refresh_token = $9`,
         [
@@ -110,6 +116,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
           now,
           ...Object.values(macParams(grant.refreshTokenMacs)),
           grant.refreshedWith,
+          grant.accessEndsAt ?? null,
         ],
       );
     },

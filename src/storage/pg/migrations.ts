@@ -93,6 +93,9 @@ const MIGRATIONS: readonly string[] = [
      SELECT u.google_sub, a.signin_disabled_reason, 0
      FROM account_security a JOIN users u ON u.id = a.user_id
      WHERE a.signin_disabled_reason IS NOT NULL;`,
+  // 9: when the refresh token stops working (ms), for access the user granted for a limited time
+  // (Google's refresh_token_expires_in); NULL when Google gave no end.
+  `ALTER TABLE google_grants ADD COLUMN access_ends_at BIGINT;`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */
