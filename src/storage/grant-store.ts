@@ -13,6 +13,8 @@ export interface StoredGrant {
   accessTokenExpiresAt: number | null;
   /** Space-separated, exactly as Google returned it. */
   scope: string;
+  /** Space-separated: every scope the authorization requests asked for, accumulated. */
+  requestedScope: string;
   status: GrantStatus;
   statusReason: string | null;
   createdAt: string;
@@ -26,6 +28,8 @@ export interface GrantFromSignIn {
   accessToken: string;
   accessTokenExpiresAt: number;
   scope: string;
+  /** Space-separated: what was asked for, this time and before (the caller accumulates); default ''. */
+  requestedScope?: string;
   /** Keyed hashes of the refresh token's Google identifiers (Cross-Account Protection). */
   refreshTokenMacs?: RefreshTokenMacs | null;
 }
@@ -107,6 +111,7 @@ export interface GrantRow {
   access_token: string | null;
   access_token_expires_at: number | null;
   scope: string;
+  requested_scope: string;
   status: GrantStatus;
   status_reason: string | null;
   created_at: string;
@@ -121,6 +126,7 @@ function toGrant(row: GrantRow): StoredGrant {
     accessToken: row.access_token,
     accessTokenExpiresAt: row.access_token_expires_at,
     scope: row.scope,
+    requestedScope: row.requested_scope,
     status: row.status,
     statusReason: row.status_reason,
     createdAt: row.created_at,
@@ -132,12 +138,14 @@ function toGrant(row: GrantRow): StoredGrant {
 export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
   const upsert = db.prepare(
     `INSERT INTO google_grants (user_id, refresh_token, access_token, access_token_expires_at,
-       scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac)
+       scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac,
+       requested_scope)
      VALUES (@userId, @refreshToken, @accessToken, @expiresAt, @scope,
        CASE WHEN @refreshToken IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
        CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now,
-       @prefixMac, @hashMac)
+       @prefixMac, @hashMac, @requestedScope)
      ON CONFLICT (user_id) DO UPDATE SET
+       requested_scope = excluded.requested_scope,
        refresh_token = coalesce(excluded.refresh_token, refresh_token),
        refresh_prefix_mac = CASE WHEN @refreshToken IS NULL THEN refresh_prefix_mac
          ELSE excluded.refresh_prefix_mac END,
@@ -206,6 +214,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           accessToken: grant.accessToken,
           expiresAt: grant.accessTokenExpiresAt,
           scope: grant.scope,
+          requestedScope: grant.requestedScope ?? '',
           now: now.toISOString(),
           ...macParams(grant.refreshTokenMacs),
         });

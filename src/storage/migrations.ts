@@ -109,6 +109,9 @@ const MIGRATIONS: readonly string[] = [
      SELECT u.google_sub, a.signin_disabled_reason, 0
      FROM account_security a JOIN users u ON u.id = a.user_id
      WHERE a.signin_disabled_reason IS NOT NULL;`,
+  // 9: the scopes the authorization requests asked for, accumulated over sign-in and connects
+  // (space-separated); with `scope` (what Google granted) it tells what the user unticked.
+  `ALTER TABLE google_grants ADD COLUMN requested_scope TEXT NOT NULL DEFAULT '';`,
 ];
 
 /**

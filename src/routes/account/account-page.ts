@@ -1,12 +1,14 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
-import type { GoogleGrants } from '../../grants/google-grants.js';
+import { featureStatuses, type GoogleGrants } from '../../grants/google-grants.js';
+import { connectUrl } from '../../http/require-google-feature.js';
 import type { GoogleClient, UserInfo } from '../../google/google-client.js';
 import { isRecentSignIn } from '../../http/require-recent-sign-in.js';
 import { signedInUser } from '../../http/require-sign-in.js';
 import type { SecurityLog } from '../../storage/security-log.js';
 import type { UserSessions } from '../../http/session/user-sessions.js';
 import {
+  featureLabel,
   describeLogEntry,
   describeScope,
   describeSignInMethod,
@@ -18,6 +20,8 @@ import { takeFlash } from '../../http/page-state.js';
 export interface AccountPageDeps {
   grants: GoogleGrants;
   google: Pick<GoogleClient, 'userInfo'>;
+  /** GOOGLE_FEATURES: each feature's scopes, shown with its state. */
+  features: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface AccountPageViewDeps extends AccountPageDeps {
@@ -47,6 +51,12 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
         scopes: grant.scopes.map(describeScope),
         refreshed: grant.refreshedAt === null ? null : time(grant.refreshedAt),
       },
+      features: Object.entries(featureStatuses(grant, deps.features)).map(([name, status]) => ({
+        name,
+        status,
+        label: featureLabel(name),
+        connectUrl: connectUrl(name, '/account'),
+      })),
       sessions: (await deps.sessions.listByUser(user.id)).map((s) => ({
         id: s.publicId,
         current: s.publicId === current,
@@ -80,13 +90,14 @@ export function googleConnection(deps: AccountPageDeps): RequestHandler {
     const before = await deps.grants.summary(user.id);
     const profile = before.status === 'connected' ? await fetchProfile(deps, user.id) : null;
     // Read again only when the call changed the status (invalid_grant: needs_reconnect).
-    const { status, scopes } = profile ? before : await deps.grants.summary(user.id);
+    const after = profile ? before : await deps.grants.summary(user.id);
+    const { status, scopes } = after;
     // A browser that navigates here gets a page; JSON stays the answer of every other client.
     if (req.accepts(['json', 'html']) === 'html') {
       res.render('google', { status, scopes: scopes.map(describeScope), profile });
       return;
     }
-    res.json({ status, scopes, profile });
+    res.json({ status, scopes, profile, features: featureStatuses(after, deps.features) });
   };
 }
 

@@ -93,6 +93,8 @@ const MIGRATIONS: readonly string[] = [
      SELECT u.google_sub, a.signin_disabled_reason, 0
      FROM account_security a JOIN users u ON u.id = a.user_id
      WHERE a.signin_disabled_reason IS NOT NULL;`,
+  // 9: requested scopes, accumulated (see migrations.ts step 9).
+  `ALTER TABLE google_grants ADD COLUMN requested_scope TEXT NOT NULL DEFAULT '';`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */
