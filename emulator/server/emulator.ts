@@ -89,6 +89,11 @@ export interface Emulator {
   readonly currentKid: string;
   /** Every refresh token issued so far ends now, as after a Testing-status app's 7 days. */
   expireRefreshTokens(): void;
+  /**
+   * Granular consent: from now on `account` (email or sub) unticks these scopes on every consent
+   * (sign-in scopes cannot be unticked); tokens carry only the rest. An empty list clears it.
+   */
+  denyScopes(account: string, scopes: readonly string[]): void;
   readonly accessTokenLifetimeSeconds: number;
   /**
    * Registers `url` (the app's `/risc`) as the Cross-Account Protection receiver, as the app's
@@ -367,6 +372,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       return keys.current.kid;
     },
     expireRefreshTokens: () => state.grants.expireRefreshTokens(),
+    denyScopes: (account, scopes) => {
+      const found = state.findAccount(account);
+      if (!found) throw new UnknownAccountError();
+      state.grants.denyScopes(found.sub, scopes);
+    },
     accessTokenLifetimeSeconds: state.grants.accessTokenLifetimeS,
     registerSecurityEventReceiver: (receiverUrl) => {
       state.risc.stream = { url: receiverUrl, eventsRequested: [], status: 'enabled' };
