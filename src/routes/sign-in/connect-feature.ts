@@ -30,13 +30,12 @@ export type PendingConnect = NonNullable<RedirectLogin['connect']>;
 /** Where a connect without a (safe) returnTo lands: the page that lists the features. */
 const DEFAULT_CONNECT_RETURN = '/account';
 
-/** The feature's scopes, or 404 naming the problem (a typo in a link, a feature removed). */
-function featureScopes(deps: ConnectFeatureDeps, name: unknown): readonly string[] {
-  const scopes = typeof name === 'string' ? deps.features[name] : undefined;
-  if (scopes === undefined || !Object.hasOwn(deps.features, name as string)) {
+/** The feature asked for, or 404 naming the problem (a typo in a link, a feature removed). */
+function configuredFeature(deps: ConnectFeatureDeps, name: unknown): string {
+  if (typeof name !== 'string' || !Object.hasOwn(deps.features, name)) {
     throw new AppError(404, Messages.unknownFeature, { code: 'unknown_feature' });
   }
-  return scopes;
+  return name;
 }
 
 /**
@@ -50,8 +49,8 @@ export function startConnect(
   redirectUri: (req: Request) => string,
 ): RequestHandler {
   return async (req, res) => {
-    const feature = String(req.query.feature);
-    const scopes = featureScopes(deps, req.query.feature);
+    const feature = configuredFeature(deps, req.query.feature);
+    const scopes = deps.features[feature] ?? [];
     const userId = req.session.userId as number;
     const pkce = createPkcePair();
     const pending: RedirectLogin = {
