@@ -56,7 +56,7 @@ function mergeScopes(a: readonly string[], b: readonly string[]): string[] {
 /** Asked for, not a sign-in scope, and not granted: what the user unticked on Google's screen. */
 export function deniedScopes(requested: readonly string[], granted: readonly string[]): string[] {
   const have = new Set(granted.map(normalizeScope));
-  return requested.map(normalizeScope).filter((s) => !SIGN_IN_SCOPES.has(s) && !have.has(s));
+  return mergeScopes([], requested).filter((s) => !SIGN_IN_SCOPES.has(s) && !have.has(s));
 }
 
 /**
@@ -288,13 +288,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
 
   return {
     async keep(userId, tokens) {
-      // Read, then write: two connects racing could lose one's requested scopes, which only
-      // makes an unticked scope show as "not yet asked" (a "Turn on" either way).
-      const before = await store.find(userId);
-      const requested = mergeScopes(
-        scopeList(before?.requestedScope),
-        tokens.requested ?? deps.signInScopes ?? [],
-      );
+      // Added to the stored ones by the same statement (no read first: one statement per sign-in).
+      const requested = mergeScopes([], tokens.requested ?? deps.signInScopes ?? []);
       await store.saveFromSignIn(
         userId,
         {
@@ -332,7 +327,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         status: grant.status,
         reason: grant.statusReason,
         scopes: grant.scope.split(' ').filter(Boolean),
-        requestedScopes: scopeList(grant.requestedScope),
+        requestedScopes: mergeScopes([], scopeList(grant.requestedScope)),
         deniedScopes: deniedScopes(scopeList(grant.requestedScope), scopeList(grant.scope)),
         refreshedAt: grant.refreshedAt,
         connectedAt: grant.createdAt,

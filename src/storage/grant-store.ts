@@ -28,7 +28,10 @@ export interface GrantFromSignIn {
   accessToken: string;
   accessTokenExpiresAt: number;
   scope: string;
-  /** Space-separated: what was asked for, this time and before (the caller accumulates); default ''. */
+  /**
+   * Space-separated: what this request asked for, added to what the row asked for before (a
+   * request already recorded is not added twice; readers drop repeated scopes). Default ''.
+   */
   requestedScope?: string;
   /** Keyed hashes of the refresh token's Google identifiers (Cross-Account Protection). */
   refreshTokenMacs?: RefreshTokenMacs | null;
@@ -145,7 +148,9 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
        CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now,
        @prefixMac, @hashMac, @requestedScope)
      ON CONFLICT (user_id) DO UPDATE SET
-       requested_scope = excluded.requested_scope,
+       requested_scope = CASE
+         WHEN instr(' ' || requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
+         THEN requested_scope ELSE trim(requested_scope || ' ' || excluded.requested_scope) END,
        refresh_token = coalesce(excluded.refresh_token, refresh_token),
        refresh_prefix_mac = CASE WHEN @refreshToken IS NULL THEN refresh_prefix_mac
          ELSE excluded.refresh_prefix_mac END,

@@ -51,7 +51,9 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
            CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
            CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9)
          ON CONFLICT (user_id) DO UPDATE SET
-           requested_scope = excluded.requested_scope,
+           requested_scope = CASE
+             WHEN strpos(' ' || g.requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
+             THEN g.requested_scope ELSE trim(g.requested_scope || ' ' || excluded.requested_scope) END,
            refresh_token = coalesce(excluded.refresh_token, g.refresh_token),
            refresh_prefix_mac = CASE WHEN $2::text IS NULL THEN g.refresh_prefix_mac
              ELSE excluded.refresh_prefix_mac END,
