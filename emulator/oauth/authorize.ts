@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isAuthRequestError, parseAuthRequest, type AuthRequest } from './auth-request.js';
 import { renderConsentPage, renderErrorPage, renderPopupResponse } from './consent-page.js';
 import type { EmulatorState, Handler } from '../server/context.js';
-import { expandScope } from './grants.js';
+import { expandScope, isSignInScope } from './grants.js';
 import { htmlReply, redirectReply, type Reply } from '../server/http.js';
 
 type Params = Pick<URLSearchParams, 'get'>;
@@ -56,6 +56,19 @@ function respond(request: AuthRequest, result: Record<string, string>): Reply {
   return redirectReply(target.toString());
 }
 
+/**
+ * The scopes the user left ticked on the consent page: the sign-in's always, the others only
+ * when ticked. A form without the boxes (an older page, a test posting directly) approves all.
+ */
+function tickedScope(scope: string, form: URLSearchParams): string {
+  if (form.get('scope_choice') !== '1') return scope;
+  const ticked = new Set(form.getAll('granted_scope'));
+  return scope
+    .split(/\s+/)
+    .filter((s) => s !== '' && (isSignInScope(s) || ticked.has(s)))
+    .join(' ');
+}
+
 /** POST /o/oauth2/v2/auth/approve — the chooser's form: an account button or Cancel. */
 export const approve: Handler = async (state, { params }) => {
   const form = await params();
@@ -64,7 +77,7 @@ export const approve: Handler = async (state, { params }) => {
   if (form.get('action') === 'cancel') return respond(request, { error: 'access_denied' });
   const account = state.findAccount(form.get('account') ?? '');
   if (!account) return errorPage('invalid_request', 'Choose one of the listed accounts.');
-  const scope = expandScope(request.scope);
+  const scope = expandScope(tickedScope(request.scope, form));
   const code = state.issueCode({
     account: account.sub,
     clientId: request.clientId,

@@ -1,6 +1,7 @@
 import type { TestAccount } from '../server/accounts.js';
 import type { AuthRequest } from './auth-request.js';
 import { escapeHtml, jsonForScript } from '../server/html.js';
+import { isSignInScope } from './grants.js';
 
 const STYLE = `
   :root { color-scheme: light; font-family: "Google Sans", Roboto, Arial, sans-serif; }
@@ -21,6 +22,9 @@ const STYLE = `
   .who { display: flex; flex-direction: column; }
   .email { color: #444746; font-size: .875rem; }
   .tag { font-size: .75rem; color: #8c1d18; }
+  fieldset.scopes { border: 1px solid #e3e3e3; border-radius: .75rem; margin: 1rem 0; }
+  fieldset.scopes label { display: flex; gap: .5rem; align-items: flex-start; padding: .25rem 0;
+    word-break: break-all; }
   .actions { display: flex; justify-content: flex-end; }
   button.cancel { background: none; border: 1px solid #747775; border-radius: 1.25rem;
     padding: .5rem 1.25rem; color: #0b57d0; font: inherit; cursor: pointer; }
@@ -147,6 +151,25 @@ export function offeredAccounts(
   return { accounts: preselected ? [preselected, ...rest] : rest, preselected };
 }
 
+/**
+ * Google's granular consent: one checkbox per scope beyond the sign-in's, ticked by default. The
+ * hidden `scope_choice` tells the approve step the boxes were shown (an unticked box sends nothing).
+ */
+function scopeChoices(scope: string): string {
+  const optional = scope.split(/\s+/).filter((s) => s !== '' && !isSignInScope(s));
+  if (optional.length === 0) return '';
+  const boxes = optional
+    .map(
+      (s) =>
+        `<label><input type="checkbox" name="granted_scope" value="${escapeHtml(s)}" checked> <code>${escapeHtml(s)}</code></label>`,
+    )
+    .join('\n');
+  return `<fieldset class="scopes"><legend>Allow the app to</legend>
+${hiddenField('scope_choice', '1')}
+${boxes}
+</fieldset>`;
+}
+
 export function renderConsentPage(request: AuthRequest, accounts: readonly TestAccount[]): string {
   const destination =
     request.redirectUri === 'postmessage' ? (request.origin ?? 'postmessage') : request.redirectUri;
@@ -155,7 +178,7 @@ export function renderConsentPage(request: AuthRequest, accounts: readonly TestA
       heading: 'Choose an account',
       destination,
       action: '/o/oauth2/v2/auth/approve',
-      fields: requestFields(request),
+      fields: requestFields(request) + scopeChoices(request.scope),
     },
     accounts,
     { hd: request.hd, loginHint: request.loginHint },

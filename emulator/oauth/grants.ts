@@ -79,6 +79,11 @@ const SHORT_SCOPES: Record<string, string> = {
   profile: 'https://www.googleapis.com/auth/userinfo.profile',
 };
 
+/** What a sign-in needs: Google's consent screen never lets the user untick these. */
+export function isSignInScope(scope: string): boolean {
+  return scope === 'openid' || Object.values(SHORT_SCOPES).includes(SHORT_SCOPES[scope] ?? scope);
+}
+
 /** Expands `email`/`profile` to Google's full scope URLs, as Google reports granted scopes. */
 export function expandScope(scope: string | undefined): string {
   const parts = (scope ?? '').split(/\s+/).filter(Boolean);
@@ -118,6 +123,8 @@ export class GrantStore {
   readonly #tokens = new Map<string, AccessGrant>();
   readonly #refreshTokens = new Map<string, RefreshGrant>();
   readonly #consents = new Map<string, Consent>();
+  /** Per account (sub): scopes the user unticks on every consent until cleared. */
+  readonly #denied = new Map<string, Set<string>>();
   readonly #now: () => number;
   readonly #accessTokenLifetimeS: number;
   readonly #refreshTokenLifetimeMs: number | undefined;
@@ -170,9 +177,13 @@ export class GrantStore {
     const key = consentKey(grant.sub, grant.clientId);
     const consent = this.#consents.get(key) ?? { scopes: new Set(), refreshTokens: new Set() };
     this.#consents.set(key, consent);
-    const requested = grant.scope.split(' ').filter(Boolean);
-    for (const s of requested) consent.scopes.add(s);
-    const scope = grant.includeGrantedScopes ? [...consent.scopes].join(' ') : grant.scope;
+    const denied = this.#denied.get(grant.sub);
+    // Granular consent: what the user unticked (denyScopes) is neither granted nor remembered.
+    const approved = grant.scope
+      .split(' ')
+      .filter((s) => s !== '' && (isSignInScope(s) || !denied?.has(s)));
+    for (const s of approved) consent.scopes.add(s);
+    const scope = grant.includeGrantedScopes ? [...consent.scopes].join(' ') : approved.join(' ');
     const firstConsent = consent.refreshTokens.size === 0;
     if (grant.accessType !== 'offline' || !(firstConsent || wantsConsentPrompt(grant.prompt))) {
       return { scope, refreshToken: undefined };
@@ -233,11 +244,25 @@ export class GrantStore {
     return { field: grant.announced, seconds };
   }
 
+  /**
+   * From now on the account unticks these scopes on every consent (as a person could on Google's
+   * screen since 2024); sign-in scopes cannot be unticked. An empty list clears the knob.
+   */
+  denyScopes(sub: string, scopes: readonly string[]): void {
+    const deniable = scopes.map((s) => SHORT_SCOPES[s] ?? s).filter((s) => !isSignInScope(s));
+    if (deniable.length === 0) this.#denied.delete(sub);
+    else this.#denied.set(sub, new Set(deniable));
+  }
+
   /** The grant of a live refresh token; undefined when unknown, revoked or expired. */
   findRefreshToken(token: string): RefreshGrant | undefined {
     const grant = this.#refreshTokens.get(token);
     if (!grant) return undefined;
-    return grant.expiresAt === undefined || grant.expiresAt > this.#now() ? grant : undefined;
+    if (grant.expiresAt !== undefined && grant.expiresAt <= this.#now()) return undefined;
+    // Like Google's, a refresh token stands for the user's whole grant to the client: scopes
+    // added later (incremental authorization, no new refresh token) come with its access tokens.
+    const consent = this.#consents.get(consentKey(grant.sub, grant.clientId));
+    return consent ? { ...grant, scope: [...consent.scopes].join(' ') } : grant;
   }
 
   /** Ends every refresh token now, as the 7-day limit of an app in Testing status does. */
@@ -284,6 +309,7 @@ export class GrantStore {
     this.#refreshTokens.clear();
     this.#consents.clear();
     this.clearTimeLimits();
+    this.#denied.clear();
   }
 
   get size(): { codes: number; tokens: number; refreshTokens: number } {

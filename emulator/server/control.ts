@@ -128,6 +128,20 @@ export const testingStatus: Handler = async (state, { params }) => {
   }
 };
 
+/**
+ * POST /emulator/deny-scopes — form/JSON `account` (email or sub) and `scopes` (space-separated):
+ * from now on that account unticks these scopes on every consent; empty `scopes` clears it.
+ */
+export const denyScopes: Handler = async (state, { params }) => {
+  const form = await params();
+  const account = state.findAccount(form.get('account') ?? '');
+  if (!account) {
+    return jsonReply(404, { error: 'unknown_account', error_description: 'No such test account' });
+  }
+  state.grants.denyScopes(account.sub, (form.get('scopes') ?? '').split(/\s+/).filter(Boolean));
+  return noContent();
+};
+
 /** GET /emulator/accounts */
 export const listAccounts: Handler = (state) => jsonReply(200, state.accounts);
 

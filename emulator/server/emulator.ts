@@ -103,6 +103,11 @@ export interface Emulator {
    * refresh token lives 7 days and the response says so.
    */
   setTestingStatus(testing: boolean, clientId?: string): void;
+  /**
+   * Granular consent: from now on `account` (email or sub) unticks these scopes on every consent
+   * (sign-in scopes cannot be unticked); tokens carry only the rest. An empty list clears it.
+   */
+  denyScopes(account: string, scopes: readonly string[]): void;
   readonly accessTokenLifetimeSeconds: number;
   /**
    * Registers `url` (the app's `/risc`) as the Cross-Account Protection receiver, as the app's
@@ -398,6 +403,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     limitAccess: ({ account, ...limit }) => state.limitAccess(limit, account),
     clearTimeLimits: () => state.grants.clearTimeLimits(),
     setTestingStatus: (testing, clientId) => state.setTestingStatus(testing, clientId),
+    denyScopes: (account, scopes) => {
+      const found = state.findAccount(account);
+      if (!found) throw new UnknownAccountError();
+      state.grants.denyScopes(found.sub, scopes);
+    },
     accessTokenLifetimeSeconds: state.grants.accessTokenLifetimeS,
     registerSecurityEventReceiver: (receiverUrl) => {
       state.risc.stream = { url: receiverUrl, eventsRequested: [], status: 'enabled' };

@@ -96,6 +96,7 @@ const ROUTES: Record<string, Route> = {
   '/emulator/credentials': { control: true, methods: { POST: control.createCredential } },
   '/emulator/codes': { control: true, methods: { POST: control.createCode } },
   '/emulator/accounts': { control: true, methods: { GET: control.listAccounts } },
+  '/emulator/deny-scopes': { control: true, methods: { POST: control.denyScopes } },
   '/emulator/faults': {
     control: true,
     methods: { POST: control.addFault, DELETE: control.clearFaults },

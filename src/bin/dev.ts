@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig({
+      // A feature to try "ask in context" with: the account page offers to turn it on.
+      GOOGLE_FEATURES: 'calendar=https://www.googleapis.com/auth/calendar.readonly',
       ...process.env,
       GOOGLE_EMULATOR_URL: emulator.url,
       GOOGLE_CLIENT_ID: DEV_CLIENT.clientId,

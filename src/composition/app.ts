@@ -63,6 +63,8 @@ export interface AppConfig {
   googleScopes?: string[];
   /** The app's Android and iOS client IDs (GOOGLE_NATIVE_CLIENT_IDS); default none. */
   googleNativeClientIds?: string[];
+  /** Named features asked for in context (GOOGLE_FEATURES); default none. */
+  googleFeatures?: Record<string, string[]>;
   /** Concurrent sessions per user; the oldest end at sign-in beyond it (maxSessionsPerUser). */
   maxSessionsPerUser: number;
   /** How recent a sign-in must be to end sessions (accountReauthMinutes, in ms). */
@@ -254,6 +256,7 @@ export function createApp(deps: AppDeps): Express {
       ledger: deps.ledger,
       grants,
       scopes: config.googleScopes ?? [],
+      features: config.googleFeatures ?? {},
       sessions: deps.sessionStore,
       maxSessionsPerUser: config.maxSessionsPerUser,
       securityLog,
@@ -274,6 +277,7 @@ export function createApp(deps: AppDeps): Express {
       sessions: deps.sessionStore,
       securityLog,
       reauthMs: config.accountReauthMs,
+      features: config.googleFeatures ?? {},
       now,
     }),
   );

@@ -11,6 +11,9 @@ import { createRefreshTokenMacer } from '../grants/refresh-token-macs.js';
 import { createTokenCipher } from '../grants/token-cipher.js';
 import { errorHandler, notFound } from '../http/error-handler.js';
 import { requireSignIn } from '../http/require-sign-in.js';
+import { requireGoogleFeature } from '../http/require-google-feature.js';
+import { featureStatuses } from '../grants/google-grants.js';
+import { BASE_SCOPES } from '../signin/authorization-url.js';
 import { homePage } from '../routes/pages/pages.js';
 import { devSessionSecret } from '../core/session-secret.js';
 import { explainDatabaseError, explainPostgresError } from './startup-errors.js';
@@ -51,6 +54,14 @@ export interface Gconnect {
    * granted, 409 the user must reconnect Google, 502/504 Google failed.
    */
   googleAccessToken(userId: number, options?: { scopes?: readonly string[] }): Promise<string>;
+  /**
+   * Middleware for a host route that needs a named feature (`google.features`): a signed-in user
+   * who granted all its scopes goes on (signedInUser works as behind requireSignIn). Without them
+   * a browser is redirected (303) to `/account/google/connect?feature=NAME&returnTo=<this page>`
+   * and comes back; a JSON client gets 403 `{"error": "scope_not_granted", "connectUrl": "…"}`.
+   * Not signed in: as requireSignIn. Throws at once for a name that is not configured.
+   */
+  requireGoogleFeature(name: string): RequestHandler;
   /** gconnect's own pages for a host that wants them: its home page, 404 and error page. */
   pages: {
     home: RequestHandler;
@@ -120,6 +131,7 @@ export async function composeGconnect(
     logger,
     now,
     googleTimeoutMs: config.google.timeoutMs,
+    signInScopes: [...BASE_SCOPES, ...config.google.scopes],
   });
   const router = createApp({
     config: { ...routerConfig(config, extras), ...hooks.app },
@@ -156,6 +168,16 @@ export async function composeGconnect(
       return id === undefined ? undefined : users.findById(id);
     },
     googleAccessToken: (userId, options) => grants.accessToken(userId, options),
+    requireGoogleFeature: (name) => {
+      const { features } = config.google;
+      if (!Object.hasOwn(features, name)) {
+        throw new Error(`requireGoogleFeature: "${name}" is not one of google.features`);
+      }
+      return requireGoogleFeature(users, name, async (userId, feature) => {
+        const statuses = featureStatuses(await grants.summary(userId), features);
+        return statuses[feature] === 'granted';
+      });
+    },
     pages: ownPages(router, config, extras, users),
     logger,
     close: () =>
@@ -182,6 +204,7 @@ function routerConfig(config: Config, extras: GconnectExtras): AppConfig {
     gsi: config.gsi,
     googleScopes: config.google.scopes,
     googleNativeClientIds: config.google.nativeClientIds,
+    googleFeatures: config.google.features,
     maxSessionsPerUser: config.maxSessionsPerUser,
     accountReauthMs: config.accountReauthMs,
     page: { ...extras.page, appName: config.appName, ...config.policies },

@@ -6,6 +6,7 @@ import type { AppConfig } from './app.js';
 import { logStartup } from './create-gconnect.js';
 import type { Config } from '../config/resolve.js';
 import { watchForDrain } from '../http/drain.js';
+import { featureLabel } from '../http/page-words.js';
 import { withFinalHandler } from '../http/error-handler.js';
 import { createLogger, flushLogger } from '../http/logger.js';
 import {
@@ -124,9 +125,24 @@ function standaloneApp(gconnect: Gconnect, config: Config): Express {
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.use(gconnect.router);
   app.get('/', gconnect.pages.home);
+  // One demo page per feature, guarded by requireGoogleFeature as a host's own page would be.
+  for (const name of Object.keys(config.google.features)) {
+    app.get(`/features/${name}`, gconnect.requireGoogleFeature(name), featureDemo(gconnect, name));
+  }
   app.use(gconnect.pages.notFound);
   app.use(gconnect.pages.errorHandler);
   return app;
+}
+
+/** The demo page of a feature: says it is on (rendered with gconnect's views and chrome). */
+function featureDemo(gconnect: Gconnect, name: string): express.RequestHandler {
+  return (_req, res, next) => {
+    const data = { ...res.locals, name, label: featureLabel(name) };
+    gconnect.router.render('feature', data, (err, html) => {
+      if (err) next(err);
+      else res.send(html);
+    });
+  };
 }
 
 /** The environment's settings as createGconnect's options (the server owns the listening ones). */
@@ -141,6 +157,7 @@ function optionsOf(config: Config): GconnectOptions {
       timeoutMs: google.timeoutMs,
       scopes: google.scopes,
       nativeClientIds: google.nativeClientIds,
+      features: google.features,
     },
     database: database.kind === 'sqlite' ? `file:${database.path}` : database.url,
     sqlite: { busyTimeoutMs: config.databaseBusyTimeoutMs },

@@ -15,6 +15,11 @@ export type GoogleClientOptions = (
   scopes?: string[];
   /** The app's own Android and iOS client IDs, whose ID tokens POST /auth/google/native accepts. */
   nativeClientIds?: string[];
+  /**
+   * Named features asked for in context, not at sign-in: `{ calendar: ['https://…/calendar.readonly'] }`.
+   * GET /account/google/connect?feature=NAME asks for one; requireGoogleFeature(name) guards a route.
+   */
+  features?: Record<string, string[]>;
 };
 
 /**

@@ -31,6 +31,8 @@ export interface Config {
     scopes: string[];
     /** The app's Android and iOS client IDs: their ID tokens sign in at /auth/google/native. */
     nativeClientIds: string[];
+    /** Named features and their scopes, asked for in context (GET /account/google/connect). */
+    features: Record<string, string[]>;
   };
   /** Encrypt Google tokens at rest; the first seals. Undefined outside production: generated. */
   tokenEncryptionKeys: TokenKey[] | undefined;
@@ -145,6 +147,7 @@ export function resolveSettings(
   const baseUrl = readBaseUrl(c);
   const tokenEncryptionKeys = readTokenKeys(c);
   const scopes = checkEach(c, 'scopes', v.scopes, SCOPE, 'a scope');
+  const features = checkFeatures(c);
   const nativeClientIds = checkEach(
     c,
     'nativeClientIds',
@@ -191,6 +194,7 @@ export function resolveSettings(
       timeoutMs: v.googleTimeoutMs,
       scopes,
       nativeClientIds,
+      features,
     },
     tokenEncryptionKeys,
     session: {
@@ -229,6 +233,25 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /** An OAuth client ID: Google's are `NUMBER-RANDOM.apps.googleusercontent.com`. */
 const CLIENT_ID = /^[\w.-]{1,255}$/;
+
+const FEATURE_NAME = /^[a-z][a-z0-9_-]*$/;
+
+/** Each feature needs a good name and at least one good scope; each bad one is named. */
+function checkFeatures(c: Context): Record<string, string[]> {
+  const name = c.name('features');
+  for (const [feature, scopes] of Object.entries(c.v.features)) {
+    if (!FEATURE_NAME.test(feature)) {
+      c.problems.push(
+        `${name}: "${feature}" is not a feature name (lower-case letters, digits, - and _, starting with a letter).`,
+      );
+    }
+    if (scopes.length === 0) c.problems.push(`${name}: feature "${feature}" has no scopes.`);
+    for (const scope of scopes) {
+      if (!SCOPE.test(scope)) c.problems.push(`${name}: "${scope}" is not a scope.`);
+    }
+  }
+  return c.v.features;
+}
 
 /** Each entry of a list that does not look right is named. */
 function checkEach(

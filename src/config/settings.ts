@@ -84,6 +84,41 @@ function list(separator: RegExp, entry: (s: string) => string = (s) => s): Kind<
   };
 }
 
+/**
+ * Named features (incremental authorization): `name=scope scope,name=scope` in the variable, an
+ * object of scope arrays as an option. The names and scopes are checked in resolve.ts, so each
+ * bad one is named; here only the shape (an entry without `=`, a name twice) is refused.
+ */
+const features: Kind<Record<string, string[]>> = {
+  fromText: (t) => {
+    const out: Record<string, string[]> = {};
+    for (const entry of t
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
+      const at = entry.indexOf('=');
+      const name = entry.slice(0, at).trim();
+      if (at < 0 || Object.hasOwn(out, name)) return undefined;
+      out[name] = entry
+        .slice(at + 1)
+        .split(/\s+/)
+        .filter(Boolean);
+    }
+    return out;
+  },
+  fromValue: (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((s) => Array.isArray(s) && s.every(isString))
+      ? { ...(v as Record<string, string[]>) }
+      : undefined,
+  rule: {
+    env: 'name=scope scope,name=scope (each name once)',
+    option: '{ name: [scope, …] }',
+  },
+};
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 
@@ -349,6 +384,13 @@ export const SETTINGS = {
     doc: 'Google scopes beyond `openid email profile` the sign-in asks for (space-separated in the variable).',
     default: [],
     kind: list(/\s+/),
+  },
+  features: {
+    env: 'GOOGLE_FEATURES',
+    option: 'google.features',
+    doc: 'Named features asked for in context, not at sign-in: `calendar=SCOPE SCOPE,drive=SCOPE` (feature names `[a-z][a-z0-9_-]*`). GET /account/google/connect?feature=NAME asks for one; requireGoogleFeature(name) guards a route.',
+    default: {},
+    kind: features,
   },
   nativeClientIds: {
     env: 'GOOGLE_NATIVE_CLIENT_IDS',

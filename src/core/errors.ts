@@ -29,6 +29,8 @@ export type ErrorCode =
   // offline access (the stored Google grant)
   | 'needs_reconnect'
   | 'scope_not_granted'
+  | 'unknown_feature'
+  | 'wrong_account'
   | 'token_undecryptable'
   | 'refresh_lease_timeout'
   | 'delete_not_confirmed'
@@ -103,6 +105,12 @@ export const Messages = {
   googleAccessEnded: 'The Google access you granted has ended; reconnect Google.',
   googleNotConnected: 'Google is not connected for this user.',
   scopeNotGranted: 'Google did not grant the access this needs.',
+  unknownFeature: 'No such feature: the link names a feature this app does not offer.',
+  wrongGoogleAccount:
+    'That is another Google account: turn a feature on with the account you are signed in with. Nothing was changed.',
+  featureOn: (label: string) => `${label} is on.`,
+  featureStaysOff: (label: string) =>
+    `${label} stays off: Google did not grant all the access it needs. Turn it on again to choose once more.`,
   confirmDelete: 'Confirm the deletion first.',
   reauthRequired: 'Sign in again first: this action needs a recent sign-in.',
   sessionNotFound: 'No such session.',

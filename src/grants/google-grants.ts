@@ -31,6 +31,61 @@ export interface GrantTokens {
   scope?: string | undefined;
   /** Seconds the refresh token lives (time-limited access); undefined: no end. */
   refreshTokenExpiresIn?: number | undefined;
+  /** What the authorization request asked for; undefined: the sign-in's scopes. */
+  requested?: readonly string[] | undefined;
+}
+
+/** A named feature's state for the user: all its scopes granted, unticked at Google, or not asked yet. */
+export type FeatureStatus = 'granted' | 'denied' | 'not_granted';
+
+/** Google names these by URL in a token response's `scope`; the request may use the short name. */
+const SHORT_SCOPES: Record<string, string> = {
+  email: 'https://www.googleapis.com/auth/userinfo.email',
+  profile: 'https://www.googleapis.com/auth/userinfo.profile',
+};
+/** What every sign-in needs; Google never lets the user untick them, so they are never "denied". */
+const SIGN_IN_SCOPES = new Set(['openid', ...Object.values(SHORT_SCOPES)]);
+
+/** A scope as Google reports it granted (`email` → its URL). */
+export function normalizeScope(scope: string): string {
+  return SHORT_SCOPES[scope] ?? scope;
+}
+
+const scopeList = (scope: string | undefined) =>
+  (scope ?? '').split(' ').filter(Boolean).map(normalizeScope);
+
+/** The union of two scope lists, first seen first, without duplicates. */
+function mergeScopes(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b].map(normalizeScope))];
+}
+
+/** Asked for, not a sign-in scope, and not granted: what the user unticked on Google's screen. */
+export function deniedScopes(requested: readonly string[], granted: readonly string[]): string[] {
+  const have = new Set(granted.map(normalizeScope));
+  return mergeScopes([], requested).filter((s) => !SIGN_IN_SCOPES.has(s) && !have.has(s));
+}
+
+/**
+ * Each feature's state from a summary: granted only on a connected grant holding every one of its
+ * scopes; denied when the user unticked one of them; else not asked for yet.
+ */
+export function featureStatuses(
+  summary: Pick<GrantSummary, 'status' | 'scopes' | 'deniedScopes'>,
+  features: Readonly<Record<string, readonly string[]>>,
+): Record<string, FeatureStatus> {
+  const granted = new Set(summary.scopes.map(normalizeScope));
+  const denied = new Set(summary.deniedScopes);
+  const statuses: Record<string, FeatureStatus> = {};
+  for (const [name, scopes] of Object.entries(features)) {
+    const wanted = scopes.map(normalizeScope);
+    statuses[name] =
+      summary.status === 'connected' && wanted.every((s) => granted.has(s))
+        ? 'granted'
+        : wanted.some((s) => denied.has(s))
+          ? 'denied'
+          : 'not_granted';
+  }
+  return statuses;
 }
 
 /** What the account page shows about the Google connection; never a token. */
@@ -38,6 +93,10 @@ export interface GrantSummary {
   status: GrantStatus | 'not_connected';
   reason: string | null;
   scopes: string[];
+  /** Every scope the authorization requests asked for (sign-in and connects). */
+  requestedScopes: string[];
+  /** Asked for, but unticked by the user on Google's consent screen. */
+  deniedScopes: string[];
   refreshedAt: string | null;
   connectedAt: string | null;
   /** When time-limited access ends (ISO 8601); null when Google gave no end. */
@@ -45,7 +104,10 @@ export interface GrantSummary {
 }
 
 export interface GoogleGrants {
-  /** Keeps the grant of a sign-in (the newest refresh token; older ones are not revoked). */
+  /**
+   * Keeps the grant of a sign-in or a connect (the newest refresh token; older ones are not
+   * revoked). The requested scopes add up; scopes Google did not grant are recorded, never refused.
+   */
   keep(userId: number, tokens: GrantTokens): Promise<void>;
   /**
    * A valid access token for the user's own calls to Google: the stored one, or a refreshed one
@@ -86,6 +148,8 @@ export interface GoogleGrantsDeps {
   googleTimeoutMs: number;
   /** Keyed hashes of each refresh token's Google identifiers, stored with it. */
   macer: RefreshTokenMacer;
+  /** What a sign-in asks for (`openid email profile` + GOOGLE_SCOPES): its requested scopes. */
+  signInScopes?: readonly string[];
 }
 
 const slot = (userId: number, column: TokenSlot['column']): TokenSlot => ({ userId, column });
@@ -259,6 +323,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
 
   return {
     async keep(userId, tokens) {
+      // Added to the stored ones by the same statement (no read first: one statement per sign-in).
+      const requested = mergeScopes([], tokens.requested ?? deps.signInScopes ?? []);
       await store.saveFromSignIn(
         userId,
         {
@@ -268,6 +334,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           accessTokenExpiresAt: expiry(tokens.expiresIn),
           scope: tokens.scope ?? '',
           accessEndsAt: accessEnd(tokens.refreshTokenExpiresIn),
+          requestedScope: requested.join(' '),
         },
         new Date(now()),
       );
@@ -286,6 +353,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           status: 'not_connected',
           reason: null,
           scopes: [],
+          requestedScopes: [],
+          deniedScopes: [],
           refreshedAt: null,
           connectedAt: null,
           accessEndsAt: null,
@@ -295,6 +364,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         status: grant.status,
         reason: grant.statusReason,
         scopes: grant.scope.split(' ').filter(Boolean),
+        requestedScopes: mergeScopes([], scopeList(grant.requestedScope)),
+        deniedScopes: deniedScopes(scopeList(grant.requestedScope), scopeList(grant.scope)),
         refreshedAt: grant.refreshedAt,
         connectedAt: grant.createdAt,
         accessEndsAt:

@@ -73,6 +73,16 @@ const BY_CODE: Record<string, (domains: readonly string[]) => FailurePage> = {
     text: 'Nothing was deleted. To delete your account, tick "Yes, delete my account" and press the button again.',
     action: { href: '/account#delete', label: 'Back to your account' },
   }),
+  unknown_feature: () => ({
+    heading: 'No such feature',
+    text: 'The link names a feature this app does not offer (perhaps it was renamed). Your account page lists the features you can turn on.',
+    action: ACCOUNT,
+  }),
+  wrong_account: () => ({
+    heading: 'That is another Google account',
+    text: 'A feature is turned on with the Google account you are signed in with. You chose another one, so nothing was changed and you are still signed in as before.',
+    action: { href: '/account#features', label: 'Back to your account' },
+  }),
   no_session: () => ({
     heading: 'That session has already ended',
     text: 'The session you tried to end is no longer there: it was ended already, or it expired.',

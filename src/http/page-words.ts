@@ -164,3 +164,9 @@ export function describeScope(scope: string): { text: string; title?: string } {
   const last = scope.replace(/\/+$/, '').split('/').pop() || scope;
   return last === scope ? { text: scope } : { text: last, title: scope };
 }
+
+/** A feature's name as a person reads it: `google-calendar` → "Google calendar". */
+export function featureLabel(name: string): string {
+  const words = name.replace(/[-_]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -6,6 +6,8 @@ export interface AuthorizationRequest {
   codeChallenge: string;
   /** Extra scopes (GOOGLE_SCOPES) beyond `openid email profile`. */
   scopes?: readonly string[];
+  /** Instead of the sign-in's scopes, exactly these (a feature's connect: `openid` + its scopes). */
+  onlyScopes?: readonly string[];
   /** Force Google's consent screen: the only way to get a new refresh token. */
   promptConsent?: boolean;
   /** `hd`: Google offers only this Workspace domain's accounts (one allowed domain). */
@@ -46,7 +48,7 @@ export function buildAuthorizationUrl(endpoint: string, request: AuthorizationRe
     client_id: request.clientId,
     redirect_uri: request.redirectUri,
     response_type: 'code',
-    scope: requestedScope(request.scopes),
+    scope: request.onlyScopes ? request.onlyScopes.join(' ') : requestedScope(request.scopes),
     state: request.state,
     nonce: request.nonce,
     code_challenge: request.codeChallenge,

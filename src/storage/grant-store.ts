@@ -13,6 +13,8 @@ export interface StoredGrant {
   accessTokenExpiresAt: number | null;
   /** Space-separated, exactly as Google returned it. */
   scope: string;
+  /** Space-separated: every scope the authorization requests asked for, accumulated. */
+  requestedScope: string;
   status: GrantStatus;
   statusReason: string | null;
   createdAt: string;
@@ -28,6 +30,11 @@ export interface GrantFromSignIn {
   accessToken: string;
   accessTokenExpiresAt: number;
   scope: string;
+  /**
+   * Space-separated: what this request asked for, added to what the row asked for before (a
+   * request already recorded is not added twice; readers drop repeated scopes). Default ''.
+   */
+  requestedScope?: string;
   /** Keyed hashes of the refresh token's Google identifiers (Cross-Account Protection). */
   refreshTokenMacs?: RefreshTokenMacs | null;
   /** The new refresh token's end (ms) or null; ignored without a new refresh token. */
@@ -113,6 +120,7 @@ export interface GrantRow {
   access_token: string | null;
   access_token_expires_at: number | null;
   scope: string;
+  requested_scope: string;
   status: GrantStatus;
   status_reason: string | null;
   created_at: string;
@@ -128,6 +136,7 @@ function toGrant(row: GrantRow): StoredGrant {
     accessToken: row.access_token,
     accessTokenExpiresAt: row.access_token_expires_at,
     scope: row.scope,
+    requestedScope: row.requested_scope,
     status: row.status,
     statusReason: row.status_reason,
     createdAt: row.created_at,
@@ -141,12 +150,15 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
   const upsert = db.prepare(
     `INSERT INTO google_grants (user_id, refresh_token, access_token, access_token_expires_at,
        scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac,
-       access_ends_at)
+       access_ends_at, requested_scope)
      VALUES (@userId, @refreshToken, @accessToken, @expiresAt, @scope,
        CASE WHEN @refreshToken IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
        CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now,
-       @prefixMac, @hashMac, @endsAt)
+       @prefixMac, @hashMac, @endsAt, @requestedScope)
      ON CONFLICT (user_id) DO UPDATE SET
+       requested_scope = CASE
+         WHEN instr(' ' || requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
+         THEN requested_scope ELSE trim(requested_scope || ' ' || excluded.requested_scope) END,
        refresh_token = coalesce(excluded.refresh_token, refresh_token),
        refresh_prefix_mac = CASE WHEN @refreshToken IS NULL THEN refresh_prefix_mac
          ELSE excluded.refresh_prefix_mac END,
@@ -218,6 +230,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           accessToken: grant.accessToken,
           expiresAt: grant.accessTokenExpiresAt,
           scope: grant.scope,
+          requestedScope: grant.requestedScope ?? '',
           now: now.toISOString(),
           endsAt: grant.accessEndsAt ?? null,
           ...macParams(grant.refreshTokenMacs),

@@ -112,6 +112,9 @@ const MIGRATIONS: readonly string[] = [
   // 9: when the refresh token stops working (ms), for access the user granted for a limited time
   // (Google's refresh_token_expires_in); NULL when Google gave no end.
   `ALTER TABLE google_grants ADD COLUMN access_ends_at INTEGER;`,
+  // 10: the scopes the authorization requests asked for, accumulated over sign-in and connects
+  // (space-separated); with `scope` (what Google granted) it tells what the user unticked.
+  `ALTER TABLE google_grants ADD COLUMN requested_scope TEXT NOT NULL DEFAULT '';`,
 ];
 
 /**

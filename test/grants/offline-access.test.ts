@@ -192,6 +192,7 @@ describe('googleAccessToken through GET /account/google', () => {
       status: 'needs_reconnect',
       scopes: expect.any(Array) as unknown[],
       profile: null,
+      features: {},
       accessEndsAt: null,
     });
     expect(grantOf(userId)).toMatchObject({

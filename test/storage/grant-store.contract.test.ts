@@ -33,6 +33,16 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
   });
   afterEach(() => engine.destroy());
 
+  it('when sign-ins and connects ask for scopes, then the requested scopes add up, each request once', async () => {
+    const ask = (requestedScope: string) =>
+      storage.grants.saveFromSignIn(userId, { ...signInGrant('r1'), requestedScope }, at(0));
+    await ask('openid email');
+    await ask('openid cal');
+    await ask('openid email');
+    await ask('openid cal');
+    expect((await storage.grants.find(userId))?.requestedScope).toBe('openid email openid cal');
+  });
+
   it('when a sign-in brings a refresh token, then the grant is connected with it, the scope as given', async () => {
     await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
     expect(await storage.grants.find(userId)).toMatchObject({

@@ -13,6 +13,8 @@ declare module 'express-session' {
       codeVerifier: string;
       returnTo: string;
       createdAt: number;
+      /** A feature's connect (not a sign-in): the feature, and the user and Google account it is for. */
+      connect?: { feature: string; userId: number; sub: string };
     };
     userId?: number;
     googleSub?: string;

@@ -2,16 +2,19 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
 import {
   ACCESS_ENDED,
+  featureStatuses,
   RENEWAL_WINDOW_MS,
   type GoogleGrants,
   type GrantSummary,
 } from '../../grants/google-grants.js';
+import { connectUrl } from '../../http/require-google-feature.js';
 import type { GoogleClient, UserInfo } from '../../google/google-client.js';
 import { isRecentSignIn } from '../../http/require-recent-sign-in.js';
 import { signedInUser } from '../../http/require-sign-in.js';
 import type { SecurityLog } from '../../storage/security-log.js';
 import type { UserSessions } from '../../http/session/user-sessions.js';
 import {
+  featureLabel,
   describeLogEntry,
   describeScope,
   describeSignInMethod,
@@ -23,6 +26,8 @@ import { takeFlash } from '../../http/page-state.js';
 export interface AccountPageDeps {
   grants: GoogleGrants;
   google: Pick<GoogleClient, 'userInfo'>;
+  /** GOOGLE_FEATURES: each feature's scopes, shown with its state. */
+  features: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface AccountPageViewDeps extends AccountPageDeps {
@@ -53,6 +58,12 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
         refreshed: grant.refreshedAt === null ? null : time(grant.refreshedAt),
         ...accessEndView(grant, nowMs, time),
       },
+      features: Object.entries(featureStatuses(grant, deps.features)).map(([name, status]) => ({
+        name,
+        status,
+        label: featureLabel(name),
+        connectUrl: connectUrl(name, '/account'),
+      })),
       sessions: (await deps.sessions.listByUser(user.id)).map((s) => ({
         id: s.publicId,
         current: s.publicId === current,
@@ -104,16 +115,21 @@ export function googleConnection(deps: AccountPageDeps): RequestHandler {
     const before = await deps.grants.summary(user.id);
     const profile = before.status === 'connected' ? await fetchProfile(deps, user.id) : null;
     // Read again only when the call changed the status (invalid_grant: needs_reconnect).
-    const { status, reason, scopes, accessEndsAt } = profile
-      ? before
-      : await deps.grants.summary(user.id);
+    const after = profile ? before : await deps.grants.summary(user.id);
+    const { status, reason, scopes, accessEndsAt } = after;
     // A browser that navigates here gets a page; JSON stays the answer of every other client.
     if (req.accepts(['json', 'html']) === 'html') {
       const ended = reason === ACCESS_ENDED;
       res.render('google', { status, ended, scopes: scopes.map(describeScope), profile });
       return;
     }
-    res.json({ status, scopes, profile, accessEndsAt });
+    res.json({
+      status,
+      scopes,
+      profile,
+      features: featureStatuses(after, deps.features),
+      accessEndsAt,
+    });
   };
 }
 

@@ -14,13 +14,15 @@ export interface AccountRouterDeps extends AccountDeps {
   grants: GoogleGrants;
   sessions: UserSessions & session.Store;
   securityLog: SecurityLog;
+  /** GOOGLE_FEATURES: each feature's scopes (the account page and GET /account/google show them). */
+  features: Readonly<Record<string, readonly string[]>>;
   /** How recent a sign-in must be to end sessions, disconnect Google or delete the account (ms). */
   reauthMs: number;
 }
 
 /** The signed-in user's own things: profile, sign-out, sessions, the Google grant, deletion. */
 export function accountRouter(deps: AccountRouterDeps): Router {
-  const { grants, google, users, sessions, cookie, securityLog, reauthMs, now } = deps;
+  const { grants, google, users, sessions, cookie, securityLog, reauthMs, now, features } = deps;
   const sessionsDeps = { sessions, cookie, securityLog, now };
   const signedIn = requireSignIn(users);
   const recentSignIn = requireRecentSignIn(reauthMs, now);
@@ -39,7 +41,7 @@ export function accountRouter(deps: AccountRouterDeps): Router {
   router.get(
     '/account',
     signedIn,
-    accountPage({ grants, google, sessions, securityLog, reauthMs, now }),
+    accountPage({ grants, google, features, sessions, securityLog, reauthMs, now }),
   );
   router.get('/account/sessions', signedIn, accountSessions(sessionsDeps));
   router.post(
@@ -49,7 +51,7 @@ export function accountRouter(deps: AccountRouterDeps): Router {
     revokeOtherSessions(sessionsDeps),
   );
   router.post('/account/sessions/:id/revoke', signedIn, recentSignIn, revokeSession(sessionsDeps));
-  router.get('/account/google', signedIn, googleConnection({ grants, google }));
+  router.get('/account/google', signedIn, googleConnection({ grants, google, features }));
   router.post(
     '/account/delete',
     signedIn,

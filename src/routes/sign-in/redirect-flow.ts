@@ -11,6 +11,7 @@ import { createPkcePair } from '../../signin/pkce.js';
 import { safeReturnTo } from '../../signin/return-to.js';
 import { signIn, type SignInDeps } from '../../signin/sign-in.js';
 import { claimState, randomToken, STATE_TTL_MS } from '../../signin/state.js';
+import { finishConnect, type ConnectFeatureDeps } from './connect-feature.js';
 import type { StateLedger } from '../../storage/state-ledger.js';
 
 export const CALLBACK_PATH = '/auth/google/callback';
@@ -20,9 +21,11 @@ export interface RedirectFlowDeps extends SignInDeps {
   ledger: StateLedger;
   /** The public origin (BASE_URL); undefined: the request's. */
   baseUrl?: string | undefined;
-  grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken'>;
   /** Extra scopes (GOOGLE_SCOPES). */
   scopes: readonly string[];
+  /** GOOGLE_FEATURES: each feature's scopes (the callback also finishes a feature's connect). */
+  features: ConnectFeatureDeps['features'];
+  grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken' | 'summary'>;
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -83,6 +86,17 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
   return async (req, res) => {
     const pending = await consumeRedirectLogin(req, deps);
     const code = authorizationCode(req);
+    if (pending.connect) {
+      const redirectUri = callbackUrl(req, deps.baseUrl);
+      await finishConnect(
+        req,
+        res,
+        deps,
+        { ...pending, connect: pending.connect },
+        { code, redirectUri },
+      );
+      return;
+    }
     const identity = await authenticateWithGoogle(
       deps.google,
       { code, redirectUri: callbackUrl(req, deps.baseUrl), codeVerifier: pending.codeVerifier },

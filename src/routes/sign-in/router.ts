@@ -4,11 +4,14 @@ import { CREDENTIAL_PATH, signInWithCredential } from './credential.js';
 import { gconnect } from './gconnect.js';
 import {
   CALLBACK_PATH,
+  callbackUrl,
   finishRedirectSignIn,
   startRedirectSignIn,
   type RedirectFlowDeps,
 } from './redirect-flow.js';
 import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
+import { requireSignIn } from '../../http/require-sign-in.js';
+import { CONNECT_PATH, startConnect } from './connect-feature.js';
 import { issueNativeNonce, NATIVE_PATH, NONCE_PATH, signInNative } from './native.js';
 import type { NonceKeys } from '../../signin/nonce.js';
 
@@ -32,6 +35,12 @@ export function signInRouter(deps: SignInRouterDeps): Router {
   // The same sign-in without JavaScript or popups: a redirect to Google and back.
   router.get('/auth/google', startRedirectSignIn(deps));
   router.get(CALLBACK_PATH, finishRedirectSignIn(deps));
+  // A named feature, asked for in context by a signed-in user; it comes back to the same callback.
+  router.get(
+    CONNECT_PATH,
+    requireSignIn(deps.users),
+    startConnect(deps, (req) => callbackUrl(req, deps.baseUrl)),
+  );
   // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
   router.post(
     CREDENTIAL_PATH,

@@ -14,6 +14,7 @@ interface PgGrantRow {
   access_token: string | null;
   access_token_expires_at: string | null;
   scope: string;
+  requested_scope: string;
   status: GrantStatus;
   status_reason: string | null;
   created_at: Date;
@@ -30,6 +31,7 @@ function toGrant(row: PgGrantRow): StoredGrant {
     accessTokenExpiresAt:
       row.access_token_expires_at === null ? null : Number(row.access_token_expires_at),
     scope: row.scope,
+    requestedScope: row.requested_scope,
     status: row.status,
     statusReason: row.status_reason,
     createdAt: row.created_at.toISOString(),
@@ -46,11 +48,14 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
       await pool.query(
         `INSERT INTO google_grants AS g (user_id, refresh_token, access_token,
            access_token_expires_at, scope, status, status_reason, created_at, updated_at,
-           refresh_prefix_mac, refresh_hash_mac, access_ends_at)
+           refresh_prefix_mac, refresh_hash_mac, access_ends_at, requested_scope)
          VALUES ($1, $2::text, $3, $4, $5,
            CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
-           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9)
+           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9, $10)
          ON CONFLICT (user_id) DO UPDATE SET
+           requested_scope = CASE
+             WHEN strpos(' ' || g.requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
+             THEN g.requested_scope ELSE trim(g.requested_scope || ' ' || excluded.requested_scope) END,
            refresh_token = coalesce(excluded.refresh_token, g.refresh_token),
            refresh_prefix_mac = CASE WHEN $2::text IS NULL THEN g.refresh_prefix_mac
              ELSE excluded.refresh_prefix_mac END,
@@ -73,6 +78,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
           now,
           ...Object.values(macParams(grant.refreshTokenMacs)),
           grant.accessEndsAt ?? null,
+          grant.requestedScope ?? '',
         ],
       );
     },

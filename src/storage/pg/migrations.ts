@@ -96,6 +96,8 @@ const MIGRATIONS: readonly string[] = [
   // 9: when the refresh token stops working (ms), for access the user granted for a limited time
   // (Google's refresh_token_expires_in); NULL when Google gave no end.
   `ALTER TABLE google_grants ADD COLUMN access_ends_at BIGINT;`,
+  // 10: requested scopes, accumulated (see migrations.ts step 10).
+  `ALTER TABLE google_grants ADD COLUMN requested_scope TEXT NOT NULL DEFAULT '';`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */

@@ -1,0 +1,46 @@
+import type { RequestHandler } from 'express';
+import type { UserStore } from '../storage/user-store.js';
+import { requireSignIn, wantsJson } from './require-sign-in.js';
+
+/** Where a feature is turned on: GET /account/google/connect?feature=NAME&returnTo=/path. */
+export const CONNECT_PATH = '/account/google/connect';
+
+/** The connect URL of a feature, coming back to `returnTo` (a path of this app). */
+export function connectUrl(feature: string, returnTo: string): string {
+  return `${CONNECT_PATH}?${new URLSearchParams({ feature, returnTo }).toString()}`;
+}
+
+/**
+ * Guards a route that needs a named feature: signed in (as requireSignIn) and every one of the
+ * feature's scopes granted on a connected grant. Without them a browser goes to the connect URL
+ * and comes back here; a JSON client gets 403 with that URL, to open (or show) itself.
+ */
+export function requireGoogleFeature(
+  users: UserStore,
+  feature: string,
+  isGranted: (userId: number, feature: string) => Promise<boolean>,
+): RequestHandler {
+  const signedIn = requireSignIn(users);
+  const checkFeature: RequestHandler = async (req, res, next) => {
+    const user = res.locals.user;
+    if (user && (await isGranted(user.id, feature))) {
+      next();
+      return;
+    }
+    const url = connectUrl(feature, req.originalUrl);
+    res.set('Cache-Control', 'no-store');
+    if (wantsJson(req)) {
+      res.status(403).json({ error: 'scope_not_granted', connectUrl: url });
+      return;
+    }
+    res.redirect(303, url);
+  };
+  return (req, res, next) =>
+    signedIn(req, res, (err?: unknown) => {
+      if (err !== undefined) {
+        next(err);
+        return;
+      }
+      void Promise.resolve(checkFeature(req, res, next)).catch(next);
+    });
+}

@@ -1,0 +1,155 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { SessionData } from 'express-session';
+import { AppError, Messages } from '../../core/errors.js';
+import type { GoogleClient } from '../../google/google-client.js';
+import type { GoogleGrants } from '../../grants/google-grants.js';
+import { featureStatuses } from '../../grants/google-grants.js';
+import { CONNECT_PATH } from '../../http/require-google-feature.js';
+import { featureLabel } from '../../http/page-words.js';
+import { saveSession } from '../../http/session/session.js';
+import { hostedDomainHint, type AllowedAccounts } from '../../signin/allowed-accounts.js';
+import { buildAuthorizationUrl } from '../../signin/authorization-url.js';
+import { createPkcePair } from '../../signin/pkce.js';
+import { safeReturnTo } from '../../signin/return-to.js';
+import { randomToken } from '../../signin/state.js';
+
+export { CONNECT_PATH };
+
+export interface ConnectFeatureDeps {
+  google: GoogleClient;
+  grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken' | 'summary'>;
+  allowedAccounts: AllowedAccounts;
+  /** GOOGLE_FEATURES: each feature's scopes. */
+  features: Readonly<Record<string, readonly string[]>>;
+  now: () => number;
+}
+
+type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
+export type PendingConnect = NonNullable<RedirectLogin['connect']>;
+
+/** Where a connect without a (safe) returnTo lands: the page that lists the features. */
+const DEFAULT_CONNECT_RETURN = '/account';
+
+/** The feature asked for, or 404 naming the problem (a typo in a link, a feature removed). */
+function configuredFeature(deps: ConnectFeatureDeps, name: unknown): string {
+  if (typeof name !== 'string' || !Object.hasOwn(deps.features, name)) {
+    throw new AppError(404, Messages.unknownFeature, { code: 'unknown_feature' });
+  }
+  return name;
+}
+
+/**
+ * GET /account/google/connect?feature=NAME&returnTo=/path (behind requireSignIn): asks Google for
+ * one feature's scopes, in context. The redirect flow's state, nonce and PKCE, remembered in the
+ * session with the user it is for; include_granted_scopes keeps what was granted before.
+ * prompt=consent only without a live refresh token (the only way to get a new one).
+ */
+export function startConnect(
+  deps: ConnectFeatureDeps,
+  redirectUri: (req: Request) => string,
+): RequestHandler {
+  return async (req, res) => {
+    const feature = configuredFeature(deps, req.query.feature);
+    const scopes = deps.features[feature] ?? [];
+    const userId = req.session.userId as number;
+    const pkce = createPkcePair();
+    const pending: RedirectLogin = {
+      state: randomToken(),
+      nonce: randomToken(),
+      codeVerifier: pkce.verifier,
+      returnTo:
+        req.query.returnTo === undefined
+          ? DEFAULT_CONNECT_RETURN
+          : safeReturnTo(req.query.returnTo),
+      createdAt: deps.now(),
+      connect: { feature, userId, sub: req.session.googleSub ?? '' },
+    };
+    req.session.redirectLogin = pending;
+    await saveSession(req);
+    res.set('Cache-Control', 'no-store');
+    res.redirect(
+      302,
+      buildAuthorizationUrl(deps.google.endpoints.authorization, {
+        clientId: deps.google.clientId,
+        redirectUri: redirectUri(req),
+        state: pending.state,
+        nonce: pending.nonce,
+        codeChallenge: pkce.challenge,
+        // openid for the ID token whose `sub` proves it is the same account; nothing else.
+        onlyScopes: ['openid', ...scopes],
+        promptConsent: !(await deps.grants.hasLiveRefreshToken(userId)),
+        hostedDomain: hostedDomainHint(deps.allowedAccounts),
+        loginHint: req.session.googleSub,
+      }),
+    );
+  };
+}
+
+/**
+ * The callback of a connect: the code is exchanged and the ID token checked (nonce, and `sub`
+ * must be the signed-in user's), then only the grant changes: same session, same user. A scope
+ * the user unticked is recorded, not refused; the user then lands on the account page (going
+ * back to a page that needs the feature would only send them to Google again).
+ */
+export async function finishConnect(
+  req: Request,
+  res: Response,
+  deps: ConnectFeatureDeps,
+  pending: RedirectLogin & { connect: PendingConnect },
+  exchange: { code: string; redirectUri: string },
+): Promise<void> {
+  const { connect } = pending;
+  if (req.session.userId !== connect.userId) {
+    throw new AppError(401, Messages.notSignedIn, { code: 'not_connected' });
+  }
+  const tokens = await deps.google.exchangeCode({
+    ...exchange,
+    codeVerifier: pending.codeVerifier,
+  });
+  await assertSameAccount(deps.google, tokens, pending.nonce, connect.sub);
+  const scopes = deps.features[connect.feature] ?? [];
+  await deps.grants.keep(connect.userId, {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresIn: tokens.expiresIn,
+    scope: tokens.scope,
+    requested: ['openid', ...scopes],
+  });
+  const statuses = featureStatuses(await deps.grants.summary(connect.userId), {
+    [connect.feature]: scopes,
+  });
+  const on = statuses[connect.feature] === 'granted';
+  const label = featureLabel(connect.feature);
+  req.flash(
+    on ? 'success' : 'info',
+    on ? Messages.featureOn(label) : Messages.featureStaysOff(label),
+  );
+  res.set('Cache-Control', 'no-store');
+  res.redirect(303, on ? pending.returnTo : DEFAULT_CONNECT_RETURN);
+}
+
+/** The ID token (and the access token, by tokeninfo) must be the signed-in account's. */
+async function assertSameAccount(
+  google: GoogleClient,
+  tokens: { idToken?: string | undefined; accessToken: string },
+  nonce: string,
+  sub: string,
+): Promise<void> {
+  if (!tokens.idToken) {
+    throw new AppError(401, Messages.invalidIdToken, {
+      code: 'invalid_id_token',
+      cause: new Error('no id_token'),
+    });
+  }
+  const claims = await google.verifyIdToken(tokens.idToken, { nonce });
+  if (claims.sub !== sub) {
+    throw new AppError(403, Messages.wrongGoogleAccount, { code: 'wrong_account' });
+  }
+  const info = await google.tokenInfo(tokens.accessToken);
+  if (info.sub !== claims.sub) {
+    throw new AppError(401, Messages.userIdMismatch, { code: 'tokeninfo_sub_mismatch' });
+  }
+  if (info.aud !== google.clientId) {
+    throw new AppError(401, Messages.clientIdMismatch, { code: 'tokeninfo_aud_mismatch' });
+  }
+}

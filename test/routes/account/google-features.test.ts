@@ -1,0 +1,287 @@
+/**
+ * Named features (issue 22, "ask in context" and "respect what the user unticks"), over HTTP
+ * against the emulator, on both engines: the connect flow, requireGoogleFeature (the standalone
+ * server's demo page), the features' statuses, and the configuration's checks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/from-env.js';
+import { ConfigError } from '../../../src/config/resolve.js';
+import { startHarness, type Agent, type Harness } from '../../support/harness.js';
+import { cookieFromJar, signInOk } from '../../support/sign-in.js';
+import { createEngine, ENGINES, type EngineUnderTest } from '../../support/storage-engines.js';
+
+const ALICE = 'alice@example.com';
+const BOB = 'bob@example.org';
+const CALENDAR = 'https://www.googleapis.com/auth/calendar.readonly';
+const DRIVE = 'https://www.googleapis.com/auth/drive.file';
+const TASKS = 'https://www.googleapis.com/auth/tasks';
+const FEATURES = `calendar=${CALENDAR},drive=${DRIVE}`;
+
+describe.each(ENGINES)('named Google features on %s', (engineName) => {
+  let engine: EngineUnderTest;
+  let h: Harness;
+  beforeAll(async () => {
+    engine = await createEngine(engineName);
+    h = await startHarness({
+      env: { DATABASE_URL: engine.url, GOOGLE_FEATURES: FEATURES, GOOGLE_SCOPES: TASKS },
+      // Shorter than the refresh margin: every use of the grant refreshes (and so sees a refusal).
+      emulatorOptions: { accessTokenLifetimeSeconds: 10 },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await engine?.destroy();
+  });
+
+  const subOf = (email: string) => h.emulator.accounts.find((a) => a.email === email)?.sub ?? '';
+
+  /** A fresh browser signed in as `email` (the popup flow: a refresh token is kept). */
+  async function signedIn(email = ALICE): Promise<Agent> {
+    h.emulator.denyScopes(email, []);
+    const agent = h.client();
+    await signInOk(h, agent, email);
+    return agent;
+  }
+
+  /** GET the connect URL: the authorization URL it sends the browser to. */
+  async function startConnect(agent: Agent, query: string): Promise<URL> {
+    const res = await agent.get(`/account/google/connect?${query}`).expect(302);
+    expect(res.headers['cache-control']).toBe('no-store');
+    return new URL(String(res.headers.location));
+  }
+
+  /**
+   * What a person does on the emulator's consent page: choose `account`, leaving unticked the
+   * boxes of `untick`; returns where the emulator sends the browser back.
+   */
+  async function consent(auth: URL, account: string, untick: string[] = []): Promise<URL> {
+    const page = await (await fetch(auth)).text();
+    const form = new URLSearchParams();
+    for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+      form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+    }
+    for (const m of page.matchAll(/<input type="checkbox" name="granted_scope" value="([^"]*)"/g)) {
+      if (!untick.includes(m[1] ?? '')) form.append('granted_scope', m[1] ?? '');
+    }
+    form.set('account', subOf(account));
+    const res = await fetch(new URL('/o/oauth2/v2/auth/approve', auth), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    return new URL(String(res.headers.get('location')));
+  }
+
+  /** The whole connect: the app's callback answer, as a browser navigating sees it. */
+  async function connect(
+    agent: Agent,
+    query: string,
+    choice: { account?: string; untick?: string[] } = {},
+    status = 303,
+  ) {
+    const back = await consent(
+      await startConnect(agent, query),
+      choice.account ?? ALICE,
+      choice.untick,
+    );
+    return agent.get(`${back.pathname}${back.search}`).set('Accept', 'text/html').expect(status);
+  }
+
+  const features = async (agent: Agent) =>
+    (await agent.get('/account/google').set('Accept', 'application/json').expect(200)).body as {
+      features: Record<string, string>;
+      scopes: string[];
+    };
+
+  const requestedScopeRow = async (email: string) =>
+    (
+      await engine.rows<{ requested_scope: string; scope: string }>(
+        'SELECT g.requested_scope, g.scope FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?',
+        email,
+      )
+    )[0];
+
+  it('when a signed-in user connects a feature by redirect, then its scope is granted, the session id stays and they land on returnTo', async () => {
+    const agent = await signedIn();
+    expect((await features(agent)).features).toEqual({
+      calendar: 'not_granted',
+      drive: 'not_granted',
+    });
+    const cookieBefore = await cookieFromJar(agent);
+    const res = await connect(agent, 'feature=calendar&returnTo=/features/calendar');
+    expect(res.headers.location).toBe('/features/calendar');
+    expect(await cookieFromJar(agent)).toBe(cookieBefore);
+    const json = await features(agent);
+    expect(json.features).toEqual({ calendar: 'granted', drive: 'not_granted' });
+    expect(json.scopes).toContain(CALENDAR);
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+    const page = await agent.get('/features/calendar').set('Accept', 'text/html').expect(200);
+    expect(page.text).toContain('you turned it on');
+    expect((await requestedScopeRow(ALICE))?.requested_scope).toContain(CALENDAR);
+  });
+
+  it('when the connect URL is opened, then it asks for the feature only, with include_granted_scopes and login_hint, and without prompt=consent while a refresh token lives', async () => {
+    const agent = await signedIn();
+    const auth = await startConnect(agent, 'feature=drive&returnTo=/account');
+    const q = auth.searchParams;
+    expect(q.get('scope')).toBe(`openid ${DRIVE}`);
+    expect(q.get('include_granted_scopes')).toBe('true');
+    expect(q.get('login_hint')).toBe(subOf(ALICE));
+    expect(q.get('access_type')).toBe('offline');
+    expect(q.get('prompt')).toBeNull();
+  });
+
+  it('when the grant needs reconnecting, then the connect asks with prompt=consent', async () => {
+    const agent = await signedIn();
+    h.emulator.expireRefreshTokens();
+    const json = (await agent.get('/account/google').set('Accept', 'application/json').expect(200))
+      .body as { status: string };
+    expect(json.status).toBe('needs_reconnect');
+    const auth = await startConnect(agent, 'feature=calendar');
+    expect(auth.searchParams.get('prompt')).toBe('consent');
+    // Reconnected by the connect itself: a new refresh token, the grant connected again.
+    const back = await consent(auth, ALICE);
+    await agent.get(`${back.pathname}${back.search}`).set('Accept', 'text/html');
+    expect((await features(agent)).features.calendar).toBe('granted');
+  });
+
+  it('when another Google account is chosen, then the connect is refused and nothing is stored', async () => {
+    const agent = await signedIn();
+    const before = await requestedScopeRow(ALICE);
+    const cookieBefore = await cookieFromJar(agent);
+    const res = await connect(agent, 'feature=calendar&returnTo=/account', { account: BOB });
+    expect(String(res.headers.location)).toBe('/sign-in-failed?reason=wrong_account&status=403');
+    const page = await agent.get(String(res.headers.location)).set('Accept', 'text/html');
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('That is another Google account');
+    expect(await requestedScopeRow(ALICE)).toEqual(before);
+    expect((await features(agent)).features.calendar).not.toBe('granted');
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+    expect(await cookieFromJar(agent)).toBe(cookieBefore);
+    const bobRows = await engine.rows(
+      'SELECT g.user_id FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?',
+      BOB,
+    );
+    expect(bobRows).toEqual([]);
+  });
+
+  it('when the user unticks the scope at Google, then the connect still succeeds, lands on the account page, and the feature is denied', async () => {
+    const agent = await signedIn();
+    const res = await connect(agent, 'feature=drive&returnTo=/features/drive', {
+      untick: [DRIVE],
+    });
+    expect(res.headers.location).toBe('/account');
+    expect((await features(agent)).features).toMatchObject({ drive: 'denied' });
+    const page = await agent.get('/account').set('Accept', 'text/html').expect(200);
+    expect(page.text).toContain('Drive stays off');
+    expect(page.text).toMatch(/data-feature="drive" data-status="denied">[\s\S]*?Turn on<\/a>/);
+    // "Turn on" asks again, in context; ticked this time, it is on.
+    await connect(agent, 'feature=drive&returnTo=/features/drive');
+    expect((await features(agent)).features).toMatchObject({ drive: 'granted' });
+  });
+
+  it('when the emulator denies a scope (its control knob), then the token carries only the rest and the feature is denied', async () => {
+    // Bob has not granted drive before (Google would merge an earlier grant in).
+    const agent = await signedIn(BOB);
+    h.emulator.denyScopes(BOB, [DRIVE]);
+    await connect(agent, 'feature=drive&returnTo=/account', { account: BOB });
+    const json = await features(agent);
+    expect(json.features.drive).toBe('denied');
+    expect(json.scopes).not.toContain(DRIVE);
+    h.emulator.denyScopes(BOB, []);
+  });
+
+  it('when the sign-in asks for GOOGLE_SCOPES and the user unticks one, then the sign-in still succeeds and the scope is recorded as asked', async () => {
+    const agent = h.client();
+    const auth = new URL(String((await agent.get('/auth/google').expect(302)).headers.location));
+    expect(auth.searchParams.get('scope')).toBe(`openid email profile ${TASKS}`);
+    const back = await consent(auth, 'carol@example.com', [TASKS]);
+    await agent.get(`${back.pathname}${back.search}`).set('Accept', 'text/html');
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: 'carol@example.com' });
+    const row = await requestedScopeRow('carol@example.com');
+    expect(row?.requested_scope).toContain(TASKS);
+    expect(row?.scope).not.toContain(TASKS);
+  });
+
+  it('when a page needs a feature not granted, then a browser gets 303 to the connect URL and a JSON client 403 with it', async () => {
+    const agent = await signedIn('carol@example.com');
+    const page = await agent.get('/features/drive?x=1').set('Accept', 'text/html');
+    expect(page.headers.location).toBe(
+      `/account/google/connect?feature=drive&returnTo=${encodeURIComponent('/features/drive?x=1')}`,
+    );
+    const json = await agent.get('/features/drive').set('Accept', 'application/json').expect(403);
+    expect(json.body).toEqual({
+      error: 'scope_not_granted',
+      connectUrl: '/account/google/connect?feature=drive&returnTo=%2Ffeatures%2Fdrive',
+    });
+  });
+
+  it('when nobody is signed in, then a feature page behaves like requireSignIn', async () => {
+    const agent = h.client();
+    const res = await agent.get('/features/drive').set('Accept', 'text/html').expect(302);
+    expect(res.headers.location).toBe('/login?returnTo=%2Ffeatures%2Fdrive');
+    await agent.get('/features/drive').set('Accept', 'application/json').expect(401);
+    await agent
+      .get('/account/google/connect?feature=drive')
+      .set('Accept', 'application/json')
+      .expect(401);
+  });
+
+  it('when the feature is unknown, then the connect answers 404 with a clear message', async () => {
+    const agent = await signedIn();
+    const json = await agent
+      .get('/account/google/connect?feature=nope')
+      .set('Accept', 'application/json')
+      .expect(404);
+    expect(json.body).toBe('No such feature: the link names a feature this app does not offer.');
+    const page = await agent
+      .get('/account/google/connect?feature=__proto__')
+      .set('Accept', 'text/html')
+      .expect(404);
+    expect(page.text).toContain('No such feature');
+  });
+
+  it('when returnTo leaves the site, then the connect comes back to / instead', async () => {
+    const agent = await signedIn();
+    const res = await connect(agent, 'feature=calendar&returnTo=//evil.example/x');
+    expect(res.headers.location).toBe('/');
+  });
+});
+
+describe('GOOGLE_FEATURES', () => {
+  const base = {
+    GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
+    GOOGLE_CLIENT_SECRET: 'shh',
+  };
+  const problemsOf = (value: string): string[] => {
+    try {
+      loadConfig({ ...base, GOOGLE_FEATURES: value });
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  it('when it lists features, then each has its scopes', () => {
+    const config = loadConfig({
+      ...base,
+      GOOGLE_FEATURES: `calendar=${CALENDAR} email, drive=${DRIVE}`,
+    });
+    expect(config.google.features).toEqual({ calendar: [CALENDAR, 'email'], drive: [DRIVE] });
+  });
+
+  it('when a value is bad, then the ConfigError names the problem', () => {
+    expect(problemsOf(`Calendar=${CALENDAR}`)).toEqual([
+      'GOOGLE_FEATURES: "Calendar" is not a feature name (lower-case letters, digits, - and _, starting with a letter).',
+    ]);
+    expect(problemsOf('calendar=')).toEqual(['GOOGLE_FEATURES: feature "calendar" has no scopes.']);
+    expect(problemsOf('calendar=a"b')).toEqual(['GOOGLE_FEATURES: "a"b" is not a scope.']);
+    expect(problemsOf('calendar')[0]).toMatch(
+      /^GOOGLE_FEATURES must be name=scope scope,name=scope/,
+    );
+    expect(problemsOf(`a=${CALENDAR},a=${DRIVE}`)[0]).toMatch(/each name once/);
+  });
+});
