@@ -4,14 +4,16 @@
  * of serious or critical impact by axe-core (the real engine, run in the page).
  */
 import type { Page } from 'playwright-core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { useChromium, watchConsole, type ChromiumTest } from '../support/browser.js';
 import type { Harness } from '../support/harness.js';
 import { auditPage, VIEWPORTS } from '../support/page-audit.js';
 import { useHarness } from '../support/use-harness.js';
 
 const DRIVE = 'https://www.googleapis.com/auth/drive.file';
+const CALENDAR = 'https://www.googleapis.com/auth/calendar.readonly';
 const REAUTH_MINUTES = 10;
+const CAROL = 'carol@example.com';
 
 let h: Harness;
 let newContext: ChromiumTest['newContext'];
@@ -19,7 +21,10 @@ let newContext: ChromiumTest['newContext'];
 let clockOffsetMs = 0;
 
 useHarness(
-  { env: { GOOGLE_SCOPES: DRIVE }, now: () => Date.now() + clockOffsetMs },
+  {
+    env: { GOOGLE_SCOPES: DRIVE, GOOGLE_FEATURES: `calendar=${CALENDAR}` },
+    now: () => Date.now() + clockOffsetMs,
+  },
   (s) => ({ h } = s),
 );
 useChromium((t) => ({ newContext } = t));
@@ -57,6 +62,7 @@ async function browserAt(viewport: { width: number; height: number }, problems: 
 async function signInWithPopup(
   page: Page,
   visit: (p: Page, label: string) => Promise<void>,
+  account = 'alice@example.com',
 ): Promise<void> {
   await page.goto(`${h.url}/login?returnTo=%2Faccount`);
   await page.locator('#google-signin:enabled').waitFor();
@@ -65,7 +71,7 @@ async function signInWithPopup(
     page.locator('#google-signin').click(),
   ]);
   await visit(popup, 'emulator: the button popup chooser');
-  await popup.locator('button.account', { hasText: 'alice@example.com' }).click();
+  await popup.locator('button.account', { hasText: account }).click();
   await page.waitForURL(`${h.url}/account`);
 }
 
@@ -73,11 +79,12 @@ async function signInWithPopup(
 async function signInWithRedirect(
   page: Page,
   visit: (p: Page, label: string) => Promise<void>,
+  account: string,
 ): Promise<void> {
   await page.goto(`${h.url}/auth/google?returnTo=%2Faccount`);
   await page.waitForURL(new RegExp(`^${h.emulator.url}/`));
   await visit(page, 'emulator: the consent page');
-  await page.locator('button.account', { hasText: 'alice@example.com' }).click();
+  await page.locator('button.account', { hasText: account }).click();
   await page.waitForURL(`${h.url}/account`);
 }
 
@@ -97,15 +104,21 @@ describe.each(Object.entries(VIEWPORTS))('every page at %s size', (_name, viewpo
 
   it('when a user is signed in with several sessions, a security log and a Google grant, then no page overflows, logs an error or fails axe', async () => {
     const problems: string[] = [];
+    // Carol (no other test here signs her in) grants access for 3 days on her first consent: the
+    // account page shows its end and the renewal prompt.
+    h.emulator.limitAccess({ seconds: 3 * 24 * 3600, account: CAROL });
+    onTestFinished(() => h.emulator.clearTimeLimits());
     const other = await browserAt(viewport, problems);
-    await signInWithPopup(other.page, async () => {});
+    await signInWithPopup(other.page, async () => {}, CAROL);
     const b = await browserAt(viewport, problems);
-    await signInWithRedirect(b.page, b.visit);
+    await signInWithRedirect(b.page, b.visit, CAROL);
     await expect
       .poll(() => b.page.locator('#google-connection').getAttribute('data-status'))
       .toBe('connected');
     await b.open('/');
     await b.open('/account');
+    expect(await b.page.locator('#access-ends').textContent()).toContain('Google access ends on');
+    expect(await b.page.getByText('Turn on').count()).toBeGreaterThan(0);
     // A page for a browser once it has one (JSON is not a page to audit).
     const google = await b.context.request.get(`${h.url}/account/google`, {
       headers: { Accept: 'text/html' },
