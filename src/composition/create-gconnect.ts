@@ -11,6 +11,7 @@ import { createRefreshTokenMacer } from '../grants/refresh-token-macs.js';
 import { createTokenCipher } from '../grants/token-cipher.js';
 import { errorHandler, notFound } from '../http/error-handler.js';
 import { requireSignIn } from '../http/require-sign-in.js';
+import { currentUser } from '../http/page-state.js';
 import { homePage } from '../routes/pages/pages.js';
 import { devSessionSecret } from '../core/session-secret.js';
 import { explainDatabaseError, explainPostgresError } from './startup-errors.js';
@@ -151,10 +152,7 @@ export async function composeGconnect(
     router,
     requireSignIn: requireSignIn(users),
     signedInUser: (req) => (req.res?.locals as { user?: User } | undefined)?.user,
-    currentUser: async (req) => {
-      const id = req.session?.userId;
-      return id === undefined ? undefined : users.findById(id);
-    },
+    currentUser: async (req) => (req.session ? currentUser(req, users) : undefined),
     googleAccessToken: (userId, options) => grants.accessToken(userId, options),
     pages: ownPages(router, config, extras, users),
     logger,
