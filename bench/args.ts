@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['throughput', 'me', 'latency', 'memory', 'scale'] as const;
+export const PHASES = ['throughput', 'redirect', 'me', 'latency', 'memory', 'scale'] as const;
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
