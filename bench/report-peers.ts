@@ -148,30 +148,35 @@ function measures(r: Results): Measure[] {
 export function peersSection(r: Results): string[] {
   const list = measures(r);
   if (list.length === 0) return [];
+  // A SQLite-only run (--engines sqlite) has no PostgreSQL column.
+  const withPg = list.some((m) => m.postgres);
   const header = [
     'issue 23 (ours / reference)',
     'SQLite',
-    'PostgreSQL',
+    ...(withPg ? ['PostgreSQL'] : []),
     'reference',
     'target',
-    'met (SQLite / PG)',
+    withPg ? 'met (SQLite / PG)' : 'met',
   ];
   const rows = list.map((m) => {
     const ratioText = m.label.includes('vs bare') ? pct : x;
-    const postgres = cell(m, m.postgres, ratioText);
+    const met = withPg
+      ? `${mark(m, m.sqlite)} / ${m.postgres ? mark(m, m.postgres) : '–'}`
+      : mark(m, m.sqlite);
     return [
       m.label,
       cell(m, m.sqlite, ratioText),
-      postgres,
+      ...(withPg ? [cell(m, m.postgres, ratioText)] : []),
       m.reference ? f0(m.reference.value) : '',
       m.target?.text ?? '',
-      m.target ? `${mark(m, m.sqlite)} / ${m.postgres ? mark(m, m.postgres) : '–'}` : '',
+      m.target ? met : '',
     ];
   });
   return [
     '',
-    'Issue 23: the app next to the limit server and the conventional peers, same rounds; ' +
-      'PostgreSQL is one instance. Each cell: ours (ours / reference).',
+    'Issue 23: the app next to the limit server and the conventional peers, same rounds' +
+      (withPg ? ' (PostgreSQL: one instance)' : '') +
+      '. Each cell: ours (ours / reference).',
     '',
     markdownTable([header, ...rows]),
   ];
