@@ -113,7 +113,7 @@ async function userInfo(accessToken: string) {
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) =>
-    req.session.regenerate((err: unknown) => (err ? reject(err as Error) : resolve())),
+    req.session.regenerate((err?: Error) => (err ? reject(err) : resolve())),
   );
 }
 
