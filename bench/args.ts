@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['throughput', 'me', 'latency', 'memory', 'scale'] as const;
+export const PHASES = ['throughput', 'redirect', 'me', 'latency', 'memory', 'scale'] as const;
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 export const USAGE = `Usage: npm run bench [-- options]
 
-Sign-in throughput next to a bare node:http limit server, signed-in GET /me and GET / (me),
+Sign-in throughput next to a bare node:http limit server and an express-session + SQLite-store
+peer, redirect-flow sign-ins next to Passport's (redirect), signed-in GET /me and GET / (me),
 latency with delayed Google calls, memory over many sign-ins, and database scale; every phase
 on SQLite and on PostgreSQL (throughput and me: one and two app instances; latency, memory: one).
 Progress goes to stderr, the table to stdout.

@@ -4,7 +4,7 @@
  */
 import type { BenchChild, Usage } from './ipc.js';
 import type { CodePool } from './code-pool.js';
-import { createAgent, percentile, runLoad } from './load-client.js';
+import { createAgent, percentile, runLoad, type RedirectCode } from './load-client.js';
 import type { Progress } from './progress.js';
 import { cpuUsed, readTargetCpu, type CpuReading } from './target-cpu.js';
 import { urlsOf, type Target } from './targets.js';
@@ -31,6 +31,8 @@ export interface TargetStats {
 export interface RoundOptions {
   targets: Target[];
   codes: CodePool;
+  /** For targets that sign in by the redirect flow: a code for their authorization request. */
+  redirectCode?: RedirectCode | undefined;
   concurrency: number;
   warmupMs: number;
   durationMs: number;
@@ -64,6 +66,7 @@ export async function compareTargets(options: CompareOptions): Promise<TargetSta
         concurrency,
         durationMs: options.warmupMs,
         codes,
+        redirectCode: flowOf(target, options),
         onProgress: (done) =>
           progress.update(`${options.label}: warming up ${target.name} ${done}`),
       });
@@ -78,6 +81,7 @@ export async function compareTargets(options: CompareOptions): Promise<TargetSta
           concurrency,
           durationMs: slice,
           codes,
+          redirectCode: flowOf(target, options),
           onProgress: (done, errors, ms) =>
             progress.update(
               `${options.label}: ${target.name} round ${round + 1}/${options.rounds} ` +
@@ -116,6 +120,13 @@ export async function compareTargets(options: CompareOptions): Promise<TargetSta
       t.databaseCpu === undefined ? undefined : t.databaseCpu / Math.max(1, t.signIns),
     emulatorBusyPercent: (100 * t.emulatorCpu) / 1000 / t.ms,
   }));
+}
+
+/** The redirect flow's code source for a target that signs in that way; else the popup's. */
+export function flowOf(target: Target, options: RoundOptions): RedirectCode | undefined {
+  if (target.flow !== 'redirect') return undefined;
+  if (!options.redirectCode) throw new Error(`${target.name}: the redirect flow needs codes`);
+  return options.redirectCode;
 }
 
 /** Without a GC: only CPU time is read here, and a forced GC would cost the measured window. */

@@ -18,8 +18,29 @@ const emulator = await createEmulator({
 });
 
 let next = 0;
+const nextAccount = () => {
+  const account = accounts[next++ % accounts.length];
+  if (!account) throw new Error('no accounts');
+  return account;
+};
 serveParent(
   {
+    // The redirect flow: the code the consent page would send to the authorization request's
+    // redirect_uri, bound to its PKCE challenge and nonce, as the real flow binds it.
+    redirectCode: ({ url }) => {
+      const q = new URL(String(url)).searchParams;
+      return emulator.issueCode({
+        account: nextAccount().sub,
+        clientId: BENCH_CLIENT.clientId,
+        redirectUri: q.get('redirect_uri') ?? '',
+        scope: q.get('scope') ?? undefined,
+        nonce: q.get('nonce') ?? undefined,
+        codeChallenge: q.get('code_challenge') ?? undefined,
+        codeChallengeMethod: (q.get('code_challenge_method') ?? undefined) as 'S256' | undefined,
+        accessType: (q.get('access_type') ?? undefined) as 'online' | 'offline' | undefined,
+        prompt: q.get('prompt') ?? undefined,
+      });
+    },
     codes: ({ n }) =>
       Array.from({ length: Number(n) }, () => {
         const account = accounts[next++ % accounts.length];

@@ -17,6 +17,11 @@ export interface LoadOptions {
   /** ...or until this many sign-ins have started. */
   signIns?: number;
   codes: CodePool;
+  /**
+   * Sign in through the redirect flow instead of the popup's (GET /auth/google, then the
+   * callback with a code the emulator issues for the authorization URL's parameters).
+   */
+  redirectCode?: RedirectCode | undefined;
   onProgress?: (done: number, errors: number, elapsedMs: number) => void;
 }
 
@@ -35,7 +40,11 @@ interface Reply {
   status: number;
   body: string;
   setCookie: string[] | undefined;
+  location: string | undefined;
 }
+
+/** A code for the authorization request the server redirected to (its redirect_uri, PKCE…). */
+export type RedirectCode = (authorizationUrl: string) => Promise<string>;
 
 /**
  * A target's keep-alive agent. Its timeout makes Node apply a server's `Keep-Alive: timeout=N`
@@ -72,6 +81,7 @@ function send(
             status: res.statusCode ?? 0,
             body: text,
             setCookie: res.headers['set-cookie'],
+            location: res.headers.location,
           }),
         );
         res.on('error', reject);
@@ -82,9 +92,49 @@ function send(
   });
 }
 
-/** One full sign-in; returns the POST /gconnect latency (ms) or throws what went wrong. */
-async function signIn(agent: http.Agent, next: () => URL, code: string): Promise<number> {
-  return (await signInWithCookie(agent, next, code)).ms;
+/**
+ * A full redirect-flow sign-in as a browser without JavaScript: GET /auth/google (the session
+ * cookie and a redirect to Google), a code for that authorization request, then the callback
+ * with every cookie the first answer set. Returns the callback's latency (ms) and the signed-in
+ * session cookie; a redirect to /login (Passport's failureRedirect) or any other answer throws.
+ */
+export async function redirectSignIn(
+  agent: http.Agent,
+  next: () => URL,
+  codeFor: RedirectCode,
+): Promise<{ ms: number; cookie: string }> {
+  const start = await send(agent, next(), 'GET', '/auth/google', { accept: 'text/html' });
+  if (start.status !== 302 || !start.location) throw new Error(`GET /auth/google ${start.status}`);
+  const auth = new URL(start.location);
+  const callback = new URL(auth.searchParams.get('redirect_uri') ?? '');
+  const state = auth.searchParams.get('state') ?? '';
+  const cookie = (start.setCookie ?? []).map((c) => c.split(';')[0]).join('; ');
+  const code = await codeFor(start.location);
+  const started = performance.now();
+  const res = await send(
+    agent,
+    next(),
+    'GET',
+    `${callback.pathname}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`,
+    { accept: 'text/html', cookie },
+  );
+  const ms = performance.now() - started;
+  if ((res.status !== 302 && res.status !== 303) || res.location?.startsWith('/login')) {
+    throw new Error(`GET ${callback.pathname} ${res.status} ${res.location ?? ''}`);
+  }
+  const signedIn = sessionCookie(res.setCookie);
+  if (!signedIn) throw new Error(`GET ${callback.pathname}: no session cookie`);
+  return { ms, cookie: signedIn };
+}
+
+/** A sign-in by the flow the options name: the popup's (a code from the pool) or the redirect. */
+export async function signInBy(
+  agent: http.Agent,
+  next: () => URL,
+  options: { codes: CodePool; redirectCode?: RedirectCode | undefined },
+): Promise<{ ms: number; cookie: string }> {
+  if (options.redirectCode) return redirectSignIn(agent, next, options.redirectCode);
+  return signInWithCookie(agent, next, await options.codes.take());
 }
 
 /**
@@ -182,9 +232,8 @@ export async function runLoad(agent: http.Agent, options: LoadOptions): Promise<
   const loop = async () => {
     while (performance.now() < deadline && started < limit) {
       started++;
-      const code = await options.codes.take();
       try {
-        gconnectMs.push(await signIn(agent, next, code));
+        gconnectMs.push((await signInBy(agent, next, options)).ms);
       } catch (err) {
         errors++;
         if (errorSamples.length < 5) errorSamples.push((err as Error).message);

@@ -4,8 +4,8 @@
  * like the sign-in phases, so the machine's other load hits them alike.
  */
 import type http from 'node:http';
-import type { RoundOptions } from './compare.js';
-import { createAgent, runPageLoad, signInWithCookie } from './load-client.js';
+import { flowOf, type RoundOptions } from './compare.js';
+import { createAgent, runPageLoad, signInBy } from './load-client.js';
 import { roundRobin } from './round-robin.js';
 import { cpuUsed, readTargetCpu } from './target-cpu.js';
 import { urlsOf, type Target } from './targets.js';
@@ -116,8 +116,8 @@ async function signInAll(
   const next = roundRobin(urlsOf(target));
   return Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      const code = await options.codes.take();
-      return (await signInWithCookie(agent, next, code)).cookie;
+      const flow = { codes: options.codes, redirectCode: flowOf(target, options) };
+      return (await signInBy(agent, next, flow)).cookie;
     }),
   );
 }

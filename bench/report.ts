@@ -4,6 +4,7 @@ import type { TargetStats } from './compare.js';
 import type { MemoryResult } from './memory.js';
 import type { PageStats } from './page-views.js';
 import { enginesSection } from './report-engines.js';
+import { peersSection } from './report-peers.js';
 import { f0, f1, f2, markdownTable } from './table.js';
 import type { ScaleResult } from './scale.js';
 
@@ -31,10 +32,23 @@ export interface Results {
     appQuietLog?: TargetStats;
     limit: TargetStats;
     ratio: number;
+    /** The conventional peer: express-session + an npm SQLite store, the same popup sign-in. */
+    sessionPeer?: TargetStats | undefined;
     /** --baseline: the other checkout's app, same rounds. */
     baseline?: TargetStats | undefined;
     /** The same rounds on PostgreSQL (unless --engines sqlite or skipped). */
     postgres?: PostgresStats<TargetStats> | undefined;
+  };
+  /** Redirect-flow sign-ins: the app next to Passport's (passport-google-oauth20), same rounds. */
+  redirect?: {
+    /** The app on SQLite. */
+    app: TargetStats;
+    passport: TargetStats;
+    /** app / passport sign-ins per second. */
+    ratio: number;
+    baseline?: TargetStats | undefined;
+    /** The app on PostgreSQL (1 instance), same rounds (unless --engines sqlite or skipped). */
+    postgres?: TargetStats | undefined;
   };
   /** Signed-in page views: GET /me (JSON) and GET / (HTML), next to the limit from memory. */
   signedIn?: { me: PageComparison; home: PageComparison };
@@ -60,6 +74,8 @@ export interface PageComparison {
   app: PageStats;
   limit: PageStats;
   ratio: number;
+  /** The conventional peers, reading the user from SQLite per request. */
+  peers?: { session: PageStats; passport: PageStats } | undefined;
   baseline?: PageStats | undefined;
   postgres?: PostgresStats<PageStats> | undefined;
 }
@@ -104,8 +120,17 @@ export function errorCount(r: Results): number {
     (r.memoryPostgres?.errors ?? 0) +
     postgresErrors(r.throughput?.postgres) +
     postgresErrors(r.signedIn?.me.postgres) +
-    postgresErrors(r.signedIn?.home.postgres)
+    postgresErrors(r.signedIn?.home.postgres) +
+    (r.throughput?.sessionPeer?.errors ?? 0) +
+    (r.redirect ? r.redirect.app.errors + r.redirect.passport.errors : 0) +
+    (r.redirect?.postgres?.errors ?? 0) +
+    peerErrors(r.signedIn?.me) +
+    peerErrors(r.signedIn?.home)
   );
+}
+
+function peerErrors(c: PageComparison | undefined): number {
+  return c?.peers ? c.peers.session.errors + c.peers.passport.errors : 0;
 }
 
 function postgresErrors(p: PostgresStats<{ errors: number }> | undefined): number {
@@ -136,6 +161,16 @@ export function formatTable(r: Results): string {
     }
     if (t.baseline) rows.push(...baselineRows(t.app, t.baseline, 'sign-in'));
     rows.push(['  errors (non-200)', String(t.app.errors), String(t.limit.errors), '', '0', '']);
+    if (t.sessionPeer) {
+      rows.push([
+        '  peer express-session + SQLite store: sign-ins/s',
+        f0(t.app.perSecond),
+        f0(t.sessionPeer.perSecond),
+        `${f2(t.app.perSecond / t.sessionPeer.perSecond)}×`,
+        '',
+        t.sessionPeer.errors === 0 ? '' : `${t.sessionPeer.errors} err`,
+      ]);
+    }
     rows.push(cpuRow('  server CPU per sign-in (µs)', t.app, t.limit));
     rows.push([
       '  emulator busy (% of a core)',
@@ -146,6 +181,7 @@ export function formatTable(r: Results): string {
       '',
     ]);
   }
+  if (r.redirect) rows.push(...redirectRows(r.redirect));
   const p = r.signedIn;
   if (p) rows.push(...signedInRows(p));
   if (r.latency) rows.push(...latencyRows(r.latency));
@@ -158,8 +194,25 @@ export function formatTable(r: Results): string {
     `${m0.date} · ${m0.cpus} × ${m0.cpuModel} · Node ${m0.node} · ${m0.platform}`,
     '',
     markdownTable(rows),
+    ...peersSection(r),
     ...enginesSection(r),
   ].join('\n');
+}
+
+/** Redirect-flow sign-ins of the app (SQLite) next to Passport's, and the A/B rows. */
+function redirectRows(d: NonNullable<Results['redirect']>): string[][] {
+  return [
+    [
+      'redirect sign-ins/s, 16 concurrent (Passport)',
+      f0(d.app.perSecond),
+      f0(d.passport.perSecond),
+      `${f2(d.ratio)}×`,
+      '0 errors',
+      mark(d.app.errors === 0 && d.passport.errors === 0),
+    ],
+    cpuRow('  server CPU per sign-in (µs)', d.app, d.passport),
+    ...(d.baseline ? baselineRows(d.app, d.baseline, 'sign-in') : []),
+  ];
 }
 
 /** p50 against the floor (the target) and p90 of each engine's app, then the limit server's. */
@@ -266,6 +319,7 @@ function signedInRows(p: { me: PageComparison; home: PageComparison }): string[]
     ],
     cpu(p.me),
     ...ab(p.me),
+    ...peerRows(p.me),
     [
       'signed-in GET / (HTML) req/s (bare)',
       f0(p.home.app.perSecond),
@@ -276,6 +330,24 @@ function signedInRows(p: { me: PageComparison; home: PageComparison }): string[]
     ],
     cpu(p.home),
     ...ab(p.home),
+    ...peerRows(p.home),
+  ];
+}
+
+/** The app's page views per second against each conventional peer's (ratio app / peer). */
+function peerRows(c: PageComparison): string[][] {
+  if (!c.peers) return [];
+  const row = (label: string, peer: PageStats) => [
+    `  peer ${label}: req/s`,
+    f0(c.app.perSecond),
+    f0(peer.perSecond),
+    `${f2(c.app.perSecond / peer.perSecond)}×`,
+    '',
+    peer.errors === 0 ? '' : `${peer.errors} err`,
+  ];
+  return [
+    row('express-session + SQLite store', c.peers.session),
+    row('Passport', c.peers.passport),
   ];
 }
 

@@ -4,9 +4,11 @@
  * How close a sign-in comes to the limit Google's round trips set. Starts the Google emulator and
  * the servers under test on loopback, each in its own process (on a 2-core machine the load
  * client and the emulator share the other core, the same way for every target), and measures:
- *   throughput  full sign-ins/s of the app next to the limit server, same load client, same run;
+ *   throughput  full sign-ins/s of the app next to the limit server and a conventional peer
+ *               (express-session + an npm SQLite store), same load client, same run;
+ *   redirect    redirect-flow sign-ins/s of the app next to Passport's (passport-google-oauth20);
  *   me          signed-in GET /me and GET / per second, next to the limit server answering them
- *               from memory;
+ *               from memory and both conventional peers reading the user from SQLite;
  *   latency     POST /gconnect p50/p90 with 40 ms added to every Google call (floor: 2 × 40 ms);
  *   memory      the app's RSS before and after many sign-ins;
  *   scale       user upsert and session lookup with 1 000 000 rows vs 1 000.
@@ -37,6 +39,7 @@ import {
   startApp,
   startEmulator,
   startLimit,
+  startPeer,
   startPostgresApp,
   type Target,
   type TargetOptions,
@@ -120,6 +123,16 @@ function codesFrom(emulator: BenchChild): CodePool {
   return new CodePool((n) => emulator.request<string[]>('codes', { n }));
 }
 
+/** The redirect flow's code for an authorization URL, issued by the emulator per sign-in. */
+function redirectCodesFrom(emulator: BenchChild): (url: string) => Promise<string> {
+  return (url) => emulator.request<string>('redirectCode', { url });
+}
+
+/** A target that signs in by the redirect flow (the app serves both flows). */
+function byRedirect(target: Target): Target {
+  return { ...target, flow: 'redirect' };
+}
+
 async function started<T extends { stop(): Promise<void> }>(p: Promise<T>): Promise<T> {
   const t = await p;
   running.push(t);
@@ -141,6 +154,7 @@ async function throughput(): Promise<void> {
     await started(startApp('app (SQLite)', { ...options, nodeFlags: profile })),
     await started(startApp('app (SQLite), LOG_LEVEL=warn', { ...options, logLevel: 'warn' })),
     await started(startLimit('limit', options)),
+    await started(startPeer('session', options)),
     ...baseline,
     ...onPostgres,
   ];
@@ -155,14 +169,56 @@ async function throughput(): Promise<void> {
     rounds: 5,
     progress,
   });
-  const [app, quiet, limit] = stats as [TargetStats, TargetStats, TargetStats];
+  const [app, quiet, limit, sessionPeer] = stats as [
+    TargetStats,
+    TargetStats,
+    TargetStats,
+    TargetStats,
+  ];
   results.throughput = {
     app,
     appQuietLog: quiet,
     limit,
     ratio: app.perSecond / limit.perSecond,
-    baseline: baseline.length > 0 ? stats[3] : undefined,
+    sessionPeer,
+    baseline: baseline.length > 0 ? stats[4] : undefined,
     postgres: postgresStats(stats, onPostgres.length),
+  };
+  await stopAll();
+}
+
+/** Redirect-flow sign-ins: the app (both engines) next to Passport's, same rounds. */
+async function redirect(): Promise<void> {
+  progress.update('redirect: starting the emulator, the apps and the Passport peer');
+  const emulator = await started(startEmulator(0, ACCOUNTS));
+  const options = { emulatorUrl: emulator.url, logLevel: args.logLevel };
+  const baseline = await baselineTargets(options);
+  const onPostgres = await postgresTargets(options, [1]);
+  const targets: Target[] = [
+    byRedirect(await started(startApp('app (SQLite)', options))),
+    await started(startPeer('passport', options)),
+    ...baseline.map(byRedirect),
+    ...onPostgres.map(byRedirect),
+  ];
+  const stats = await compareTargets({
+    label: 'redirect',
+    targets,
+    emulator,
+    codes: codesFrom(emulator),
+    redirectCode: redirectCodesFrom(emulator),
+    concurrency: CONCURRENCY,
+    warmupMs: 2000,
+    durationMs: seconds * 1000,
+    rounds: 5,
+    progress,
+  });
+  const [app, passport] = stats as [TargetStats, TargetStats];
+  results.redirect = {
+    app,
+    passport,
+    ratio: app.perSecond / passport.perSecond,
+    baseline: baseline.length > 0 ? stats[2] : undefined,
+    postgres: onPostgres.length > 0 ? stats.at(-1) : undefined,
   };
   await stopAll();
 }
@@ -183,6 +239,8 @@ async function me(): Promise<void> {
   const targets = [
     await started(startApp('app (SQLite)', { ...options, nodeFlags: profile })),
     await started(startLimit('limit', options)),
+    await started(startPeer('session', options)),
+    await started(startPeer('passport', options)),
     ...baseline,
     ...onPostgres,
   ];
@@ -194,6 +252,7 @@ async function me(): Promise<void> {
       { path: '/', expect: 'action="/logout"' },
     ],
     codes: codesFrom(emulator),
+    redirectCode: redirectCodesFrom(emulator),
     concurrency: CONCURRENCY,
     warmupMs: 1000,
     durationMs: seconds * 1000,
@@ -201,12 +260,13 @@ async function me(): Promise<void> {
     progress,
   });
   const compared = (stats: PageStats[]): PageComparison => {
-    const [app, limit] = stats as [PageStats, PageStats];
+    const [app, limit, session, passport] = stats as [PageStats, PageStats, PageStats, PageStats];
     return {
       app,
       limit,
       ratio: app.perSecond / limit.perSecond,
-      baseline: baseline.length > 0 ? stats[2] : undefined,
+      peers: { session, passport },
+      baseline: baseline.length > 0 ? stats[4] : undefined,
       postgres: postgresStats(stats, onPostgres.length),
     };
   };
@@ -277,7 +337,7 @@ async function scale(): Promise<void> {
   }
 }
 
-const steps = { throughput, me, latency, memory, scale };
+const steps = { throughput, redirect, me, latency, memory, scale };
 try {
   for (const phase of PHASES) if (phases.has(phase)) await steps[phase]();
 } finally {
@@ -297,6 +357,12 @@ if (errors > 0) {
         results.throughput?.limit,
         results.throughput?.postgres?.oneInstance,
         results.throughput?.postgres?.twoInstances,
+        results.throughput?.sessionPeer,
+        results.redirect?.app,
+        results.redirect?.passport,
+        results.redirect?.postgres,
+        results.signedIn?.me.peers?.session,
+        results.signedIn?.me.peers?.passport,
         results.signedIn?.me.app,
         results.signedIn?.home.app,
         results.signedIn?.me.postgres?.oneInstance,

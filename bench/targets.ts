@@ -35,6 +35,8 @@ export interface Target {
   url: string;
   /** Every instance; the load client spreads requests over them, their CPU times add up. */
   instances: Instance[];
+  /** How the load client signs in: the popup's POST /gconnect (default) or the redirect flow. */
+  flow?: 'popup' | 'redirect';
   /** CPU time (µs) of the target's database server so far, where it can be read. */
   databaseCpu?: (() => CpuSnapshot) | undefined;
   stop(): Promise<void>;
@@ -157,5 +159,39 @@ export async function startLimit(name: string, options: TargetOptions): Promise<
     url: child.url,
     instances: [{ child, url: child.url }],
     stop: () => child.stop(),
+  };
+}
+
+/** The conventional peers (issue 23), each a small script in bench/. */
+export const PEERS = {
+  /** Plain Express 5 + express-session on an npm SQLite store; the popup sign-in. */
+  session: { module: './session-peer.ts', name: 'peer: express-session + SQLite store' },
+  /** passport-google-oauth20 on the same; the redirect flow. */
+  passport: { module: './passport-peer.ts', name: 'peer: Passport (redirect flow)' },
+} as const;
+
+/** A conventional peer in its own process, on a SQLite file in a fresh data folder. */
+export async function startPeer(peer: keyof typeof PEERS, options: TargetOptions): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'gconnect-bench-peer-'));
+  let child: BenchChild;
+  try {
+    child = await BenchChild.start(PEERS[peer].module, {
+      env: { ...googleEnv(options.emulatorUrl), PEER_DATA_DIR: dir },
+      nodeFlags: options.nodeFlags,
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    name: PEERS[peer].name,
+    child,
+    url: child.url,
+    instances: [{ child, url: child.url }],
+    ...(peer === 'passport' && { flow: 'redirect' as const }),
+    async stop() {
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

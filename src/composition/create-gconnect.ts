@@ -14,6 +14,7 @@ import { requireSignIn } from '../http/require-sign-in.js';
 import { requireGoogleFeature } from '../http/require-google-feature.js';
 import { featureStatuses } from '../grants/google-grants.js';
 import { BASE_SCOPES } from '../signin/authorization-url.js';
+import { currentUser } from '../http/page-state.js';
 import { homePage } from '../routes/pages/pages.js';
 import { devSessionSecret } from '../core/session-secret.js';
 import { explainDatabaseError, explainPostgresError } from './startup-errors.js';
@@ -163,10 +164,7 @@ export async function composeGconnect(
     router,
     requireSignIn: requireSignIn(users),
     signedInUser: (req) => (req.res?.locals as { user?: User } | undefined)?.user,
-    currentUser: async (req) => {
-      const id = req.session?.userId;
-      return id === undefined ? undefined : users.findById(id);
-    },
+    currentUser: async (req) => (req.session ? currentUser(req, users) : undefined),
     googleAccessToken: (userId, options) => grants.accessToken(userId, options),
     requireGoogleFeature: (name) => {
       const { features } = config.google;

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { User, UserStore } from '../storage/user-store.js';
+import { userLoadedWithSession } from './session/loaded-user.js';
 
 // What every page reads from the session: below the routes, so the account pages and the
 // sign-in pages share it without importing each other.
@@ -11,7 +12,10 @@ export async function currentUser(req: Request, users: UserStore): Promise<User 
   // Keyed by id too: a sign-in during the request changes whose user this is.
   const read = readThisRequest.get(req);
   if (read?.id === id) return read.user;
-  const user = users.findById(id);
+  // Read with the session row at the start of this request when the store could (one statement
+  // per page view); otherwise, e.g. just after a sign-in in this request, read now.
+  const loaded = userLoadedWithSession(req, id);
+  const user = loaded ? Promise.resolve(loaded) : users.findById(id);
   readThisRequest.set(req, { id, user });
   return user;
 }

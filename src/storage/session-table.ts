@@ -2,10 +2,13 @@
  * The rows behind the session store, one implementation per engine (SQLite here, PostgreSQL in
  * pg/session-table.ts; SQLite's in sqlite/session-table.ts). `sess` is the session as JSON; `expiresAt` is in ms since the epoch.
  */
+import type { User } from './user-store.js';
+
 export interface SessionTable {
   /**
    * The live session (expired rows are never returned, so expiry holds between prunes), with its
-   * user's sessions-revoked instant (account_security) read in the same statement.
+   * user's sessions-revoked instant (account_security) and its user's row read in the same
+   * statement: a signed-in page view reads once.
    */
   read(sid: string, nowMs: number): Promise<StoredSession | undefined>;
   /** `index` files a signed-in session under its user; anonymous sessions have none. */
@@ -31,11 +34,16 @@ export interface SessionTable {
   evictOldest(userId: number, keep: number, nowMs: number): Promise<number>;
 }
 
-/** A session row as read: `sessionsRevokedAt` is null when none was recorded (or anonymous). */
+/**
+ * A session row as read: `sessionsRevokedAt` is null when none was recorded (or anonymous);
+ * `user` is the row of the user the session is filed under, read in the same statement, null
+ * when anonymous or when that user is gone.
+ */
 export interface StoredSession {
   sess: string;
   expiresAt: number;
   sessionsRevokedAt: number | null;
+  user: User | null;
 }
 
 /** The index columns beside a signed-in session's data (all times in ms since the epoch). */

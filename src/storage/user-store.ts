@@ -34,7 +34,8 @@ export interface UserStore {
   ping(): Promise<void>;
 }
 
-interface UserRow {
+/** A users row as SQLite returns it (also read joined to a session: sqlite/session-table.ts). */
+export interface UserRow {
   id: number;
   google_sub: string;
   email: string | null;
@@ -55,7 +56,7 @@ interface UpsertParams {
   now: string;
 }
 
-function toUser(row: UserRow): User {
+export function userFromRow(row: UserRow): User {
   return {
     id: row.id,
     googleSub: row.google_sub,
@@ -98,12 +99,12 @@ export function createSqliteUserStore(db: SqliteDatabase): UserStore {
         // `INSERT … RETURNING *` always returns the row; the check is for the type checker (an
         // equivalent mutant).
         if (!row) throw new Error('upsert returned no row');
-        return toUser(row);
+        return userFromRow(row);
       }),
     findById: (id) =>
       settle(() => {
         const row = byId.get(id);
-        return row ? toUser(row) : undefined;
+        return row ? userFromRow(row) : undefined;
       }),
     delete: (id) => settle(() => remove.run(id).changes === 1),
     ping: () =>

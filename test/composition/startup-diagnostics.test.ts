@@ -322,7 +322,7 @@ describe('command-line helpers', () => {
     [['--bogus'], "bench: Unknown option '--bogus' (see npm run bench -- --help)"],
     [
       ['--only', 'nope'],
-      'bench: --only: unknown phase "nope" (throughput, me, latency, memory, scale) (see npm run bench -- --help)',
+      'bench: --only: unknown phase "nope" (throughput, redirect, me, latency, memory, scale) (see npm run bench -- --help)',
     ],
     [
       ['--seconds', 'x'],

@@ -6,6 +6,7 @@
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { userLoadedWithSession } from '../../src/http/session/loaded-user.js';
 import { TableSessionStore } from '../../src/http/session/table-session-store.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
@@ -285,6 +286,47 @@ describe.each(ENGINES)('store contract on %s', (engineName) => {
       await call((cb) => store.set('a', a.loaded, cb));
       const rows = await engine.rows<{ sess: string }>("SELECT sess FROM sessions WHERE sid = 'a'");
       expect(rows[0]?.sess).not.toContain('_sessionsRevokedAt');
+    });
+
+    it("when a session is loaded, then its user's row comes with it (one statement), only for that request and that user, and stays out of the data", async () => {
+      const store = new TableSessionStore(storage.sessions, { now: () => now, pruneIntervalMs: 0 });
+      const alice = await storage.users.upsertFromGoogle(profile, new Date(now));
+      const bob = await storage.users.upsertFromGoogle({ ...profile, sub: '5678' }, new Date(now));
+      await call((cb) => store.set('a', sess(now + 60_000, alice.id), cb));
+      await call((cb) => store.set('b', sess(now + 60_000, bob.id), cb));
+      await call((cb) =>
+        store.set(
+          'anon',
+          { cookie: { expires: new Date(now + 60_000) } } as unknown as SessionData,
+          cb,
+        ),
+      );
+      const loadFor = async (sid: string) => {
+        const req = {} as unknown as Request;
+        const data = await call<SessionData | null>((cb) => store.get(sid, cb));
+        const loaded = store.createSession(req, data!);
+        return { req, loaded };
+      };
+      const a = await loadFor('a');
+      // Exactly the row findById reads, types and times alike.
+      expect(userLoadedWithSession(a.req, alice.id)).toEqual(
+        await storage.users.findById(alice.id),
+      );
+      expect(Object.keys(a.loaded)).not.toContain('_loadedUser');
+      // Asked for another user (a sign-in during the request): none, the caller reads it.
+      expect(userLoadedWithSession(a.req, bob.id)).toBeUndefined();
+      expect(userLoadedWithSession((await loadFor('b')).req, bob.id)?.email).toBe(profile.email);
+      expect(userLoadedWithSession((await loadFor('anon')).req, alice.id)).toBeUndefined();
+      expect(userLoadedWithSession({} as unknown as Request, alice.id)).toBeUndefined();
+      // A deleted user is not found with the next request's session.
+      await storage.users.delete(bob.id);
+      await call((cb) => store.set('b2', sess(now + 60_000, bob.id), cb));
+      expect(userLoadedWithSession((await loadFor('b2')).req, bob.id)).toBeUndefined();
+      // Saved again, the session's row holds no trace of it.
+      await call((cb) => store.set('a', a.loaded, cb));
+      const rows = await engine.rows<{ sess: string }>("SELECT sess FROM sessions WHERE sid = 'a'");
+      expect(rows[0]?.sess).not.toContain('_loadedUser');
+      expect(rows[0]?.sess).not.toContain(profile.email);
     });
 
     it('when a session object is saved again unchanged, then nothing is written; changed, it is', async () => {

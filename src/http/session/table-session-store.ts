@@ -5,6 +5,7 @@ import type { SqliteDatabase } from '../../storage/database.js';
 import type { SessionIndex, SessionTable } from '../../storage/session-table.js';
 import { createSqliteSessionTable } from '../../storage/sqlite/session-table.js';
 import type { ListedSession, UserSessions } from './user-sessions.js';
+import { rememberLoadedUser } from './loaded-user.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../../storage/unavailable.js';
 
 export interface SessionStoreOptions {
@@ -41,6 +42,9 @@ const STORED_EXPIRY = '_storedExpiresAt';
  */
 const REVOKED_AT = '_sessionsRevokedAt';
 
+/** The session's user row, read with it; taken out of the data like REVOKED_AT (loaded-user.ts). */
+const LOADED_USER = '_loadedUser';
+
 /**
  * A session held by a request was loaded from the store (get() marks it) or written by it
  * already (a new session saved twice in one request). Its writes only update: if the row is gone
@@ -62,7 +66,7 @@ interface LastWrite {
 /** The session as stored, but for its cookie's expiry. */
 function contentOf(sess: SessionData): string {
   return JSON.stringify(sess, function (this: unknown, key: string, value: unknown) {
-    if (key === STORED_EXPIRY || key === REVOKED_AT) return undefined;
+    if (key === STORED_EXPIRY || key === REVOKED_AT || key === LOADED_USER) return undefined;
     if (this === sess && key === 'cookie' && typeof value === 'object' && value !== null) {
       return { ...value, expires: undefined };
     }
@@ -121,6 +125,7 @@ export class TableSessionStore extends session.Store implements UserSessions {
         ...(JSON.parse(row.sess) as SessionData),
         [STORED_EXPIRY]: row.expiresAt,
         [REVOKED_AT]: row.sessionsRevokedAt,
+        [LOADED_USER]: row.user,
       };
     });
   }
@@ -130,6 +135,10 @@ export class TableSessionStore extends session.Store implements UserSessions {
     if (REVOKED_AT in data) {
       this.revokedAt.set(req, data[REVOKED_AT] as number | null);
       delete data[REVOKED_AT];
+    }
+    if (LOADED_USER in data) {
+      rememberLoadedUser(req, data[LOADED_USER] as Parameters<typeof rememberLoadedUser>[1]);
+      delete data[LOADED_USER];
     }
     return super.createSession(req, sess);
   }
@@ -150,7 +159,12 @@ export class TableSessionStore extends session.Store implements UserSessions {
    */
   override set(sid: string, sess: SessionData, cb?: Callback): void {
     this.run(cb, async () => {
-      const data = JSON.stringify({ ...sess, [STORED_EXPIRY]: undefined, [REVOKED_AT]: undefined });
+      const data = JSON.stringify({
+        ...sess,
+        [STORED_EXPIRY]: undefined,
+        [REVOKED_AT]: undefined,
+        [LOADED_USER]: undefined,
+      });
       const [expiresAt, index, content] = [
         this.expiryOf(sess),
         this.indexOf(sess),

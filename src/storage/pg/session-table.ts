@@ -1,16 +1,20 @@
 import type pg from 'pg';
 import { indexColumns, type SessionTable } from '../session-table.js';
+import { userFromPgRow, type PgUserRow } from './user-store.js';
+
+/** The session row with its user's revocation instant and, by LEFT JOIN, its user's columns. */
+type ReadRow = { sess: string; expires_at: string; sessions_revoked_at: string | null } & (
+  PgUserRow | { [K in keyof PgUserRow]: null }
+);
 
 export function createPgSessionTable(pool: pg.Pool): SessionTable {
   return {
     async read(sid, nowMs) {
-      const { rows } = await pool.query<{
-        sess: string;
-        expires_at: string;
-        sessions_revoked_at: string | null;
-      }>(
-        `SELECT s.sess, s.expires_at, a.sessions_revoked_at
+      const { rows } = await pool.query<ReadRow>(
+        `SELECT s.sess, s.expires_at, a.sessions_revoked_at, u.id, u.google_sub, u.email,
+           u.email_verified, u.name, u.picture, u.created_at, u.updated_at, u.last_login_at
          FROM sessions s LEFT JOIN account_security a ON a.user_id = s.user_id
+           LEFT JOIN users u ON u.id = s.user_id
          WHERE s.sid = $1 AND s.expires_at > $2`,
         [sid, nowMs],
       );
@@ -21,6 +25,7 @@ export function createPgSessionTable(pool: pg.Pool): SessionTable {
           expiresAt: Number(row.expires_at),
           sessionsRevokedAt:
             row.sessions_revoked_at === null ? null : Number(row.sessions_revoked_at),
+          user: row.id === null ? null : userFromPgRow(row),
         }
       );
     },

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { User, UserStore } from '../user-store.js';
 
-interface PgUserRow {
+/** A users row as node-postgres returns it (also read joined to a session: session-table.ts). */
+export interface PgUserRow {
   id: string;
   google_sub: string;
   email: string | null;
@@ -13,7 +14,7 @@ interface PgUserRow {
   last_login_at: Date;
 }
 
-function toUser(row: PgUserRow): User {
+export function userFromPgRow(row: PgUserRow): User {
   return {
     id: Number(row.id),
     googleSub: row.google_sub,
@@ -41,11 +42,11 @@ export function createPgUserStore(pool: pg.Pool): UserStore {
         [profile.sub, profile.email, profile.emailVerified, profile.name, profile.picture, now],
       );
       if (!rows[0]) throw new Error('upsert returned no row');
-      return toUser(rows[0]);
+      return userFromPgRow(rows[0]);
     },
     async findById(id) {
       const { rows } = await pool.query<PgUserRow>('SELECT * FROM users WHERE id = $1', [id]);
-      return rows[0] && toUser(rows[0]);
+      return rows[0] && userFromPgRow(rows[0]);
     },
     async delete(id) {
       const { rowCount } = await pool.query('DELETE FROM users WHERE id = $1', [id]);

@@ -1,16 +1,21 @@
 import type { SqliteDatabase } from '../database.js';
 import { indexColumns, type SessionTable } from '../session-table.js';
 import { settle } from '../../core/settle.js';
+import { userFromRow, type UserRow } from '../user-store.js';
+
+/** The session row with its user's revocation instant and, by LEFT JOIN, its user's columns. */
+type ReadRow = { sess: string; expires_at: number; sessions_revoked_at: number | null } & (
+  UserRow | { [K in keyof UserRow]: null }
+);
 
 /** The session rows on the app's SQLite database. */
 export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
   const stmts = {
-    read: db.prepare<
-      [string, number],
-      { sess: string; expires_at: number; sessions_revoked_at: number | null }
-    >(
-      `SELECT s.sess, s.expires_at, a.sessions_revoked_at
+    read: db.prepare<[string, number], ReadRow>(
+      `SELECT s.sess, s.expires_at, a.sessions_revoked_at, u.id, u.google_sub, u.email,
+         u.email_verified, u.name, u.picture, u.created_at, u.updated_at, u.last_login_at
        FROM sessions s LEFT JOIN account_security a ON a.user_id = s.user_id
+         LEFT JOIN users u ON u.id = s.user_id
        WHERE s.sid = ? AND s.expires_at > ?`,
     ),
     write: db.prepare(
@@ -57,6 +62,7 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
             sess: row.sess,
             expiresAt: row.expires_at,
             sessionsRevokedAt: row.sessions_revoked_at,
+            user: row.id === null ? null : userFromRow(row),
           }
         );
       }),
