@@ -15,7 +15,7 @@ import { homePage } from '../routes/pages/pages.js';
 import { devSessionSecret } from '../core/session-secret.js';
 import { explainDatabaseError, explainPostgresError } from './startup-errors.js';
 import { describeStartup, startupWarnings } from './startup-report.js';
-import type { SqliteDatabase } from '../storage/database.js';
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
 import { openPgStorage } from '../storage/pg/pg-storage.js';
 import { TableSessionStore } from '../http/session/table-session-store.js';
 import { openSqliteStorage } from '../storage/sqlite/sqlite-storage.js';

@@ -15,7 +15,7 @@ import {
 } from '../http/server-timeouts.js';
 import { createGconnect, type Gconnect, type GconnectOptions } from '../index.js';
 import { explainListenError } from './startup-errors.js';
-import type { SqliteDatabase } from '../storage/database.js';
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
 import type { TableSessionStore } from '../http/session/table-session-store.js';
 
 export interface RunningServer {

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/from-env.js';
 import { type Config } from '../../src/config/resolve.js';
 import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/composition/start.js';
-import type { SqliteDatabase } from '../../src/storage/database.js';
+import type { SqliteDatabase } from '../../src/storage/sqlite/database.js';
 import type { TableSessionStore } from '../../src/http/session/table-session-store.js';
 import { CLIENT } from './client.js';
 import { openReader } from './database.js';

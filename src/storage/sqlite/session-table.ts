@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../database.js';
+import type { SqliteDatabase } from './database.js';
 import { indexColumns, type SessionTable } from '../session-table.js';
 import { settle } from '../../core/settle.js';
 
