@@ -13,8 +13,8 @@ export type { Gconnect, GconnectHooks, GconnectUser } from './composition/create
 export type { GconnectOptions, GoogleClientOptions } from './config/options.js';
 export { ConfigError } from './config/resolve.js';
 export { AppError as GconnectError, type ErrorCode } from './core/errors.js';
-export type { TokenKey } from './grants/token-cipher.js';
-export { generateTokenKey } from './grants/token-cipher.js';
+export type { TokenKey } from './core/token-keys.js';
+export { generateTokenKey } from './core/token-keys.js';
 
 /**
  * Builds gconnect from its options: opens (and migrates) the database, and returns the router to

@@ -4,7 +4,7 @@ import { ConfigError } from '../config/resolve.js';
 import { createEmulator, DEV_CLIENT, readEmulatorEnv } from '../../emulator/index.js';
 import { updateStream, type ServiceAccountKey } from '../risc/register-receiver.js';
 import { compactLog } from '../http/compact-log.js';
-import { createLogger } from '../http/logger.js';
+import { createLogger } from '../core/logger.js';
 import { startServer } from '../composition/start.js';
 import { explainListenError } from '../composition/startup-errors.js';
 

@@ -1,7 +1,9 @@
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { createApp, type AppConfig, type PageChrome } from './app.js';
+import { createApp, type AppConfig } from './app.js';
+import type { GconnectExtras } from '../config/extras.js';
+export type { GconnectExtras } from '../config/extras.js';
 import { redactUrl, type Config } from '../config/resolve.js';
 import { googleEndpoints } from '../google/endpoints.js';
 import { createGoogleClient } from '../google/google-client.js';
@@ -64,16 +66,6 @@ export interface Gconnect {
    * as `database` is left open: its owner ends it). In-flight requests are the host's to drain first.
    */
   close(): Promise<void>;
-}
-
-/** What the settings readers cannot express as text: instances, functions, page chrome. */
-export interface GconnectExtras {
-  logger: Logger;
-  now: () => number;
-  pool?: pg.Pool | undefined;
-  page: PageChrome;
-  views?: string | undefined;
-  headersAndLogs: 'own-paths' | 'every-path';
 }
 
 /**

@@ -7,7 +7,7 @@ import { logStartup } from './create-gconnect.js';
 import type { Config } from '../config/resolve.js';
 import { watchForDrain } from '../http/drain.js';
 import { withFinalHandler } from '../http/error-handler.js';
-import { createLogger, flushLogger } from '../http/logger.js';
+import { createLogger, flushLogger } from '../core/logger.js';
 import {
   createTimedServer,
   DEFAULT_SERVER_TIMEOUTS,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import type { GconnectExtras } from '../composition/create-gconnect.js';
-import { createLogger, LOG_REDACTION } from '../http/logger.js';
+import type { GconnectExtras } from './extras.js';
+import { createLogger, LOG_REDACTION } from '../core/logger.js';
 import type { GconnectOptions } from './options.js';
 import { OPTION_NAMING, readSettings } from './read.js';
 import { ConfigError, givenPool, resolveSettings, type Config } from './resolve.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger, LoggerOptions } from 'pino';
-import type { TokenKey } from '../grants/token-cipher.js';
+import type { TokenKey } from '../core/token-keys.js';
 
 /** The Google OAuth client: its ID and secret, or the JSON file Google Cloud Console gives. */
 export type GoogleClientOptions = (

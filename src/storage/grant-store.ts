@@ -1,5 +1,5 @@
 import { settle } from '../core/settle.js';
-import type { RefreshTokenMacs } from '../grants/refresh-token-macs.js';
+import type { RefreshTokenMacs } from './refresh-token-macs.js';
 import type { SqliteDatabase } from './sqlite/database.js';
 
 export type GrantStatus = 'connected' | 'needs_reconnect';
