@@ -84,6 +84,22 @@ export default tseslint.config(
               message: 'The emulator is a program of its own: it imports nothing of the app.',
             },
             ...floorZones,
+            {
+              // The standalone server is a host app like any other: gconnect's public API and
+              // its own plumbing (listen, drain, timeouts, its logger), nothing else of src/.
+              target: ['src/server', 'src/bin/server.ts'],
+              from: 'src',
+              except: ['./index.ts', './server'],
+              message: 'The standalone server uses only the package API (src/index.ts).',
+            },
+            {
+              // npm run dev too, and it registers with the emulator as `npm run risc:register`
+              // registers with Google.
+              target: 'src/bin/dev.ts',
+              from: 'src',
+              except: ['./index.ts', './server', './risc/register-receiver.ts'],
+              message: 'npm run dev uses only the package API (src/index.ts) and the emulator.',
+            },
           ],
         },
       ],

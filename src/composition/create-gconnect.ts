@@ -69,18 +69,14 @@ export interface Gconnect {
 }
 
 /**
- * @internal Hooks of this project's own standalone server and tests; not part of the API and not
- * covered by semantic versioning.
+ * Hooks of this project's own tests (test/support/gconnect-factory.ts), never of the package's
+ * API: createGconnect takes options only.
  */
 export interface GconnectHooks {
   /** Tests only: router settings the options rightly refuse (production cookies on the emulator). */
   app?: Partial<AppConfig>;
   /** Tests only: another session store class on the same table (one that fails on demand). */
   SessionStore?: typeof TableSessionStore;
-  /** True while the server drains: /readyz turns 503. */
-  isDraining?: () => boolean;
-  /** The standalone server reports its start itself, in its variables' words. */
-  reportStartup?: false;
   /** Receives what the tests reach into. */
   opened?: (inside: { db: SqliteDatabase | undefined; sessionStore: TableSessionStore }) => void;
 }
@@ -92,7 +88,7 @@ export async function composeGconnect(
   hooks: GconnectHooks = {},
 ): Promise<Gconnect> {
   const { logger, now } = extras;
-  if (hooks.reportStartup !== false) logStartup(logger, config);
+  logStartup(logger, config);
   const storage = await openStorage(config, logger, extras.pool);
   const sessionStore = openSessionStore(config, storage, extras, hooks);
   const google = createGoogleClient({
@@ -127,7 +123,7 @@ export async function composeGconnect(
     logger,
     now,
     readiness: {
-      isDraining: hooks.isDraining ?? (() => false),
+      isDraining: extras.isDraining,
       checkDatabase: async () => {
         await storage.users.ping();
         if (!(await storage.migrationsCurrent()))
@@ -242,7 +238,7 @@ function ownPages(
 }
 
 /** What gconnect runs as, then each setting that will not work as meant, with its fix. */
-export function logStartup(logger: Logger, config: Config): void {
+function logStartup(logger: Logger, config: Config): void {
   logger.info(describeStartup(config), 'starting');
   for (const warning of startupWarnings(config)) logger.warn(warning);
 }

@@ -18,4 +18,5 @@ export interface GconnectExtras {
   page: PageChrome;
   views?: string | undefined;
   headersAndLogs: 'own-paths' | 'every-path';
+  isDraining: () => boolean;
 }

@@ -48,6 +48,7 @@ function at(options: object, path: string): unknown {
 /** The options that are not settings of the environment: instances, functions, page chrome. */
 function readExtras(options: GconnectOptions, problems: string[]): Omit<GconnectExtras, 'pool'> {
   const { appName = 'gconnect', links = [], views, headersAndLogs = 'own-paths', now } = options;
+  const { isDraining } = options;
   if (typeof appName !== 'string' || appName === '')
     problems.push('appName must be a non-empty string.');
   if (
@@ -63,12 +64,15 @@ function readExtras(options: GconnectOptions, problems: string[]): Omit<Gconnect
       `headersAndLogs must be own-paths or every-path, got ${JSON.stringify(headersAndLogs)}.`,
     );
   if (now !== undefined && typeof now !== 'function') problems.push('now must be a function.');
+  if (isDraining !== undefined && typeof isDraining !== 'function')
+    problems.push('isDraining must be a function.');
   return {
     logger: loggerOf(options.logger),
     now: now ?? Date.now,
     page: { appName, links },
     views,
     headersAndLogs,
+    isDraining: isDraining ?? (() => false),
   };
 }
 

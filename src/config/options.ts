@@ -106,4 +106,9 @@ export interface GconnectOptions {
    * paths only (the default), or every request that passes its router.
    */
   headersAndLogs?: 'own-paths' | 'every-path';
+  /**
+   * Asked by `/readyz` on every check: while it returns true (the host is shutting down), `/readyz`
+   * answers 503 so the load balancer stops sending new requests. Default: never draining.
+   */
+  isDraining?: () => boolean;
 }

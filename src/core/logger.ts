@@ -1,6 +1,9 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
-/** Belt and braces: these never should reach a log line, and if one does it is masked. */
+/**
+ * pino's `redact` option of the loggers gconnect makes: belt and braces, these never should reach
+ * a log line, and if one does it is masked. A host that passes its own logger can use it too.
+ */
 export const LOG_REDACTION = {
   paths: [
     '*.access_token',
@@ -26,9 +29,4 @@ export const LOG_REDACTION = {
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = { level, redact: LOG_REDACTION };
   return pino(options, destination ?? pino.destination({ sync: false }));
-}
-
-/** Writes what the logger still holds, e.g. before the process exits. */
-export function flushLogger(logger: Logger): Promise<void> {
-  return new Promise((resolve) => logger.flush(() => resolve()));
 }
