@@ -21,10 +21,10 @@ export const LOG_REDACTION = {
 };
 
 /**
- * The app's logger: JSON lines to stdout, or to `destination` (tests read what it wrote). Stdout
- * is written asynchronously (lines go out while the event loop goes on, not in the middle of a
- * request); pino flushes it synchronously when the process exits, and the server flushes it when
- * it closes.
+ * The logger gconnect makes when the host gives none: JSON lines to stdout, or to `destination`
+ * (tests read what it wrote). Stdout is written asynchronously (lines go out while the event loop
+ * goes on, not in the middle of a request); pino flushes it synchronously when the process exits.
+ * The standalone server makes its own the same way (src/server/logger.ts) and flushes it on close.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = { level, redact: LOG_REDACTION };

@@ -5,7 +5,7 @@
 export class ListenError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'StartupError';
+    this.name = 'ListenError';
   }
 }
 
