@@ -11,16 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SessionData } from 'express-session';
-import { openDatabase, type SqliteDatabase } from '../src/storage/database.js';
+import { openDatabase, type SqliteDatabase } from '../src/storage/sqlite/database.js';
 import {
   SqliteSessionStore,
   type TableSessionStore,
 } from '../src/http/session/table-session-store.js';
-import {
-  createSqliteUserStore,
-  type GoogleProfile,
-  type UserStore,
-} from '../src/storage/user-store.js';
+import type { GoogleProfile, UserStore } from '../src/storage/user-store.js';
+import { createSqliteUserStore } from '../src/storage/sqlite/user-store.js';
 
 export interface ScaleCase {
   rows: number;

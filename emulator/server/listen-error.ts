@@ -1,6 +1,6 @@
 /**
  * A failed listen() of `npm run emulator`, in words. The emulator keeps its own copy of the app's
- * explanation (src/startup-errors.ts) so it depends on nothing in the app's source.
+ * explanation (src/server/listen-error.ts) so it depends on nothing in the app's source.
  */
 export class EmulatorStartupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

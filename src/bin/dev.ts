@@ -1,12 +1,11 @@
 // `npm run dev`: the app and the Google emulator together, for trying it with no Google credentials.
-import { loadConfig } from '../config/from-env.js';
-import { ConfigError } from '../config/resolve.js';
+import { ConfigError, optionsFromEnv } from '../index.js';
 import { createEmulator, DEV_CLIENT, readEmulatorEnv } from '../../emulator/index.js';
 import { updateStream, type ServiceAccountKey } from '../risc/register-receiver.js';
-import { compactLog } from '../http/compact-log.js';
-import { createLogger } from '../http/logger.js';
-import { startServer } from '../composition/start.js';
-import { explainListenError } from '../composition/startup-errors.js';
+import { compactLog } from '../server/compact-log.js';
+import { explainListenError } from '../server/listen-error.js';
+import { createLogger } from '../server/logger.js';
+import { startServer } from '../server/start.js';
 
 const DEV_ACCESS_TOKEN_SECONDS = 60;
 
@@ -21,9 +20,9 @@ async function main(): Promise<void> {
       throw explainListenError(err, { ...emulatorEnv, variable: 'EMULATOR_PORT' });
     },
   );
-  let config;
+  let settings;
   try {
-    config = loadConfig({
+    settings = optionsFromEnv({
       // A feature to try "ask in context" with: the account page offers to turn it on.
       GOOGLE_FEATURES: 'calendar=https://www.googleapis.com/auth/calendar.readonly',
       ...process.env,
@@ -40,8 +39,8 @@ async function main(): Promise<void> {
     throw err;
   }
   // Lines a person reads in a terminal, not JSON (the production server keeps pino's JSON).
-  const logger = createLogger(config.logLevel, compactLog(process.stdout));
-  const app = await startServer(config, { logger }).catch(async (err: unknown) => {
+  const logger = createLogger(settings.server.logLevel, compactLog(process.stdout));
+  const app = await startServer(settings, { logger }).catch(async (err: unknown) => {
     await emulator.close();
     throw err;
   });

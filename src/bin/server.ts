@@ -1,17 +1,19 @@
 // Entry point of production: reads the environment (as only the entry points do) and listens.
-import { loadConfigOrExit } from './config-or-exit.js';
-import { startServer } from '../composition/start.js';
+import { settingsOrExit } from '../server/settings-or-exit.js';
+import { startServer } from '../server/start.js';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(process.env);
-  const running = await startServer(config);
+  const settings = settingsOrExit(process.env);
+  const running = await startServer(settings);
+  const { google } = settings.options;
   running.logger.info(
-    { url: running.url, google: config.google.emulatorUrl ?? 'accounts.google.com' },
+    { url: running.url, google: google.emulatorUrl ?? 'accounts.google.com' },
     `listening on ${running.url}`,
   );
   const stop = (signal: string) => {
     running.logger.info({ signal }, 'shutting down');
-    running.close(config.shutdownGraceMs, config.shutdownAcceptMs).then(
+    const { shutdownGraceMs, shutdownAcceptMs } = settings.server;
+    running.close(shutdownGraceMs, shutdownAcceptMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );

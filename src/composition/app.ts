@@ -9,6 +9,7 @@ import express, {
 import flash from 'connect-flash';
 import type session from 'express-session';
 import type { Logger } from 'pino';
+import type { PageChrome } from '../config/extras.js';
 import type { GoogleClient } from '../google/google-client.js';
 import type { GoogleGrants } from '../grants/google-grants.js';
 import { refuseCrossSite } from '../http/cross-origin.js';
@@ -77,15 +78,6 @@ export interface AppConfig {
   views?: string | undefined;
   /** Security headers and access log lines on gconnect's own paths only, or on every path. */
   headersAndLogs?: 'own-paths' | 'every-path';
-}
-
-/** What every page's header shows. */
-export interface PageChrome {
-  appName: string;
-  links: readonly { href: string; text: string }[];
-  /** The footer's links, when configured (privacyPolicyUrl, termsUrl). */
-  privacyPolicyUrl?: string | undefined;
-  termsUrl?: string | undefined;
 }
 
 export interface GsiPageOptions {

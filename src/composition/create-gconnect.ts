@@ -1,7 +1,9 @@
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { createApp, type AppConfig, type PageChrome } from './app.js';
+import { createApp, type AppConfig } from './app.js';
+import type { GconnectExtras } from '../config/extras.js';
+export type { GconnectExtras } from '../config/extras.js';
 import { redactUrl, type Config } from '../config/resolve.js';
 import { googleEndpoints } from '../google/endpoints.js';
 import { createGoogleClient } from '../google/google-client.js';
@@ -19,7 +21,7 @@ import { homePage } from '../routes/pages/pages.js';
 import { devSessionSecret } from '../core/session-secret.js';
 import { explainDatabaseError, explainPostgresError } from './startup-errors.js';
 import { describeStartup, startupWarnings } from './startup-report.js';
-import type { SqliteDatabase } from '../storage/database.js';
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
 import { openPgStorage } from '../storage/pg/pg-storage.js';
 import { TableSessionStore } from '../http/session/table-session-store.js';
 import { openSqliteStorage } from '../storage/sqlite/sqlite-storage.js';
@@ -78,29 +80,15 @@ export interface Gconnect {
   close(): Promise<void>;
 }
 
-/** What the settings readers cannot express as text: instances, functions, page chrome. */
-export interface GconnectExtras {
-  logger: Logger;
-  now: () => number;
-  pool?: pg.Pool | undefined;
-  page: Omit<PageChrome, 'appName'>;
-  views?: string | undefined;
-  headersAndLogs: 'own-paths' | 'every-path';
-}
-
 /**
- * @internal Hooks of this project's own standalone server and tests; not part of the API and not
- * covered by semantic versioning.
+ * Hooks of this project's own tests (test/support/gconnect-factory.ts), never of the package's
+ * API: createGconnect takes options only.
  */
 export interface GconnectHooks {
   /** Tests only: router settings the options rightly refuse (production cookies on the emulator). */
   app?: Partial<AppConfig>;
   /** Tests only: another session store class on the same table (one that fails on demand). */
   SessionStore?: typeof TableSessionStore;
-  /** True while the server drains: /readyz turns 503. */
-  isDraining?: () => boolean;
-  /** The standalone server reports its start itself, in its variables' words. */
-  reportStartup?: false;
   /** Receives what the tests reach into. */
   opened?: (inside: { db: SqliteDatabase | undefined; sessionStore: TableSessionStore }) => void;
 }
@@ -112,7 +100,7 @@ export async function composeGconnect(
   hooks: GconnectHooks = {},
 ): Promise<Gconnect> {
   const { logger, now } = extras;
-  if (hooks.reportStartup !== false) logStartup(logger, config);
+  logStartup(logger, config);
   const storage = await openStorage(config, logger, extras.pool);
   const sessionStore = openSessionStore(config, storage, extras, hooks);
   const google = createGoogleClient({
@@ -148,7 +136,7 @@ export async function composeGconnect(
     logger,
     now,
     readiness: {
-      isDraining: hooks.isDraining ?? (() => false),
+      isDraining: extras.isDraining,
       checkDatabase: async () => {
         await storage.users.ping();
         if (!(await storage.migrationsCurrent()))
@@ -271,7 +259,7 @@ function ownPages(
 }
 
 /** What gconnect runs as, then each setting that will not work as meant, with its fix. */
-export function logStartup(logger: Logger, config: Config): void {
+function logStartup(logger: Logger, config: Config): void {
   logger.info(describeStartup(config), 'starting');
   for (const warning of startupWarnings(config)) logger.warn(warning);
 }

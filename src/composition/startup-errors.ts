@@ -11,40 +11,6 @@ export class StartupError extends Error {
   }
 }
 
-/** Where a server tried to listen, and the variable that chose the port. */
-export interface ListenTarget {
-  host: string;
-  port: number;
-  /** `PORT`, or `EMULATOR_PORT` for the emulator of `npm run dev`. */
-  variable: string;
-}
-
-/** A failed listen(), in words: which variable to change and to what. */
-export function explainListenError<E>(err: E, target: ListenTarget): StartupError | E {
-  const code = errorCode(err);
-  const where = `${target.host}:${target.port}`;
-  switch (code) {
-    case 'EADDRINUSE':
-      return new StartupError(
-        `${target.variable}: ${where} is already in use by another process. Stop that process, or set ${target.variable} to a free port (e.g. ${target.variable}=${target.port + 1}).`,
-        { cause: err },
-      );
-    case 'EACCES':
-      return new StartupError(
-        `${target.variable}: no permission to listen on ${where} (ports below 1024 need privileges). Set ${target.variable} to 1024 or above, and put a reverse proxy on the low port.`,
-        { cause: err },
-      );
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-      return new StartupError(
-        `HOST: "${target.host}" is not an address of this machine. Set HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for all).`,
-        { cause: err },
-      );
-    default:
-      return err;
-  }
-}
-
 /** A database that could not be opened or created, in words: the path and what to do. */
 export function explainDatabaseError(err: unknown, path: string): unknown {
   const code = errorCode(err);

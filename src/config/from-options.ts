@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import type { GconnectExtras } from '../composition/create-gconnect.js';
-import { createLogger, LOG_REDACTION } from '../http/logger.js';
+import type { GconnectExtras } from './extras.js';
+import { createLogger, LOG_REDACTION } from '../core/logger.js';
 import type { GconnectOptions } from './options.js';
 import { OPTION_NAMING, readSettings } from './read.js';
 import { ConfigError, givenPool, resolveSettings, type Config } from './resolve.js';
@@ -48,6 +48,7 @@ function at(options: object, path: string): unknown {
 /** The options that are not settings of the environment: instances, functions, page chrome. */
 function readExtras(options: GconnectOptions, problems: string[]): Omit<GconnectExtras, 'pool'> {
   const { links = [], views, headersAndLogs = 'own-paths', now } = options;
+  const { isDraining } = options;
   if (
     !Array.isArray(links) ||
     !links.every((l) => typeof l?.href === 'string' && typeof l.text === 'string')
@@ -61,12 +62,15 @@ function readExtras(options: GconnectOptions, problems: string[]): Omit<Gconnect
       `headersAndLogs must be own-paths or every-path, got ${JSON.stringify(headersAndLogs)}.`,
     );
   if (now !== undefined && typeof now !== 'function') problems.push('now must be a function.');
+  if (isDraining !== undefined && typeof isDraining !== 'function')
+    problems.push('isDraining must be a function.');
   return {
     logger: loggerOf(options.logger),
     now: now ?? Date.now,
     page: { links },
     views,
     headersAndLogs,
+    isDraining: isDraining ?? (() => false),
   };
 }
 

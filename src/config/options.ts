@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger, LoggerOptions } from 'pino';
-import type { TokenKey } from '../grants/token-cipher.js';
+import type { TokenKey } from '../core/token-keys.js';
 
 /** The Google OAuth client: its ID and secret, or the JSON file Google Cloud Console gives. */
 export type GoogleClientOptions = (
@@ -111,4 +111,9 @@ export interface GconnectOptions {
    * paths only (the default), or every request that passes its router.
    */
   headersAndLogs?: 'own-paths' | 'every-path';
+  /**
+   * Asked by `/readyz` on every check: while it returns true (the host is shutting down), `/readyz`
+   * answers 503 so the load balancer stops sending new requests. Default: never draining.
+   */
+  isDraining?: () => boolean;
 }

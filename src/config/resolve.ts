@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
-import { parseTokenKeys, type TokenKey } from '../grants/token-cipher.js';
+import { parseTokenKeys, type TokenKey } from '../core/token-keys.js';
 import type { Naming } from './read.js';
 import { LOG_LEVELS, type NODE_ENVS, type SettingKey, type SettingValues } from './settings.js';
 

@@ -5,7 +5,7 @@
  * and nowhere else.
  */
 import type pg from 'pg';
-import type { TokenKey } from '../grants/token-cipher.js';
+import type { TokenKey } from '../core/token-keys.js';
 
 /** How one setting's value is read: from the variable's text, or from the option's value. */
 export interface Kind<T> {

@@ -115,5 +115,4 @@ export const Messages = {
   reauthRequired: 'Sign in again first: this action needs a recent sign-in.',
   sessionNotFound: 'No such session.',
   internal: 'Internal server error.',
-  shuttingDown: 'The server is shutting down; try again.',
 } as const;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { devSecretFile } from '../core/session-secret.js';
-import { generateTokenKey, parseTokenKeys, type TokenKey } from './token-cipher.js';
+import { generateTokenKey, parseTokenKeys, type TokenKey } from '../core/token-keys.js';
 
 /**
  * Outside production, a token key made once and kept beside the database (like the session

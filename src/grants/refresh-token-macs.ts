@@ -1,18 +1,12 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
-import type { TokenKey } from './token-cipher.js';
+import type { TokenKey } from '../core/token-keys.js';
+import type { RefreshTokenMacs } from '../storage/refresh-token-macs.js';
+
+// Re-exported: the grants' callers name the MACs with the macer that makes them.
+export type { RefreshTokenMacs };
 
 /** How Cross-Account Protection names a refresh token in a `token-revoked` event. */
 export type TokenIdentifierAlg = 'prefix' | 'hash_base64_sha512_sha512';
-
-/**
- * Keyed hashes of a refresh token's two Google identifiers, stored beside the sealed token so a
- * `token-revoked` event can find its grant. Keyed (HMAC), not plain: a leaked table must not let
- * anyone confirm a guessed token or its prefix.
- */
-export interface RefreshTokenMacs {
-  prefix: string;
-  hash: string;
-}
 
 export interface RefreshTokenMacer {
   /** The keyed hashes to store for a refresh token (under the ring's first key). */

@@ -1,5 +1,4 @@
-import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../core/errors.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
@@ -32,34 +31,6 @@ export function errorHandler(logger: Logger, options: ErrorPageOptions = {}): Er
     if (res.writableEnded) return;
     if (res.headersSent) return next(err);
     sendError(req, res, appError, options);
-  };
-}
-
-/**
- * Runs `app` with a final handler of its own instead of Express's. An error handed on after the
- * app's error handler has already answered — express-session reports a session write that
- * fails as the response ends (a read-only or full database) by calling `next` once more — goes
- * past the whole stack to the final handler, and Express's own then destroys the socket: the
- * keep-alive connection of a complete 503 drops without `Connection: close`. This one logs it
- * like the error handler and leaves a complete response's connection open; a response cut
- * mid-body still loses its connection, the only way to tell the client it is incomplete.
- */
-export function withFinalHandler(
-  app: Express,
-  logger: Logger,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  const handleError = errorHandler(logger);
-  return (req, res) => {
-    app(req as Request, res as Response, (err?: unknown) => {
-      const request = req as Request;
-      const response = res as Response;
-      const cut = () => response.destroy();
-      if (err === undefined || err === null || err === 'router' || err === 'route') {
-        if (!response.headersSent) handleError(notFoundError(), request, response, cut);
-        return;
-      }
-      handleError(err, request, response, cut);
-    });
   };
 }
 

@@ -1,43 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import pino, { type DestinationStream, type Logger } from 'pino';
-
-/** Belt and braces: these never should reach a log line, and if one does it is masked. */
-export const LOG_REDACTION = {
-  paths: [
-    '*.access_token',
-    '*.id_token',
-    '*.code',
-    '*.accessToken',
-    '*.idToken',
-    '*.client_secret',
-    '*.clientSecret',
-    '*.cookie',
-    '*.authorization',
-    '*.sessionSecrets',
-  ],
-  censor: '[redacted]',
-};
-
-/**
- * The app's logger: JSON lines to stdout, or to `destination` (tests read what it wrote). Stdout
- * is written asynchronously (lines go out while the event loop goes on, not in the middle of a
- * request); pino flushes it synchronously when the process exits, and the server flushes it when
- * it closes.
- */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = { level, redact: LOG_REDACTION };
-  // `sync: false` is SonicBoom's default, said for the reader; `sync: true` would change only
-  // when lines leave the process, which no test can see (tests pass their own destination):
-  // both are equivalent mutants.
-  return pino(options, destination ?? pino.destination({ sync: false }));
-}
-
-/** Writes what the logger still holds, e.g. before the process exits. */
-// pino also flushes on process exit, so emptying this body is an equivalent mutant; the explicit
-// flush makes the shutdown's order plain.
-export function flushLogger(logger: Logger): Promise<void> {
-  return new Promise((resolve) => logger.flush(() => resolve()));
-}
+import type { Logger } from 'pino';
 
 /**
  * The access log: one line per request when its response is done (or the client went away);

@@ -1,6 +1,6 @@
 import { settle } from '../core/settle.js';
-import type { RefreshTokenMacs } from '../grants/refresh-token-macs.js';
-import type { SqliteDatabase } from './database.js';
+import type { RefreshTokenMacs } from './refresh-token-macs.js';
+import type { SqliteDatabase } from './sqlite/database.js';
 
 export type GrantStatus = 'connected' | 'needs_reconnect';
 

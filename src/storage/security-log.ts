@@ -1,6 +1,3 @@
-import type { SqliteDatabase } from './database.js';
-import { settle } from '../core/settle.js';
-
 /** What the account page's security log lists. */
 export type SecurityLogKind =
   'sign-in' | 'sign-out' | 'disconnect' | 'sessions-revoked' | 'google-event';
@@ -24,32 +21,3 @@ export interface SecurityLog {
 
 /** Entries kept per user. */
 export const SECURITY_LOG_KEEP = 50;
-
-interface Row {
-  kind: SecurityLogKind;
-  detail: string | null;
-  atMs: number;
-}
-
-export function createSqliteSecurityLog(db: SqliteDatabase): SecurityLog {
-  const insert = db.prepare(
-    'INSERT INTO security_log (user_id, kind, detail, at) VALUES (?, ?, ?, ?)',
-  );
-  const trim = db.prepare(
-    `DELETE FROM security_log WHERE user_id = ? AND id NOT IN (
-       SELECT id FROM security_log WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?)`,
-  );
-  const byUser = db.prepare<[number], Row>(
-    `SELECT kind, detail, at AS atMs FROM security_log WHERE user_id = ?
-     ORDER BY at DESC, id DESC`,
-  );
-  const recordAndTrim = db.transaction((userId: number, entry: SecurityLogEntry, keep: number) => {
-    insert.run(userId, entry.kind, entry.detail, entry.atMs);
-    trim.run(userId, userId, keep);
-  });
-  return {
-    record: (userId, entry, keep = SECURITY_LOG_KEEP) =>
-      settle(() => recordAndTrim(userId, entry, keep)),
-    list: (userId) => settle(() => byUser.all(userId)),
-  };
-}

@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/from-env.js';
-import { ConfigError, type Config } from '../../src/config/resolve.js';
-import { startServer } from '../../src/composition/start.js';
-import { sqlitePathOf } from '../support/harness.js';
+import { loadConfig, optionsFromEnv, type EnvironmentSettings } from '../../src/config/from-env.js';
+import { ConfigError } from '../../src/config/resolve.js';
+import { startServer } from '../../src/server/start.js';
 import { capturingLogger } from '../support/logs.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -34,8 +33,8 @@ const PRODUCTION = {
 };
 
 /** A config as `npm start` would load it: real Google (nothing is called at start), port 0. */
-function configWith(env: Record<string, string>): Config {
-  return loadConfig({
+function configWith(env: Record<string, string>): EnvironmentSettings {
+  return optionsFromEnv({
     PORT: '0',
     DATABASE_URL: `file:${join(tempDir(), 'app.db')}`,
     GOOGLE_CLIENT_ID: 'test-client.apps.googleusercontent.com',
@@ -52,7 +51,7 @@ interface LogLine {
 }
 
 /** Starts the server with `config`, returns what it logged at start, and stops it. */
-async function startupLog(config: Config): Promise<LogLine[]> {
+async function startupLog(config: EnvironmentSettings): Promise<LogLine[]> {
   const lines: LogLine[] = [];
   const logger = capturingLogger('info', (line) => lines.push(JSON.parse(line) as LogLine));
   const running = await startServer(config, { logger });
@@ -134,7 +133,10 @@ describe('at start, the server says what it runs as', () => {
     expect(start).toMatchObject({
       mode: 'development (NODE_ENV=development)',
       google: 'real Google (https://accounts.google.com)',
-      database: { engine: 'sqlite', location: sqlitePathOf(config) },
+      database: {
+        engine: 'sqlite',
+        location: (config.options.database as string).slice('file:'.length),
+      },
       cookies: { name: 'sid', secure: false },
     });
   });
@@ -222,7 +224,10 @@ describe('at start, the server refuses settings that cannot work, naming the fix
       `PORT: 127.0.0.1:${port} is already in use by another process. Stop that process, or set PORT to a free port`,
     );
     // The database was closed: it can be removed and opened again at once.
-    const again = await startServer({ ...config, port: 0 }, { logger: pino({ level: 'silent' }) });
+    const again = await startServer(
+      { ...config, server: { ...config.server, port: 0 } },
+      { logger: pino({ level: 'silent' }) },
+    );
     await again.close(100);
   });
 

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { Messages } from '../../src/core/errors.js';
 import { signInOk } from '../support/sign-in.js';
+import { SHUTTING_DOWN } from '../../src/server/drain.js';
 import { useHarness } from '../support/use-harness.js';
 
 const DOC = readFileSync(new URL('../../docs/http-api.md', import.meta.url), 'utf8');
@@ -73,9 +74,9 @@ describe('docs/http-api.md', () => {
     expect(keys.filter((k) => !section.includes(`"${k}"`))).toEqual([]);
   });
 
-  it('when src/core/errors.ts has a public message, then the doc quotes it exactly', () => {
+  it('when src/core/errors.ts or the server\'s drain has a public message, then the doc quotes it exactly', () => {
     // A message with a value in it (the name in the welcome) is quoted with NAME in its place.
-    const absent = Object.entries(Messages)
+    const absent = Object.entries({ ...Messages, shuttingDown: SHUTTING_DOWN })
       .map(([name, message]): [string, string] => [
         name,
         typeof message === 'function' ? message('NAME') : message,

@@ -13,8 +13,8 @@ import {
   startEmulator,
   type StartedEmulator,
 } from '../../emulator/index.js';
-import { loadConfig } from '../../src/config/from-env.js';
-import { startServer, type RunningServer } from '../../src/composition/start.js';
+import { optionsFromEnv } from '../../src/config/from-env.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
 import { capturingLogger } from '../support/logs.js';
 
 let google: StartedEmulator;
@@ -24,7 +24,7 @@ let dataDir: string;
 beforeAll(async () => {
   google = await startEmulator();
   dataDir = mkdtempSync(join(tmpdir(), 'gconnect-emulator-start-'));
-  const config = loadConfig({
+  const config = optionsFromEnv({
     NODE_ENV: 'test',
     PORT: '0',
     DATABASE_URL: `file:${join(dataDir, 'app.db')}`,

@@ -9,9 +9,10 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SHARED_REFRESH_FAILURE_MS } from '../../src/grants/google-grants.js';
-import { createTokenCipher, parseTokenKeys } from '../../src/grants/token-cipher.js';
+import { parseTokenKeys } from '../../src/core/token-keys.js';
+import { createTokenCipher } from '../../src/grants/token-cipher.js';
 import type { GrantRow } from '../../src/storage/grant-store.js';
-import { startServer } from '../../src/composition/start.js';
+import { startServer } from '../../src/server/start.js';
 import { CLIENT } from '../support/client.js';
 import { postForm, refreshAt } from '../support/emulator.js';
 import { getState, sessionCookieOf, signInOk } from '../support/sign-in.js';
@@ -161,7 +162,7 @@ describe('googleAccessToken through GET /account/google', () => {
     const signInResponse = await signInOk(s.h, s.h.client(), 'bob@example.org');
     const cookie = (sessionCookieOf(signInResponse) ?? '').split(';')[0] ?? '';
     s.h.emulator.resetCalls();
-    const second = await startServer(s.h.config, {
+    const second = await startServer(s.h.settings, {
       now: clock,
       logger: pino({ level: 'silent' }),
     });

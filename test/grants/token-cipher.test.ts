@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { generateTokenKey, parseTokenKeys, type TokenKey } from '../../src/core/token-keys.js';
 import {
   createTokenCipher,
-  generateTokenKey,
-  parseTokenKeys,
   TokenCipherError,
-  type TokenKey,
   type TokenSlot,
 } from '../../src/grants/token-cipher.js';
 

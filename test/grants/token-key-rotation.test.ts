@@ -8,9 +8,10 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenCipher, parseTokenKeys } from '../../src/grants/token-cipher.js';
+import { parseTokenKeys } from '../../src/core/token-keys.js';
+import { createTokenCipher } from '../../src/grants/token-cipher.js';
 import { updateStream, type ServiceAccountKey } from '../../src/risc/register-receiver.js';
-import { startServer, type RunningServer } from '../../src/composition/start.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
 import { CLIENT } from '../support/client.js';
 import { sessionCookieOf, signInOk } from '../support/sign-in.js';
 import { useHarness } from '../support/use-harness.js';
@@ -30,7 +31,10 @@ function useRotationScope() {
     const res = await signInOk(scope.h, scope.h.client(), 'alice@example.com');
     state.cookie = (sessionCookieOf(res) ?? '').split(';')[0] ?? '';
     state.onlyNewKey = await startServer(
-      { ...scope.h.config, tokenEncryptionKeys: parseTokenKeys(KEY2).keys },
+      {
+        ...scope.h.settings,
+        options: { ...scope.h.settings.options, tokenKeys: parseTokenKeys(KEY2).keys },
+      },
       { logger: pino({ level: 'silent' }) },
     );
   });

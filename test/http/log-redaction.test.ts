@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/http/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 
 /** What createLogger writes for one entry, parsed. */
 function logged(entry: Record<string, unknown>): Record<string, Record<string, unknown>> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openDatabase } from '../../src/storage/database.js';
+import { openDatabase } from '../../src/storage/sqlite/database.js';
 import { CLIENT } from '../support/client.js';
 import { waitFor } from '../support/wait.js';
 

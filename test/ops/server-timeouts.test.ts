@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/from-env.js';
-import { startServer, type RunningServer } from '../../src/composition/start.js';
-import type { ServerTimeouts } from '../../src/http/server-timeouts.js';
+import { optionsFromEnv } from '../../src/config/from-env.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import type { ServerTimeouts } from '../../src/server/server-timeouts.js';
 import { CLIENT } from '../support/client.js';
 
 let running: RunningServer | undefined;
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 async function start(serverTimeouts: Partial<ServerTimeouts> = {}): Promise<RunningServer> {
   dir = mkdtempSync(join(tmpdir(), 'gconnect-timeouts-'));
-  const config = loadConfig({
+  const config = optionsFromEnv({
     PORT: '0',
     DATABASE_URL: `file:${join(dir, 'app.db')}`,
     GOOGLE_CLIENT_ID: CLIENT.clientId,

@@ -10,7 +10,7 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
-import { ConfigError, createGconnect, type Gconnect } from '../../src/index.js';
+import { ConfigError, createGconnect, optionsFromEnv, type Gconnect } from '../../src/index.js';
 import { CLIENT } from '../support/client.js';
 import { signInOk } from '../support/sign-in.js';
 
@@ -196,6 +196,59 @@ describe('createGconnect options', () => {
       'oneTap must be true or false, got "yes"',
     ]);
     expect(err.message).not.toContain('a-secret-given-as-a-string');
+  });
+
+  it('when isDraining is not a function, then it is named', async () => {
+    const err = (await createGconnect({
+      google: { clientId: 'a', clientSecret: 'b' },
+      isDraining: true as unknown as () => boolean,
+      logger: pino({ level: 'silent' }),
+    }).catch((e: unknown) => e)) as ConfigError;
+    expect(err.problems).toEqual(['isDraining must be a function.']);
+  });
+
+  it('when the host says it is draining, then /readyz answers 503, and 200 again when it stops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gconnect-drain-'));
+    let draining = false;
+    const g = await createGconnect({
+      google: { ...CLIENT, emulatorUrl: emulator.url },
+      database: `file:${join(dir, 'app.db')}`,
+      isDraining: () => draining,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const app = express().use(g.router);
+      await supertest(app).get('/readyz').expect(200);
+      draining = true;
+      await supertest(app).get('/readyz').expect(503);
+      draining = false;
+      await supertest(app).get('/readyz').expect(200);
+    } finally {
+      await g.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when optionsFromEnv reads variables, then createGconnect takes its options, and the server settings come apart', () => {
+    const { options, server } = optionsFromEnv({
+      GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
+      GOOGLE_CLIENT_SECRET: 'secret',
+      DATABASE_URL: 'file:/tmp/x/app.db',
+      MAX_SESSIONS_PER_USER: '3',
+      TRUST_PROXY: '1',
+      PORT: '8080',
+      SHUTDOWN_GRACE_MS: '4000',
+    });
+    expect(options).toMatchObject({
+      google: { clientId: 'id.apps.googleusercontent.com', clientSecret: 'secret' },
+      database: 'file:/tmp/x/app.db',
+      maxSessionsPerUser: 3,
+      trustProxy: 1,
+    });
+    expect(server).toMatchObject({ port: 8080, host: '127.0.0.1', shutdownGraceMs: 4000 });
+    expect(() => optionsFromEnv({ MAX_SESSIONS_PER_USER: 'zero' })).toThrow(
+      /MAX_SESSIONS_PER_USER must be/,
+    );
   });
 
   it('when the environment says otherwise, then the package does not read it', async () => {

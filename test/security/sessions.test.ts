@@ -12,7 +12,7 @@ import { createApp, type AppDeps } from '../../src/composition/app.js';
 import { loadConfig } from '../../src/config/from-env.js';
 import { ConfigError } from '../../src/config/resolve.js';
 import { STATE_TTL_MS } from '../../src/signin/state.js';
-import { startServer } from '../../src/composition/start.js';
+import { startServer } from '../../src/server/start.js';
 import { CLIENT } from '../support/client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { getState, signInOk, sessionCookieOf, sessionIdOf } from '../support/sign-in.js';
@@ -264,7 +264,7 @@ describe('SESSION_SECRET rotation (ASVS 5.0 V7.2; DESIGN: the first signs, all v
 
   async function serverWith(secrets: string[]) {
     return startServer(
-      { ...h.config, sessionSecrets: secrets },
+      { ...h.settings, options: { ...h.settings.options, sessionSecrets: secrets } },
       { logger: pino({ level: 'silent' }) },
     );
   }

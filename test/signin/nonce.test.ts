@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimNonce, deriveNonceKeys, issueNonce, NONCE_TTL_MS } from '../../src/signin/nonce.js';
-import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
-import { createSqliteStateLedger, type StateLedger } from '../../src/storage/state-ledger.js';
+import { openDatabase, type SqliteDatabase } from '../../src/storage/sqlite/database.js';
+import type { StateLedger } from '../../src/storage/state-ledger.js';
+import { createSqliteStateLedger } from '../../src/storage/sqlite/state-ledger.js';
 
 const SECRET = 'nonce-test-secret-0123456789abcdef';
 const T0 = 1_800_000_000_000;

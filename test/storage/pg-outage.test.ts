@@ -5,8 +5,8 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/from-env.js';
-import { startServer } from '../../src/composition/start.js';
+import { optionsFromEnv } from '../../src/config/from-env.js';
+import { startServer } from '../../src/server/start.js';
 import { CLIENT } from '../support/client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { sessionCookieOf, sessionIdOf, signInOk } from '../support/sign-in.js';
@@ -61,7 +61,7 @@ describe('when PostgreSQL cannot be reached at start', () => {
   it('then startup fails naming DATABASE_URL and what to check, never printing the password', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const config = loadConfig({
+    const config = optionsFromEnv({
       PORT: '0',
       DATABASE_URL: 'postgres://app:s3cret-pw@127.0.0.1:1/gconnect',
       DATABASE_CONNECT_TIMEOUT_MS: '1000',

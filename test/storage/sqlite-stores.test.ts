@@ -6,10 +6,10 @@ import Database from 'better-sqlite3';
 import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { settle } from '../../src/core/settle.js';
-import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
+import { openDatabase, type SqliteDatabase } from '../../src/storage/sqlite/database.js';
 import { SqliteSessionStore } from '../../src/http/session/table-session-store.js';
-import { createSqliteStateLedger } from '../../src/storage/state-ledger.js';
-import { createSqliteUserStore } from '../../src/storage/user-store.js';
+import { createSqliteStateLedger } from '../../src/storage/sqlite/state-ledger.js';
+import { createSqliteUserStore } from '../../src/storage/sqlite/user-store.js';
 
 const T0 = 1_700_000_000_000;
 let dir: string;

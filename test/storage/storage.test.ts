@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
-import { SQLITE_SCHEMA_VERSION } from '../../src/storage/migrations.js';
+import { openDatabase, type SqliteDatabase } from '../../src/storage/sqlite/database.js';
+import { SQLITE_SCHEMA_VERSION } from '../../src/storage/sqlite/migrations.js';
 import { SqliteSessionStore } from '../../src/http/session/table-session-store.js';
 
 const CHILD = fileURLToPath(new URL('../support/open-database-child.ts', import.meta.url));

@@ -1,17 +1,19 @@
 /**
- * The app as production starts it (src/composition/start.ts startServer, on a temporary SQLite database),
+ * The app as production starts it (src/server/start.ts startServer, on a temporary SQLite database),
  * against a fresh Google emulator, with the test overrides the environment cannot give.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
-import { loadConfig } from '../../src/config/from-env.js';
+import { loadConfig, optionsFromEnv, type EnvironmentSettings } from '../../src/config/from-env.js';
 import { type Config } from '../../src/config/resolve.js';
 import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
-import { startServer, type RunningServer, type StartOptions } from '../../src/composition/start.js';
-import type { SqliteDatabase } from '../../src/storage/database.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import type { GconnectHooks } from '../../src/composition/create-gconnect.js';
+import type { SqliteDatabase } from '../../src/storage/sqlite/database.js';
 import type { TableSessionStore } from '../../src/http/session/table-session-store.js';
+import { gconnectWithHooks, type Inside } from './gconnect-factory.js';
 import { CLIENT } from './client.js';
 import { openReader } from './database.js';
 import { capturingLogger } from './logs.js';
@@ -22,7 +24,9 @@ export interface Harness {
   url: string;
   emulator: Emulator;
   server: RunningServer;
+  /** The settings as the app read them (internal), and as the server takes them (public). */
   config: Config;
+  settings: EnvironmentSettings;
   dataDir: string;
   /** The app's own database connection (per-connection pragmas make it read-only or full). */
   readonly appDb: SqliteDatabase;
@@ -44,8 +48,8 @@ export interface HarnessOptions {
   now?: () => number;
   emulatorOptions?: Partial<Parameters<typeof createEmulator>[0]>;
   /** App settings the configuration refuses, e.g. production cookies against the emulator. */
-  app?: StartOptions['app'];
-  SessionStore?: StartOptions['SessionStore'];
+  app?: GconnectHooks['app'];
+  SessionStore?: GconnectHooks['SessionStore'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -53,7 +57,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = mkdtempSync(join(tmpdir(), 'gconnect-test-'));
   const logs: string[] = [];
   const logger = capturingLogger('debug', (line) => logs.push(line));
-  const config = loadConfig({
+  const env = {
     NODE_ENV: 'test',
     PORT: '0',
     DATABASE_URL: `file:${join(dataDir, 'app.db')}`,
@@ -66,13 +70,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // Suites sign in far more often than a person would; the limit has its own tests.
     RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
+  const settings = optionsFromEnv(env);
+  let inside!: Inside;
+  const hooks = {
+    ...(options.app ? { app: options.app } : {}),
+    ...(options.SessionStore ? { SessionStore: options.SessionStore } : {}),
+  };
   const start = () =>
-    startServer(config, {
+    startServer(settings, {
       logger,
       ...(options.now ? { now: options.now } : {}),
-      ...(options.app ? { app: options.app } : {}),
-      ...(options.SessionStore ? { SessionStore: options.SessionStore } : {}),
+      createGconnect: gconnectWithHooks(hooks, (opened) => (inside = opened)),
     });
   let server = await start();
   // Opened on first use: a harness on PostgreSQL (DATABASE_URL postgres://) has no file to read.
@@ -88,13 +98,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return server;
     },
     get appDb() {
-      if (!server.db) throw new Error('appDb: this harness runs on PostgreSQL');
-      return server.db;
+      if (!inside.db) throw new Error('appDb: this harness runs on PostgreSQL');
+      return inside.db;
     },
     get sessionStore() {
-      return server.sessionStore;
+      return inside.sessionStore;
     },
     config,
+    settings,
     dataDir,
     logs,
     client: () => supertest.agent(server.url),

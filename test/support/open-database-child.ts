@@ -1,6 +1,6 @@
 // Child process of test/storage/storage.test.ts: says it is about to open, then opens (and migrates) the
 // SQLite file given as argument; exit code 0 means it came up.
-import { openDatabase } from '../../src/storage/database.js';
+import { openDatabase } from '../../src/storage/sqlite/database.js';
 
 process.stdout.write('opening\n');
 try {

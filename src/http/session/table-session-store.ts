@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import session from 'express-session';
 import type { SessionData } from 'express-session';
-import type { SqliteDatabase } from '../../storage/database.js';
+import type { SqliteDatabase } from '../../storage/sqlite/database.js';
 import type { SessionIndex, SessionTable } from '../../storage/session-table.js';
 import { createSqliteSessionTable } from '../../storage/sqlite/session-table.js';
 import type { ListedSession, UserSessions } from './user-sessions.js';

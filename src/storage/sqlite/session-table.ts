@@ -1,7 +1,7 @@
-import type { SqliteDatabase } from '../database.js';
+import type { SqliteDatabase } from './database.js';
 import { indexColumns, type SessionTable } from '../session-table.js';
 import { settle } from '../../core/settle.js';
-import { userFromRow, type UserRow } from '../user-store.js';
+import { userFromRow, type UserRow } from './user-store.js';
 
 /** The session row with its user's revocation instant and, by LEFT JOIN, its user's columns. */
 type ReadRow = { sess: string; expires_at: number; sessions_revoked_at: number | null } & (

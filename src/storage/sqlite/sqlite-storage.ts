@@ -1,16 +1,16 @@
 import {
   createSqliteAccountSecurityStore,
   createSqliteSecurityEventLedger,
-} from '../account-security.js';
-import { openDatabase, type DatabaseOptions, type SqliteDatabase } from '../database.js';
-import { createSqliteFailedSignIns } from '../failed-sign-ins.js';
+} from './account-security.js';
+import { openDatabase, type DatabaseOptions, type SqliteDatabase } from './database.js';
+import { createSqliteFailedSignIns } from './failed-sign-ins.js';
 import { createSqliteGrantStore } from '../grant-store.js';
-import { isSchemaCurrent } from '../migrations.js';
+import { isSchemaCurrent } from './migrations.js';
 import { createSqliteSessionTable } from './session-table.js';
-import { createSqliteStateLedger } from '../state-ledger.js';
+import { createSqliteStateLedger } from './state-ledger.js';
 import { pruneSharedTables, type Storage } from '../storage.js';
-import { createSqliteUserStore } from '../user-store.js';
-import { createSqliteSecurityLog } from '../security-log.js';
+import { createSqliteUserStore } from './user-store.js';
+import { createSqliteSecurityLog } from './security-log.js';
 import { settle } from '../../core/settle.js';
 
 export interface SqliteStorage extends Storage {

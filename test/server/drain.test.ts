@@ -1,7 +1,7 @@
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { watchForDrain, type Drain, type DrainOptions } from '../../src/http/drain.js';
+import { watchForDrain, type Drain, type DrainOptions } from '../../src/server/drain.js';
 import { waitUntil } from '../support/wait-until.js';
 
 /** Long enough never to decide a test: the drains below end because the work ends. */

@@ -1,5 +1,4 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
-import { Messages } from '../core/errors.js';
 
 /** One server's graceful shutdown: finish the work already accepted, then stop. */
 export interface Drain {
@@ -21,6 +20,9 @@ export interface DrainOptions {
   /** Runs `fn` after `ms` (tests run it by hand); by default an unref'd setTimeout. */
   schedule?: (fn: () => void, ms: number) => void;
 }
+
+/** What a request refused while draining is told (docs/http-api.md quotes it). */
+export const SHUTTING_DOWN = 'The server is shutting down; try again.';
 
 /** Seconds a refused client is told to wait: enough for a load balancer to route elsewhere. */
 const RETRY_AFTER_SECONDS = 1;
@@ -78,7 +80,7 @@ export function watchForDrain(server: Server, options: DrainOptions = {}): Drain
         'X-Content-Type-Options': 'nosniff',
         Connection: 'close',
       });
-      res.end(JSON.stringify(Messages.shuttingDown));
+      res.end(JSON.stringify(SHUTTING_DOWN));
     },
     drain: (graceMs, acceptForMs = 0) =>
       (draining ??= new Promise<void>((resolve) => {

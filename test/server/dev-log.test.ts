@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compactLine } from '../../src/http/compact-log.js';
+import { compactLine } from '../../src/server/compact-log.js';
 import { startDev } from '../support/dev-server.js';
 import { waitUntil } from '../support/wait-until.js';
 
