@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SHARED_REFRESH_FAILURE_MS } from '../../src/grants/google-grants.js';
 import { parseTokenKeys } from '../../src/core/token-keys.js';
 import { createTokenCipher } from '../../src/grants/token-cipher.js';
-import type { GrantRow } from '../../src/storage/grant-store.js';
+import type { GrantRow } from '../../src/storage/sqlite/grant-store.js';
 import { startServer } from '../../src/server/start.js';
 import { CLIENT } from '../support/client.js';
 import { postForm, refreshAt } from '../support/emulator.js';
