@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SHARED_REFRESH_FAILURE_MS } from '../../src/grants/google-grants.js';
+import { SHARED_REFRESH_FAILURE_MS } from '../../src/grants/refresh-lease.js';
 import { parseTokenKeys } from '../../src/core/token-keys.js';
 import { createTokenCipher } from '../../src/grants/token-cipher.js';
 import type { GrantRow } from '../../src/storage/sqlite/grant-store.js';
