@@ -14,6 +14,12 @@ import {
   isLiveRefreshToken,
 } from './time-limited-access.js';
 
+/**
+ * The user's stored Google grant as a service: kept at sign-in, handed out as a valid access
+ * token, summed up for the account page, revoked and forgotten. Beside it: the refresh lease
+ * (refresh-lease.ts), scopes and features (scopes.ts), time-limited access (time-limited-access.ts).
+ */
+
 /** Refresh when the access token has less than this left, so it does not die in flight. */
 export const REFRESH_MARGIN_MS = 30_000;
 /** Google's default access-token life, when a response does not say. */
