@@ -14,7 +14,7 @@ import { createTokenCipher } from '../grants/token-cipher.js';
 import { errorHandler, notFound } from '../http/error-handler.js';
 import { requireSignIn } from '../http/require-sign-in.js';
 import { requireGoogleFeature } from '../http/require-google-feature.js';
-import { featureStatuses } from '../grants/google-grants.js';
+import { featureStatuses } from '../grants/scopes.js';
 import { BASE_SCOPES } from '../signin/authorization-url.js';
 import { currentUser } from '../http/page-state.js';
 import { homePage } from '../routes/pages/pages.js';

@@ -1,27 +1,29 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../core/errors.js';
 import type { GoogleClient, RefreshedTokens } from '../google/google-client.js';
 import type { GrantStatus, GrantStore, StoredGrant } from '../storage/grant-store.js';
 import { TokenCipherError, type TokenCipher, type TokenSlot } from './token-cipher.js';
 import type { RefreshTokenMacer, TokenIdentifierAlg } from './refresh-token-macs.js';
+import { createRefreshLease, type RefreshSteps } from './refresh-lease.js';
+import { deniedScopes, mergeScopes, scopeList } from './scopes.js';
+import {
+  ACCESS_ENDED,
+  accessEnd,
+  accessHasEnded,
+  endedGrant,
+  isLiveRefreshToken,
+} from './time-limited-access.js';
+
+/**
+ * The user's stored Google grant as a service: kept at sign-in, handed out as a valid access
+ * token, summed up for the account page, revoked and forgotten. Beside it: the refresh lease
+ * (refresh-lease.ts), scopes and features (scopes.ts), time-limited access (time-limited-access.ts).
+ */
 
 /** Refresh when the access token has less than this left, so it does not die in flight. */
 export const REFRESH_MARGIN_MS = 30_000;
-/** How often a request waiting for another one's refresh looks again. */
-const LEASE_POLL_MS = 25;
-/**
- * How long a refresh's failure (5xx, timeout) answers the user's other requests that would
- * refresh with the same refresh token: the requests waiting on that lease get the failure instead
- * of each calling Google in turn, and Google is not hammered while it is failing.
- */
-export const SHARED_REFRESH_FAILURE_MS = 5_000;
 /** Google's default access-token life, when a response does not say. */
 const DEFAULT_LIFETIME_S = 3600;
-/** Time-limited access ending within this long asks for renewal (and a consent that gives it). */
-export const RENEWAL_WINDOW_MS = 7 * 24 * 3600 * 1000;
-/** statusReason of a grant whose time-limited access has ended (not a refusal by Google). */
-export const ACCESS_ENDED = 'access_ended';
 
 /** The tokens of a code exchange, as a sign-in hands them over. */
 export interface GrantTokens {
@@ -33,59 +35,6 @@ export interface GrantTokens {
   refreshTokenExpiresIn?: number | undefined;
   /** What the authorization request asked for; undefined: the sign-in's scopes. */
   requested?: readonly string[] | undefined;
-}
-
-/** A named feature's state for the user: all its scopes granted, unticked at Google, or not asked yet. */
-export type FeatureStatus = 'granted' | 'denied' | 'not_granted';
-
-/** Google names these by URL in a token response's `scope`; the request may use the short name. */
-const SHORT_SCOPES: Record<string, string> = {
-  email: 'https://www.googleapis.com/auth/userinfo.email',
-  profile: 'https://www.googleapis.com/auth/userinfo.profile',
-};
-/** What every sign-in needs; Google never lets the user untick them, so they are never "denied". */
-const SIGN_IN_SCOPES = new Set(['openid', ...Object.values(SHORT_SCOPES)]);
-
-/** A scope as Google reports it granted (`email` → its URL). */
-export function normalizeScope(scope: string): string {
-  return SHORT_SCOPES[scope] ?? scope;
-}
-
-const scopeList = (scope: string | undefined) =>
-  (scope ?? '').split(' ').filter(Boolean).map(normalizeScope);
-
-/** The union of two scope lists, first seen first, without duplicates. */
-function mergeScopes(a: readonly string[], b: readonly string[]): string[] {
-  return [...new Set([...a, ...b].map(normalizeScope))];
-}
-
-/** Asked for, not a sign-in scope, and not granted: what the user unticked on Google's screen. */
-export function deniedScopes(requested: readonly string[], granted: readonly string[]): string[] {
-  const have = new Set(granted.map(normalizeScope));
-  return mergeScopes([], requested).filter((s) => !SIGN_IN_SCOPES.has(s) && !have.has(s));
-}
-
-/**
- * Each feature's state from a summary: granted only on a connected grant holding every one of its
- * scopes; denied when the user unticked one of them; else not asked for yet.
- */
-export function featureStatuses(
-  summary: Pick<GrantSummary, 'status' | 'scopes' | 'deniedScopes'>,
-  features: Readonly<Record<string, readonly string[]>>,
-): Record<string, FeatureStatus> {
-  const granted = new Set(summary.scopes.map(normalizeScope));
-  const denied = new Set(summary.deniedScopes);
-  const statuses: Record<string, FeatureStatus> = {};
-  for (const [name, scopes] of Object.entries(features)) {
-    const wanted = scopes.map(normalizeScope);
-    statuses[name] =
-      summary.status === 'connected' && wanted.every((s) => granted.has(s))
-        ? 'granted'
-        : wanted.some((s) => denied.has(s))
-          ? 'denied'
-          : 'not_granted';
-  }
-  return statuses;
 }
 
 /** What the account page shows about the Google connection; never a token. */
@@ -156,7 +105,7 @@ const slot = (userId: number, column: TokenSlot['column']): TokenSlot => ({ user
 
 export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
   const { store, cipher, google, now } = deps;
-  const leaseMs = deps.googleTimeoutMs + 1000;
+  const lease = createRefreshLease({ store, now, googleTimeoutMs: deps.googleTimeoutMs });
 
   const seal = (token: string | undefined, s: TokenSlot) =>
     token === undefined ? null : cipher.seal(token, s);
@@ -173,31 +122,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     }
   }
 
-  /** The last failed refresh per user (this process): what failed, with which token, until when. */
-  const failures = new Map<number, { err: Error; refreshedWith: string; until: number }>();
-
-  function rememberFailure(userId: number, refreshedWith: string, err: Error) {
-    const at = now();
-    for (const [id, f] of failures) if (f.until <= at) failures.delete(id);
-    failures.set(userId, { err, refreshedWith, until: at + SHARED_REFRESH_FAILURE_MS });
-  }
-
-  /** A refresh with this grant's refresh token that failed a moment ago: its error, to share. */
-  function recentFailure(grant: StoredGrant): Error | undefined {
-    const failure = failures.get(grant.userId);
-    if (failure === undefined) return undefined;
-    if (failure.until <= now()) {
-      failures.delete(grant.userId);
-      return undefined;
-    }
-    // A grant a sign-in replaced since has a refresh token of its own, not known to fail.
-    return failure.refreshedWith === grant.refreshToken ? failure.err : undefined;
-  }
-
   const expiry = (expiresIn: number | undefined) =>
     now() + (expiresIn ?? DEFAULT_LIFETIME_S) * 1000;
-  const accessEnd = (seconds: number | undefined) =>
-    seconds === undefined ? null : now() + seconds * 1000;
 
   /**
    * The stored grant as it stands now: time-limited access past its end is recorded as
@@ -205,17 +131,10 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
    */
   async function find(userId: number): Promise<StoredGrant | undefined> {
     const grant = await store.find(userId);
-    if (grant?.status !== 'connected' || grant.refreshToken === null) return grant;
-    if (grant.accessEndsAt === null || grant.accessEndsAt > now()) return grant;
+    if (grant === undefined || !accessHasEnded(grant, now())) return grant;
     await store.markNeedsReconnect(userId, ACCESS_ENDED, new Date(now()), grant.refreshToken);
     deps.logger.info({ userId }, 'Google access the user granted for a limited time has ended');
-    return {
-      ...grant,
-      status: 'needs_reconnect',
-      statusReason: ACCESS_ENDED,
-      accessToken: null,
-      accessTokenExpiresAt: null,
-    };
+    return endedGrant(grant);
   }
 
   /** The stored access token when it still has more than the margin left. */
@@ -259,10 +178,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         );
         deps.logger.info({ userId }, 'Google refused the refresh token; the user must reconnect');
       } else {
-        // 5xx, timeout, bad answer: this request fails, nothing stored changes, and the requests
-        // waiting on this lease get the same failure (remembered before they can claim it).
-        if (err instanceof Error) rememberFailure(userId, refreshedWith, err);
-        await store.releaseRefreshLease(userId);
+        // 5xx, timeout, bad answer: this request fails and nothing stored changes.
+        await lease.failed(userId, refreshedWith, err);
       }
       throw err;
     }
@@ -275,51 +192,19 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         refreshTokenMacs: macsOf(tokens.refreshToken),
         scope: tokens.scope ?? null,
         refreshedWith,
-        accessEndsAt: accessEnd(tokens.refreshTokenExpiresIn),
+        accessEndsAt: accessEnd(now(), tokens.refreshTokenExpiresIn),
       },
       new Date(now()),
     );
     return tokens.accessToken;
   }
 
-  /**
-   * One refresh at a time per user, across instances: the lease is claimed with one conditional
-   * UPDATE, then the row is read again (another request may have refreshed meanwhile). Requests
-   * that lose wait for the winner's token instead of refreshing too. (A BEGIN IMMEDIATE held
-   * across the call to Google would block every writer of the synchronous SQLite driver, the
-   * winner's own response included.)
-   */
-  async function refreshOnce(userId: number, scopes: readonly string[]): Promise<string> {
-    const deadline = now() + leaseMs + deps.googleTimeoutMs;
-    for (;;) {
-      if (await store.claimRefreshLease(userId, now(), now() + leaseMs)) {
-        const grant = await connectedGrant(userId, scopes).catch(async (err: unknown) => {
-          await store.releaseRefreshLease(userId);
-          throw err;
-        });
-        const fresh = usableAccessToken(grant);
-        if (fresh !== undefined) {
-          await store.releaseRefreshLease(userId);
-          return fresh;
-        }
-        const failed = recentFailure(grant);
-        if (failed !== undefined) {
-          await store.releaseRefreshLease(userId);
-          throw failed;
-        }
-        return refreshHoldingLease(grant);
-      }
-      if (now() > deadline) {
-        throw new AppError(504, Messages.googleTimeout, { code: 'refresh_lease_timeout' });
-      }
-      await sleep(LEASE_POLL_MS);
-      const grant = await connectedGrant(userId, scopes);
-      const fresh = usableAccessToken(grant);
-      if (fresh !== undefined) return fresh;
-      const failed = recentFailure(grant);
-      if (failed !== undefined) throw failed;
-    }
-  }
+  /** What the lease runs for one request that needs a token with these scopes. */
+  const refreshSteps = (userId: number, scopes: readonly string[]): RefreshSteps => ({
+    read: () => connectedGrant(userId, scopes),
+    usable: usableAccessToken,
+    refresh: refreshHoldingLease,
+  });
 
   return {
     async keep(userId, tokens) {
@@ -333,7 +218,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
           accessTokenExpiresAt: expiry(tokens.expiresIn),
           scope: tokens.scope ?? '',
-          accessEndsAt: accessEnd(tokens.refreshTokenExpiresIn),
+          accessEndsAt: accessEnd(now(), tokens.refreshTokenExpiresIn),
           requestedScope: requested.join(' '),
         },
         new Date(now()),
@@ -343,7 +228,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     async accessToken(userId, options = {}) {
       const scopes = options.scopes ?? [];
       const fresh = usableAccessToken(await connectedGrant(userId, scopes));
-      return fresh ?? refreshOnce(userId, scopes);
+      return fresh ?? lease.refreshOnce(userId, refreshSteps(userId, scopes));
     },
 
     async summary(userId) {
@@ -374,9 +259,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     },
 
     async hasLiveRefreshToken(userId) {
-      const grant = await find(userId);
-      if (grant?.status !== 'connected' || grant.refreshToken === null) return false;
-      return grant.accessEndsAt === null || grant.accessEndsAt - now() > RENEWAL_WINDOW_MS;
+      return isLiveRefreshToken(await find(userId), now());
     },
 
     async revokeAndForget(userId) {

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, Messages } from '../../src/core/errors.js';
 import { refreshTokenLifetime, tokenResponse } from '../../src/google/token-exchange.js';
-import { ACCESS_ENDED, RENEWAL_WINDOW_MS } from '../../src/grants/google-grants.js';
+import { ACCESS_ENDED, RENEWAL_WINDOW_MS } from '../../src/grants/time-limited-access.js';
 import { CLIENT } from '../support/client.js';
 import { startHarness, type Agent, type Harness } from '../support/harness.js';
 import { getState } from '../support/sign-in.js';

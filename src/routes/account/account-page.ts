@@ -1,12 +1,8 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
-import {
-  ACCESS_ENDED,
-  featureStatuses,
-  RENEWAL_WINDOW_MS,
-  type GoogleGrants,
-  type GrantSummary,
-} from '../../grants/google-grants.js';
+import type { GoogleGrants, GrantSummary } from '../../grants/google-grants.js';
+import { featureStatuses } from '../../grants/scopes.js';
+import { ACCESS_ENDED, RENEWAL_WINDOW_MS } from '../../grants/time-limited-access.js';
 import { connectUrl } from '../../http/require-google-feature.js';
 import type { GoogleClient, UserInfo } from '../../google/google-client.js';
 import { isRecentSignIn } from '../../http/require-recent-sign-in.js';

@@ -3,7 +3,7 @@ import type { SessionData } from 'express-session';
 import { AppError, Messages } from '../../core/errors.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
-import { featureStatuses } from '../../grants/google-grants.js';
+import { featureStatuses } from '../../grants/scopes.js';
 import { CONNECT_PATH } from '../../http/require-google-feature.js';
 import { featureLabel } from '../../http/page-words.js';
 import { saveSession } from '../../http/session/session.js';

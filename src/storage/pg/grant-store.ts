@@ -41,7 +41,7 @@ function toGrant(row: PgGrantRow): StoredGrant {
   };
 }
 
-/** The PostgreSQL twin of ../grant-store.ts: the same statements in PostgreSQL's dialect. */
+/** The PostgreSQL twin of ../sqlite/grant-store.ts: the same statements in PostgreSQL's dialect. */
 export function createPgGrantStore(pool: pg.Pool): GrantStore {
   return {
     async saveFromSignIn(userId, grant, now) {

@@ -4,7 +4,7 @@ import {
 } from './account-security.js';
 import { openDatabase, type DatabaseOptions, type SqliteDatabase } from './database.js';
 import { createSqliteFailedSignIns } from './failed-sign-ins.js';
-import { createSqliteGrantStore } from '../grant-store.js';
+import { createSqliteGrantStore } from './grant-store.js';
 import { isSchemaCurrent } from './migrations.js';
 import { createSqliteSessionTable } from './session-table.js';
 import { createSqliteStateLedger } from './state-ledger.js';
