@@ -6,7 +6,7 @@
  */
 import type { TargetStats } from './compare.js';
 import type { PageStats } from './page-views.js';
-import type { PostgresStats, Results } from './report.js';
+import type { PostgresStats, Results } from './results.js';
 import { f0, f2, markdownTable } from './table.js';
 
 type Stats = TargetStats | PageStats;

@@ -5,7 +5,7 @@
  */
 import type { TargetStats } from './compare.js';
 import type { PageStats } from './page-views.js';
-import type { PageComparison, Results } from './report.js';
+import type { PageComparison, Results } from './results.js';
 import { f0, f2, markdownTable } from './table.js';
 
 export const ISSUE_23 = {
