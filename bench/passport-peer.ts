@@ -8,17 +8,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import SqliteStoreFactory from 'better-sqlite3-session-store';
 import express, { type Request } from 'express';
-import session from 'express-session';
 import passport from 'passport';
 import { Strategy as GoogleStrategy } from 'passport-google-oauth20';
 import { serveParent } from './ipc.js';
-import { openPeerUsers, sendHome, sendProfile, type PeerUser } from './peer-users.js';
+import { openPeerUsers, peerSession, sendHome, sendProfile, type PeerUser } from './peer-users.js';
 
 const google = process.env.GOOGLE_EMULATOR_URL ?? 'http://127.0.0.1:4000';
 const users = openPeerUsers(join(process.env.PEER_DATA_DIR ?? '.', 'peer.db'));
-const SqliteStore = SqliteStoreFactory(session);
 
 const strategy = new GoogleStrategy(
   {
@@ -54,16 +51,7 @@ passport.serializeUser((user, done) => done(null, (user as { id: number }).id));
 passport.deserializeUser((id: number, done) => done(null, users.byId(id) ?? false));
 
 const app = express();
-app.use(
-  session({
-    name: 'sid',
-    secret: 'bench-peer-secret-0123456789abcdef',
-    store: new SqliteStore({ client: users.db }),
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax' },
-  }),
-);
+app.use(peerSession(users.db));
 app.use(passport.session());
 
 app.get('/auth/google', passport.authenticate('google'));

@@ -4,7 +4,9 @@
  * the load client asks for. Written the way a small Express app would be, not tuned.
  */
 import Database from 'better-sqlite3';
-import type { Response } from 'express';
+import SqliteStoreFactory from 'better-sqlite3-session-store';
+import type { RequestHandler, Response } from 'express';
+import session from 'express-session';
 
 export interface PeerUser {
   id: number;
@@ -81,4 +83,17 @@ export function sendHome(res: Response, user: PeerUser): void {
         `<img src="${escapeHtml(user.picture)}" alt="" width="96" height="96">` +
         `<form method="post" action="/logout"><button>Sign out</button></form>`,
     );
+}
+
+/** express-session as a small app sets it up: the npm SQLite store on the peer's database. */
+export function peerSession(db: Database.Database): RequestHandler {
+  const SqliteStore = SqliteStoreFactory(session);
+  return session({
+    name: 'sid',
+    secret: 'bench-peer-secret-0123456789abcdef',
+    store: new SqliteStore({ client: db }),
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax' },
+  });
 }

@@ -9,18 +9,15 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import SqliteStoreFactory from 'better-sqlite3-session-store';
 import express, { type Request } from 'express';
-import session from 'express-session';
 import { OAuth2Client } from 'google-auth-library';
 import { serveParent } from './ipc.js';
-import { escapeHtml, openPeerUsers, sendHome, sendProfile } from './peer-users.js';
+import { escapeHtml, openPeerUsers, peerSession, sendHome, sendProfile } from './peer-users.js';
 
 const google = process.env.GOOGLE_EMULATOR_URL ?? 'http://127.0.0.1:4000';
 const clientId = process.env.GOOGLE_CLIENT_ID ?? '';
 const TIMEOUT_MS = 10_000;
 const users = openPeerUsers(join(process.env.PEER_DATA_DIR ?? '.', 'peer.db'));
-const SqliteStore = SqliteStoreFactory(session);
 const oauth = new OAuth2Client({
   clientId,
   clientSecret: process.env.GOOGLE_CLIENT_SECRET ?? '',
@@ -37,16 +34,7 @@ interface PeerSession {
 const data = (req: Request) => req.session as unknown as PeerSession;
 
 const app = express();
-app.use(
-  session({
-    name: 'sid',
-    secret: 'bench-peer-secret-0123456789abcdef',
-    store: new SqliteStore({ client: users.db }),
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax' },
-  }),
-);
+app.use(peerSession(users.db));
 
 app.get('/login', (req, res) => {
   const state = randomBytes(32).toString('base64url');

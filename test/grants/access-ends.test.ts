@@ -8,9 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, Messages } from '../../src/core/errors.js';
 import { refreshTokenLifetime, tokenResponse } from '../../src/google/token-exchange.js';
 import { ACCESS_ENDED, RENEWAL_WINDOW_MS } from '../../src/grants/time-limited-access.js';
-import { CLIENT } from '../support/client.js';
 import { startHarness, type Agent, type Harness } from '../support/harness.js';
-import { getState } from '../support/sign-in.js';
+import { signIn } from '../support/sign-in.js';
 import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
 
 const KEY1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
@@ -74,17 +73,7 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
 
   /** A popup sign-in through Google's consent screen again: it brings a new refresh token. */
   async function consentSignIn(email: string, agent: Agent = h.client()): Promise<Agent> {
-    const state = await getState(agent);
-    const code = h.emulator.issueCode({
-      account: email,
-      clientId: CLIENT.clientId,
-      prompt: 'consent',
-    });
-    await agent
-      .post(`/gconnect?state=${encodeURIComponent(state)}`)
-      .type('application/octet-stream')
-      .send(code)
-      .expect(200);
+    expect((await signIn(h, agent, email, { prompt: 'consent' })).status).toBe(200);
     h.emulator.resetCalls(); // each test counts the calls it causes
     return agent;
   }

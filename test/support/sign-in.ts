@@ -14,14 +14,18 @@ export async function getState(agent: Agent): Promise<string> {
   return (res.body as { state: string }).state;
 }
 
-/** A popup-flow sign-in attempt for `account` (email): a state, then the code posted raw. */
+/**
+ * A popup-flow sign-in attempt for `account` (email): a state, then the code posted raw. With
+ * `prompt: 'consent'` the account approves Google's consent screen again: a new refresh token.
+ */
 export async function signIn(
   h: Pick<Harness, 'emulator'>,
   agent: Agent,
   account: string,
+  options: { prompt?: 'consent' } = {},
 ): Promise<supertest.Response> {
   const state = await getState(agent);
-  const code = issueCode(h, account);
+  const code = h.emulator.issueCode({ account, clientId: CLIENT.clientId, ...options });
   return agent
     .post(`/gconnect?state=${encodeURIComponent(state)}`)
     .type('application/octet-stream')

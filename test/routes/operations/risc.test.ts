@@ -11,8 +11,7 @@ import { updateStream } from '../../../src/risc/register-receiver.js';
 import type { Harness } from '../../support/harness.js';
 import { devTokenKeys } from '../../../src/grants/dev-token-keys.js';
 import { createTokenCipher } from '../../../src/grants/token-cipher.js';
-import { CLIENT } from '../../support/client.js';
-import { getState, signInOk } from '../../support/sign-in.js';
+import { signIn, signInOk } from '../../support/sign-in.js';
 import { useHarness } from '../../support/use-harness.js';
 import {
   ClockAhead,
@@ -145,17 +144,7 @@ describe('when a valid security event arrives', () => {
 
     /** Signs DAVE in with a fresh consent (a new refresh token) and returns that token. */
     async function signInWithRefreshToken(agent: ReturnType<Harness['client']>): Promise<string> {
-      const state = await getState(agent);
-      const code = h.emulator.issueCode({
-        account: DAVE,
-        clientId: CLIENT.clientId,
-        prompt: 'consent',
-      });
-      await agent
-        .post(`/gconnect?state=${encodeURIComponent(state)}`)
-        .type('application/octet-stream')
-        .send(code)
-        .expect(200);
+      expect((await signIn(h, agent, DAVE, { prompt: 'consent' })).status).toBe(200);
       const row = grantOf(DAVE);
       if (!row?.refresh_token) throw new Error('no refresh token stored');
       const cipher = createTokenCipher(devTokenKeys(h.config.dataDir));
