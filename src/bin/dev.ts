@@ -1,7 +1,6 @@
 // `npm run dev`: the app and the Google emulator together, for trying it with no Google credentials.
 import { ConfigError, optionsFromEnv } from '../index.js';
 import { createEmulator, DEV_CLIENT, readEmulatorEnv } from '../../emulator/index.js';
-import { updateStream, type ServiceAccountKey } from '../risc/register-receiver.js';
 import { compactLog } from '../server/compact-log.js';
 import { explainListenError } from '../server/listen-error.js';
 import { createLogger } from '../server/logger.js';
@@ -44,7 +43,9 @@ async function main(): Promise<void> {
     await emulator.close();
     throw err;
   });
-  await registerRiscReceiver(emulator.url, `${app.url}/risc`);
+  // The app receives the emulator's security events (Cross-Account Protection), as it would
+  // Google's once `npm run risc:register` has registered it.
+  emulator.registerSecurityEventReceiver(`${app.url}/risc`);
   const stop = () => {
     Promise.all([app.close(), emulator.close()]).then(
       () => process.exit(0),
@@ -78,19 +79,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-}
-
-/**
- * Registers this app as the emulator's Cross-Account Protection receiver, as
- * `npm run risc:register` does with Google: a service account the emulator issues signs the call.
- */
-async function registerRiscReceiver(emulatorUrl: string, receiverUrl: string): Promise<void> {
-  const res = await fetch(`${emulatorUrl}/emulator/risc/service-account`, {
-    method: 'POST',
-    signal: AbortSignal.timeout(5000),
-  });
-  const key = (await res.json()) as ServiceAccountKey;
-  await updateStream({ key, apiBase: emulatorUrl, timeoutMs: 5000 }, receiverUrl);
 }
 
 main().catch((err: unknown) => {
