@@ -28,7 +28,7 @@ function fakeTable() {
 
 function save(store: TableSessionStore, sid: string, sess: SessionData): Promise<void> {
   return new Promise((resolve, reject) =>
-    store.set(sid, sess, (err) => (err ? reject(err as Error) : resolve())),
+    store.set(sid, sess, (err) => (err instanceof Error ? reject(err) : resolve())),
   );
 }
 
