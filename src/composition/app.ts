@@ -137,9 +137,6 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? Date.now;
   const app = express();
   app.disable('x-powered-by');
-  // No ETag (a SHA-1 of every answer's body): no dynamic answer can be a 304, each carries its
-  // own state, nonce or CSP nonce or is no-store. Static files keep serve-static's own ETag.
-  app.set('etag', false);
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   const views = config.views === undefined ? [VIEWS] : [config.views, VIEWS];
   app.set('views', views);
