@@ -159,19 +159,9 @@ export class TableSessionStore extends session.Store implements UserSessions {
    */
   override set(sid: string, sess: SessionData, cb?: Callback): void {
     this.run(cb, async () => {
-      const data = JSON.stringify({
-        ...sess,
-        [STORED_EXPIRY]: undefined,
-        [REVOKED_AT]: undefined,
-        [LOADED_USER]: undefined,
-      });
-      const [expiresAt, index, content] = [
-        this.expiryOf(sess),
-        this.indexOf(sess),
-        contentOf(sess),
-      ];
+      const [expiresAt, content] = [this.expiryOf(sess), contentOf(sess)];
       // Written already by this request, unchanged but for an expiry moved less than touch()
-      // would move it: one write, not two.
+      // would move it: one write, not two, and the row's JSON and index are not even built.
       const last = this.written.get(sess);
       if (
         last?.sid === sid &&
@@ -180,6 +170,13 @@ export class TableSessionStore extends session.Store implements UserSessions {
       ) {
         return;
       }
+      const data = JSON.stringify({
+        ...sess,
+        [STORED_EXPIRY]: undefined,
+        [REVOKED_AT]: undefined,
+        [LOADED_USER]: undefined,
+      });
+      const index = this.indexOf(sess);
       if (wasStored(sess, this.written)) await this.table.update(sid, data, expiresAt, index);
       else await this.table.write(sid, data, expiresAt, index);
       this.written.set(sess, { sid, expiresAt, content });
