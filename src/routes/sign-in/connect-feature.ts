@@ -1,10 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { SessionData } from 'express-session';
+import type { Logger } from 'pino';
 import { AppError, Messages } from '../../core/errors.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
 import { featureStatuses } from '../../grants/google-grants.js';
-import { CONNECT_PATH } from '../../http/require-google-feature.js';
+import { CONNECT_PATH, connectUrl } from '../../http/require-google-feature.js';
+import { wantsJson } from '../../http/require-sign-in.js';
 import { featureLabel } from '../../http/page-words.js';
 import { saveSession } from '../../http/session/session.js';
 import { hostedDomainHint, type AllowedAccounts } from '../../signin/allowed-accounts.js';
@@ -15,6 +17,9 @@ import { randomToken } from '../../signin/state.js';
 
 export { CONNECT_PATH };
 
+/** Where a browser lands when the user cancelled a connect at Google (a clean address). */
+export const CONNECT_CANCELLED_PATH = `${CONNECT_PATH}/cancelled`;
+
 export interface ConnectFeatureDeps {
   google: GoogleClient;
   grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken' | 'summary'>;
@@ -22,6 +27,8 @@ export interface ConnectFeatureDeps {
   /** GOOGLE_FEATURES: each feature's scopes. */
   features: Readonly<Record<string, readonly string[]>>;
   now: () => number;
+  /** A failed revoke of tokens refused by a connect is logged (never failing the answer). */
+  logger: Pick<Logger, 'warn'>;
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -31,7 +38,7 @@ export type PendingConnect = NonNullable<RedirectLogin['connect']>;
 const DEFAULT_CONNECT_RETURN = '/account';
 
 /** The feature asked for, or 404 naming the problem (a typo in a link, a feature removed). */
-function configuredFeature(deps: ConnectFeatureDeps, name: unknown): string {
+function configuredFeature(deps: Pick<ConnectFeatureDeps, 'features'>, name: unknown): string {
   if (typeof name !== 'string' || !Object.hasOwn(deps.features, name)) {
     throw new AppError(404, Messages.unknownFeature, { code: 'unknown_feature' });
   }
@@ -106,7 +113,14 @@ export async function finishConnect(
     ...exchange,
     codeVerifier: pending.codeVerifier,
   });
-  await assertSameAccount(deps.google, tokens, pending.nonce, connect.sub);
+  try {
+    await assertSameAccount(deps.google, tokens, pending.nonce, connect.sub);
+  } catch (err) {
+    // Google just granted this app access to another account: nothing of it is kept, so give
+    // it back at Google rather than leave a grant nobody here can use or end.
+    if (err instanceof AppError && err.code === 'wrong_account') await revokeRefused(deps, tokens);
+    throw err;
+  }
   const scopes = deps.features[connect.feature] ?? [];
   await deps.grants.keep(connect.userId, {
     accessToken: tokens.accessToken,
@@ -126,6 +140,66 @@ export async function finishConnect(
   );
   res.set('Cache-Control', 'no-store');
   res.redirect(303, on ? pending.returnTo : DEFAULT_CONNECT_RETURN);
+}
+
+/**
+ * Revokes tokens this app will not keep (the refresh token names the whole grant, else the
+ * access token does). Bounded by the Google client's deadline; a failure is logged only, so the
+ * user still gets the refusal's answer.
+ */
+async function revokeRefused(
+  deps: Pick<ConnectFeatureDeps, 'google' | 'logger'>,
+  tokens: { accessToken: string; refreshToken?: string | undefined },
+): Promise<void> {
+  try {
+    await deps.google.revoke(tokens.refreshToken ?? tokens.accessToken);
+  } catch (err) {
+    deps.logger.warn(
+      { code: err instanceof AppError ? err.code : 'revoke_failed' },
+      "revoke of another account's tokens after a refused connect failed; they were not stored",
+    );
+  }
+}
+
+/**
+ * The user cancelled a connect at Google (`error=access_denied`): nothing changed and they are
+ * still signed in (same session). A browser goes to a page saying so, with the way back and
+ * "Try again"; a JSON client gets 403 with the same words.
+ */
+export function cancelConnect(
+  req: Request,
+  res: Response,
+  deps: Pick<ConnectFeatureDeps, 'features'>,
+  pending: { returnTo: string; connect: PendingConnect },
+): void {
+  const { feature } = pending.connect;
+  if (wantsJson(req)) {
+    throw new AppError(403, Messages.connectCancelled(featureLabel(feature)), {
+      code: 'connect_cancelled',
+    });
+  }
+  const query = new URLSearchParams({ feature, returnTo: pending.returnTo });
+  res.set('Cache-Control', 'no-store');
+  res.redirect(303, `${CONNECT_CANCELLED_PATH}?${query.toString()}`);
+}
+
+/**
+ * GET /account/google/connect/cancelled?feature=NAME&returnTo=/path (behind requireSignIn): what
+ * happened in words, the way back and "Try again". It changes nothing, so a crafted link
+ * can only show this page.
+ */
+export function connectCancelledPage(deps: Pick<ConnectFeatureDeps, 'features'>): RequestHandler {
+  return (req, res) => {
+    const feature = configuredFeature(deps, req.query.feature);
+    const returnTo =
+      req.query.returnTo === undefined ? DEFAULT_CONNECT_RETURN : safeReturnTo(req.query.returnTo);
+    res.set('Cache-Control', 'no-store');
+    res.render('connect-cancelled', {
+      text: Messages.connectCancelled(featureLabel(feature)),
+      back: returnTo,
+      tryAgain: connectUrl(feature, returnTo),
+    });
+  };
 }
 
 /** The ID token (and the access token, by tokeninfo) must be the signed-in account's. */

@@ -11,7 +11,12 @@ import {
 } from './redirect-flow.js';
 import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
 import { requireSignIn } from '../../http/require-sign-in.js';
-import { CONNECT_PATH, startConnect } from './connect-feature.js';
+import {
+  CONNECT_CANCELLED_PATH,
+  CONNECT_PATH,
+  connectCancelledPage,
+  startConnect,
+} from './connect-feature.js';
 import { issueNativeNonce, NATIVE_PATH, NONCE_PATH, signInNative } from './native.js';
 import type { NonceKeys } from '../../signin/nonce.js';
 
@@ -41,6 +46,7 @@ export function signInRouter(deps: SignInRouterDeps): Router {
     requireSignIn(deps.users),
     startConnect(deps, (req) => callbackUrl(req, deps.baseUrl)),
   );
+  router.get(CONNECT_CANCELLED_PATH, requireSignIn(deps.users), connectCancelledPage(deps));
   // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
   router.post(
     CREDENTIAL_PATH,
