@@ -20,6 +20,9 @@ export { CONNECT_PATH };
 /** Where a browser lands when the user cancelled a connect at Google (a clean address). */
 export const CONNECT_CANCELLED_PATH = `${CONNECT_PATH}/cancelled`;
 
+/** Where a connect opened in a popup ends: a page that tells the opener and closes. */
+export const CONNECT_DONE_PATH = `${CONNECT_PATH}/done`;
+
 export interface ConnectFeatureDeps {
   google: GoogleClient;
   grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken' | 'summary'>;
@@ -69,7 +72,13 @@ export function startConnect(
           ? DEFAULT_CONNECT_RETURN
           : safeReturnTo(req.query.returnTo),
       createdAt: deps.now(),
-      connect: { feature, userId, sub: req.session.googleSub ?? '' },
+      connect: {
+        feature,
+        userId,
+        sub: req.session.googleSub ?? '',
+        // Set by the account page's script when it opens the connect in a popup window.
+        ...(req.query.popup === '1' ? { popup: true } : {}),
+      },
     };
     req.session.redirectLogin = pending;
     await saveSession(req);
@@ -139,7 +148,16 @@ export async function finishConnect(
     on ? Messages.featureOn(label) : Messages.featureStaysOff(label),
   );
   res.set('Cache-Control', 'no-store');
+  if (connect.popup) {
+    res.redirect(303, popupDoneUrl(connect.feature));
+    return;
+  }
   res.redirect(303, on ? pending.returnTo : DEFAULT_CONNECT_RETURN);
+}
+
+/** The popup's last page: the flash set for the opener's page, which reloads. */
+function popupDoneUrl(feature: string): string {
+  return `${CONNECT_DONE_PATH}?${new URLSearchParams({ feature }).toString()}`;
 }
 
 /**
@@ -173,10 +191,14 @@ export function cancelConnect(
   pending: { returnTo: string; connect: PendingConnect },
 ): void {
   const { feature } = pending.connect;
-  if (wantsJson(req)) {
-    throw new AppError(403, Messages.connectCancelled(featureLabel(feature)), {
-      code: 'connect_cancelled',
-    });
+  const words = Messages.connectCancelled(featureLabel(feature));
+  if (wantsJson(req)) throw new AppError(403, words, { code: 'connect_cancelled' });
+  if (pending.connect.popup) {
+    // The popup closes; the opener's page, reloaded, says what happened.
+    req.flash('info', words);
+    res.set('Cache-Control', 'no-store');
+    res.redirect(303, popupDoneUrl(feature));
+    return;
   }
   const query = new URLSearchParams({ feature, returnTo: pending.returnTo });
   res.set('Cache-Control', 'no-store');
@@ -199,6 +221,19 @@ export function connectCancelledPage(deps: Pick<ConnectFeatureDeps, 'features'>)
       back: returnTo,
       tryAgain: connectUrl(feature, returnTo),
     });
+  };
+}
+
+/**
+ * GET /account/google/connect/done?feature=NAME (behind requireSignIn): the last page of a
+ * connect in a popup. Its script (public/connect-done.js) tells the opener, same origin only,
+ * and closes the window; the words and the link stay for a window that cannot close itself.
+ */
+export function connectDonePage(deps: Pick<ConnectFeatureDeps, 'features'>): RequestHandler {
+  return (req, res) => {
+    const feature = configuredFeature(deps, req.query.feature);
+    res.set('Cache-Control', 'no-store');
+    res.render('connect-done', { feature, label: featureLabel(feature) });
   };
 }
 

@@ -13,8 +13,10 @@ import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
 import { requireSignIn } from '../../http/require-sign-in.js';
 import {
   CONNECT_CANCELLED_PATH,
+  CONNECT_DONE_PATH,
   CONNECT_PATH,
   connectCancelledPage,
+  connectDonePage,
   startConnect,
 } from './connect-feature.js';
 import { issueNativeNonce, NATIVE_PATH, NONCE_PATH, signInNative } from './native.js';
@@ -47,6 +49,7 @@ export function signInRouter(deps: SignInRouterDeps): Router {
     startConnect(deps, (req) => callbackUrl(req, deps.baseUrl)),
   );
   router.get(CONNECT_CANCELLED_PATH, requireSignIn(deps.users), connectCancelledPage(deps));
+  router.get(CONNECT_DONE_PATH, requireSignIn(deps.users), connectDonePage(deps));
   // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
   router.post(
     CREDENTIAL_PATH,
