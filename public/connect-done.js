@@ -1,21 +1,13 @@
 // The last page of a connect opened in a popup (public/connect-popup.js): tell the page that
-// opened it, on this origin only, then close. The opener is usually gone by now (the popup
-// visited Google, and the Cross-Origin-Opener-Policy severs it), so a same-origin
-// BroadcastChannel carries the news too.
+// opened it, then close. window.opener is gone by now (the popup visited Google, and the
+// Cross-Origin-Opener-Policy severs it), so the news goes by a BroadcastChannel, which only
+// pages of this same origin can hear.
 'use strict';
 (() => {
   const box = document.getElementById('connect-done');
-  if (!box) return;
-  const message = { type: 'gconnect:feature-connect', feature: box.dataset.feature };
-  try {
-    if (window.opener) window.opener.postMessage(message, window.location.origin);
-  } catch {
-    // An opener on another origin: it is not told.
-  }
-  if ('BroadcastChannel' in window) {
-    const channel = new BroadcastChannel('gconnect-features');
-    channel.postMessage(message);
-    channel.close();
-  }
+  if (!box || !window.BroadcastChannel) return;
+  const channel = new window.BroadcastChannel('gconnect-features');
+  channel.postMessage({ type: 'gconnect:feature-connect', feature: box.dataset.feature });
+  channel.close();
   window.close();
 })();

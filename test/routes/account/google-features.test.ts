@@ -247,6 +247,33 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
       .expect(404);
   });
 
+  it('when the connect was opened in a popup, then it ends on the page that tells the opener (success and cancel alike), and the flash waits for the opener', async () => {
+    const agent = await signedIn();
+    const res = await connect(agent, 'feature=calendar&returnTo=/features/calendar&popup=1');
+    expect(res.headers.location).toBe('/account/google/connect/done?feature=calendar');
+    const done = await agent.get(String(res.headers.location)).set('Accept', 'text/html');
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('data-feature="calendar"');
+    const nonce = /script-src[^;]*'nonce-([^']+)'/.exec(
+      String(done.headers['content-security-policy']),
+    )?.[1];
+    expect(done.text).toContain(`<script src="/connect-done.js" defer nonce="${nonce}"></script>`);
+    const back = await consent(await startConnect(agent, 'feature=drive&popup=1'), ALICE, [], true);
+    const cancelled = await agent
+      .get(`${back.pathname}${back.search}`)
+      .set('Accept', 'text/html')
+      .expect(303);
+    expect(cancelled.headers.location).toBe('/account/google/connect/done?feature=drive');
+    const account = await agent.get('/account').set('Accept', 'text/html').expect(200);
+    expect(account.text).toContain('Calendar is on.');
+    expect(account.text).toContain(
+      'Drive was not turned on: you cancelled at Google. Nothing changed.',
+    );
+    expect(account.text).toMatch(
+      /<a class="button secondary" href="[^"]*" data-connect-popup>Turn on<\/a>/,
+    );
+  });
+
   it('when the user unticks the scope at Google, then the connect still succeeds, lands on the account page, and the feature is denied', async () => {
     const agent = await signedIn();
     const res = await connect(agent, 'feature=drive&returnTo=/features/drive', {
