@@ -187,7 +187,6 @@ async function revokeRefused(
 export function cancelConnect(
   req: Request,
   res: Response,
-  deps: Pick<ConnectFeatureDeps, 'features'>,
   pending: { returnTo: string; connect: PendingConnect },
 ): void {
   const { feature } = pending.connect;

@@ -88,7 +88,7 @@ export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
     const pending = await consumeRedirectLogin(req, deps);
     if (pending.connect && req.query.error === 'access_denied') {
       // Not a failed sign-in: a signed-in user chose not to turn a feature on.
-      cancelConnect(req, res, deps, { ...pending, connect: pending.connect });
+      cancelConnect(req, res, { ...pending, connect: pending.connect });
       return;
     }
     const code = authorizationCode(req);
