@@ -13,6 +13,7 @@ export { AppError as GconnectError, type ErrorCode } from './core/errors.js';
 export type { TokenKey } from './core/token-keys.js';
 export { generateTokenKey } from './core/token-keys.js';
 export { LOG_REDACTION } from './core/logger.js';
+export type { FeatureStatus } from './grants/scopes.js';
 
 /**
  * Builds gconnect from its options: opens (and migrates) the database, and returns the router to

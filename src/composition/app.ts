@@ -257,6 +257,7 @@ export function createApp(deps: AppDeps): Express {
       nonceKeys,
       nonceBinding,
       nativeClientIds: config.googleNativeClientIds ?? [],
+      logger,
     }),
   );
   app.use(

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'scope_not_granted'
   | 'unknown_feature'
   | 'wrong_account'
+  | 'connect_cancelled'
   | 'token_undecryptable'
   | 'refresh_lease_timeout'
   | 'delete_not_confirmed'
@@ -109,6 +110,8 @@ export const Messages = {
   wrongGoogleAccount:
     'That is another Google account: turn a feature on with the account you are signed in with. Nothing was changed.',
   featureOn: (label: string) => `${label} is on.`,
+  connectCancelled: (label: string) =>
+    `${label} was not turned on: you cancelled at Google. Nothing changed.`,
   featureStaysOff: (label: string) =>
     `${label} stays off: Google did not grant all the access it needs. Turn it on again to choose once more.`,
   confirmDelete: 'Confirm the deletion first.',

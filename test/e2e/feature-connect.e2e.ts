@@ -1,6 +1,7 @@
 /**
- * Ask in context in Chromium: a signed-in user turns a feature on from the account page, unticks
- * its scope on the emulator's consent page, and comes back to the feature shown off with "Turn on".
+ * Ask in context in Chromium: a signed-in user turns a feature on from the account page; with
+ * JavaScript the connect runs in a popup, whose last page tells the account page (which reloads)
+ * and closes. Unticking the scope, allowing it and cancelling at Google each end that way.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -18,20 +19,63 @@ useHarness({ env: { GOOGLE_FEATURES: `calendar=${CALENDAR}` } }, (s) => ({ h } =
 useChromium((t) => ({ page, consoleWatch } = t));
 
 describe('turning a feature on', () => {
-  it('when the user unticks the scope on the consent page, then the account page shows the feature off with "Turn on"', async () => {
+  /** Clicks "Turn on" on the account page: the emulator's consent page, in a popup window. */
+  async function openConnectPopup(feature: ReturnType<Page['locator']>): Promise<Page> {
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      feature.getByRole('link', { name: 'Turn on' }).click(),
+    ]);
+    await popup.waitForLoadState();
+    return popup;
+  }
+
+  it('when the user unticks the scope in the popup, then the popup closes and the account page shows the feature off with "Turn on"', async () => {
     await signInFromAccountPage(page, h.url, 'alice@example.com');
     const feature = page.locator('li.feature[data-feature="calendar"]');
     await expect.poll(() => feature.getAttribute('data-status')).toBe('not_granted');
 
-    await feature.getByRole('link', { name: 'Turn on' }).click();
-    // The emulator's consent page, in this window (the redirect flow): untick, choose the account.
-    await page.getByRole('checkbox').uncheck();
-    await page.locator('button.account[data-login-hint]').click();
+    const popup = await openConnectPopup(feature);
+    // The emulator's consent page, in the popup: untick, choose the account.
+    await popup.getByRole('checkbox').uncheck();
+    const closed = popup.waitForEvent('close');
+    await popup.locator('button.account[data-login-hint]').click();
+    await closed;
 
-    await page.waitForURL(`${h.url}/account`);
+    // The account page reloads itself when the popup's last page says it is done.
     await expect.poll(() => feature.getAttribute('data-status')).toBe('denied');
+    expect(page.url()).toBe(`${h.url}/account`);
     expect(await feature.innerText()).toContain('Turn on');
     expect(await page.locator('body').innerText()).toContain('Calendar stays off');
+    expect(consoleWatch.unexpected()).toEqual([]);
+  });
+
+  it('when the user allows the scope in the popup, then the popup closes and the account page shows the feature on, still signed in', async () => {
+    await signInFromAccountPage(page, h.url, 'bob@example.org');
+    const feature = page.locator('li.feature[data-feature="calendar"]');
+    await expect.poll(() => feature.getAttribute('data-status')).toBe('not_granted');
+
+    const popup = await openConnectPopup(feature);
+    const closed = popup.waitForEvent('close');
+    await popup.locator('button.account[data-login-hint]').click();
+    await closed;
+
+    await expect.poll(() => feature.getAttribute('data-status')).toBe('granted');
+    expect(await page.locator('body').innerText()).toContain('Calendar is on.');
+    expect(consoleWatch.unexpected()).toEqual([]);
+  });
+
+  it('when the user cancels at Google in the popup, then the popup closes and the account page says nothing changed', async () => {
+    await signInFromAccountPage(page, h.url, 'carol@example.com');
+    const feature = page.locator('li.feature[data-feature="calendar"]');
+    const popup = await openConnectPopup(feature);
+    const closed = popup.waitForEvent('close');
+    await popup.getByRole('button', { name: 'Cancel' }).click();
+    await closed;
+
+    await expect
+      .poll(() => page.locator('body').innerText())
+      .toContain('Calendar was not turned on: you cancelled at Google. Nothing changed.');
+    expect(await feature.getAttribute('data-status')).toBe('not_granted');
     expect(consoleWatch.unexpected()).toEqual([]);
   });
 });

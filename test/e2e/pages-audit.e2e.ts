@@ -126,6 +126,11 @@ describe.each(Object.entries(VIEWPORTS))('every page at %s size', (_name, viewpo
     if (google.headers()['content-type']?.startsWith('text/html')) {
       await b.open('/account/google', '/account/google (a browser)');
     }
+    await b.open(
+      '/account/google/connect/cancelled?feature=calendar&returnTo=/account',
+      'a connect cancelled at Google',
+    );
+    await b.open('/account/google/connect/done?feature=calendar', "a popup connect's last page");
     await b.open('/no-such-page', '404 (signed in)', 404);
     await b.open('/login', '/login (signed in)');
 

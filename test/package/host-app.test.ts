@@ -8,9 +8,15 @@ import { join } from 'node:path';
 import express from 'express';
 import pino from 'pino';
 import supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../emulator/server/emulator.js';
-import { ConfigError, createGconnect, optionsFromEnv, type Gconnect } from '../../src/index.js';
+import {
+  ConfigError,
+  createGconnect,
+  optionsFromEnv,
+  type FeatureStatus,
+  type Gconnect,
+} from '../../src/index.js';
 import { CLIENT } from '../support/client.js';
 import { signInOk } from '../support/sign-in.js';
 
@@ -124,6 +130,10 @@ describe('a host app that mounts gconnect.router', () => {
     expect(res.text).toContain('Host App');
     expect(res.text).toContain('href="/dashboard"');
     expect(res.headers['content-security-policy']).toMatch(/nonce-/);
+  });
+
+  it('when a host reads `features` of GET /account/google, then FeatureStatus names each value (checked by npm run typecheck)', () => {
+    expectTypeOf<FeatureStatus>().toEqualTypeOf<'granted' | 'denied' | 'not_granted'>();
   });
 
   it('when a visitor is not signed in, then the protected page sends a browser to sign in and a JSON client gets 401', async () => {

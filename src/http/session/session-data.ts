@@ -13,8 +13,11 @@ declare module 'express-session' {
       codeVerifier: string;
       returnTo: string;
       createdAt: number;
-      /** A feature's connect (not a sign-in): the feature, and the user and Google account it is for. */
-      connect?: { feature: string; userId: number; sub: string };
+      /**
+       * A feature's connect (not a sign-in): the feature, and the user and Google account it is
+       * for; `popup` when opened in a popup window (it ends on a page that tells the opener).
+       */
+      connect?: { feature: string; userId: number; sub: string; popup?: boolean };
     };
     userId?: number;
     googleSub?: string;

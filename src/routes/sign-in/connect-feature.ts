@@ -1,10 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { SessionData } from 'express-session';
+import type { Logger } from 'pino';
 import { AppError, Messages } from '../../core/errors.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
 import { featureStatuses } from '../../grants/scopes.js';
-import { CONNECT_PATH } from '../../http/require-google-feature.js';
+import { CONNECT_PATH, connectUrl } from '../../http/require-google-feature.js';
+import { wantsJson } from '../../http/require-sign-in.js';
 import { featureLabel } from '../../http/page-words.js';
 import { saveSession } from '../../http/session/session.js';
 import { hostedDomainHint, type AllowedAccounts } from '../../signin/allowed-accounts.js';
@@ -15,6 +17,12 @@ import { randomToken } from '../../signin/state.js';
 
 export { CONNECT_PATH };
 
+/** Where a browser lands when the user cancelled a connect at Google (a clean address). */
+export const CONNECT_CANCELLED_PATH = `${CONNECT_PATH}/cancelled`;
+
+/** Where a connect opened in a popup ends: a page that tells the opener and closes. */
+export const CONNECT_DONE_PATH = `${CONNECT_PATH}/done`;
+
 export interface ConnectFeatureDeps {
   google: GoogleClient;
   grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken' | 'summary'>;
@@ -22,6 +30,8 @@ export interface ConnectFeatureDeps {
   /** GOOGLE_FEATURES: each feature's scopes. */
   features: Readonly<Record<string, readonly string[]>>;
   now: () => number;
+  /** A failed revoke of tokens refused by a connect is logged (never failing the answer). */
+  logger: Pick<Logger, 'warn'>;
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -31,7 +41,7 @@ export type PendingConnect = NonNullable<RedirectLogin['connect']>;
 const DEFAULT_CONNECT_RETURN = '/account';
 
 /** The feature asked for, or 404 naming the problem (a typo in a link, a feature removed). */
-function configuredFeature(deps: ConnectFeatureDeps, name: unknown): string {
+function configuredFeature(deps: Pick<ConnectFeatureDeps, 'features'>, name: unknown): string {
   if (typeof name !== 'string' || !Object.hasOwn(deps.features, name)) {
     throw new AppError(404, Messages.unknownFeature, { code: 'unknown_feature' });
   }
@@ -62,7 +72,13 @@ export function startConnect(
           ? DEFAULT_CONNECT_RETURN
           : safeReturnTo(req.query.returnTo),
       createdAt: deps.now(),
-      connect: { feature, userId, sub: req.session.googleSub ?? '' },
+      connect: {
+        feature,
+        userId,
+        sub: req.session.googleSub ?? '',
+        // Set by the account page's script when it opens the connect in a popup window.
+        ...(req.query.popup === '1' ? { popup: true } : {}),
+      },
     };
     req.session.redirectLogin = pending;
     await saveSession(req);
@@ -106,7 +122,14 @@ export async function finishConnect(
     ...exchange,
     codeVerifier: pending.codeVerifier,
   });
-  await assertSameAccount(deps.google, tokens, pending.nonce, connect.sub);
+  try {
+    await assertSameAccount(deps.google, tokens, pending.nonce, connect.sub);
+  } catch (err) {
+    // Google just granted this app access to another account: nothing of it is kept, so give
+    // it back at Google rather than leave a grant nobody here can use or end.
+    if (err instanceof AppError && err.code === 'wrong_account') await revokeRefused(deps, tokens);
+    throw err;
+  }
   const scopes = deps.features[connect.feature] ?? [];
   await deps.grants.keep(connect.userId, {
     accessToken: tokens.accessToken,
@@ -125,7 +148,92 @@ export async function finishConnect(
     on ? Messages.featureOn(label) : Messages.featureStaysOff(label),
   );
   res.set('Cache-Control', 'no-store');
+  if (connect.popup) {
+    res.redirect(303, popupDoneUrl(connect.feature));
+    return;
+  }
   res.redirect(303, on ? pending.returnTo : DEFAULT_CONNECT_RETURN);
+}
+
+/** The popup's last page: the flash set for the opener's page, which reloads. */
+function popupDoneUrl(feature: string): string {
+  return `${CONNECT_DONE_PATH}?${new URLSearchParams({ feature }).toString()}`;
+}
+
+/**
+ * Revokes tokens this app will not keep (the refresh token names the whole grant, else the
+ * access token does). Bounded by the Google client's deadline; a failure is logged only, so the
+ * user still gets the refusal's answer.
+ */
+async function revokeRefused(
+  deps: Pick<ConnectFeatureDeps, 'google' | 'logger'>,
+  tokens: { accessToken: string; refreshToken?: string | undefined },
+): Promise<void> {
+  try {
+    await deps.google.revoke(tokens.refreshToken ?? tokens.accessToken);
+  } catch (err) {
+    deps.logger.warn(
+      { code: err instanceof AppError ? err.code : 'revoke_failed' },
+      "revoke of another account's tokens after a refused connect failed; they were not stored",
+    );
+  }
+}
+
+/**
+ * The user cancelled a connect at Google (`error=access_denied`): nothing changed and they are
+ * still signed in (same session). A browser goes to a page saying so, with the way back and
+ * "Try again"; a JSON client gets 403 with the same words.
+ */
+export function cancelConnect(
+  req: Request,
+  res: Response,
+  pending: { returnTo: string; connect: PendingConnect },
+): void {
+  const { feature } = pending.connect;
+  const words = Messages.connectCancelled(featureLabel(feature));
+  if (wantsJson(req)) throw new AppError(403, words, { code: 'connect_cancelled' });
+  if (pending.connect.popup) {
+    // The popup closes; the opener's page, reloaded, says what happened.
+    req.flash('info', words);
+    res.set('Cache-Control', 'no-store');
+    res.redirect(303, popupDoneUrl(feature));
+    return;
+  }
+  const query = new URLSearchParams({ feature, returnTo: pending.returnTo });
+  res.set('Cache-Control', 'no-store');
+  res.redirect(303, `${CONNECT_CANCELLED_PATH}?${query.toString()}`);
+}
+
+/**
+ * GET /account/google/connect/cancelled?feature=NAME&returnTo=/path (behind requireSignIn): what
+ * happened in words, the way back and "Try again". It changes nothing, so a crafted link
+ * can only show this page.
+ */
+export function connectCancelledPage(deps: Pick<ConnectFeatureDeps, 'features'>): RequestHandler {
+  return (req, res) => {
+    const feature = configuredFeature(deps, req.query.feature);
+    const returnTo =
+      req.query.returnTo === undefined ? DEFAULT_CONNECT_RETURN : safeReturnTo(req.query.returnTo);
+    res.set('Cache-Control', 'no-store');
+    res.render('connect-cancelled', {
+      text: Messages.connectCancelled(featureLabel(feature)),
+      back: returnTo,
+      tryAgain: connectUrl(feature, returnTo),
+    });
+  };
+}
+
+/**
+ * GET /account/google/connect/done?feature=NAME (behind requireSignIn): the last page of a
+ * connect in a popup. Its script (public/connect-done.js) tells the opener, same origin only,
+ * and closes the window; the words and the link stay for a window that cannot close itself.
+ */
+export function connectDonePage(deps: Pick<ConnectFeatureDeps, 'features'>): RequestHandler {
+  return (req, res) => {
+    const feature = configuredFeature(deps, req.query.feature);
+    res.set('Cache-Control', 'no-store');
+    res.render('connect-done', { feature, label: featureLabel(feature) });
+  };
 }
 
 /** The ID token (and the access token, by tokeninfo) must be the signed-in account's. */

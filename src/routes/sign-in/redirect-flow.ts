@@ -11,7 +11,7 @@ import { createPkcePair } from '../../signin/pkce.js';
 import { safeReturnTo } from '../../signin/return-to.js';
 import { signIn, type SignInDeps } from '../../signin/sign-in.js';
 import { claimState, randomToken, STATE_TTL_MS } from '../../signin/state.js';
-import { finishConnect, type ConnectFeatureDeps } from './connect-feature.js';
+import { cancelConnect, finishConnect, type ConnectFeatureDeps } from './connect-feature.js';
 import type { StateLedger } from '../../storage/state-ledger.js';
 
 export const CALLBACK_PATH = '/auth/google/callback';
@@ -26,6 +26,7 @@ export interface RedirectFlowDeps extends SignInDeps {
   /** GOOGLE_FEATURES: each feature's scopes (the callback also finishes a feature's connect). */
   features: ConnectFeatureDeps['features'];
   grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken' | 'summary'>;
+  logger: ConnectFeatureDeps['logger'];
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
@@ -85,6 +86,11 @@ async function needsConsent(req: Request, deps: RedirectFlowDeps): Promise<boole
 export function finishRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
   return async (req, res) => {
     const pending = await consumeRedirectLogin(req, deps);
+    if (pending.connect && req.query.error === 'access_denied') {
+      // Not a failed sign-in: a signed-in user chose not to turn a feature on.
+      cancelConnect(req, res, { ...pending, connect: pending.connect });
+      return;
+    }
     const code = authorizationCode(req);
     if (pending.connect) {
       const redirectUri = callbackUrl(req, deps.baseUrl);

@@ -11,7 +11,14 @@ import {
 } from './redirect-flow.js';
 import type { NonceBindingCookie } from '../../http/nonce-binding-cookie.js';
 import { requireSignIn } from '../../http/require-sign-in.js';
-import { CONNECT_PATH, startConnect } from './connect-feature.js';
+import {
+  CONNECT_CANCELLED_PATH,
+  CONNECT_DONE_PATH,
+  CONNECT_PATH,
+  connectCancelledPage,
+  connectDonePage,
+  startConnect,
+} from './connect-feature.js';
 import { issueNativeNonce, NATIVE_PATH, NONCE_PATH, signInNative } from './native.js';
 import type { NonceKeys } from '../../signin/nonce.js';
 
@@ -41,6 +48,8 @@ export function signInRouter(deps: SignInRouterDeps): Router {
     requireSignIn(deps.users),
     startConnect(deps, (req) => callbackUrl(req, deps.baseUrl)),
   );
+  router.get(CONNECT_CANCELLED_PATH, requireSignIn(deps.users), connectCancelledPage(deps));
+  router.get(CONNECT_DONE_PATH, requireSignIn(deps.users), connectDonePage(deps));
   // The Google button and One Tap: an ID token (Google's form, or JSON from our page).
   router.post(
     CREDENTIAL_PATH,

@@ -54,7 +54,12 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
    * What a person does on the emulator's consent page: choose `account`, leaving unticked the
    * boxes of `untick`; returns where the emulator sends the browser back.
    */
-  async function consent(auth: URL, account: string, untick: string[] = []): Promise<URL> {
+  async function consent(
+    auth: URL,
+    account: string,
+    untick: string[] = [],
+    cancel = false,
+  ): Promise<URL> {
     const page = await (await fetch(auth)).text();
     const form = new URLSearchParams();
     for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
@@ -64,6 +69,7 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
       if (!untick.includes(m[1] ?? '')) form.append('granted_scope', m[1] ?? '');
     }
     form.set('account', subOf(account));
+    if (cancel) form.set('action', 'cancel');
     const res = await fetch(new URL('/o/oauth2/v2/auth/approve', auth), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -151,8 +157,11 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     const agent = await signedIn();
     const before = await requestedScopeRow(ALICE);
     const cookieBefore = await cookieFromJar(agent);
+    h.emulator.resetCalls();
     const res = await connect(agent, 'feature=calendar&returnTo=/account', { account: BOB });
     expect(String(res.headers.location)).toBe('/sign-in-failed?reason=wrong_account&status=403');
+    // What Google just issued for Bob is given back at Google, not left behind.
+    expect(h.emulator.calls('revoke')).toHaveLength(1);
     const page = await agent.get(String(res.headers.location)).set('Accept', 'text/html');
     expect(page.status).toBe(403);
     expect(page.text).toContain('That is another Google account');
@@ -165,6 +174,104 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
       BOB,
     );
     expect(bobRows).toEqual([]);
+  });
+
+  it("when revoking the other account's tokens fails, then the refusal is answered all the same", async () => {
+    const agent = await signedIn();
+    h.emulator.resetCalls();
+    h.emulator.inject('revoke', { kind: 'status', status: 503, body: { error: 'backend' } });
+    try {
+      const res = await connect(agent, 'feature=calendar', { account: BOB });
+      expect(String(res.headers.location)).toBe('/sign-in-failed?reason=wrong_account&status=403');
+      expect(h.emulator.calls('revoke')).toHaveLength(1);
+    } finally {
+      h.emulator.clearFaults();
+    }
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+  });
+
+  it('when the user cancels a connect at Google, then a page says so with the way back and "Try again", and they stay signed in with the same session', async () => {
+    const agent = await signedIn();
+    // Read through the app first: with 10 s access tokens, that refreshes (and rewrites) the row.
+    await features(agent);
+    const before = await requestedScopeRow(ALICE);
+    const cookieBefore = await cookieFromJar(agent);
+    const auth = await startConnect(agent, 'feature=calendar&returnTo=/features/calendar');
+    const back = await consent(auth, ALICE, [], true);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    const res = await agent
+      .get(`${back.pathname}${back.search}`)
+      .set('Accept', 'text/html')
+      .expect(303);
+    expect(res.headers.location).toBe(
+      '/account/google/connect/cancelled?feature=calendar&returnTo=%2Ffeatures%2Fcalendar',
+    );
+    const page = await agent.get(String(res.headers.location)).set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(
+      'Calendar was not turned on: you cancelled at Google. Nothing changed.',
+    );
+    expect(page.text).not.toContain('Sign-in cancelled');
+    expect(page.text).toContain(
+      '<a class="button" href="/account/google/connect?feature=calendar&amp;returnTo=%2Ffeatures%2Fcalendar">Try again</a>',
+    );
+    expect(page.text).toContain('href="/features/calendar">Go back</a>');
+    expect(await cookieFromJar(agent)).toBe(cookieBefore);
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+    expect(await requestedScopeRow(ALICE)).toEqual(before);
+  });
+
+  it('when a JSON client comes back from a cancelled connect, then 403 names what happened and the session stays', async () => {
+    const agent = await signedIn();
+    const cookieBefore = await cookieFromJar(agent);
+    const back = await consent(await startConnect(agent, 'feature=drive'), ALICE, [], true);
+    const res = await agent
+      .get(`${back.pathname}${back.search}`)
+      .set('Accept', 'application/json')
+      .expect(403);
+    expect(res.body).toBe('Drive was not turned on: you cancelled at Google. Nothing changed.');
+    expect(await cookieFromJar(agent)).toBe(cookieBefore);
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+  });
+
+  it('when the cancelled page is opened without a returnTo, then the way back is the account page', async () => {
+    const agent = await signedIn();
+    const page = await agent
+      .get('/account/google/connect/cancelled?feature=drive')
+      .set('Accept', 'text/html')
+      .expect(200);
+    expect(page.text).toContain('href="/account">Go back</a>');
+    await agent
+      .get('/account/google/connect/cancelled?feature=nope')
+      .set('Accept', 'text/html')
+      .expect(404);
+  });
+
+  it('when the connect was opened in a popup, then it ends on the page that tells the opener (success and cancel alike), and the flash waits for the opener', async () => {
+    const agent = await signedIn();
+    const res = await connect(agent, 'feature=calendar&returnTo=/features/calendar&popup=1');
+    expect(res.headers.location).toBe('/account/google/connect/done?feature=calendar');
+    const done = await agent.get(String(res.headers.location)).set('Accept', 'text/html');
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('data-feature="calendar"');
+    const nonce = /script-src[^;]*'nonce-([^']+)'/.exec(
+      String(done.headers['content-security-policy']),
+    )?.[1];
+    expect(done.text).toContain(`<script src="/connect-done.js" defer nonce="${nonce}"></script>`);
+    const back = await consent(await startConnect(agent, 'feature=drive&popup=1'), ALICE, [], true);
+    const cancelled = await agent
+      .get(`${back.pathname}${back.search}`)
+      .set('Accept', 'text/html')
+      .expect(303);
+    expect(cancelled.headers.location).toBe('/account/google/connect/done?feature=drive');
+    const account = await agent.get('/account').set('Accept', 'text/html').expect(200);
+    expect(account.text).toContain('Calendar is on.');
+    expect(account.text).toContain(
+      'Drive was not turned on: you cancelled at Google. Nothing changed.',
+    );
+    expect(account.text).toMatch(
+      /<a class="button secondary" href="[^"]*" data-connect-popup>Turn on<\/a>/,
+    );
   });
 
   it('when the user unticks the scope at Google, then the connect still succeeds, lands on the account page, and the feature is denied', async () => {
