@@ -3,14 +3,35 @@
  * against the emulator, on both engines: the connect flow, requireGoogleFeature (the standalone
  * server's demo page), the features' statuses, and the configuration's checks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_ACCOUNTS, type TestAccount } from '../../../emulator/server/accounts.js';
 import { loadConfig } from '../../../src/config/from-env.js';
 import { ConfigError } from '../../../src/config/resolve.js';
 import { startHarness, type Agent, type Harness } from '../../support/harness.js';
 import { cookieFromJar, signInOk } from '../../support/sign-in.js';
 import { createEngine, ENGINES, type EngineUnderTest } from '../../support/storage-engines.js';
 
-const ALICE = 'alice@example.com';
+/**
+ * Each test signs in as an account of its own: the scopes a grant holds add up, at Google (the
+ * emulator) and here (requested_scope), so one test's connect or unticked box would otherwise
+ * meet the next test's account in another order.
+ */
+const MEMBERS: TestAccount[] = Array.from({ length: 40 }, (_, i) => ({
+  sub: `108800000000000000${String(i).padStart(3, '0')}`,
+  email: `member${i}@example.com`,
+  emailVerified: true,
+  name: `Member ${i}`,
+  givenName: 'Member',
+  familyName: String(i),
+  picture: `/avatars/member${i}.svg`,
+}));
+let nextMember = 0;
+/** This test's own account (see MEMBERS). */
+let me = '';
+beforeEach(() => {
+  me = MEMBERS[nextMember++ % MEMBERS.length]!.email;
+});
+/** Another Google account, which no test here signs in: every connect as it is refused. */
 const BOB = 'bob@example.org';
 const CALENDAR = 'https://www.googleapis.com/auth/calendar.readonly';
 const DRIVE = 'https://www.googleapis.com/auth/drive.file';
@@ -25,7 +46,10 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     h = await startHarness({
       env: { DATABASE_URL: engine.url, GOOGLE_FEATURES: FEATURES, GOOGLE_SCOPES: TASKS },
       // Shorter than the refresh margin: every use of the grant refreshes (and so sees a refusal).
-      emulatorOptions: { accessTokenLifetimeSeconds: 10 },
+      emulatorOptions: {
+        accessTokenLifetimeSeconds: 10,
+        accounts: [...DEFAULT_ACCOUNTS, ...MEMBERS],
+      },
     });
   });
   afterAll(async () => {
@@ -36,7 +60,7 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
   const subOf = (email: string) => h.emulator.accounts.find((a) => a.email === email)?.sub ?? '';
 
   /** A fresh browser signed in as `email` (the popup flow: a refresh token is kept). */
-  async function signedIn(email = ALICE): Promise<Agent> {
+  async function signedIn(email = me): Promise<Agent> {
     h.emulator.denyScopes(email, []);
     const agent = h.client();
     await signInOk(h, agent, email);
@@ -89,7 +113,7 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
   ) {
     const back = await consent(
       await startConnect(agent, query),
-      choice.account ?? ALICE,
+      choice.account ?? me,
       choice.untick,
     );
     return agent.get(`${back.pathname}${back.search}`).set('Accept', 'text/html').expect(status);
@@ -122,10 +146,10 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     const json = await features(agent);
     expect(json.features).toEqual({ calendar: 'granted', drive: 'not_granted' });
     expect(json.scopes).toContain(CALENDAR);
-    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
     const page = await agent.get('/features/calendar').set('Accept', 'text/html').expect(200);
     expect(page.text).toContain('you turned it on');
-    expect((await requestedScopeRow(ALICE))?.requested_scope).toContain(CALENDAR);
+    expect((await requestedScopeRow(me))?.requested_scope).toContain(CALENDAR);
   });
 
   it('when the connect URL is opened, then it asks for the feature only, with include_granted_scopes and login_hint, and without prompt=consent while a refresh token lives', async () => {
@@ -134,7 +158,7 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     const q = auth.searchParams;
     expect(q.get('scope')).toBe(`openid ${DRIVE}`);
     expect(q.get('include_granted_scopes')).toBe('true');
-    expect(q.get('login_hint')).toBe(subOf(ALICE));
+    expect(q.get('login_hint')).toBe(subOf(me));
     expect(q.get('access_type')).toBe('offline');
     expect(q.get('prompt')).toBeNull();
   });
@@ -148,14 +172,14 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     const auth = await startConnect(agent, 'feature=calendar');
     expect(auth.searchParams.get('prompt')).toBe('consent');
     // Reconnected by the connect itself: a new refresh token, the grant connected again.
-    const back = await consent(auth, ALICE);
+    const back = await consent(auth, me);
     await agent.get(`${back.pathname}${back.search}`).set('Accept', 'text/html');
     expect((await features(agent)).features.calendar).toBe('granted');
   });
 
   it('when another Google account is chosen, then the connect is refused and nothing is stored', async () => {
     const agent = await signedIn();
-    const before = await requestedScopeRow(ALICE);
+    const before = await requestedScopeRow(me);
     const cookieBefore = await cookieFromJar(agent);
     h.emulator.resetCalls();
     const res = await connect(agent, 'feature=calendar&returnTo=/account', { account: BOB });
@@ -165,9 +189,9 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     const page = await agent.get(String(res.headers.location)).set('Accept', 'text/html');
     expect(page.status).toBe(403);
     expect(page.text).toContain('That is another Google account');
-    expect(await requestedScopeRow(ALICE)).toEqual(before);
+    expect(await requestedScopeRow(me)).toEqual(before);
     expect((await features(agent)).features.calendar).not.toBe('granted');
-    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
     expect(await cookieFromJar(agent)).toBe(cookieBefore);
     const bobRows = await engine.rows(
       'SELECT g.user_id FROM google_grants g JOIN users u ON u.id = g.user_id WHERE u.email = ?',
@@ -187,17 +211,17 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     } finally {
       h.emulator.clearFaults();
     }
-    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
   });
 
   it('when the user cancels a connect at Google, then a page says so with the way back and "Try again", and they stay signed in with the same session', async () => {
     const agent = await signedIn();
     // Read through the app first: with 10 s access tokens, that refreshes (and rewrites) the row.
     await features(agent);
-    const before = await requestedScopeRow(ALICE);
+    const before = await requestedScopeRow(me);
     const cookieBefore = await cookieFromJar(agent);
     const auth = await startConnect(agent, 'feature=calendar&returnTo=/features/calendar');
-    const back = await consent(auth, ALICE, [], true);
+    const back = await consent(auth, me, [], true);
     expect(back.searchParams.get('error')).toBe('access_denied');
     const res = await agent
       .get(`${back.pathname}${back.search}`)
@@ -217,21 +241,21 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     );
     expect(page.text).toContain('href="/features/calendar">Go back</a>');
     expect(await cookieFromJar(agent)).toBe(cookieBefore);
-    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
-    expect(await requestedScopeRow(ALICE)).toEqual(before);
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
+    expect(await requestedScopeRow(me)).toEqual(before);
   });
 
   it('when a JSON client comes back from a cancelled connect, then 403 names what happened and the session stays', async () => {
     const agent = await signedIn();
     const cookieBefore = await cookieFromJar(agent);
-    const back = await consent(await startConnect(agent, 'feature=drive'), ALICE, [], true);
+    const back = await consent(await startConnect(agent, 'feature=drive'), me, [], true);
     const res = await agent
       .get(`${back.pathname}${back.search}`)
       .set('Accept', 'application/json')
       .expect(403);
     expect(res.body).toBe('Drive was not turned on: you cancelled at Google. Nothing changed.');
     expect(await cookieFromJar(agent)).toBe(cookieBefore);
-    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: ALICE });
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
   });
 
   it('when the cancelled page is opened without a returnTo, then the way back is the account page', async () => {
@@ -258,7 +282,7 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
       String(done.headers['content-security-policy']),
     )?.[1];
     expect(done.text).toContain(`<script src="/connect-done.js" defer nonce="${nonce}"></script>`);
-    const back = await consent(await startConnect(agent, 'feature=drive&popup=1'), ALICE, [], true);
+    const back = await consent(await startConnect(agent, 'feature=drive&popup=1'), me, [], true);
     const cancelled = await agent
       .get(`${back.pathname}${back.search}`)
       .set('Accept', 'text/html')
@@ -290,30 +314,30 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
   });
 
   it('when the emulator denies a scope (its control knob), then the token carries only the rest and the feature is denied', async () => {
-    // Bob has not granted drive before (Google would merge an earlier grant in).
-    const agent = await signedIn(BOB);
-    h.emulator.denyScopes(BOB, [DRIVE]);
-    await connect(agent, 'feature=drive&returnTo=/account', { account: BOB });
+    // This test's account has not granted drive before (Google would merge an earlier grant in).
+    const agent = await signedIn();
+    h.emulator.denyScopes(me, [DRIVE]);
+    await connect(agent, 'feature=drive&returnTo=/account');
     const json = await features(agent);
     expect(json.features.drive).toBe('denied');
     expect(json.scopes).not.toContain(DRIVE);
-    h.emulator.denyScopes(BOB, []);
+    h.emulator.denyScopes(me, []);
   });
 
   it('when the sign-in asks for GOOGLE_SCOPES and the user unticks one, then the sign-in still succeeds and the scope is recorded as asked', async () => {
     const agent = h.client();
     const auth = new URL(String((await agent.get('/auth/google').expect(302)).headers.location));
     expect(auth.searchParams.get('scope')).toBe(`openid email profile ${TASKS}`);
-    const back = await consent(auth, 'carol@example.com', [TASKS]);
+    const back = await consent(auth, me, [TASKS]);
     await agent.get(`${back.pathname}${back.search}`).set('Accept', 'text/html');
-    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: 'carol@example.com' });
-    const row = await requestedScopeRow('carol@example.com');
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
+    const row = await requestedScopeRow(me);
     expect(row?.requested_scope).toContain(TASKS);
     expect(row?.scope).not.toContain(TASKS);
   });
 
   it('when a page needs a feature not granted, then a browser gets 303 to the connect URL and a JSON client 403 with it', async () => {
-    const agent = await signedIn('carol@example.com');
+    const agent = await signedIn();
     const page = await agent.get('/features/drive?x=1').set('Accept', 'text/html');
     expect(page.headers.location).toBe(
       `/account/google/connect?feature=drive&returnTo=${encodeURIComponent('/features/drive?x=1')}`,
