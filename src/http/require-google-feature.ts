@@ -21,7 +21,7 @@ export function requireGoogleFeature(
   isGranted: (userId: number, feature: string) => Promise<boolean>,
 ): RequestHandler {
   const signedIn = requireSignIn(users);
-  const checkFeature: RequestHandler = async (req, res, next) => {
+  const checkFeature = async (...[req, res, next]: Parameters<RequestHandler>): Promise<void> => {
     const user = res.locals.user;
     if (user && (await isGranted(user.id, feature))) {
       next();
@@ -41,6 +41,7 @@ export function requireGoogleFeature(
         next(err);
         return;
       }
-      void Promise.resolve(checkFeature(req, res, next)).catch(next);
+      // A store or Google failure goes to the error handler (503/502), never unhandled.
+      checkFeature(req, res, next).catch(next);
     });
 }
