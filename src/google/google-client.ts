@@ -16,15 +16,6 @@ import { revoke } from './revoke.js';
 import { refreshAccessToken } from './token-refresh.js';
 
 export type { GoogleClientOptions } from './configuration.js';
-export type {
-  CodeGrant,
-  ExpectedIdToken,
-  GoogleTokens,
-  IdTokenClaims,
-  RefreshedTokens,
-  TokenInfo,
-  UserInfo,
-} from './types.js';
 
 /**
  * Google (or its emulator) as the rest of the app sees it. One verb module per protocol step

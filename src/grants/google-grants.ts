@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../core/errors.js';
-import type { GoogleClient, RefreshedTokens } from '../google/google-client.js';
+import type { GoogleClient } from '../google/google-client.js';
+import type { RefreshedTokens } from '../google/types.js';
 import type { GrantStatus, GrantStore, StoredGrant } from '../storage/grant-store.js';
 import { TokenCipherError, type TokenCipher, type TokenSlot } from './token-cipher.js';
 import type { RefreshTokenMacer, TokenIdentifierAlg } from './refresh-token-macs.js';

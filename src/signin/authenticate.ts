@@ -1,5 +1,6 @@
 import { AppError, Messages } from '../core/errors.js';
-import type { CodeGrant, GoogleClient } from '../google/google-client.js';
+import type { GoogleClient } from '../google/google-client.js';
+import type { CodeGrant } from '../google/types.js';
 import { profileFromGoogle } from './profile.js';
 import type { GoogleIdentity } from './sign-in.js';
 

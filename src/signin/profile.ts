@@ -1,4 +1,4 @@
-import type { IdTokenClaims, UserInfo } from '../google/google-client.js';
+import type { IdTokenClaims, UserInfo } from '../google/types.js';
 import type { GoogleProfile } from '../storage/user-store.js';
 
 /**

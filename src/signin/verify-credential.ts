@@ -1,4 +1,5 @@
-import type { GoogleClient, IdTokenClaims } from '../google/google-client.js';
+import type { GoogleClient } from '../google/google-client.js';
+import type { IdTokenClaims } from '../google/types.js';
 import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../google/id-token.js';
 import type { StateLedger } from '../storage/state-ledger.js';
 import { invalidIdToken } from './invalid-id-token.js';

@@ -13,7 +13,7 @@ import {
 } from '../../src/grants/google-grants.js';
 import { createTokenCipher } from '../../src/grants/token-cipher.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { RefreshedTokens } from '../../src/google/google-client.js';
+import type { RefreshedTokens } from '../../src/google/types.js';
 import type { GrantStore } from '../../src/storage/grant-store.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { createRefreshTokenMacer } from '../../src/grants/refresh-token-macs.js';

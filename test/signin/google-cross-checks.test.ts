@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  GoogleClient,
-  IdTokenClaims,
-  TokenInfo,
-  UserInfo,
-} from '../../src/google/google-client.js';
+import type { GoogleClient } from '../../src/google/google-client.js';
+import type { IdTokenClaims, TokenInfo, UserInfo } from '../../src/google/types.js';
 import { authenticateWithGoogle } from '../../src/signin/authenticate.js';
 
 interface FakeAnswers {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GoogleClient, IdTokenClaims } from '../../src/google/google-client.js';
+import type { GoogleClient } from '../../src/google/google-client.js';
+import type { IdTokenClaims } from '../../src/google/types.js';
 import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../../src/google/id-token.js';
 import { deriveNonceKeys, issueNonce } from '../../src/signin/nonce.js';
 import { verifyCredential, type VerifyCredentialDeps } from '../../src/signin/verify-credential.js';

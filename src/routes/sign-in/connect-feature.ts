@@ -8,12 +8,9 @@ import { featureStatuses } from '../../grants/scopes.js';
 import { CONNECT_PATH, connectUrl } from '../../http/require-google-feature.js';
 import { wantsJson } from '../../http/require-sign-in.js';
 import { featureLabel } from '../../http/page-words.js';
-import { saveSession } from '../../http/session/session.js';
 import { hostedDomainHint, type AllowedAccounts } from '../../signin/allowed-accounts.js';
-import { buildAuthorizationUrl } from '../../signin/authorization-url.js';
-import { createPkcePair } from '../../signin/pkce.js';
 import { safeReturnTo } from '../../signin/return-to.js';
-import { randomToken } from '../../signin/state.js';
+import { redirectToGoogle } from './to-google.js';
 
 export { CONNECT_PATH };
 
@@ -62,41 +59,32 @@ export function startConnect(
     const feature = configuredFeature(deps, req.query.feature);
     const scopes = deps.features[feature] ?? [];
     const userId = req.session.userId as number;
-    const pkce = createPkcePair();
-    const pending: RedirectLogin = {
-      state: randomToken(),
-      nonce: randomToken(),
-      codeVerifier: pkce.verifier,
-      returnTo:
-        req.query.returnTo === undefined
-          ? DEFAULT_CONNECT_RETURN
-          : safeReturnTo(req.query.returnTo),
-      createdAt: deps.now(),
-      connect: {
-        feature,
-        userId,
-        sub: req.session.googleSub ?? '',
-        // Set by the account page's script when it opens the connect in a popup window.
-        ...(req.query.popup === '1' ? { popup: true } : {}),
+    await redirectToGoogle(
+      req,
+      res,
+      deps.google,
+      {
+        returnTo:
+          req.query.returnTo === undefined
+            ? DEFAULT_CONNECT_RETURN
+            : safeReturnTo(req.query.returnTo),
+        createdAt: deps.now(),
+        connect: {
+          feature,
+          userId,
+          sub: req.session.googleSub ?? '',
+          // Set by the account page's script when it opens the connect in a popup window.
+          ...(req.query.popup === '1' ? { popup: true } : {}),
+        },
       },
-    };
-    req.session.redirectLogin = pending;
-    await saveSession(req);
-    res.set('Cache-Control', 'no-store');
-    res.redirect(
-      302,
-      buildAuthorizationUrl(deps.google.endpoints.authorization, {
-        clientId: deps.google.clientId,
+      {
         redirectUri: redirectUri(req),
-        state: pending.state,
-        nonce: pending.nonce,
-        codeChallenge: pkce.challenge,
         // openid for the ID token whose `sub` proves it is the same account; nothing else.
         onlyScopes: ['openid', ...scopes],
         promptConsent: !(await deps.grants.hasLiveRefreshToken(userId)),
         hostedDomain: hostedDomainHint(deps.allowedAccounts),
         loginHint: req.session.googleSub,
-      }),
+      },
     );
   };
 }

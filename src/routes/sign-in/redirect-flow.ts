@@ -5,13 +5,12 @@ import type { GoogleClient } from '../../google/google-client.js';
 import type { GoogleGrants } from '../../grants/google-grants.js';
 import { hostedDomainHint } from '../../signin/allowed-accounts.js';
 import { authenticateWithGoogle } from '../../signin/authenticate.js';
-import { buildAuthorizationUrl, reauthLoginHint } from '../../signin/authorization-url.js';
-import { saveSession } from '../../http/session/session.js';
-import { createPkcePair } from '../../signin/pkce.js';
+import { reauthLoginHint } from '../../signin/authorization-url.js';
 import { safeReturnTo } from '../../signin/return-to.js';
 import { signIn, type SignInDeps } from '../../signin/sign-in.js';
-import { claimState, randomToken, STATE_TTL_MS } from '../../signin/state.js';
+import { claimState } from '../../signin/state.js';
 import { cancelConnect, finishConnect, type ConnectFeatureDeps } from './connect-feature.js';
+import { redirectToGoogle } from './to-google.js';
 import type { StateLedger } from '../../storage/state-ledger.js';
 
 export const CALLBACK_PATH = '/auth/google/callback';
@@ -38,33 +37,18 @@ type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
  */
 export function startRedirectSignIn(deps: RedirectFlowDeps): RequestHandler {
   return async (req, res) => {
-    const pkce = createPkcePair();
-    const pending: RedirectLogin = {
-      state: randomToken(),
-      nonce: randomToken(),
-      codeVerifier: pkce.verifier,
-      returnTo: safeReturnTo(req.query.returnTo),
-      createdAt: deps.now(),
-    };
-    req.session.redirectLogin = pending;
-    // A visitor who never comes back keeps an anonymous session only as long as the request lives.
-    if (req.session.userId === undefined) req.session.cookie.maxAge = STATE_TTL_MS;
-    // Not to Google with a state we could not store: the callback would refuse it.
-    await saveSession(req);
-    res.set('Cache-Control', 'no-store');
-    res.redirect(
-      302,
-      buildAuthorizationUrl(deps.google.endpoints.authorization, {
-        clientId: deps.google.clientId,
+    await redirectToGoogle(
+      req,
+      res,
+      deps.google,
+      { returnTo: safeReturnTo(req.query.returnTo), createdAt: deps.now() },
+      {
         redirectUri: callbackUrl(req, deps.baseUrl),
-        state: pending.state,
-        nonce: pending.nonce,
-        codeChallenge: pkce.challenge,
         scopes: deps.scopes,
         promptConsent: await needsConsent(req, deps),
         hostedDomain: hostedDomainHint(deps.allowedAccounts),
         loginHint: reauthLoginHint(req.session, req.query),
-      }),
+      },
     );
   };
 }
