@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { settle } from '../../src/core/settle.js';
 
 /** Makes security_log inserts fail on the database at `url`; resolves with the repair. */
 export async function failSecurityLogInserts(url: string): Promise<() => Promise<void>> {
@@ -16,14 +17,15 @@ export async function failSecurityLogInserts(url: string): Promise<() => Promise
     } finally {
       db.close();
     }
-    return async () => {
-      const again = new Database(url.slice('file:'.length));
-      try {
-        again.exec('DROP TRIGGER fail_security_log');
-      } finally {
-        again.close();
-      }
-    };
+    return () =>
+      settle(() => {
+        const again = new Database(url.slice('file:'.length));
+        try {
+          again.exec('DROP TRIGGER fail_security_log');
+        } finally {
+          again.close();
+        }
+      });
   }
   const run = async (sql: string) => {
     const client = new pg.Client({ connectionString: url });
