@@ -40,6 +40,7 @@ import { STATE_TTL_MS } from '../signin/state.js';
 import type { AccountSecurityStore, SecurityEventLedger } from '../storage/account-security.js';
 import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
 import type { SecurityLog } from '../storage/security-log.js';
+import type { SignInWrites } from '../storage/sign-in-writes.js';
 import type { TableSessionStore } from '../http/session/table-session-store.js';
 import type { UserSessions } from '../http/session/user-sessions.js';
 import type { StateLedger } from '../storage/state-ledger.js';
@@ -94,7 +95,9 @@ export interface GsiPageOptions {
 export interface AppDeps {
   config: AppConfig;
   users: UserStore;
-  sessionStore: session.Store & UserSessions & Pick<TableSessionStore, 'sessionsRevokedAt'>;
+  sessionStore: session.Store &
+    UserSessions &
+    Pick<TableSessionStore, 'sessionsRevokedAt' | 'newSessionRow'>;
   ledger: StateLedger;
   failedSignIns: FailedSignInCounter;
   /** Cross-Account Protection: per-user signals and the security events already handled. */
@@ -102,6 +105,8 @@ export interface AppDeps {
   securityEvents: SecurityEventLedger;
   /** The users' security logs (sign-ins, sign-outs, sessions ended, Google's events). */
   securityLog: SecurityLog;
+  /** A sign-in's writes (user, grant, sessions, security log), all in one transaction. */
+  signInWrites: SignInWrites;
   google: GoogleClient;
   /** The users' Google grants: tokens kept encrypted, googleAccessToken for the app's own calls. */
   grants: GoogleGrants;
@@ -251,7 +256,7 @@ export function createApp(deps: AppDeps): Express {
       features: config.googleFeatures ?? {},
       sessions: deps.sessionStore,
       maxSessionsPerUser: config.maxSessionsPerUser,
-      securityLog,
+      signInWrites: deps.signInWrites,
       now,
       baseUrl: config.baseUrl,
       nonceKeys,

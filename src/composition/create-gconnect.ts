@@ -131,6 +131,7 @@ export async function composeGconnect(
     accountSecurity: storage.accountSecurity,
     securityEvents: storage.securityEvents,
     securityLog: storage.securityLog,
+    signInWrites: storage.signInWrites,
     google,
     grants,
     logger,

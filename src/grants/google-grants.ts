@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import { AppError, Messages } from '../core/errors.js';
 import type { GoogleClient } from '../google/google-client.js';
 import type { RefreshedTokens } from '../google/types.js';
-import type { GrantStatus, GrantStore, StoredGrant } from '../storage/grant-store.js';
+import type {
+  GrantFromSignIn,
+  GrantStatus,
+  GrantStore,
+  StoredGrant,
+} from '../storage/grant-store.js';
 import { TokenCipherError, type TokenCipher, type TokenSlot } from './token-cipher.js';
 import type { RefreshTokenMacer, TokenIdentifierAlg } from './refresh-token-macs.js';
 import { createRefreshLease, type RefreshSteps } from './refresh-lease.js';
@@ -59,6 +64,11 @@ export interface GoogleGrants {
    * revoked). The requested scopes add up; scopes Google did not grant are recorded, never refused.
    */
   keep(userId: number, tokens: GrantTokens): Promise<void>;
+  /**
+   * What keep() stores, sealed for this user (the envelopes' associated data is the user id),
+   * for a sign-in that stores it in its own transaction. Synchronous: no I/O.
+   */
+  sealForSignIn(userId: number, tokens: GrantTokens): GrantFromSignIn;
   /**
    * A valid access token for the user's own calls to Google: the stored one, or a refreshed one
    * when it has expired or is about to. `scopes` must all have been granted (403 otherwise).
@@ -200,6 +210,20 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
     return tokens.accessToken;
   }
 
+  function sealForSignIn(userId: number, tokens: GrantTokens): GrantFromSignIn {
+    // Added to the stored ones by the same statement (no read first: one statement per sign-in).
+    const requested = mergeScopes([], tokens.requested ?? deps.signInScopes ?? []);
+    return {
+      refreshToken: seal(tokens.refreshToken, slot(userId, 'refresh_token')),
+      refreshTokenMacs: macsOf(tokens.refreshToken),
+      accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
+      accessTokenExpiresAt: expiry(tokens.expiresIn),
+      scope: tokens.scope ?? '',
+      accessEndsAt: accessEnd(now(), tokens.refreshTokenExpiresIn),
+      requestedScope: requested.join(' '),
+    };
+  }
+
   /** What the lease runs for one request that needs a token with these scopes. */
   const refreshSteps = (userId: number, scopes: readonly string[]): RefreshSteps => ({
     read: () => connectedGrant(userId, scopes),
@@ -209,22 +233,10 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
 
   return {
     async keep(userId, tokens) {
-      // Added to the stored ones by the same statement (no read first: one statement per sign-in).
-      const requested = mergeScopes([], tokens.requested ?? deps.signInScopes ?? []);
-      await store.saveFromSignIn(
-        userId,
-        {
-          refreshToken: seal(tokens.refreshToken, slot(userId, 'refresh_token')),
-          refreshTokenMacs: macsOf(tokens.refreshToken),
-          accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
-          accessTokenExpiresAt: expiry(tokens.expiresIn),
-          scope: tokens.scope ?? '',
-          accessEndsAt: accessEnd(now(), tokens.refreshTokenExpiresIn),
-          requestedScope: requested.join(' '),
-        },
-        new Date(now()),
-      );
+      await store.saveFromSignIn(userId, sealForSignIn(userId, tokens), new Date(now()));
     },
+
+    sealForSignIn,
 
     async accessToken(userId, options = {}) {
       const scopes = options.scopes ?? [];

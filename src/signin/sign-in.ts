@@ -1,10 +1,9 @@
 import type { Request } from 'express';
 import { Messages } from '../core/errors.js';
-import { regenerateSession, saveSession } from '../http/session/session.js';
 import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
 import { describeSession } from '../http/session/session-meta.js';
-import type { SecurityLog } from '../storage/security-log.js';
-import type { UserSessions } from '../http/session/user-sessions.js';
+import type { NewSessionRows } from '../http/session/table-session-store.js';
+import type { SignInWrites } from '../storage/sign-in-writes.js';
 import type { GoogleProfile, User, UserStore } from '../storage/user-store.js';
 import type { AccountSecurityStore } from '../storage/account-security.js';
 import { assertAllowedAccount, type AllowedAccounts } from './allowed-accounts.js';
@@ -40,15 +39,16 @@ export interface CredentialDelivery {
 
 export interface SignInDeps {
   users: UserStore;
-  /** Where the exchange's tokens go: the user's Google grant. */
-  grants: Pick<GoogleGrants, 'keep'>;
+  /** Where the exchange's tokens go: the user's Google grant (sealed for a new sign-in's writes). */
+  grants: Pick<GoogleGrants, 'keep' | 'sealForSignIn'>;
   /** Who may sign in; both lists empty means any Google account. */
   allowedAccounts: AllowedAccounts;
-  /** Where the cap on concurrent sessions is applied. */
-  sessions: Pick<UserSessions, 'evictOldest'>;
+  /** The session store: it builds the new session's row, which signInWrites stores. */
+  sessions: NewSessionRows;
   /** The cap: the user's oldest sessions beyond this many end at sign-in. */
   maxSessionsPerUser: number;
-  securityLog: Pick<SecurityLog, 'record'>;
+  /** Every write of a new sign-in (user, grant, sessions, security log), all or nothing. */
+  signInWrites: SignInWrites;
   /** What Google's Cross-Account Protection reported about accounts (disabled ones). */
   accountSecurity: AccountSecurityStore;
   now: () => number;
@@ -84,10 +84,63 @@ export async function signIn(
     req.session.authenticatedAt = nowMs;
     return { status: 'already-connected' };
   }
-  const user = await deps.users.upsertFromGoogle(identity.profile, new Date(nowMs));
-  if (identity.tokens) await deps.grants.keep(user.id, identity.tokens);
-  // Regenerate the session when signing in to prevent fixation; only once the row is committed.
-  await regenerateSession(req);
+  const user = await storeSignIn(req, deps, identity, nowMs);
+  return { status: 'signed-in', user };
+}
+
+/**
+ * The sign-in's writes in one transaction: the user, the grant sealed with the user's id, the
+ * old session's row deleted and the new session's inserted (session fixation: a new id, nothing
+ * kept), the sessions beyond the cap ended, the security log's entry. The new session is stored
+ * before the answer, so a failure is this request's error (503), not a welcome for a session
+ * that does not exist; and express-session's own save as the response ends writes nothing.
+ */
+async function storeSignIn(
+  req: Request,
+  deps: SignInDeps,
+  identity: GoogleIdentity,
+  nowMs: number,
+): Promise<User> {
+  const oldSid = req.sessionID;
+  const { tokens } = identity;
+  let stored: (() => void) | undefined;
+  try {
+    const user = await deps.signInWrites.commit({
+      profile: identity.profile,
+      nowMs,
+      grant: tokens && ((userId) => deps.grants.sealForSignIn(userId, tokens)),
+      oldSid,
+      session: (signedIn) => {
+        const fresh = startSignedInSession(req, deps, signedIn, identity, nowMs);
+        stored = fresh.stored;
+        return fresh.row;
+      },
+      maxSessions: deps.maxSessionsPerUser,
+      log: { kind: 'sign-in', detail: logDetail(identity), atMs: nowMs },
+    });
+    stored?.();
+    return user;
+  } catch (err) {
+    // Nothing was written. The new session, not stored, must not be stored as the error
+    // response ends either, nor its cookie set: the request lets go of it (the old one stays).
+    if (req.sessionID !== oldSid) (req as { session: unknown }).session = null;
+    throw err;
+  }
+}
+
+/**
+ * A new session for the signed-in user, in place of the request's: what express-session's
+ * regenerate() does, but for the old row's delete, which is the sign-in's transaction's.
+ * express-session then sets the cookie with the new id. Returns the row to store.
+ */
+function startSignedInSession(
+  req: Request,
+  deps: SignInDeps,
+  user: User,
+  identity: GoogleIdentity,
+  nowMs: number,
+) {
+  req.sessionStore.generate(req);
   req.session.userId = user.id;
   req.session.googleSub = user.googleSub;
   req.session.signedInAt = nowMs;
@@ -95,17 +148,7 @@ export async function signIn(
   req.session.signInMethod = { method: identity.method, ...identity.delivery };
   req.session.meta = describeSession(req);
   req.flash('success', Messages.signedInAs(user.name ?? user.email));
-  // Stored now, not when the response ends: if the store fails, the client gets the error
-  // (503) instead of a welcome for a session that does not exist.
-  await saveSession(req);
-  // After the save, so the new session counts among the newest it keeps.
-  await deps.sessions.evictOldest(user.id, deps.maxSessionsPerUser);
-  await deps.securityLog.record(user.id, {
-    kind: 'sign-in',
-    detail: logDetail(identity),
-    atMs: nowMs,
-  });
-  return { status: 'signed-in', user };
+  return deps.sessions.newSessionRow(req.sessionID, req.session);
 }
 
 /** The log's detail: the method, and for a credential Google's select_by (button or One Tap). */

@@ -3,6 +3,7 @@ import type { FailedSignInCounter } from './failed-sign-ins.js';
 import type { GrantStore } from './grant-store.js';
 import type { SecurityLog } from './security-log.js';
 import type { SessionTable } from './session-table.js';
+import type { SignInWrites } from './sign-in-writes.js';
 import type { StateLedger } from './state-ledger.js';
 import type { UserStore } from './user-store.js';
 
@@ -23,6 +24,8 @@ export interface Storage {
   grants: GrantStore;
   /** The users' security logs, shown on the account page. */
   securityLog: SecurityLog;
+  /** A sign-in's writes (user, grant, sessions, log), all in one transaction. */
+  signInWrites: SignInWrites;
   /** Deletes the expired rows of every table but sessions (the session store prunes those). */
   pruneExpired(nowMs: number): Promise<void>;
   /** True when the database's schema is the version this code expects (readiness). */

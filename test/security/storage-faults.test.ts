@@ -46,6 +46,13 @@ class FailingSessionStore extends TableSessionStore {
     }
     super.set(sid, sess, cb);
   }
+  /** A sign-in stores its new session in its own transaction, with the row built here. */
+  override newSessionRow(sid: string, sess: SessionData) {
+    if (FailingSessionStore.failSignedIn) {
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    }
+    return super.newSessionRow(sid, sess);
+  }
 }
 
 let h: Harness;

@@ -115,13 +115,6 @@ function cameWithLostSession(req: Request, name: string): boolean {
   return id !== req.sessionID && req.session.userId === undefined;
 }
 
-/** Gives the browser a new session id, keeping nothing of the old session. */
-export function regenerateSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) =>
-    req.session.regenerate((err) => (err ? reject(err as Error) : resolve())),
-  );
-}
-
 /**
  * Writes the session to the store now rather than when the response ends, so a failure becomes
  * this request's error (503) instead of a 200 for something that was not stored. On failure the

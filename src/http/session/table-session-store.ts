@@ -3,6 +3,7 @@ import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { SqliteDatabase } from '../../storage/sqlite/database.js';
 import type { SessionIndex, SessionTable } from '../../storage/session-table.js';
+import type { SessionRow } from '../../storage/sign-in-writes.js';
 import { createSqliteSessionTable } from '../../storage/sqlite/session-table.js';
 import type { ListedSession, UserSessions } from './user-sessions.js';
 import { rememberLoadedUser } from './loaded-user.js';
@@ -74,11 +75,31 @@ function contentOf(sess: SessionData): string {
   });
 }
 
+/** The session's data as its row stores it: what was read with it left out. */
+function serialize(sess: SessionData): string {
+  return JSON.stringify({
+    ...sess,
+    [STORED_EXPIRY]: undefined,
+    [REVOKED_AT]: undefined,
+    [LOADED_USER]: undefined,
+  });
+}
+
+/** A new signed-in session's row, for a sign-in that stores it in its own transaction. */
+export interface NewSessionRows {
+  /**
+   * The row set() would insert for this new session; `stored()`, called once the sign-in's
+   * transaction committed, records it as this store's last write, so that express-session's save
+   * as the response ends writes nothing (see set()).
+   */
+  newSessionRow(sid: string, sess: SessionData): { row: SessionRow; stored: () => void };
+}
+
 /**
  * express-session store over a SessionTable. The prune timer is unref'd so it never keeps the
  * process alive.
  */
-export class TableSessionStore extends session.Store implements UserSessions {
+export class TableSessionStore extends session.Store implements UserSessions, NewSessionRows {
   private readonly table: SessionTable;
   private readonly now: () => number;
   private readonly defaultTtlMs: number;
@@ -90,8 +111,9 @@ export class TableSessionStore extends session.Store implements UserSessions {
   /**
    * What this store wrote for each session object it was handed: a new session's later writes
    * are updates (see wasStored), and a write of exactly what was last written is skipped. A
-   * sign-in saves its new session before answering (so a failure is a 503, not a welcome), and
-   * express-session, which cannot tell a session saved after a regenerate, would write it again.
+   * sign-in stores its new session in its own transaction before answering (newSessionRow), so
+   * that a failure is a 503, not a welcome, and express-session, which saves a session whose id
+   * changed as the response ends, would write it again.
    */
   private readonly written = new WeakMap<object, LastWrite>();
   /** Ended sessions whose row the database refused to delete: see destroy(). */
@@ -170,17 +192,22 @@ export class TableSessionStore extends session.Store implements UserSessions {
       ) {
         return;
       }
-      const data = JSON.stringify({
-        ...sess,
-        [STORED_EXPIRY]: undefined,
-        [REVOKED_AT]: undefined,
-        [LOADED_USER]: undefined,
-      });
+      const data = serialize(sess);
       const index = this.indexOf(sess);
       if (wasStored(sess, this.written)) await this.table.update(sid, data, expiresAt, index);
       else await this.table.write(sid, data, expiresAt, index);
       this.written.set(sess, { sid, expiresAt, content });
     });
+  }
+
+  newSessionRow(sid: string, sess: SessionData): { row: SessionRow; stored: () => void } {
+    const index = this.indexOf(sess);
+    if (!index) throw new Error('newSessionRow: the session is not signed in');
+    const [expiresAt, content] = [this.expiryOf(sess), contentOf(sess)];
+    return {
+      row: { sid, sess: serialize(sess), expiresAt, index },
+      stored: () => this.written.set(sess, { sid, expiresAt, content }),
+    };
   }
 
   /** express-session calls this for every request whose session did not change. */

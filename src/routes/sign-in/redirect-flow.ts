@@ -24,7 +24,7 @@ export interface RedirectFlowDeps extends SignInDeps {
   scopes: readonly string[];
   /** GOOGLE_FEATURES: each feature's scopes (the callback also finishes a feature's connect). */
   features: ConnectFeatureDeps['features'];
-  grants: Pick<GoogleGrants, 'keep' | 'hasLiveRefreshToken' | 'summary'>;
+  grants: Pick<GoogleGrants, 'keep' | 'sealForSignIn' | 'hasLiveRefreshToken' | 'summary'>;
   logger: ConnectFeatureDeps['logger'];
 }
 

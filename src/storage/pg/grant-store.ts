@@ -2,6 +2,7 @@ import type pg from 'pg';
 import {
   macParams,
   toSealed,
+  type GrantFromSignIn,
   type GrantStatus,
   type GrantStore,
   type SealedRow,
@@ -41,46 +42,53 @@ function toGrant(row: PgGrantRow): StoredGrant {
   };
 }
 
+/**
+ * The sign-in's grant upsert (the grant store's and a sign-in's transaction's: sign-in-writes.ts),
+ * parameters as saveGrantParams orders them.
+ */
+export const PG_SAVE_GRANT = `INSERT INTO google_grants AS g (user_id, refresh_token, access_token,
+    access_token_expires_at, scope, status, status_reason, created_at, updated_at,
+    refresh_prefix_mac, refresh_hash_mac, access_ends_at, requested_scope)
+  VALUES ($1, $2::text, $3, $4, $5,
+    CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
+    CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9, $10)
+  ON CONFLICT (user_id) DO UPDATE SET
+    requested_scope = CASE
+      WHEN strpos(' ' || g.requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
+      THEN g.requested_scope ELSE trim(g.requested_scope || ' ' || excluded.requested_scope) END,
+    refresh_token = coalesce(excluded.refresh_token, g.refresh_token),
+    refresh_prefix_mac = CASE WHEN $2::text IS NULL THEN g.refresh_prefix_mac
+      ELSE excluded.refresh_prefix_mac END,
+    refresh_hash_mac = CASE WHEN $2::text IS NULL THEN g.refresh_hash_mac
+      ELSE excluded.refresh_hash_mac END,
+    access_ends_at = CASE WHEN $2::text IS NULL THEN g.access_ends_at
+      ELSE excluded.access_ends_at END,
+    access_token = excluded.access_token,
+    access_token_expires_at = excluded.access_token_expires_at,
+    scope = excluded.scope,
+    status = CASE WHEN $2::text IS NULL THEN g.status ELSE 'connected' END,
+    status_reason = CASE WHEN $2::text IS NULL THEN g.status_reason END,
+    updated_at = excluded.updated_at`;
+
+export function saveGrantParams(userId: number, grant: GrantFromSignIn, now: Date): unknown[] {
+  return [
+    userId,
+    grant.refreshToken,
+    grant.accessToken,
+    grant.accessTokenExpiresAt,
+    grant.scope,
+    now,
+    ...Object.values(macParams(grant.refreshTokenMacs)),
+    grant.accessEndsAt ?? null,
+    grant.requestedScope ?? '',
+  ];
+}
+
 /** The PostgreSQL twin of ../sqlite/grant-store.ts: the same statements in PostgreSQL's dialect. */
 export function createPgGrantStore(pool: pg.Pool): GrantStore {
   return {
     async saveFromSignIn(userId, grant, now) {
-      await pool.query(
-        `INSERT INTO google_grants AS g (user_id, refresh_token, access_token,
-           access_token_expires_at, scope, status, status_reason, created_at, updated_at,
-           refresh_prefix_mac, refresh_hash_mac, access_ends_at, requested_scope)
-         VALUES ($1, $2::text, $3, $4, $5,
-           CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
-           CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9, $10)
-         ON CONFLICT (user_id) DO UPDATE SET
-           requested_scope = CASE
-             WHEN strpos(' ' || g.requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
-             THEN g.requested_scope ELSE trim(g.requested_scope || ' ' || excluded.requested_scope) END,
-           refresh_token = coalesce(excluded.refresh_token, g.refresh_token),
-           refresh_prefix_mac = CASE WHEN $2::text IS NULL THEN g.refresh_prefix_mac
-             ELSE excluded.refresh_prefix_mac END,
-           refresh_hash_mac = CASE WHEN $2::text IS NULL THEN g.refresh_hash_mac
-             ELSE excluded.refresh_hash_mac END,
-           access_ends_at = CASE WHEN $2::text IS NULL THEN g.access_ends_at
-             ELSE excluded.access_ends_at END,
-           access_token = excluded.access_token,
-           access_token_expires_at = excluded.access_token_expires_at,
-           scope = excluded.scope,
-           status = CASE WHEN $2::text IS NULL THEN g.status ELSE 'connected' END,
-           status_reason = CASE WHEN $2::text IS NULL THEN g.status_reason END,
-           updated_at = excluded.updated_at`,
-        [
-          userId,
-          grant.refreshToken,
-          grant.accessToken,
-          grant.accessTokenExpiresAt,
-          grant.scope,
-          now,
-          ...Object.values(macParams(grant.refreshTokenMacs)),
-          grant.accessEndsAt ?? null,
-          grant.requestedScope ?? '',
-        ],
-      );
+      await pool.query(PG_SAVE_GRANT, saveGrantParams(userId, grant, now));
     },
     async find(userId) {
       const { rows } = await pool.query<PgGrantRow>(

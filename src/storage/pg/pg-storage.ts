@@ -10,6 +10,7 @@ import { createPgSessionTable } from './session-table.js';
 import { createPgStateLedger } from './state-ledger.js';
 import { createPgUserStore } from './user-store.js';
 import { createPgSecurityLog } from './security-log.js';
+import { createPgSignInWrites } from './sign-in-writes.js';
 
 /**
  * Every store on one PostgreSQL database (pooled, migrated): any number of instances share it.
@@ -38,6 +39,7 @@ export async function openPgStorage(
     securityEvents: createPgSecurityEventLedger(pool),
     grants: createPgGrantStore(pool),
     securityLog: createPgSecurityLog(pool),
+    signInWrites: createPgSignInWrites(pool),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     async migrationsCurrent() {
       return (await currentVersion(pool)) === PG_SCHEMA_VERSION;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { User, UserStore } from '../user-store.js';
+import type { GoogleProfile, User, UserStore } from '../user-store.js';
 
 /** A users row as node-postgres returns it (also read joined to a session: session-table.ts). */
 export interface PgUserRow {
@@ -28,19 +28,25 @@ export function userFromPgRow(row: PgUserRow): User {
   };
 }
 
+/**
+ * The sign-in's upsert (the user store's and a sign-in's transaction's, sign-in-writes.ts). ON
+ * CONFLICT makes concurrent first sign-ins of one account, on any instance, one row.
+ */
+export const PG_UPSERT_USER = `INSERT INTO users (google_sub, email, email_verified, name, picture, created_at, updated_at, last_login_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
+  ON CONFLICT (google_sub) DO UPDATE SET
+    email = excluded.email, email_verified = excluded.email_verified, name = excluded.name,
+    picture = excluded.picture, updated_at = excluded.updated_at, last_login_at = excluded.last_login_at
+  RETURNING *`;
+
+export function upsertParams(profile: GoogleProfile, now: Date): unknown[] {
+  return [profile.sub, profile.email, profile.emailVerified, profile.name, profile.picture, now];
+}
+
 export function createPgUserStore(pool: pg.Pool): UserStore {
   return {
     async upsertFromGoogle(profile, now) {
-      // ON CONFLICT makes concurrent first sign-ins of one account, on any instance, one row.
-      const { rows } = await pool.query<PgUserRow>(
-        `INSERT INTO users (google_sub, email, email_verified, name, picture, created_at, updated_at, last_login_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
-         ON CONFLICT (google_sub) DO UPDATE SET
-           email = excluded.email, email_verified = excluded.email_verified, name = excluded.name,
-           picture = excluded.picture, updated_at = excluded.updated_at, last_login_at = excluded.last_login_at
-         RETURNING *`,
-        [profile.sub, profile.email, profile.emailVerified, profile.name, profile.picture, now],
-      );
+      const { rows } = await pool.query<PgUserRow>(PG_UPSERT_USER, upsertParams(profile, now));
       if (!rows[0]) throw new Error('upsert returned no row');
       return userFromPgRow(rows[0]);
     },

@@ -2,6 +2,7 @@ import { settle } from '../../core/settle.js';
 import {
   macParams,
   toSealed,
+  type GrantFromSignIn,
   type GrantStatus,
   type GrantStore,
   type SealedRow,
@@ -42,7 +43,10 @@ function toGrant(row: GrantRow): StoredGrant {
   };
 }
 
-export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
+/** The sign-in's grant upsert, synchronous: for the grant store and a sign-in's transaction. */
+export function prepareGrantSave(
+  db: SqliteDatabase,
+): (userId: number, grant: GrantFromSignIn, now: Date) => void {
   const upsert = db.prepare(
     `INSERT INTO google_grants (user_id, refresh_token, access_token, access_token_expires_at,
        scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac,
@@ -69,6 +73,23 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
        status_reason = CASE WHEN @refreshToken IS NULL THEN status_reason END,
        updated_at = excluded.updated_at`,
   );
+  return (userId, grant, now) => {
+    upsert.run({
+      userId,
+      refreshToken: grant.refreshToken,
+      accessToken: grant.accessToken,
+      expiresAt: grant.accessTokenExpiresAt,
+      scope: grant.scope,
+      requestedScope: grant.requestedScope ?? '',
+      now: now.toISOString(),
+      endsAt: grant.accessEndsAt ?? null,
+      ...macParams(grant.refreshTokenMacs),
+    });
+  };
+}
+
+export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
+  const saveFromSignIn = prepareGrantSave(db);
   const byUser = db.prepare<[number], GrantRow>('SELECT * FROM google_grants WHERE user_id = ?');
   // One UPDATE decides who refreshes: SQLite runs it under its write lock, so of two instances
   // racing for an expired lease exactly one sees changes === 1.
@@ -120,17 +141,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
   return {
     saveFromSignIn: (userId, grant, now) =>
       settle(() => {
-        upsert.run({
-          userId,
-          refreshToken: grant.refreshToken,
-          accessToken: grant.accessToken,
-          expiresAt: grant.accessTokenExpiresAt,
-          scope: grant.scope,
-          requestedScope: grant.requestedScope ?? '',
-          now: now.toISOString(),
-          endsAt: grant.accessEndsAt ?? null,
-          ...macParams(grant.refreshTokenMacs),
-        });
+        saveFromSignIn(userId, grant, now);
       }),
     find: (userId) =>
       settle(() => {

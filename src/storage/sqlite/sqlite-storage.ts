@@ -11,6 +11,7 @@ import { createSqliteStateLedger } from './state-ledger.js';
 import { pruneSharedTables, type Storage } from '../storage.js';
 import { createSqliteUserStore } from './user-store.js';
 import { createSqliteSecurityLog } from './security-log.js';
+import { createSqliteSignInWrites } from './sign-in-writes.js';
 import { settle } from '../../core/settle.js';
 
 export interface SqliteStorage extends Storage {
@@ -32,6 +33,7 @@ export function openSqliteStorage(path: string, options: DatabaseOptions = {}): 
     securityEvents: createSqliteSecurityEventLedger(db),
     grants: createSqliteGrantStore(db),
     securityLog: createSqliteSecurityLog(db),
+    signInWrites: createSqliteSignInWrites(db),
     pruneExpired: (nowMs) => pruneSharedTables(storage, nowMs),
     migrationsCurrent: () =>
       settle(() => {

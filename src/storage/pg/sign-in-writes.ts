@@ -1,0 +1,106 @@
+import type pg from 'pg';
+import { SECURITY_LOG_KEEP } from '../security-log.js';
+import { indexColumns, type SessionIndex } from '../session-table.js';
+import type { SignInWrite, SignInWrites } from '../sign-in-writes.js';
+import { PG_SAVE_GRANT, saveGrantParams } from './grant-store.js';
+import { PG_UPSERT_USER, upsertParams, userFromPgRow, type PgUserRow } from './user-store.js';
+
+/** The parameters of the writes after the upsert, in the order of AFTER_UPSERT's $1…$14. */
+const AFTER_UPSERT_PARAMS = 14;
+
+/**
+ * Everything after the upsert as one statement of data-modifying CTEs. They all see the
+ * statement's one snapshot: the eviction cannot see the new session (nor the log's trim the new
+ * entry), so it keeps the newest `maxSessions - 1` OTHER sessions ($10) and the trim the newest
+ * `keep - 1` older entries ($14); the old session ($2) is left out of the eviction, as it is
+ * deleted by its own CTE (no row may be modified twice in one statement).
+ */
+const AFTER_UPSERT = `WITH old_session AS (
+    DELETE FROM sessions WHERE sid = $2
+  ), new_session AS (
+    INSERT INTO sessions (sid, sess, expires_at, user_id, public_id, created_at, last_seen_at)
+    VALUES ($3, $4, $5, $1, $6, $7, $8)
+  ), evicted AS (
+    DELETE FROM sessions WHERE sid IN (
+      SELECT sid FROM sessions WHERE user_id = $1 AND expires_at > $9 AND sid <> $2
+      ORDER BY created_at DESC, sid OFFSET $10)
+  ), logged AS (
+    INSERT INTO security_log (user_id, kind, detail, at) VALUES ($1, $11, $12, $13)
+  )`;
+
+const TRIM_LOG = `DELETE FROM security_log WHERE user_id = $1 AND id NOT IN (
+    SELECT id FROM security_log WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $14)`;
+
+/** The grant's upsert as one more CTE, its parameters numbered after the others'. */
+const GRANT_CTE = `, kept_grant AS (${PG_SAVE_GRANT.replace(
+  /\$(\d+)/g,
+  (_, n: string) => `$${Number(n) + AFTER_UPSERT_PARAMS}`,
+)})`;
+
+const WITH_GRANT = `${AFTER_UPSERT}${GRANT_CTE} ${TRIM_LOG}`;
+const WITHOUT_GRANT = `${AFTER_UPSERT} ${TRIM_LOG}`;
+
+/**
+ * A sign-in's writes in one transaction on one pooled connection, in four round trips: BEGIN,
+ * the user upsert (RETURNING its id, which the grant's envelopes are sealed with, so it cannot
+ * share a statement with the grant), every other write as ONE statement, COMMIT. Today's
+ * node-postgres sends a client's queries one after the other (no pipelining), and a statement
+ * with parameters cannot carry a BEGIN, so four is the floor without a stored procedure.
+ */
+export function createPgSignInWrites(pool: pg.Pool): SignInWrites {
+  return {
+    async commit(w) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        try {
+          const user = await writeAll(client, w);
+          await client.query('COMMIT');
+          return user;
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+            // The connection is in an unknown state: the pool must not hand it out again.
+            broken = rollbackErr as Error;
+          });
+          throw err;
+        }
+      } finally {
+        client.release(broken);
+      }
+    },
+  };
+}
+
+async function writeAll(client: pg.PoolClient, w: SignInWrite) {
+  const now = new Date(w.nowMs);
+  const { rows } = await client.query<PgUserRow>(PG_UPSERT_USER, upsertParams(w.profile, now));
+  if (!rows[0]) throw new Error('upsert returned no row');
+  const user = userFromPgRow(rows[0]);
+  const grant = w.grant?.(user.id);
+  const session = w.session(user);
+  const params = [
+    user.id,
+    w.oldSid,
+    session.sid,
+    session.sess,
+    session.expiresAt,
+    ...sessionIndex(session.index),
+    w.nowMs,
+    w.maxSessions - 1,
+    w.log.kind,
+    w.log.detail,
+    w.log.atMs,
+    (w.logKeep ?? SECURITY_LOG_KEEP) - 1,
+  ];
+  await client.query(
+    grant ? WITH_GRANT : WITHOUT_GRANT,
+    grant ? [...params, ...saveGrantParams(user.id, grant, now)] : params,
+  );
+  return user;
+}
+
+/** public_id, created_at, last_seen_at: the user id is $1. */
+function sessionIndex(index: SessionIndex) {
+  return indexColumns(index).slice(1);
+}
