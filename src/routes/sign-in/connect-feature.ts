@@ -113,10 +113,9 @@ export async function finishConnect(
   try {
     await assertSameAccount(deps.google, tokens, pending.nonce, connect.sub);
   } catch (err) {
-    // Google just granted this app access to another account: nothing of it is kept, so give
-    // it back at Google rather than leave a grant nobody here can use or end.
-    if (err instanceof AppError && err.code === 'wrong_account') await revokeRefused(deps, tokens);
-    throw err;
+    if (!(err instanceof AppError && err.code === 'wrong_account')) throw err;
+    await refuseOtherAccount(req, res, deps, { connect, tokens, err });
+    return;
   }
   const scopes = deps.features[connect.feature] ?? [];
   await deps.grants.keep(connect.userId, {
@@ -146,6 +145,31 @@ export async function finishConnect(
 /** The popup's last page: the flash set for the opener's page, which reloads. */
 function popupDoneUrl(feature: string): string {
   return `${CONNECT_DONE_PATH}?${new URLSearchParams({ feature }).toString()}`;
+}
+
+/**
+ * Another Google account was chosen: Google just granted this app access to it, and nothing of
+ * it is kept, so it is given back at Google rather than left as a grant nobody here can use or
+ * end. By redirect the failure page answers (with its way back); in a popup that page would stay
+ * open over the account page, so the popup closes as a cancel does and the account page,
+ * reloaded, says what happened.
+ */
+async function refuseOtherAccount(
+  req: Request,
+  res: Response,
+  deps: Pick<ConnectFeatureDeps, 'google' | 'logger'>,
+  refused: {
+    connect: PendingConnect;
+    tokens: { accessToken: string; refreshToken?: string | undefined };
+    err: AppError;
+  },
+): Promise<void> {
+  await revokeRefused(deps, refused.tokens);
+  const { connect } = refused;
+  if (!connect.popup || wantsJson(req)) throw refused.err;
+  req.flash('error', Messages.connectWrongAccount(featureLabel(connect.feature)));
+  res.set('Cache-Control', 'no-store');
+  res.redirect(303, popupDoneUrl(connect.feature));
 }
 
 /**

@@ -200,6 +200,22 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     expect(bobRows).toEqual([]);
   });
 
+  it('when another Google account is chosen in a popup, then the popup ends on the page that tells the opener, whose account page says so; nothing is stored', async () => {
+    const agent = await signedIn();
+    const before = await requestedScopeRow(me);
+    h.emulator.resetCalls();
+    const res = await connect(agent, 'feature=calendar&popup=1', { account: BOB });
+    expect(res.headers.location).toBe('/account/google/connect/done?feature=calendar');
+    expect(h.emulator.calls('revoke')).toHaveLength(1);
+    const account = await agent.get('/account').set('Accept', 'text/html').expect(200);
+    expect(account.text).toContain(
+      'Calendar was not turned on: you chose another Google account. Nothing changed;',
+    );
+    expect(await requestedScopeRow(me)).toEqual(before);
+    expect((await features(agent)).features.calendar).not.toBe('granted');
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
+  });
+
   it("when revoking the other account's tokens fails, then the refusal is answered all the same", async () => {
     const agent = await signedIn();
     h.emulator.resetCalls();
