@@ -13,7 +13,8 @@ const GOOGLE_CLIENT_ID_SUFFIX = '.apps.googleusercontent.com';
 
 export function describeStartup(config: Config): StartupFacts {
   return {
-    mode: config.production ? 'production' : `development (NODE_ENV=${config.nodeEnv})`,
+    // NODE_ENV's word (production, development or test); production follows it.
+    mode: config.nodeEnv,
     google: config.google.emulatorUrl
       ? `emulator at ${config.google.emulatorUrl}`
       : 'real Google (https://accounts.google.com)',

@@ -66,6 +66,8 @@ function optionsOf(config: Config): GconnectOptions {
   const { database, google } = config;
   return {
     production: config.production,
+    // Only `production` changes behaviour; NODE_ENV itself is what the startup report names.
+    nodeEnv: config.nodeEnv,
     google: {
       clientId: google.clientId,
       clientSecret: google.clientSecret,

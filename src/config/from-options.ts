@@ -4,8 +4,8 @@ import type { GconnectExtras } from './extras.js';
 import { createLogger, LOG_REDACTION } from '../core/logger.js';
 import type { GconnectOptions } from './options.js';
 import { OPTION_NAMING, readSettings } from './read.js';
-import { ConfigError, givenPool, resolveSettings, type Config } from './resolve.js';
-import type { Setting } from './settings.js';
+import { ConfigError, givenPool, resolveSettings, type Config, type NodeEnv } from './resolve.js';
+import { NODE_ENVS, type Setting } from './settings.js';
 
 /**
  * createGconnect's reader: the options, checked as the environment is (settings.ts), every
@@ -29,10 +29,35 @@ export function readOptions(
     problems,
   );
   const extras = readExtras(options, problems);
+  const nodeEnv = readNodeEnv(options, problems);
   // The standalone server's own settings are not options; the library logs through its logger.
   values.logLevel = 'info';
   const config = resolveSettings(values, OPTION_NAMING, readFile, problems);
-  return { config, extras: { ...extras, pool: givenPool(values) } };
+  return {
+    config: nodeEnv === undefined ? config : { ...config, nodeEnv },
+    extras: { ...extras, pool: givenPool(values) },
+  };
+}
+
+/**
+ * The `nodeEnv` option: one of NODE_ENVS, agreeing with `production` (a startup report saying
+ * "test" of a server running production cookies would mislead as much as the wrong word did).
+ */
+function readNodeEnv(options: GconnectOptions, problems: string[]): NodeEnv | undefined {
+  const { nodeEnv, production } = options;
+  if (nodeEnv === undefined) return undefined;
+  if (!(NODE_ENVS as readonly unknown[]).includes(nodeEnv)) {
+    problems.push(
+      `nodeEnv must be ${NODE_ENVS.join(', ')} or unset, got ${JSON.stringify(nodeEnv)}.`,
+    );
+    return undefined;
+  }
+  if ((nodeEnv === 'production') !== (production === true)) {
+    problems.push(
+      `nodeEnv ${nodeEnv} disagrees with production ${String(production ?? false)}: production must be true exactly when nodeEnv is production.`,
+    );
+  }
+  return nodeEnv;
 }
 
 /** The value at a dotted path (`google.timeoutMs`), or undefined. */

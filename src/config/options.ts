@@ -67,6 +67,12 @@ export interface GconnectOptions {
   baseUrl?: string;
   /** Production: Secure `__Host-` cookies, HSTS; secrets, token keys and baseUrl required. Default false. */
   production?: boolean;
+  /**
+   * NODE_ENV as the host's process has it, named by the startup report (gconnect reads no
+   * environment variable itself); `production` decides the behaviour, and must agree with it.
+   * Default: `'production'` when production, else `'development'`.
+   */
+  nodeEnv?: 'development' | 'test' | 'production';
   /** Who may sign in (either list); both empty (the default): any Google account. */
   allowedAccounts?: { domains?: string[]; emails?: string[] };
   /** Failed sign-in attempts per client address and minute; 0 turns the limit off. Default 30. */

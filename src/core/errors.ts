@@ -109,6 +109,8 @@ export const Messages = {
   unknownFeature: 'No such feature: the link names a feature this app does not offer.',
   wrongGoogleAccount:
     'That is another Google account: turn a feature on with the account you are signed in with. Nothing was changed.',
+  connectWrongAccount: (label: string) =>
+    `${label} was not turned on: you chose another Google account. Nothing changed; turn it on with the Google account you are signed in with.`,
   featureOn: (label: string) => `${label} is on.`,
   connectCancelled: (label: string) =>
     `${label} was not turned on: you cancelled at Google. Nothing changed.`,

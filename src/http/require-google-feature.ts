@@ -5,9 +5,15 @@ import { requireSignIn, wantsJson } from './require-sign-in.js';
 /** Where a feature is turned on: GET /account/google/connect?feature=NAME&returnTo=/path. */
 export const CONNECT_PATH = '/account/google/connect';
 
-/** The connect URL of a feature, coming back to `returnTo` (a path of this app). */
-export function connectUrl(feature: string, returnTo: string): string {
-  return `${CONNECT_PATH}?${new URLSearchParams({ feature, returnTo }).toString()}`;
+/**
+ * The connect URL of a feature, coming back to `returnTo` (a path of this app). `guarded`: the
+ * `returnTo` page needs the feature (requireGoogleFeature), so a cancelled connect must not offer
+ * it as the way back: it would only send the browser to Google again.
+ */
+export function connectUrl(feature: string, returnTo: string, guarded = false): string {
+  const query = new URLSearchParams({ feature, returnTo });
+  if (guarded) query.set('guarded', '1');
+  return `${CONNECT_PATH}?${query.toString()}`;
 }
 
 /**
@@ -27,7 +33,7 @@ export function requireGoogleFeature(
       next();
       return;
     }
-    const url = connectUrl(feature, req.originalUrl);
+    const url = connectUrl(feature, req.originalUrl, true);
     res.set('Cache-Control', 'no-store');
     if (wantsJson(req)) {
       res.status(403).json({ error: 'scope_not_granted', connectUrl: url });

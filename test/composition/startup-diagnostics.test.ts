@@ -131,7 +131,7 @@ describe('at start, the server says what it runs as', () => {
     const config = configWith({});
     const start = (await startupLog(config)).find((l) => l.msg === 'starting');
     expect(start).toMatchObject({
-      mode: 'development (NODE_ENV=development)',
+      mode: 'development',
       google: 'real Google (https://accounts.google.com)',
       database: {
         engine: 'sqlite',
@@ -139,6 +139,13 @@ describe('at start, the server says what it runs as', () => {
       },
       cookies: { name: 'sid', secure: false },
     });
+  });
+
+  it('when NODE_ENV is test, then the report says test (not development), the cookies those of outside production', async () => {
+    const start = (await startupLog(configWith({ NODE_ENV: 'test' }))).find(
+      (l) => l.msg === 'starting',
+    );
+    expect(start).toMatchObject({ mode: 'test', cookies: { name: 'sid', secure: false } });
   });
 
   it('when an emulator is configured, then the target is the emulator URL', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/from-env.js';
+import { readOptions } from '../../src/config/from-options.js';
 import { ConfigError } from '../../src/config/resolve.js';
 
 const SECRETS = JSON.stringify({
@@ -346,5 +347,24 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ ...base, ONE_TAP_AUTO_SELECT: 'on' }))).toEqual([
       'ONE_TAP_AUTO_SELECT=on needs ONE_TAP=on (automatic sign-in is a One Tap feature).',
     ]);
+  });
+});
+
+describe('the nodeEnv option', () => {
+  const google = { clientId: 'id.apps.googleusercontent.com', clientSecret: 'shh' };
+  const dataDir = '/nonexistent-gconnect-test';
+
+  it('when it is given, then it is what the config names; unset, it follows production', () => {
+    expect(readOptions({ google, dataDir, nodeEnv: 'test' }).config.nodeEnv).toBe('test');
+    expect(readOptions({ google, dataDir }).config.nodeEnv).toBe('development');
+  });
+
+  it('when it is not a NODE_ENV word or disagrees with production, then each is named', () => {
+    expect(
+      problemsOf(() => readOptions({ google, dataDir, nodeEnv: 'prod' as 'production' })),
+    ).toEqual(['nodeEnv must be development, test, production or unset, got "prod".']);
+    expect(problemsOf(() => readOptions({ google, dataDir, nodeEnv: 'production' }))).toContain(
+      'nodeEnv production disagrees with production false: production must be true exactly when nodeEnv is production.',
+    );
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Ask in context in Chromium: a signed-in user turns a feature on from the account page; with
  * JavaScript the connect runs in a popup, whose last page tells the account page (which reloads)
- * and closes. Unticking the scope, allowing it and cancelling at Google each end that way.
+ * and closes. Unticking the scope, allowing it, cancelling at Google and choosing another Google
+ * account each end that way.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +77,26 @@ describe('turning a feature on', () => {
       .poll(() => page.locator('body').innerText())
       .toContain('Calendar was not turned on: you cancelled at Google. Nothing changed.');
     expect(await feature.getAttribute('data-status')).toBe('not_granted');
+    expect(consoleWatch.unexpected()).toEqual([]);
+  });
+
+  it('when the user picks another Google account in the popup, then the popup closes and the account page says so, the feature unchanged', async () => {
+    await signInFromAccountPage(page, h.url, 'alice@example.com');
+    const feature = page.locator('li.feature[data-feature="calendar"]');
+    const before = await feature.getAttribute('data-status');
+    expect(before).not.toBe('granted');
+
+    const popup = await openConnectPopup(feature);
+    const closed = popup.waitForEvent('close');
+    // Not the preselected (signed-in) account: another one of the emulator's.
+    await popup.locator('button.account', { hasText: 'carol@example.com' }).click();
+    await closed;
+
+    await expect
+      .poll(() => page.locator('body').innerText())
+      .toContain('Calendar was not turned on: you chose another Google account. Nothing changed');
+    expect(await feature.getAttribute('data-status')).toBe(before);
+    expect(page.url()).toBe(`${h.url}/account`);
     expect(consoleWatch.unexpected()).toEqual([]);
   });
 });

@@ -1,13 +1,18 @@
 /**
  * Time-limited Google access over real HTTP against the emulator, on both engines: the end Google
  * announces (refresh_token_expires_in, or the IETF draft's refresh_token_timeout) is kept, shown
- * in GET /account/google and on the account page, prompts a renewal in its last 7 days, and past
- * it the grant is needs_reconnect without a call to Google. Testing status gives 7 days.
+ * in GET /account/google and on the account page, offers "Renew access" in its last 3.5 days (a
+ * sign-in asks for consent in its last 7), and past it the grant is needs_reconnect without a call
+ * to Google. Testing status gives 7 days, and no "Renew access" right after sign-in.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, Messages } from '../../src/core/errors.js';
 import { refreshTokenLifetime, tokenResponse } from '../../src/google/token-exchange.js';
-import { ACCESS_ENDED, RENEWAL_WINDOW_MS } from '../../src/grants/time-limited-access.js';
+import {
+  ACCESS_ENDED,
+  RENEWAL_OFFER_MS,
+  RENEWAL_WINDOW_MS,
+} from '../../src/grants/time-limited-access.js';
 import { startHarness, type Agent, type Harness } from '../support/harness.js';
 import { signIn } from '../support/sign-in.js';
 import { createEngine, ENGINES, type EngineUnderTest } from '../support/storage-engines.js';
@@ -114,10 +119,10 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     expect(endsAt).toBeLessThan(before + 21 * DAY_MS);
   });
 
-  it('when access ends within 7 days, then the page offers "Renew access", and the renewal goes through consent', async () => {
-    h.emulator.limitAccess({ seconds: 10 * DAY_S });
+  it('when a long time-limited grant (30 days) nears its end, then a sign-in asks for consent in its last 7 days, the page offers "Renew access" in its last 3.5, and the renewal goes through consent', async () => {
+    h.emulator.limitAccess({ seconds: 30 * DAY_S });
     const agent = await consentSignIn('alice@example.com');
-    offset += 10 * DAY_MS - RENEWAL_WINDOW_MS - HOUR_MS; // 7 days and an hour left
+    offset += 30 * DAY_MS - RENEWAL_WINDOW_MS - HOUR_MS; // 7 days and an hour left
     expect(await accountPage(agent)).not.toContain('Renew access');
     const plain = new URL(
       String(
@@ -125,7 +130,11 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
       ),
     );
     expect(plain.searchParams.get('prompt')).toBeNull();
-    offset += 2 * HOUR_MS; // 6 days and 23 hours left
+    offset += 2 * HOUR_MS; // 6 days and 23 hours left: a sign-in renews, the page does not ask yet
+    expect(await accountPage(agent)).not.toContain('Renew access');
+    offset += RENEWAL_WINDOW_MS - RENEWAL_OFFER_MS - 2 * HOUR_MS; // 3.5 days and an hour left
+    expect(await accountPage(agent)).not.toContain('Renew access');
+    offset += 2 * HOUR_MS; // 3.5 days less an hour left
     const page = await accountPage(agent);
     expect(page).toMatch(
       /<a class="button" id="renew-access" href="\/auth\/google\?returnTo=\/account&amp;reauth=1">Renew access<\/a>/,
@@ -173,15 +182,20 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     expect(h.emulator.calls('refresh')).toHaveLength(1);
   });
 
-  it('when the app is in Testing status, then refresh tokens end after 7 days', async () => {
+  it('when the app is in Testing status, then refresh tokens end after 7 days, and "Renew access" waits for the last 3.5 days', async () => {
     h.emulator.setTestingStatus(true);
     const before = clock();
     const agent = await consentSignIn('bob@example.org');
     const endsAt = Date.parse(String((await connection(agent)).accessEndsAt));
     expect(endsAt).toBeGreaterThanOrEqual(before + 7 * DAY_MS);
     expect(endsAt).toBeLessThan(before + 7 * DAY_MS + HOUR_MS);
+    // Right after sign-in: renewing would gain nothing yet.
+    expect(await accountPage(agent)).not.toContain('Renew access');
+    offset += 7 * DAY_MS - RENEWAL_OFFER_MS - HOUR_MS; // 3.5 days and an hour left
+    expect(await accountPage(agent)).not.toContain('Renew access');
+    offset += 2 * HOUR_MS; // 3.5 days less an hour left
     expect(await accountPage(agent)).toContain('Renew access');
-    offset += 7 * DAY_MS + HOUR_MS;
+    offset += RENEWAL_OFFER_MS;
     expect(await connection(agent)).toMatchObject({ status: 'needs_reconnect' });
     expect(h.emulator.calls('refresh')).toHaveLength(0);
   });

@@ -37,16 +37,16 @@ describe('requireGoogleFeature', () => {
     expect(asked).toEqual([[7, 'calendar']]);
   });
 
-  it('when it is not, then a browser gets 303 to the connect URL and JSON 403 with it', async () => {
+  it('when it is not, then a browser gets 303 to the connect URL and JSON 403 with it, marked guarded (a cancel must not lead back here)', async () => {
     const request = appWith(() => Promise.resolve(false));
     const page = await request.get('/calendar?x=1').set('Accept', 'text/html').expect(303);
     expect(page.headers.location).toBe(
-      '/account/google/connect?feature=calendar&returnTo=%2Fcalendar%3Fx%3D1',
+      '/account/google/connect?feature=calendar&returnTo=%2Fcalendar%3Fx%3D1&guarded=1',
     );
     const json = await request.get('/calendar').set('Accept', 'application/json').expect(403);
     expect(json.body).toEqual({
       error: 'scope_not_granted',
-      connectUrl: '/account/google/connect?feature=calendar&returnTo=%2Fcalendar',
+      connectUrl: '/account/google/connect?feature=calendar&returnTo=%2Fcalendar&guarded=1',
     });
   });
 

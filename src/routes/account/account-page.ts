@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
 import type { GoogleGrants, GrantSummary } from '../../grants/google-grants.js';
 import { featureStatuses } from '../../grants/scopes.js';
-import { ACCESS_ENDED, RENEWAL_WINDOW_MS } from '../../grants/time-limited-access.js';
+import { ACCESS_ENDED, RENEWAL_OFFER_MS } from '../../grants/time-limited-access.js';
 import { connectUrl } from '../../http/require-google-feature.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import type { UserInfo } from '../../google/types.js';
@@ -83,7 +83,7 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
 
 /**
  * When time-limited access ends, as the page says it: the date, whether to offer renewal (the
- * last RENEWAL_WINDOW_MS), and whether it has ended (needs_reconnect for that reason).
+ * last RENEWAL_OFFER_MS), and whether it has ended (needs_reconnect for that reason).
  */
 function accessEndView(
   grant: GrantSummary,
@@ -95,7 +95,7 @@ function accessEndView(
   const renew =
     grant.status === 'connected' &&
     endsAt !== null &&
-    new Date(endsAt).getTime() - nowMs <= RENEWAL_WINDOW_MS;
+    new Date(endsAt).getTime() - nowMs <= RENEWAL_OFFER_MS;
   return { ends: endsAt === null ? null : time(endsAt), renew, ended };
 }
 

@@ -32,7 +32,11 @@ export interface ConnectFeatureDeps {
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
-export type PendingConnect = NonNullable<RedirectLogin['connect']>;
+/**
+ * A connect remembered in the session; `guarded` when its returnTo needs the feature (the connect
+ * URL's `guarded=1`, set by requireGoogleFeature). The session's JSON keeps it as it is.
+ */
+export type PendingConnect = NonNullable<RedirectLogin['connect']> & { guarded?: boolean };
 
 /** Where a connect without a (safe) returnTo lands: the page that lists the features. */
 const DEFAULT_CONNECT_RETURN = '/account';
@@ -59,6 +63,14 @@ export function startConnect(
     const feature = configuredFeature(deps, req.query.feature);
     const scopes = deps.features[feature] ?? [];
     const userId = req.session.userId as number;
+    const connect: PendingConnect = {
+      feature,
+      userId,
+      sub: req.session.googleSub ?? '',
+      // Set by the account page's script when it opens the connect in a popup window.
+      ...(req.query.popup === '1' ? { popup: true } : {}),
+      ...(req.query.guarded === '1' ? { guarded: true } : {}),
+    };
     await redirectToGoogle(
       req,
       res,
@@ -69,13 +81,7 @@ export function startConnect(
             ? DEFAULT_CONNECT_RETURN
             : safeReturnTo(req.query.returnTo),
         createdAt: deps.now(),
-        connect: {
-          feature,
-          userId,
-          sub: req.session.googleSub ?? '',
-          // Set by the account page's script when it opens the connect in a popup window.
-          ...(req.query.popup === '1' ? { popup: true } : {}),
-        },
+        connect,
       },
       {
         redirectUri: redirectUri(req),
@@ -113,10 +119,9 @@ export async function finishConnect(
   try {
     await assertSameAccount(deps.google, tokens, pending.nonce, connect.sub);
   } catch (err) {
-    // Google just granted this app access to another account: nothing of it is kept, so give
-    // it back at Google rather than leave a grant nobody here can use or end.
-    if (err instanceof AppError && err.code === 'wrong_account') await revokeRefused(deps, tokens);
-    throw err;
+    if (!(err instanceof AppError && err.code === 'wrong_account')) throw err;
+    await refuseOtherAccount(req, res, deps, { connect, tokens, err });
+    return;
   }
   const scopes = deps.features[connect.feature] ?? [];
   await deps.grants.keep(connect.userId, {
@@ -146,6 +151,31 @@ export async function finishConnect(
 /** The popup's last page: the flash set for the opener's page, which reloads. */
 function popupDoneUrl(feature: string): string {
   return `${CONNECT_DONE_PATH}?${new URLSearchParams({ feature }).toString()}`;
+}
+
+/**
+ * Another Google account was chosen: Google just granted this app access to it, and nothing of
+ * it is kept, so it is given back at Google rather than left as a grant nobody here can use or
+ * end. By redirect the failure page answers (with its way back); in a popup that page would stay
+ * open over the account page, so the popup closes as a cancel does and the account page,
+ * reloaded, says what happened.
+ */
+async function refuseOtherAccount(
+  req: Request,
+  res: Response,
+  deps: Pick<ConnectFeatureDeps, 'google' | 'logger'>,
+  refused: {
+    connect: PendingConnect;
+    tokens: { accessToken: string; refreshToken?: string | undefined };
+    err: AppError;
+  },
+): Promise<void> {
+  await revokeRefused(deps, refused.tokens);
+  const { connect } = refused;
+  if (!connect.popup || wantsJson(req)) throw refused.err;
+  req.flash('error', Messages.connectWrongAccount(featureLabel(connect.feature)));
+  res.set('Cache-Control', 'no-store');
+  res.redirect(303, popupDoneUrl(connect.feature));
 }
 
 /**
@@ -188,25 +218,30 @@ export function cancelConnect(
     return;
   }
   const query = new URLSearchParams({ feature, returnTo: pending.returnTo });
+  if (pending.connect.guarded) query.set('guarded', '1');
   res.set('Cache-Control', 'no-store');
   res.redirect(303, `${CONNECT_CANCELLED_PATH}?${query.toString()}`);
 }
 
 /**
- * GET /account/google/connect/cancelled?feature=NAME&returnTo=/path (behind requireSignIn): what
- * happened in words, the way back and "Try again". It changes nothing, so a crafted link
- * can only show this page.
+ * GET /account/google/connect/cancelled?feature=NAME&returnTo=/path[&guarded=1] (behind
+ * requireSignIn): what happened in words, the way back and "Try again". With `guarded=1` the
+ * returnTo page needs the feature and would send the browser straight back to Google, so the way
+ * back is the account page instead. It changes nothing, so a crafted link can only show this page.
  */
 export function connectCancelledPage(deps: Pick<ConnectFeatureDeps, 'features'>): RequestHandler {
   return (req, res) => {
     const feature = configuredFeature(deps, req.query.feature);
     const returnTo =
       req.query.returnTo === undefined ? DEFAULT_CONNECT_RETURN : safeReturnTo(req.query.returnTo);
+    const guarded = req.query.guarded === '1';
     res.set('Cache-Control', 'no-store');
     res.render('connect-cancelled', {
       text: Messages.connectCancelled(featureLabel(feature)),
-      back: returnTo,
-      tryAgain: connectUrl(feature, returnTo),
+      back: guarded
+        ? { href: '/account#features', label: 'Back to your account' }
+        : { href: returnTo, label: 'Go back' },
+      tryAgain: connectUrl(feature, returnTo, guarded),
     });
   };
 }

@@ -200,6 +200,22 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     expect(bobRows).toEqual([]);
   });
 
+  it('when another Google account is chosen in a popup, then the popup ends on the page that tells the opener, whose account page says so; nothing is stored', async () => {
+    const agent = await signedIn();
+    const before = await requestedScopeRow(me);
+    h.emulator.resetCalls();
+    const res = await connect(agent, 'feature=calendar&popup=1', { account: BOB });
+    expect(res.headers.location).toBe('/account/google/connect/done?feature=calendar');
+    expect(h.emulator.calls('revoke')).toHaveLength(1);
+    const account = await agent.get('/account').set('Accept', 'text/html').expect(200);
+    expect(account.text).toContain(
+      'Calendar was not turned on: you chose another Google account. Nothing changed;',
+    );
+    expect(await requestedScopeRow(me)).toEqual(before);
+    expect((await features(agent)).features.calendar).not.toBe('granted');
+    expect((await agent.get('/me').expect(200)).body).toMatchObject({ email: me });
+  });
+
   it("when revoking the other account's tokens fails, then the refusal is answered all the same", async () => {
     const agent = await signedIn();
     h.emulator.resetCalls();
@@ -340,13 +356,38 @@ describe.each(ENGINES)('named Google features on %s', (engineName) => {
     const agent = await signedIn();
     const page = await agent.get('/features/drive?x=1').set('Accept', 'text/html');
     expect(page.headers.location).toBe(
-      `/account/google/connect?feature=drive&returnTo=${encodeURIComponent('/features/drive?x=1')}`,
+      `/account/google/connect?feature=drive&returnTo=${encodeURIComponent('/features/drive?x=1')}&guarded=1`,
     );
     const json = await agent.get('/features/drive').set('Accept', 'application/json').expect(403);
     expect(json.body).toEqual({
       error: 'scope_not_granted',
-      connectUrl: '/account/google/connect?feature=drive&returnTo=%2Ffeatures%2Fdrive',
+      connectUrl: '/account/google/connect?feature=drive&returnTo=%2Ffeatures%2Fdrive&guarded=1',
     });
+  });
+
+  it('when the user cancels at Google a connect a feature page sent them to, then the cancelled page leads to the account page, never back to that page (and so to Google again)', async () => {
+    const agent = await signedIn();
+    const guard = await agent.get('/features/calendar').set('Accept', 'text/html').expect(303);
+    const auth = await startConnect(agent, String(guard.headers.location).split('?')[1] ?? '');
+    const back = await consent(auth, me, [], true);
+    const res = await agent
+      .get(`${back.pathname}${back.search}`)
+      .set('Accept', 'text/html')
+      .expect(303);
+    expect(res.headers.location).toBe(
+      '/account/google/connect/cancelled?feature=calendar&returnTo=%2Ffeatures%2Fcalendar&guarded=1',
+    );
+    const page = await agent.get(String(res.headers.location)).set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Calendar was not turned on: you cancelled at Google.');
+    expect(page.text).toContain(
+      '<a class="button secondary" href="/account#features">Back to your account</a>',
+    );
+    expect(page.text).not.toContain('href="/features/calendar"');
+    // "Try again" still comes back to the feature page on success, and stays guarded.
+    expect(page.text).toContain(
+      'href="/account/google/connect?feature=calendar&amp;returnTo=%2Ffeatures%2Fcalendar&amp;guarded=1">Try again</a>',
+    );
   });
 
   it('when nobody is signed in, then a feature page behaves like requireSignIn', async () => {
