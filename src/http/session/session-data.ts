@@ -15,9 +15,17 @@ declare module 'express-session' {
       createdAt: number;
       /**
        * A feature's connect (not a sign-in): the feature, and the user and Google account it is
-       * for; `popup` when opened in a popup window (it ends on a page that tells the opener).
+       * for; `popup` when opened in a popup window (it ends on a page that tells the opener);
+       * `guarded` when its returnTo needs the feature (requireGoogleFeature's `guarded=1`), so a
+       * cancel must not lead back there.
        */
-      connect?: { feature: string; userId: number; sub: string; popup?: boolean };
+      connect?: {
+        feature: string;
+        userId: number;
+        sub: string;
+        popup?: boolean;
+        guarded?: boolean;
+      };
     };
     userId?: number;
     googleSub?: string;

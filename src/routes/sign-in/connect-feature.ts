@@ -32,11 +32,8 @@ export interface ConnectFeatureDeps {
 }
 
 type RedirectLogin = NonNullable<SessionData['redirectLogin']>;
-/**
- * A connect remembered in the session; `guarded` when its returnTo needs the feature (the connect
- * URL's `guarded=1`, set by requireGoogleFeature). The session's JSON keeps it as it is.
- */
-export type PendingConnect = NonNullable<RedirectLogin['connect']> & { guarded?: boolean };
+/** A connect remembered in the session (see session-data.ts). */
+export type PendingConnect = NonNullable<RedirectLogin['connect']>;
 
 /** Where a connect without a (safe) returnTo lands: the page that lists the features. */
 const DEFAULT_CONNECT_RETURN = '/account';
