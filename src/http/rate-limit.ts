@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import type { Logger } from 'pino';
 import { AppError, Messages } from '../core/errors.js';
 import type { FailedSignInCounter } from '../storage/failed-sign-ins.js';
+import type { ReservedAttempt } from '../storage/sign-in-writes.js';
 import { FAILED_SIGN_IN_WINDOW_MS } from '../storage/storage.js';
 import { ipv6Prefix, mappedIPv4 } from './ip-network.js';
 
@@ -69,6 +70,21 @@ export function countFailedSignIns(options: FailedSignInLimitOptions): ErrorRequ
     }
     next(err);
   };
+}
+
+/**
+ * The attempt reserved for this request and not yet settled, for a sign-in that gives it back in
+ * its own transaction (one commit fewer than a release of its own); `givenBack` is called once
+ * that transaction committed, so the response's end does not give it back twice. A sign-in that
+ * fails to commit leaves it open: the error middleware then settles it as for any other error.
+ */
+export function openAttempt(
+  res: Response,
+): { attempt: ReservedAttempt; givenBack: () => void } | undefined {
+  const reservation = reservations.get(res);
+  if (!reservation || reservation.settled) return undefined;
+  const { clientKey, windowStart } = reservation;
+  return { attempt: { clientKey, windowStart }, givenBack: () => (reservation.settled = true) };
 }
 
 /** Gives a reservation back, once: undefined when it was already counted or given back. */

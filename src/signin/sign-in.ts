@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { Messages } from '../core/errors.js';
 import type { GoogleGrants, GrantTokens } from '../grants/google-grants.js';
+import { openAttempt } from '../http/rate-limit.js';
 import { describeSession } from '../http/session/session-meta.js';
 import type { NewSessionRows } from '../http/session/table-session-store.js';
 import type { SignInWrites } from '../storage/sign-in-writes.js';
@@ -91,7 +92,8 @@ export async function signIn(
 /**
  * The sign-in's writes in one transaction: the user, the grant sealed with the user's id, the
  * old session's row deleted and the new session's inserted (session fixation: a new id, nothing
- * kept), the sessions beyond the cap ended, the security log's entry. The new session is stored
+ * kept), the sessions beyond the cap ended, the security log's entry, and the failed-sign-in
+ * limiter's attempt given back (this one did not fail). The new session is stored
  * before the answer, so a failure is this request's error (503), not a welcome for a session
  * that does not exist; and express-session's own save as the response ends writes nothing.
  */
@@ -104,6 +106,7 @@ async function storeSignIn(
   const oldSid = req.sessionID;
   const { tokens } = identity;
   let stored: (() => void) | undefined;
+  const attempt = req.res && openAttempt(req.res);
   try {
     const user = await deps.signInWrites.commit({
       profile: identity.profile,
@@ -117,8 +120,10 @@ async function storeSignIn(
       },
       maxSessions: deps.maxSessionsPerUser,
       log: { kind: 'sign-in', detail: logDetail(identity), atMs: nowMs },
+      attempt: attempt?.attempt,
     });
     stored?.();
+    attempt?.givenBack();
     return user;
   } catch (err) {
     // Nothing was written. The new session, not stored, must not be stored as the error

@@ -29,8 +29,20 @@ export interface SignInWrite {
   /** The user's sessions kept: the new one and the newest `maxSessions - 1` others. */
   maxSessions: number;
   log: SecurityLogEntry;
+  /**
+   * The failed-sign-in limiter's attempt reserved for this request (src/http/rate-limit.ts):
+   * given back here, in the same transaction, since the sign-in did not fail. Absent: the limit
+   * is off, or nothing was reserved.
+   */
+  attempt?: ReservedAttempt | undefined;
   /** The security log's entries kept for the user (default SECURITY_LOG_KEEP). */
   logKeep?: number | undefined;
+}
+
+/** A sign-in attempt the limiter reserved: its client and window (FailedSignInCounter). */
+export interface ReservedAttempt {
+  clientKey: string;
+  windowStart: number;
 }
 
 /** A session row as the session store serializes it; `sess` is the data as JSON. */

@@ -321,3 +321,51 @@ describe.each(ENGINES)('the statement budget on %s', (engine) => {
     expect(cost).toEqual(BUDGET[engine][flow]);
   });
 });
+
+/**
+ * With the failed-sign-in limit on (RATE_LIMIT_PER_MINUTE, 30 by default; the harness turns it
+ * off elsewhere): the attempt reserved before Google is its own commit (it must hold while Google
+ * is asked), and a successful sign-in gives it back inside its one transaction: one statement
+ * more on SQLite, a CTE more on PostgreSQL, never a commit of its own after the answer.
+ */
+const LIMITED_BUDGET: Record<EngineName, Cost> = {
+  // Before: the give-back was a commit of its own once the response had finished (13 in 6).
+  sqlite: { statements: 12, transactions: 5, roundTrips: 14 },
+  postgres: { statements: 6, transactions: 5, roundTrips: 8 },
+};
+
+describe.each(ENGINES)('the statement budget with the failed-sign-in limit on, on %s', (engine) => {
+  let h: Harness;
+  let pgDb: TestDatabase | undefined;
+  let counter: Counter | undefined;
+
+  beforeAll(async () => {
+    if (engine === 'postgres') pgDb = await createTestDatabase();
+    h = await startHarness({
+      emulatorOptions: { accounts: ACCOUNTS },
+      env: { RATE_LIMIT_PER_MINUTE: '30', ...(pgDb ? { DATABASE_URL: pgDb.url } : {}) },
+    });
+    counter = pgDb ? countPg(/\/(\w+)(\?|$)/.exec(pgDb.url)![1]!) : countSqlite(h.appDb);
+    await signInOk(h, h.client(), freshAccount());
+  });
+
+  afterAll(async () => {
+    counter?.restore();
+    await h?.close();
+    await pgDb?.drop();
+  });
+
+  it('a popup sign-in costs exactly its budget, its attempt given back in its transaction', async () => {
+    const agent = h.client();
+    const state = await getState(agent);
+    const code = h.emulator.issueCode({ account: freshAccount(), clientId: CLIENT.clientId });
+    counter!.reset();
+    await agent
+      .post(`/gconnect?state=${encodeURIComponent(state)}`)
+      .type('application/octet-stream')
+      .send(code)
+      .expect(200);
+    const cost = counter!.read();
+    expect(cost).toEqual(LIMITED_BUDGET[engine]);
+  });
+});

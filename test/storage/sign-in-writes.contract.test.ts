@@ -137,6 +137,30 @@ describe.each(ENGINES)("a sign-in's writes on %s", (engineName) => {
     expect(await sids()).toEqual(['new-sid']);
   });
 
+  it("when the limiter reserved the request's attempt, then it is given back in the same commit; when a write fails, it stays counted", async () => {
+    const attempt = { clientKey: '203.0.113.5', windowStart: T0 };
+    const failures = () => storage.failedSignIns.count(attempt.clientKey, attempt.windowStart);
+    await storage.failedSignIns.reserve(attempt.clientKey, attempt.windowStart, 5);
+    await storage.failedSignIns.reserve(attempt.clientKey, attempt.windowStart, 5);
+    await storage.signInWrites.commit(write({ attempt }));
+    expect(await failures()).toBe(1);
+    const repair = await failSecurityLogInserts(engine.url);
+    await storage.sessions.write('old-sid', '{}', T0 + HOUR);
+    await expect(
+      storage.signInWrites.commit(write({ attempt, session: (user) => row('other-sid', user.id) })),
+    ).rejects.toThrow(/injected fault/);
+    await repair();
+    expect(await failures()).toBe(1);
+    // Another client's count is not touched.
+    await storage.signInWrites.commit(
+      write({
+        attempt: { clientKey: '198.51.100.1', windowStart: T0 },
+        session: (user) => row('third-sid', user.id),
+      }),
+    );
+    expect(await failures()).toBe(1);
+  });
+
   it('when building the session row throws, then nothing is written, an existing user is unchanged', async () => {
     const user = await storage.signInWrites.commit(write({ grant: undefined }));
     await storage.sessions.write('old-sid', '{}', T0 + HOUR);

@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import type { FailedSignInCounter } from '../failed-sign-ins.js';
 
+/** Gives back an attempt `reserve` took; never below zero (also a sign-in's CTE). */
+export const PG_RELEASE_ATTEMPT = `UPDATE failed_sign_ins SET failures = failures - 1
+  WHERE client_key = $1 AND window_start = $2 AND failures > 0`;
+
 export function createPgFailedSignIns(pool: pg.Pool): FailedSignInCounter {
   return {
     async count(clientKey, windowStart) {
@@ -24,11 +28,7 @@ export function createPgFailedSignIns(pool: pg.Pool): FailedSignInCounter {
       return rowCount === 1;
     },
     async release(clientKey, windowStart) {
-      await pool.query(
-        `UPDATE failed_sign_ins SET failures = failures - 1
-         WHERE client_key = $1 AND window_start = $2 AND failures > 0`,
-        [clientKey, windowStart],
-      );
+      await pool.query(PG_RELEASE_ATTEMPT, [clientKey, windowStart]);
     },
     async prune(windowStart) {
       await pool.query('DELETE FROM failed_sign_ins WHERE window_start < $1', [windowStart]);

@@ -2,11 +2,9 @@ import type pg from 'pg';
 import { SECURITY_LOG_KEEP } from '../security-log.js';
 import { indexColumns, type SessionIndex } from '../session-table.js';
 import type { SignInWrite, SignInWrites } from '../sign-in-writes.js';
+import { PG_RELEASE_ATTEMPT } from './failed-sign-ins.js';
 import { PG_SAVE_GRANT, saveGrantParams } from './grant-store.js';
 import { PG_UPSERT_USER, upsertParams, userFromPgRow, type PgUserRow } from './user-store.js';
-
-/** The parameters of the writes after the upsert, in the order of AFTER_UPSERT's $1…$14. */
-const AFTER_UPSERT_PARAMS = 14;
 
 /**
  * Everything after the upsert as one statement of data-modifying CTEs. They all see the
@@ -31,14 +29,32 @@ const AFTER_UPSERT = `WITH old_session AS (
 const TRIM_LOG = `DELETE FROM security_log WHERE user_id = $1 AND id NOT IN (
     SELECT id FROM security_log WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $14)`;
 
-/** The grant's upsert as one more CTE, its parameters numbered after the others'. */
-const GRANT_CTE = `, kept_grant AS (${PG_SAVE_GRANT.replace(
-  /\$(\d+)/g,
-  (_, n: string) => `$${Number(n) + AFTER_UPSERT_PARAMS}`,
-)})`;
+/** A statement as one more CTE named `name`, its parameters numbered after the first `after`. */
+function asCte(name: string, sql: string, after: number): string {
+  return `, ${name} AS (${sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + after}`)})`;
+}
 
-const WITH_GRANT = `${AFTER_UPSERT}${GRANT_CTE} ${TRIM_LOG}`;
-const WITHOUT_GRANT = `${AFTER_UPSERT} ${TRIM_LOG}`;
+/**
+ * The statement and its parameters: the grant's and the limiter's CTEs when there are some (a
+ * few string replaces per sign-in, against a round trip to the server).
+ */
+function afterUpsert(
+  params: unknown[],
+  grant: unknown[] | undefined,
+  attempt: unknown[] | undefined,
+): { sql: string; params: unknown[] } {
+  const all = [...params];
+  let sql = AFTER_UPSERT;
+  for (const [name, cte, values] of [
+    ['kept_grant', PG_SAVE_GRANT, grant],
+    ['given_back', PG_RELEASE_ATTEMPT, attempt],
+  ] as const) {
+    if (values === undefined) continue;
+    sql += asCte(name, cte, all.length);
+    all.push(...values);
+  }
+  return { sql: `${sql} ${TRIM_LOG}`, params: all };
+}
 
 /**
  * A sign-in's writes in one transaction on one pooled connection, in four round trips: BEGIN,
@@ -93,10 +109,12 @@ async function writeAll(client: pg.PoolClient, w: SignInWrite) {
     w.log.atMs,
     (w.logKeep ?? SECURITY_LOG_KEEP) - 1,
   ];
-  await client.query(
-    grant ? WITH_GRANT : WITHOUT_GRANT,
-    grant ? [...params, ...saveGrantParams(user.id, grant, now)] : params,
+  const statement = afterUpsert(
+    params,
+    grant && saveGrantParams(user.id, grant, now),
+    w.attempt && [w.attempt.clientKey, w.attempt.windowStart],
   );
+  await client.query(statement.sql, statement.params);
   return user;
 }
 

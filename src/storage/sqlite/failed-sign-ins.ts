@@ -13,10 +13,7 @@ export function createSqliteFailedSignIns(db: SqliteDatabase): FailedSignInCount
      WHERE failures < ?
      RETURNING failures`,
   );
-  const release = db.prepare<[string, number]>(
-    `UPDATE failed_sign_ins SET failures = failures - 1
-     WHERE client_key = ? AND window_start = ? AND failures > 0`,
-  );
+  const release = prepareAttemptRelease(db);
   const prune = db.prepare('DELETE FROM failed_sign_ins WHERE window_start < ?');
   return {
     count: (clientKey, windowStart) =>
@@ -30,11 +27,24 @@ export function createSqliteFailedSignIns(db: SqliteDatabase): FailedSignInCount
       }),
     release: (clientKey, windowStart) =>
       settle(() => {
-        release.run(clientKey, windowStart);
+        release(clientKey, windowStart);
       }),
     prune: (windowStart) =>
       settle(() => {
         prune.run(windowStart);
       }),
+  };
+}
+
+/** Gives back an attempt `reserve` took; never below zero (also inside a sign-in's transaction). */
+export function prepareAttemptRelease(
+  db: SqliteDatabase,
+): (clientKey: string, windowStart: number) => void {
+  const release = db.prepare<[string, number]>(
+    `UPDATE failed_sign_ins SET failures = failures - 1
+     WHERE client_key = ? AND window_start = ? AND failures > 0`,
+  );
+  return (clientKey, windowStart) => {
+    release.run(clientKey, windowStart);
   };
 }

@@ -4,6 +4,7 @@ import { indexColumns } from '../session-table.js';
 import type { SignInWrite, SignInWrites } from '../sign-in-writes.js';
 import type { User } from '../user-store.js';
 import type { SqliteDatabase } from './database.js';
+import { prepareAttemptRelease } from './failed-sign-ins.js';
 import { prepareGrantSave } from './grant-store.js';
 import { prepareSecurityLogRecord } from './security-log.js';
 import { prepareUserUpsert } from './user-store.js';
@@ -11,12 +12,14 @@ import { prepareUserUpsert } from './user-store.js';
 /**
  * A sign-in's writes in one db.transaction(): better-sqlite3 is synchronous, so the grant is
  * sealed and the session row built by the caller's callbacks between two statements of the same
- * transaction (the stores share this connection). Eight statements, one commit.
+ * transaction (the stores share this connection). Seven statements (six without tokens, one more
+ * when the limiter's attempt is given back), one commit.
  */
 export function createSqliteSignInWrites(db: SqliteDatabase): SignInWrites {
   const upsertUser = prepareUserUpsert(db);
   const saveGrant = prepareGrantSave(db);
   const record = prepareSecurityLogRecord(db);
+  const giveBackAttempt = prepareAttemptRelease(db);
   const removeSession = db.prepare('DELETE FROM sessions WHERE sid = ?');
   const insertSession = db.prepare(
     `INSERT INTO sessions (sid, sess, expires_at, user_id, public_id, created_at, last_seen_at)
@@ -39,6 +42,7 @@ export function createSqliteSignInWrites(db: SqliteDatabase): SignInWrites {
     insertSession.run(row.sid, row.sess, row.expiresAt, ...indexColumns(row.index));
     evictOthers.run(user.id, w.nowMs, row.sid, w.maxSessions - 1);
     record(user.id, w.log, w.logKeep ?? SECURITY_LOG_KEEP);
+    if (w.attempt) giveBackAttempt(w.attempt.clientKey, w.attempt.windowStart);
     return user;
   });
 
