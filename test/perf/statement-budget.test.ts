@@ -329,7 +329,7 @@ describe.each(ENGINES)('the statement budget on %s', (engine) => {
  * more on SQLite, a CTE more on PostgreSQL, never a commit of its own after the answer.
  */
 const LIMITED_BUDGET: Record<EngineName, Cost> = {
-  // Before: the give-back was a commit of its own once the response had finished (13 in 6).
+  // Before: the give-back was a commit of its own once the response had finished (12 in 6).
   sqlite: { statements: 12, transactions: 5, roundTrips: 14 },
   postgres: { statements: 6, transactions: 5, roundTrips: 8 },
 };
