@@ -87,7 +87,7 @@ export function prepareGrantSave(
       requestedScope: grant.requestedScope ?? '',
       now: now.toISOString(),
       endsAt: grant.accessEndsAt ?? null,
-          startsAt: grant.accessStartsAt ?? null,
+      startsAt: grant.accessStartsAt ?? null,
       ...macParams(grant.refreshTokenMacs),
     });
   };
