@@ -14,7 +14,7 @@ import { createRefreshLease, type RefreshSteps } from './refresh-lease.js';
 import { deniedScopes, mergeScopes, scopeList } from './scopes.js';
 import {
   ACCESS_ENDED,
-  accessEnd,
+  accessSpan,
   accessHasEnded,
   endedGrant,
   isLiveRefreshToken,
@@ -56,6 +56,11 @@ export interface GrantSummary {
   connectedAt: string | null;
   /** When time-limited access ends (ISO 8601); null when Google gave no end. */
   accessEndsAt: string | null;
+  /**
+   * When that access began (ISO 8601): its refresh token's issue. null without an end, or for a
+   * grant stored before the start was recorded.
+   */
+  accessStartsAt: string | null;
 }
 
 export interface GoogleGrants {
@@ -111,6 +116,10 @@ export interface GoogleGrantsDeps {
   /** What a sign-in asks for (`openid email profile` + GOOGLE_SCOPES): its requested scopes. */
   signInScopes?: readonly string[];
 }
+
+/** ms since the epoch as ISO 8601, null kept. */
+const isoOrNull = (ms: number | null): string | null =>
+  ms === null ? null : new Date(ms).toISOString();
 
 const slot = (userId: number, column: TokenSlot['column']): TokenSlot => ({ userId, column });
 
@@ -203,7 +212,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         refreshTokenMacs: macsOf(tokens.refreshToken),
         scope: tokens.scope ?? null,
         refreshedWith,
-        accessEndsAt: accessEnd(now(), tokens.refreshTokenExpiresIn),
+        ...accessSpan(now(), tokens.refreshTokenExpiresIn),
       },
       new Date(now()),
     );
@@ -219,7 +228,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
       accessToken: cipher.seal(tokens.accessToken, slot(userId, 'access_token')),
       accessTokenExpiresAt: expiry(tokens.expiresIn),
       scope: tokens.scope ?? '',
-      accessEndsAt: accessEnd(now(), tokens.refreshTokenExpiresIn),
+      ...accessSpan(now(), tokens.refreshTokenExpiresIn),
       requestedScope: requested.join(' '),
     };
   }
@@ -256,6 +265,7 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
           refreshedAt: null,
           connectedAt: null,
           accessEndsAt: null,
+          accessStartsAt: null,
         };
       }
       return {
@@ -266,8 +276,8 @@ export function createGoogleGrants(deps: GoogleGrantsDeps): GoogleGrants {
         deniedScopes: deniedScopes(scopeList(grant.requestedScope), scopeList(grant.scope)),
         refreshedAt: grant.refreshedAt,
         connectedAt: grant.createdAt,
-        accessEndsAt:
-          grant.accessEndsAt === null ? null : new Date(grant.accessEndsAt).toISOString(),
+        accessEndsAt: isoOrNull(grant.accessEndsAt),
+        accessStartsAt: isoOrNull(grant.accessStartsAt),
       };
     },
 

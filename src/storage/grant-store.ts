@@ -20,6 +20,11 @@ export interface StoredGrant {
   refreshedAt: string | null;
   /** ms since the epoch when the refresh token stops working (time-limited access); null: no end. */
   accessEndsAt: number | null;
+  /**
+   * ms since the epoch when that refresh token was issued (set with accessEndsAt); null without an
+   * end, or in a row stored before migration step 11.
+   */
+  accessStartsAt: number | null;
 }
 
 /** What a code exchange brings: a sealed access token, maybe a sealed refresh token. */
@@ -37,6 +42,8 @@ export interface GrantFromSignIn {
   refreshTokenMacs?: RefreshTokenMacs | null;
   /** The new refresh token's end (ms) or null; ignored without a new refresh token. */
   accessEndsAt?: number | null;
+  /** When the new refresh token was issued (ms), null without an end; ignored like accessEndsAt. */
+  accessStartsAt?: number | null;
 }
 
 export interface RefreshedGrant {
@@ -52,6 +59,8 @@ export interface RefreshedGrant {
   refreshedWith: string;
   /** The new refresh token's end (ms) or null; ignored without a new refresh token. */
   accessEndsAt?: number | null;
+  /** When the new refresh token was issued (ms), null without an end; ignored like accessEndsAt. */
+  accessStartsAt?: number | null;
 }
 
 export interface SealedTokens {

@@ -1,17 +1,20 @@
 /**
  * Time-limited Google access over real HTTP against the emulator, on both engines: the end Google
  * announces (refresh_token_expires_in, or the IETF draft's refresh_token_timeout) is kept, shown
- * in GET /account/google and on the account page, offers "Renew access" in its last 3.5 days (a
- * sign-in asks for consent in its last 7), and past it the grant is needs_reconnect without a call
- * to Google. Testing status gives 7 days, and no "Renew access" right after sign-in.
+ * in GET /account/google and on the account page, offers "Renew access" in its last 7 days but
+ * never more than half of its own lifetime (a sign-in asks for consent in its last 7), and past it
+ * the grant is needs_reconnect without a call to Google. Testing status gives 7 days, and no
+ * "Renew access" right after sign-in: only in its last 3.5 days.
  */
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, Messages } from '../../src/core/errors.js';
 import { refreshTokenLifetime, tokenResponse } from '../../src/google/token-exchange.js';
 import {
   ACCESS_ENDED,
-  RENEWAL_OFFER_MS,
   RENEWAL_WINDOW_MS,
+  UNKNOWN_START_OFFER_MS,
 } from '../../src/grants/time-limited-access.js';
 import { startHarness, type Agent, type Harness } from '../support/harness.js';
 import { signIn } from '../support/sign-in.js';
@@ -26,6 +29,31 @@ interface GrantRowEnd {
   status: string;
   status_reason: string | null;
   access_ends_at: number | string | null;
+  access_starts_at: number | string | null;
+}
+
+/** Runs one write statement on the engine's database (the engine's own reader is read-only). */
+async function write(url: string, sql: string, ...params: unknown[]): Promise<void> {
+  if (url.startsWith('file:')) {
+    const db = new Database(url.slice('file:'.length));
+    try {
+      db.prepare(sql).run(...params);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let n = 0;
+    await client.query(
+      sql.replace(/\?/g, () => `$${++n}`),
+      params,
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
@@ -69,7 +97,8 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
 
   async function grantOf(email: string): Promise<GrantRowEnd> {
     const [row] = await engine.rows<GrantRowEnd>(
-      'SELECT status, status_reason, access_ends_at FROM google_grants WHERE user_id = ?',
+      `SELECT status, status_reason, access_ends_at, access_starts_at
+       FROM google_grants WHERE user_id = ?`,
       await userIdOf(email),
     );
     if (!row) throw new Error(`no grant for ${email}`);
@@ -95,9 +124,12 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     const before = clock();
     const agent = await consentSignIn('alice@example.com');
     const after = clock();
-    const endsAt = Number((await grantOf('alice@example.com')).access_ends_at);
+    const row = await grantOf('alice@example.com');
+    const endsAt = Number(row.access_ends_at);
     expect(endsAt).toBeGreaterThanOrEqual(before + 30 * DAY_MS);
     expect(endsAt).toBeLessThanOrEqual(after + 30 * DAY_MS);
+    // Its start is when the refresh token was issued: the lifetime Google gave, to the ms.
+    expect(endsAt - Number(row.access_starts_at)).toBe(30 * DAY_MS);
     const json = await connection(agent);
     expect(json).toMatchObject({
       status: 'connected',
@@ -119,7 +151,7 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     expect(endsAt).toBeLessThan(before + 21 * DAY_MS);
   });
 
-  it('when a long time-limited grant (30 days) nears its end, then a sign-in asks for consent in its last 7 days, the page offers "Renew access" in its last 3.5, and the renewal goes through consent', async () => {
+  it('when a long time-limited grant (30 days) nears its end, then the page offers "Renew access" in its last 7 days, as a sign-in asks for consent, and the renewal goes through consent', async () => {
     h.emulator.limitAccess({ seconds: 30 * DAY_S });
     const agent = await consentSignIn('alice@example.com');
     offset += 30 * DAY_MS - RENEWAL_WINDOW_MS - HOUR_MS; // 7 days and an hour left
@@ -130,11 +162,7 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
       ),
     );
     expect(plain.searchParams.get('prompt')).toBeNull();
-    offset += 2 * HOUR_MS; // 6 days and 23 hours left: a sign-in renews, the page does not ask yet
-    expect(await accountPage(agent)).not.toContain('Renew access');
-    offset += RENEWAL_WINDOW_MS - RENEWAL_OFFER_MS - 2 * HOUR_MS; // 3.5 days and an hour left
-    expect(await accountPage(agent)).not.toContain('Renew access');
-    offset += 2 * HOUR_MS; // 3.5 days less an hour left
+    offset += 2 * HOUR_MS; // 7 days less an hour left
     const page = await accountPage(agent);
     expect(page).toMatch(
       /<a class="button" id="renew-access" href="\/auth\/google\?returnTo=\/account&amp;reauth=1">Renew access<\/a>/,
@@ -147,6 +175,20 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     );
     // Only a consent brings a new refresh token (and with it a new end).
     expect(renewal.searchParams.get('prompt')).toBe('consent');
+  });
+
+  it('when a 30-day grant was stored before its start was recorded (migration step 11), then "Renew access" keeps the old rule: its last 3.5 days', async () => {
+    h.emulator.limitAccess({ seconds: 30 * DAY_S });
+    const agent = await consentSignIn('carol@example.com');
+    await write(
+      engine.url,
+      'UPDATE google_grants SET access_starts_at = NULL WHERE user_id = ?',
+      await userIdOf('carol@example.com'),
+    );
+    offset += 30 * DAY_MS - UNKNOWN_START_OFFER_MS - HOUR_MS; // 3.5 days and an hour left
+    expect(await accountPage(agent)).not.toContain('Renew access');
+    offset += 2 * HOUR_MS; // 3.5 days less an hour left
+    expect(await accountPage(agent)).toContain('Renew access');
   });
 
   it('when the end has passed, then needs_reconnect because access ended, and no refresh reaches Google', async () => {
@@ -177,9 +219,14 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     h.emulator.limitAccess({ seconds: 30 * DAY_S });
     const agent = await consentSignIn('bob@example.org');
     const { accessEndsAt } = await connection(agent);
+    const before = await grantOf('bob@example.org');
     offset += HOUR_MS; // the access token has expired: one refresh
     expect(await connection(agent)).toMatchObject({ status: 'connected', accessEndsAt });
     expect(h.emulator.calls('refresh')).toHaveLength(1);
+    // The access still began when its refresh token was issued, not at the refresh.
+    expect(Number((await grantOf('bob@example.org')).access_starts_at)).toBe(
+      Number(before.access_starts_at),
+    );
   });
 
   it('when the app is in Testing status, then refresh tokens end after 7 days, and "Renew access" waits for the last 3.5 days', async () => {
@@ -191,11 +238,12 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     expect(endsAt).toBeLessThan(before + 7 * DAY_MS + HOUR_MS);
     // Right after sign-in: renewing would gain nothing yet.
     expect(await accountPage(agent)).not.toContain('Renew access');
-    offset += 7 * DAY_MS - RENEWAL_OFFER_MS - HOUR_MS; // 3.5 days and an hour left
+    const halfLife = (7 * DAY_MS) / 2;
+    offset += 7 * DAY_MS - halfLife - HOUR_MS; // 3.5 days and an hour left
     expect(await accountPage(agent)).not.toContain('Renew access');
     offset += 2 * HOUR_MS; // 3.5 days less an hour left
     expect(await accountPage(agent)).toContain('Renew access');
-    offset += RENEWAL_OFFER_MS;
+    offset += halfLife;
     expect(await connection(agent)).toMatchObject({ status: 'needs_reconnect' });
     expect(h.emulator.calls('refresh')).toHaveLength(0);
   });
@@ -207,14 +255,22 @@ describe.each(ENGINES)('time-limited Google access on %s', (engineName) => {
     expect(await connection(agent)).toMatchObject({ status: 'needs_reconnect' });
     // Back to the real clock: google-auth-library checks the new ID token's iat against it.
     offset = 0;
+    const first = await grantOf('alice@example.com');
     h.emulator.limitAccess({ seconds: 40 * DAY_S });
     await consentSignIn('alice@example.com', agent);
     const renewed = await connection(agent);
     expect(renewed.status).toBe('connected');
     expect(Date.parse(String(renewed.accessEndsAt))).toBeGreaterThan(clock() + 39 * DAY_MS);
+    // The renewal's access began with its refresh token: the start moved with the end.
+    const row = await grantOf('alice@example.com');
+    expect(Number(row.access_starts_at)).toBeGreaterThan(Number(first.access_starts_at));
+    expect(Number(row.access_ends_at) - Number(row.access_starts_at)).toBe(40 * DAY_MS);
     await consentSignIn('alice@example.com', agent); // no time limit this time
     expect(await connection(agent)).toMatchObject({ status: 'connected', accessEndsAt: null });
-    expect((await grantOf('alice@example.com')).access_ends_at).toBeNull();
+    expect(await grantOf('alice@example.com')).toMatchObject({
+      access_ends_at: null,
+      access_starts_at: null,
+    });
   });
 });
 

@@ -176,6 +176,57 @@ describe.each(ENGINES)('google_grants contract on %s', (engineName) => {
     expect(await endsAt()).toBeNull();
   });
 
+  it("when access ends at a time, then its start (the refresh token's issue) moves with it, only with a new refresh token", async () => {
+    const END = T0 + 30 * 86_400_000;
+    const span = (start: number | null, end: number | null) => ({
+      accessStartsAt: start,
+      accessEndsAt: end,
+    });
+    const refreshed = (refreshToken: string | null, refreshedWith: string, s: number | null) => ({
+      accessToken: 'a2',
+      accessTokenExpiresAt: T0 + 7_200_000,
+      refreshToken,
+      scope: null,
+      refreshedWith,
+      ...span(s, s === null ? null : s + 1000),
+    });
+    const stored = async () => {
+      const grant = await storage.grants.find(userId);
+      return grant && span(grant.accessStartsAt, grant.accessEndsAt);
+    };
+    await storage.grants.saveFromSignIn(userId, { ...signInGrant('r1'), ...span(T0, END) }, at(0));
+    expect(await stored()).toEqual(span(T0, END));
+    // No new refresh token: the access (and when it began) stays.
+    await storage.grants.saveFromSignIn(
+      userId,
+      { ...signInGrant(null), ...span(T0 + 1, END + 1) },
+      at(1),
+    );
+    expect(await stored()).toEqual(span(T0, END));
+    await storage.grants.saveRefreshed(userId, refreshed(null, 'r1', T0 + 2), at(2));
+    expect(await stored()).toEqual(span(T0, END));
+    // A renewal: a new refresh token with its own end moves the start.
+    await storage.grants.saveRefreshed(userId, refreshed('r2', 'r1', T0 + 3), at(3));
+    expect(await stored()).toEqual(span(T0 + 3, T0 + 1003));
+    await storage.grants.saveFromSignIn(
+      userId,
+      { ...signInGrant('r3'), ...span(T0 + 4, END) },
+      at(4),
+    );
+    expect(await stored()).toEqual(span(T0 + 4, END));
+    // A new refresh token with no end: neither is kept.
+    await storage.grants.saveRefreshed(userId, refreshed('r4', 'r3', null), at(5));
+    expect(await stored()).toEqual(span(null, null));
+    await storage.grants.saveFromSignIn(
+      userId,
+      { ...signInGrant('r5'), ...span(T0 + 6, END) },
+      at(6),
+    );
+    expect(await stored()).toEqual(span(T0 + 6, END));
+    await storage.grants.saveFromSignIn(userId, signInGrant('r6'), at(7));
+    expect(await stored()).toEqual(span(null, null));
+  });
+
   it('when a sign-in replaced the refresh token during a refresh, then neither its result nor its refusal touches the new grant', async () => {
     await storage.grants.saveFromSignIn(userId, signInGrant('r1'), at(0));
     await storage.grants.claimRefreshLease(userId, T0, T0 + 5000);

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
 import type { GoogleGrants, GrantSummary } from '../../grants/google-grants.js';
 import { featureStatuses } from '../../grants/scopes.js';
-import { ACCESS_ENDED, RENEWAL_OFFER_MS } from '../../grants/time-limited-access.js';
+import { ACCESS_ENDED, offersRenewal } from '../../grants/time-limited-access.js';
 import { connectUrl } from '../../http/require-google-feature.js';
 import type { GoogleClient } from '../../google/google-client.js';
 import type { UserInfo } from '../../google/types.js';
@@ -82,8 +82,9 @@ export function accountPage(deps: AccountPageViewDeps): RequestHandler {
 }
 
 /**
- * When time-limited access ends, as the page says it: the date, whether to offer renewal (the
- * last RENEWAL_OFFER_MS), and whether it has ended (needs_reconnect for that reason).
+ * When time-limited access ends, as the page says it: the date, whether to offer renewal (near
+ * its end, in proportion to its lifetime: offersRenewal), and whether it has ended
+ * (needs_reconnect for that reason).
  */
 function accessEndView(
   grant: GrantSummary,
@@ -91,11 +92,12 @@ function accessEndView(
   time: (at: string) => ReturnType<typeof timeView>,
 ) {
   const endsAt = grant.accessEndsAt;
+  const startsAt = grant.accessStartsAt === null ? null : Date.parse(grant.accessStartsAt);
   const ended = grant.status === 'needs_reconnect' && grant.reason === ACCESS_ENDED;
   const renew =
     grant.status === 'connected' &&
     endsAt !== null &&
-    new Date(endsAt).getTime() - nowMs <= RENEWAL_OFFER_MS;
+    offersRenewal(startsAt, Date.parse(endsAt), nowMs);
   return { ends: endsAt === null ? null : time(endsAt), renew, ended };
 }
 

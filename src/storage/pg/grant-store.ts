@@ -22,6 +22,7 @@ interface PgGrantRow {
   updated_at: Date;
   refreshed_at: Date | null;
   access_ends_at: string | null;
+  access_starts_at: string | null;
 }
 
 function toGrant(row: PgGrantRow): StoredGrant {
@@ -39,6 +40,7 @@ function toGrant(row: PgGrantRow): StoredGrant {
     updatedAt: row.updated_at.toISOString(),
     refreshedAt: row.refreshed_at?.toISOString() ?? null,
     accessEndsAt: row.access_ends_at === null ? null : Number(row.access_ends_at),
+    accessStartsAt: row.access_starts_at === null ? null : Number(row.access_starts_at),
   };
 }
 
@@ -48,10 +50,10 @@ function toGrant(row: PgGrantRow): StoredGrant {
  */
 export const PG_SAVE_GRANT = `INSERT INTO google_grants AS g (user_id, refresh_token, access_token,
     access_token_expires_at, scope, status, status_reason, created_at, updated_at,
-    refresh_prefix_mac, refresh_hash_mac, access_ends_at, requested_scope)
+    refresh_prefix_mac, refresh_hash_mac, access_ends_at, requested_scope, access_starts_at)
   VALUES ($1, $2::text, $3, $4, $5,
     CASE WHEN $2::text IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
-    CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9, $10)
+    CASE WHEN $2::text IS NULL THEN 'no refresh token' END, $6, $6, $7, $8, $9, $10, $11)
   ON CONFLICT (user_id) DO UPDATE SET
     requested_scope = CASE
       WHEN strpos(' ' || g.requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
@@ -63,6 +65,8 @@ export const PG_SAVE_GRANT = `INSERT INTO google_grants AS g (user_id, refresh_t
       ELSE excluded.refresh_hash_mac END,
     access_ends_at = CASE WHEN $2::text IS NULL THEN g.access_ends_at
       ELSE excluded.access_ends_at END,
+    access_starts_at = CASE WHEN $2::text IS NULL THEN g.access_starts_at
+      ELSE excluded.access_starts_at END,
     access_token = excluded.access_token,
     access_token_expires_at = excluded.access_token_expires_at,
     scope = excluded.scope,
@@ -81,6 +85,7 @@ export function saveGrantParams(userId: number, grant: GrantFromSignIn, now: Dat
     ...Object.values(macParams(grant.refreshTokenMacs)),
     grant.accessEndsAt ?? null,
     grant.requestedScope ?? '',
+    grant.accessStartsAt ?? null,
   ];
 }
 
@@ -119,6 +124,8 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
            refresh_prefix_mac = CASE WHEN $4::text IS NULL THEN refresh_prefix_mac ELSE $7 END,
            refresh_hash_mac = CASE WHEN $4::text IS NULL THEN refresh_hash_mac ELSE $8 END,
            access_ends_at = CASE WHEN $4::text IS NULL THEN access_ends_at ELSE $10::bigint END,
+           access_starts_at = CASE WHEN $4::text IS NULL THEN access_starts_at
+             ELSE $11::bigint END,
            refreshed_at = $6, updated_at = $6, refresh_lease_until = NULL
          WHERE user_id = $1 AND refresh_token = $9`,
         [
@@ -131,6 +138,7 @@ export function createPgGrantStore(pool: pg.Pool): GrantStore {
           ...Object.values(macParams(grant.refreshTokenMacs)),
           grant.refreshedWith,
           grant.accessEndsAt ?? null,
+          grant.accessStartsAt ?? null,
         ],
       );
     },

@@ -98,6 +98,8 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE google_grants ADD COLUMN access_ends_at BIGINT;`,
   // 10: requested scopes, accumulated (see migrations.ts step 10).
   `ALTER TABLE google_grants ADD COLUMN requested_scope TEXT NOT NULL DEFAULT '';`,
+  // 11: when the current time-limited access began (see migrations.ts step 11).
+  `ALTER TABLE google_grants ADD COLUMN access_starts_at BIGINT;`,
 ];
 
 /** The schema version this code expects (readiness: migrations current). */

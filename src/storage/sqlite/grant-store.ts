@@ -24,6 +24,7 @@ export interface GrantRow {
   updated_at: string;
   refreshed_at: string | null;
   access_ends_at: number | null;
+  access_starts_at: number | null;
 }
 
 function toGrant(row: GrantRow): StoredGrant {
@@ -40,6 +41,7 @@ function toGrant(row: GrantRow): StoredGrant {
     updatedAt: row.updated_at,
     refreshedAt: row.refreshed_at,
     accessEndsAt: row.access_ends_at,
+    accessStartsAt: row.access_starts_at,
   };
 }
 
@@ -50,11 +52,11 @@ export function prepareGrantSave(
   const upsert = db.prepare(
     `INSERT INTO google_grants (user_id, refresh_token, access_token, access_token_expires_at,
        scope, status, status_reason, created_at, updated_at, refresh_prefix_mac, refresh_hash_mac,
-       access_ends_at, requested_scope)
+       access_ends_at, requested_scope, access_starts_at)
      VALUES (@userId, @refreshToken, @accessToken, @expiresAt, @scope,
        CASE WHEN @refreshToken IS NULL THEN 'needs_reconnect' ELSE 'connected' END,
        CASE WHEN @refreshToken IS NULL THEN 'no refresh token' END, @now, @now,
-       @prefixMac, @hashMac, @endsAt, @requestedScope)
+       @prefixMac, @hashMac, @endsAt, @requestedScope, @startsAt)
      ON CONFLICT (user_id) DO UPDATE SET
        requested_scope = CASE
          WHEN instr(' ' || requested_scope || ' ', ' ' || excluded.requested_scope || ' ') > 0
@@ -66,6 +68,8 @@ export function prepareGrantSave(
          ELSE excluded.refresh_hash_mac END,
        access_ends_at = CASE WHEN @refreshToken IS NULL THEN access_ends_at
          ELSE excluded.access_ends_at END,
+       access_starts_at = CASE WHEN @refreshToken IS NULL THEN access_starts_at
+         ELSE excluded.access_starts_at END,
        access_token = excluded.access_token,
        access_token_expires_at = excluded.access_token_expires_at,
        scope = excluded.scope,
@@ -83,6 +87,7 @@ export function prepareGrantSave(
       requestedScope: grant.requestedScope ?? '',
       now: now.toISOString(),
       endsAt: grant.accessEndsAt ?? null,
+      startsAt: grant.accessStartsAt ?? null,
       ...macParams(grant.refreshTokenMacs),
     });
   };
@@ -108,6 +113,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
          ELSE @prefixMac END,
        refresh_hash_mac = CASE WHEN @refreshToken IS NULL THEN refresh_hash_mac ELSE @hashMac END,
        access_ends_at = CASE WHEN @refreshToken IS NULL THEN access_ends_at ELSE @endsAt END,
+       access_starts_at = CASE WHEN @refreshToken IS NULL THEN access_starts_at ELSE @startsAt END,
        refreshed_at = @now, updated_at = @now, refresh_lease_until = NULL
      WHERE user_id = @userId AND refresh_token = @refreshedWith`,
   );
@@ -165,6 +171,7 @@ export function createSqliteGrantStore(db: SqliteDatabase): GrantStore {
           now: now.toISOString(),
           refreshedWith: grant.refreshedWith,
           endsAt: grant.accessEndsAt ?? null,
+          startsAt: grant.accessStartsAt ?? null,
           ...macParams(grant.refreshTokenMacs),
         });
       }),

@@ -115,6 +115,10 @@ const MIGRATIONS: readonly string[] = [
   // 10: the scopes the authorization requests asked for, accumulated over sign-in and connects
   // (space-separated); with `scope` (what Google granted) it tells what the user unticked.
   `ALTER TABLE google_grants ADD COLUMN requested_scope TEXT NOT NULL DEFAULT '';`,
+  // 11: when the current time-limited access began (ms): its refresh token's issue, set with
+  // access_ends_at, so "Renew access" is offered in proportion to the access's own lifetime. Rows
+  // from before stay NULL (their lifetime is unknown: the account page keeps the 3.5-day rule).
+  `ALTER TABLE google_grants ADD COLUMN access_starts_at INTEGER;`,
 ];
 
 /**
