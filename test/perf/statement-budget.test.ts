@@ -208,65 +208,34 @@ function freshAccount(): string {
 }
 
 describe.each(ENGINES)('the statement budget on %s', (engine) => {
-  let h: Harness;
-  let pgDb: TestDatabase | undefined;
-  let counter: Counter | undefined;
-
-  beforeAll(async () => {
-    if (engine === 'postgres') pgDb = await createTestDatabase();
-    h = await startHarness({
-      emulatorOptions: { accounts: ACCOUNTS },
-      ...(pgDb ? { env: { DATABASE_URL: pgDb.url } } : {}),
-    });
-    counter = pgDb ? countPg(/\/(\w+)(\?|$)/.exec(pgDb.url)![1]!) : countSqlite(h.appDb);
-    // A first sign-in: the startup prune has long finished by its end, and nothing measured is
-    // the very first of its kind.
-    await signInOk(h, h.client(), freshAccount());
-  });
-
-  afterAll(async () => {
-    counter?.restore();
-    await h?.close();
-    await pgDb?.drop();
-  });
+  const ctx = useCountedHarness(engine);
 
   /** The cost of `request` alone (its setup ran before the reset). */
   async function costOf(request: () => Promise<unknown>): Promise<Cost> {
-    counter!.reset();
+    ctx.counter.reset();
     await request();
-    return counter!.read();
+    return ctx.counter.read();
   }
 
   async function signedInAgent(): Promise<Agent> {
-    const agent = h.client();
-    await signInOk(h, agent, freshAccount());
+    const agent = ctx.h.client();
+    await signInOk(ctx.h, agent, freshAccount());
     return agent;
   }
 
   const flows: Record<Flow, () => Promise<Cost>> = {
-    async 'popup sign-in (POST /gconnect)'() {
-      const agent = h.client();
-      const state = await getState(agent);
-      const code = h.emulator.issueCode({ account: freshAccount(), clientId: CLIENT.clientId });
-      return costOf(() =>
-        agent
-          .post(`/gconnect?state=${encodeURIComponent(state)}`)
-          .type('application/octet-stream')
-          .send(code)
-          .expect(200),
-      );
-    },
+    'popup sign-in (POST /gconnect)': () => popupSignInCost(ctx),
     async 'redirect sign-in (GET /auth/google/callback)'() {
       // redirectSignIn's last request is the callback: count from the code's issue on.
-      const agent = h.client();
+      const agent = ctx.h.client();
       const account = freshAccount();
-      const issue = h.emulator.issueCode.bind(h.emulator);
+      const issue = ctx.h.emulator.issueCode.bind(ctx.h.emulator);
       const res = await redirectSignIn(
         {
-          emulator: Object.assign(Object.create(h.emulator) as typeof h.emulator, {
+          emulator: Object.assign(Object.create(ctx.h.emulator) as typeof ctx.h.emulator, {
             issueCode: (...args: Parameters<typeof issue>) => {
               const code = issue(...args);
-              counter!.reset();
+              ctx.counter.reset();
               return code;
             },
           }),
@@ -274,15 +243,15 @@ describe.each(ENGINES)('the statement budget on %s', (engine) => {
         agent,
         account,
       );
-      const cost = counter!.read();
+      const cost = ctx.counter.read();
       expect(res.status, res.text).toBe(303);
       return cost;
     },
     async 'button sign-in (POST /auth/google/credential)'() {
-      const agent = h.client();
+      const agent = ctx.h.client();
       const res = await agent.get('/login').set('Accept', 'application/json').expect(200);
       const { state, nonce } = res.body as { state: string; nonce: string };
-      const credential = await h.emulator.issueCredential({
+      const credential = await ctx.h.emulator.issueCredential({
         account: freshAccount(),
         clientId: CLIENT.clientId,
         nonce,
@@ -310,7 +279,9 @@ describe.each(ENGINES)('the statement budget on %s', (engine) => {
       return costOf(() => agent.get('/me').expect(200));
     },
     async 'anonymous GET /login'() {
-      return costOf(() => supertest(h.url).get('/login').set('Accept', 'text/html').expect(200));
+      return costOf(() =>
+        supertest(ctx.h.url).get('/login').set('Accept', 'text/html').expect(200),
+      );
     },
   };
 
@@ -335,37 +306,51 @@ const LIMITED_BUDGET: Record<EngineName, Cost> = {
 };
 
 describe.each(ENGINES)('the statement budget with the failed-sign-in limit on, on %s', (engine) => {
-  let h: Harness;
-  let pgDb: TestDatabase | undefined;
-  let counter: Counter | undefined;
-
-  beforeAll(async () => {
-    if (engine === 'postgres') pgDb = await createTestDatabase();
-    h = await startHarness({
-      emulatorOptions: { accounts: ACCOUNTS },
-      env: { RATE_LIMIT_PER_MINUTE: '30', ...(pgDb ? { DATABASE_URL: pgDb.url } : {}) },
-    });
-    counter = pgDb ? countPg(/\/(\w+)(\?|$)/.exec(pgDb.url)![1]!) : countSqlite(h.appDb);
-    await signInOk(h, h.client(), freshAccount());
-  });
-
-  afterAll(async () => {
-    counter?.restore();
-    await h?.close();
-    await pgDb?.drop();
-  });
+  const ctx = useCountedHarness(engine, { RATE_LIMIT_PER_MINUTE: '30' });
 
   it('a popup sign-in costs exactly its budget, its attempt given back in its transaction', async () => {
-    const agent = h.client();
-    const state = await getState(agent);
-    const code = h.emulator.issueCode({ account: freshAccount(), clientId: CLIENT.clientId });
-    counter!.reset();
-    await agent
-      .post(`/gconnect?state=${encodeURIComponent(state)}`)
-      .type('application/octet-stream')
-      .send(code)
-      .expect(200);
-    const cost = counter!.read();
-    expect(cost).toEqual(LIMITED_BUDGET[engine]);
+    expect(await popupSignInCost(ctx)).toEqual(LIMITED_BUDGET[engine]);
   });
 });
+
+/** The harness and the counter on its database, made and ended by the enclosing describe. */
+interface Counted {
+  h: Harness;
+  counter: Counter;
+}
+
+function useCountedHarness(engine: EngineName, env: Record<string, string> = {}): Counted {
+  const ctx = {} as Counted;
+  let pgDb: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (engine === 'postgres') pgDb = await createTestDatabase();
+    ctx.h = await startHarness({
+      emulatorOptions: { accounts: ACCOUNTS },
+      env: { ...env, ...(pgDb ? { DATABASE_URL: pgDb.url } : {}) },
+    });
+    ctx.counter = pgDb ? countPg(/\/(\w+)(\?|$)/.exec(pgDb.url)![1]!) : countSqlite(ctx.h.appDb);
+    // A first sign-in: the startup prune has long finished by its end, and nothing measured is
+    // the very first of its kind.
+    await signInOk(ctx.h, ctx.h.client(), freshAccount());
+  });
+  afterAll(async () => {
+    ctx.counter?.restore();
+    await ctx.h?.close();
+    await pgDb?.drop();
+  });
+  return ctx;
+}
+
+/** A popup sign-in's cost: the POST /gconnect alone (its GET /login and code come first). */
+async function popupSignInCost({ h, counter }: Counted): Promise<Cost> {
+  const agent = h.client();
+  const state = await getState(agent);
+  const code = h.emulator.issueCode({ account: freshAccount(), clientId: CLIENT.clientId });
+  counter.reset();
+  await agent
+    .post(`/gconnect?state=${encodeURIComponent(state)}`)
+    .type('application/octet-stream')
+    .send(code)
+    .expect(200);
+  return counter.read();
+}
