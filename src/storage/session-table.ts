@@ -30,8 +30,6 @@ export interface SessionTable {
   removeByPublicId(userId: number, publicId: string): Promise<number>;
   /** Deletes every session of the user but the one with this public id; returns how many. */
   removeOthers(userId: number, keepPublicId: string): Promise<number>;
-  /** Deletes the user's oldest live sessions beyond the newest `keep`; returns how many. */
-  evictOldest(userId: number, keep: number, nowMs: number): Promise<number>;
 }
 
 /**

@@ -296,10 +296,6 @@ export class TableSessionStore extends session.Store implements UserSessions, Ne
     return this.table.removeOthers(userId, keepPublicId);
   }
 
-  evictOldest(userId: number, keep: number): Promise<number> {
-    return this.table.evictOldest(userId, keep, this.now());
-  }
-
   /** Deletes expired sessions (and, through onPrune, other expired rows) now; returns how many sessions. */
   async prune(): Promise<number> {
     const now = this.now();

@@ -7,8 +7,6 @@ export interface UserSessions {
   listByUser(userId: number): Promise<ListedSession[]>;
   destroyByPublicId(userId: number, publicId: string): Promise<number>;
   destroyOthers(userId: number, keepPublicId: string): Promise<number>;
-  /** Ends the user's oldest sessions beyond the newest `keep` (the per-user cap). */
-  evictOldest(userId: number, keep: number): Promise<number>;
 }
 
 /** A session as the user sees it: never its session id. */

@@ -107,14 +107,5 @@ export function createPgSessionTable(pool: pg.Pool): SessionTable {
       );
       return rowCount ?? 0;
     },
-    async evictOldest(userId, keep, nowMs) {
-      const { rowCount } = await pool.query(
-        `DELETE FROM sessions WHERE sid IN (
-           SELECT sid FROM sessions WHERE user_id = $1 AND expires_at > $2
-           ORDER BY created_at DESC, sid OFFSET $3)`,
-        [userId, nowMs, keep],
-      );
-      return rowCount ?? 0;
-    },
   };
 }

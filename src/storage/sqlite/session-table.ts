@@ -47,11 +47,6 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
     ),
     removeByPublicId: db.prepare('DELETE FROM sessions WHERE user_id = ? AND public_id = ?'),
     removeOthers: db.prepare('DELETE FROM sessions WHERE user_id = ? AND public_id IS NOT ?'),
-    evictOldest: db.prepare(
-      `DELETE FROM sessions WHERE sid IN (
-         SELECT sid FROM sessions WHERE user_id = ? AND expires_at > ?
-         ORDER BY created_at DESC, sid LIMIT -1 OFFSET ?)`,
-    ),
   };
   return {
     read: (sid, nowMs) =>
@@ -101,7 +96,5 @@ export function createSqliteSessionTable(db: SqliteDatabase): SessionTable {
       settle(() => stmts.removeByPublicId.run(userId, publicId).changes),
     removeOthers: (userId, keepPublicId) =>
       settle(() => stmts.removeOthers.run(userId, keepPublicId).changes),
-    evictOldest: (userId, keep, nowMs) =>
-      settle(() => stmts.evictOldest.run(userId, nowMs, keep).changes),
   };
 }
