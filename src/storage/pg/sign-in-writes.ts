@@ -34,26 +34,33 @@ function asCte(name: string, sql: string, after: number): string {
   return `, ${name} AS (${sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + after}`)})`;
 }
 
-/**
- * The statement and its parameters: the grant's and the limiter's CTEs when there are some (a
- * few string replaces per sign-in, against a round trip to the server).
- */
+/** Each shape's statement text (with or without a grant, an attempt), built on first use. */
+const texts = new Map<string, string>();
+
+/** The statement and its parameters: the grant's and the limiter's CTEs when there are some. */
 function afterUpsert(
   params: unknown[],
   grant: unknown[] | undefined,
   attempt: unknown[] | undefined,
 ): { sql: string; params: unknown[] } {
-  const all = [...params];
-  let sql = AFTER_UPSERT;
-  for (const [name, cte, values] of [
+  const parts = [
     ['kept_grant', PG_SAVE_GRANT, grant],
     ['given_back', PG_RELEASE_ATTEMPT, attempt],
-  ] as const) {
-    if (values === undefined) continue;
-    sql += asCte(name, cte, all.length);
-    all.push(...values);
+  ] as const;
+  const shape = parts.map(([, , values]) => values?.length ?? '-').join(':');
+  let sql = texts.get(shape);
+  if (sql === undefined) {
+    let after = params.length;
+    sql = AFTER_UPSERT;
+    for (const [name, cte, values] of parts) {
+      if (values === undefined) continue;
+      sql += asCte(name, cte, after);
+      after += values.length;
+    }
+    sql = `${sql} ${TRIM_LOG}`;
+    texts.set(shape, sql);
   }
-  return { sql: `${sql} ${TRIM_LOG}`, params: all };
+  return { sql, params: [...params, ...(grant ?? []), ...(attempt ?? [])] };
 }
 
 /**
